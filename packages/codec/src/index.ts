@@ -1,0 +1,1 @@
+export { DecodeError, EncodeError, RunnelError } from './errors.js';
