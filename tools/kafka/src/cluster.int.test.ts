@@ -1,0 +1,75 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startKafka } from './cluster.js';
+import { KafkaToolError } from './errors.js';
+import { portAccepts } from './ports.js';
+import { createTopic, getEndOffsets, producePerf } from './tools.js';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('a cluster of its own', () => {
+  let parentDir: string;
+  beforeAll(async () => {
+    parentDir = await mkdtemp(join(tmpdir(), 'runnel-own-'));
+  });
+  afterAll(() => rm(parentDir, { recursive: true, force: true }));
+
+  it('brings a stopped node back on the same port with its data, and removes everything on stop', async () => {
+    const cluster = await startKafka({ parentDir });
+    try {
+      const [broker] = cluster.brokers;
+      await createTopic(cluster, { topic: 'kept', partitions: 2 });
+      await producePerf(cluster, { topic: 'kept', numRecords: 300, recordSize: 10 });
+      const firstPid = cluster.pid(1)!;
+
+      await cluster.stopNode(1);
+      expect(cluster.isRunning(1)).toBe(false);
+      expect(alive(firstPid)).toBe(false);
+      expect(await portAccepts(broker!.port)).toBe(false);
+
+      await cluster.startNode(1);
+      expect(cluster.isRunning(1)).toBe(true);
+      expect(cluster.pid(1)).not.toBe(firstPid);
+      expect(await portAccepts(broker!.port)).toBe(true);
+      const offsets = await getEndOffsets(cluster, 'kept');
+      expect([...offsets.values()].reduce((a, b) => a + b, 0n)).toBe(300n);
+    } finally {
+      const pid = cluster.pid(1);
+      await cluster.stop();
+      if (pid !== undefined) expect(alive(pid)).toBe(false);
+    }
+    expect(existsSync(cluster.dir)).toBe(false);
+    expect(() => cluster.logTail(1)).not.toThrow();
+  });
+
+  it('fails with the reason and the log tail when a broker JVM exits during startup, leaving nothing behind', async () => {
+    const error = await startKafka({ parentDir, jvmOptions: ['-Xmx1m'] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KafkaToolError);
+    const { code, message } = error as KafkaToolError;
+    expect(code).toBe('ERR_KAFKA_NOT_READY');
+    expect(message.split('\n')[0]).toMatch(
+      /^Kafka \d+\.\d+\.\d+ node 1 \(port \d+\) exited with code 1 before it was ready; last log lines:$/,
+    );
+    expect(message).toMatch(/heap/i);
+    expect(await readdir(parentDir)).toEqual([]);
+  });
+
+  it('fails when the cluster is not ready in time, leaving nothing behind', async () => {
+    const error = await startKafka({ parentDir, readyTimeoutMs: 1 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KafkaToolError);
+    expect((error as KafkaToolError).message.split('\n')[0]).toMatch(
+      /node 1 \(port \d+\) was not ready within 1 ms/,
+    );
+    expect(await readdir(parentDir)).toEqual([]);
+  });
+});

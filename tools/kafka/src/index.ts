@@ -1,0 +1,35 @@
+export type { KafkaBroker, KafkaCluster, KafkaClusterInfo, StartKafkaOptions } from './cluster.js';
+export { DEFAULT_BROKER_JVM_OPTIONS, startKafka } from './cluster.js';
+export { KafkaToolError } from './errors.js';
+export type { ProcessResult } from './exec.js';
+export { ensureKafkaJars, renderJarsPom } from './jars.js';
+export type { CompileJavaOptions, RunJavaOptions } from './java.js';
+export { compileJava, DEFAULT_TOOL_JVM_OPTIONS, JVM_MARKER, requireJdkProgram, runJava } from './java.js';
+export { kafkaCacheDir } from './paths.js';
+export type { BrokerProperties, PropertyValue } from './properties.js';
+export { brokerProperties, renderProperties } from './properties.js';
+export type { DetachedClusterState } from './state.js';
+export { readState, stateFile, stopDetachedCluster } from './state.js';
+export type {
+  CreateTopicOptions,
+  GroupPartitionRow,
+  ProducePerfOptions,
+  ProducePerfSummary,
+} from './tools.js';
+export {
+  createTopic,
+  describeGroup,
+  getEndOffsets,
+  parseDescribeGroup,
+  parseOffsets,
+  parseProducePerfSummary,
+  producePerf,
+} from './tools.js';
+export type { KafkaLogging, KafkaVersionProfile } from './versions.js';
+export {
+  DEFAULT_KAFKA_VERSION,
+  kafkaVersionProfile,
+  resolveKafkaVersion,
+  SUPPORTED_KAFKA_VERSIONS,
+} from './versions.js';
+export { parseBootstrap, parseNodeCount } from './vitest-global-setup.js';
