@@ -1,2 +1,29 @@
-/** @runnel/protocol: Every Kafka API and version: request/response codecs generated from Kafka's message definitions, headers, version negotiation, error table. */
-export const PACKAGE_NAME = '@runnel/protocol';
+/** @runnel/protocol: every Kafka API's request and response codecs, headers, version negotiation and error table. */
+export { type ApiDefinition, defineCodec, type MessageCodec, type MessageDefinition } from './api.js';
+export {
+  ErrorCode,
+  KAFKA_ERRORS,
+  type KafkaErrorInfo,
+  KafkaProtocolError,
+  kafkaErrorInfo,
+  throwIfKafkaError,
+} from './errors.js';
+export * from './generated/index.js';
+export {
+  type DecodedResponse,
+  decodeResponse,
+  encodeRequestFrame,
+  type RequestFrameOptions,
+  requestHeaderVersion,
+  responseCorrelationId,
+  responseHeaderVersion,
+} from './headers.js';
+export {
+  apiVersionsRetryVersion,
+  brokerVersionRanges,
+  clientVersionRanges,
+  negotiateVersion,
+  negotiateVersions,
+  UnsupportedVersionError,
+  type VersionRange,
+} from './negotiation.js';
