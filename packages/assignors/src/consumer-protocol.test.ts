@@ -36,6 +36,12 @@ describe('consumer protocol subscription metadata', () => {
     });
   });
 
+  it('writes version 3 unless told otherwise, the version Java writes', () => {
+    const bytes = encodeSubscription({ topics: ['t'] });
+    expect([bytes[0], bytes[1]]).toEqual([0, 3]);
+    expect([...encodeAssignment({ partitions: [] }).subarray(0, 2)]).toEqual([0, 3]);
+  });
+
   it('leaves out what version 0 lacks: owned partitions, generation and rack read as defaults', () => {
     const bytes = encodeSubscription(
       { topics: ['t'], ownedPartitions: [{ topic: 't', partition: 0 }], generationId: 4, rackId: 'r' },
@@ -99,5 +105,9 @@ describe('consumer protocol assignment metadata', () => {
 
   it('reads empty bytes as an empty assignment', () => {
     expect(decodeAssignment(new Uint8Array(0))).toEqual({ partitions: [], userData: null });
+  });
+
+  it('rejects a topic count larger than the bytes left with DecodeError, before allocating for it', () => {
+    expect(() => decodeAssignment(Uint8Array.of(0, 0, 0x7f, 0xff, 0xff, 0xff))).toThrow(DecodeError);
   });
 });

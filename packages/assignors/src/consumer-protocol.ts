@@ -11,6 +11,9 @@ import type { MemberAssignment, MemberSubscription, TopicPartition } from './typ
 /** The newest consumer protocol version Runnel knows (v3 adds the rack). */
 export const CONSUMER_PROTOCOL_VERSION = 3;
 
+/** The `protocolType` of groups whose members speak this protocol, sent in JoinGroup and SyncGroup. */
+export const CONSUMER_PROTOCOL_TYPE = 'consumer';
+
 /** What a member sends in its subscription (MemberSubscription without the ids the coordinator adds). */
 export type SubscriptionMetadata = Omit<MemberSubscription, 'memberId' | 'groupInstanceId'>;
 

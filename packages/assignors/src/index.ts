@@ -2,6 +2,7 @@
 export const PACKAGE_NAME = '@runnel/assignors';
 
 export {
+  CONSUMER_PROTOCOL_TYPE,
   CONSUMER_PROTOCOL_VERSION,
   decodeAssignment,
   decodeSubscription,

@@ -1,4 +1,10 @@
-import { CooperativeStickyAssignor, RangeAssignor, RoundRobinAssignor } from '@runnel/assignors';
+import {
+  CooperativeStickyAssignor,
+  decodeAssignment,
+  decodeSubscription,
+  RangeAssignor,
+  RoundRobinAssignor,
+} from '@runnel/assignors';
 import { ErrorCode } from '@runnel/protocol';
 import { describe, expect, it } from 'vitest';
 import {
@@ -7,7 +13,6 @@ import {
   selectRebalanceProtocol,
   VALID_PREVIOUS_STATES,
 } from './classic-member.js';
-import { decodeAssignment, decodeSubscription } from './consumer-protocol.js';
 import {
   FencedInstanceIdError,
   GroupBrokerError,
@@ -192,8 +197,10 @@ describe('JoinGroup', () => {
     expect(r.body.rebalanceTimeoutMs).toBe(40_000);
     expect(r.timeoutMs).toBe(45_000);
     expect(r.minVersion).toBe(0);
-    const sub = decodeSubscription(r.body.protocols[0]?.metadata ?? new Uint8Array());
+    const sub = decodeSubscription('', null, r.body.protocols[0]?.metadata ?? new Uint8Array());
     expect(sub).toEqual({
+      memberId: '',
+      groupInstanceId: null,
       topics: ['audit', TOPIC],
       userData: null,
       ownedPartitions: [],
@@ -776,7 +783,9 @@ describe('Heartbeat in STABLE', () => {
     h.ackAll();
     const join = h.take('JoinGroup');
     expect(join.body.memberId).toBe('a');
-    expect(decodeSubscription(join.body.protocols[0]?.metadata ?? new Uint8Array()).generationId).toBe(-1);
+    expect(
+      decodeSubscription('a', null, join.body.protocols[0]?.metadata ?? new Uint8Array()).generationId,
+    ).toBe(-1);
   });
 
   it('keeps heartbeating while the consumer revokes before a rejoin', () => {

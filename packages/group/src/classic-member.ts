@@ -8,24 +8,22 @@
  * Every state and every transition of the member is in this file: `VALID_PREVIOUS_STATES` lists, for
  * each state, the states it may be entered from, and `transitionTo` throws on anything else.
  */
-import type {
-  GroupAssignment,
-  MemberSubscription,
-  PartitionAssignor,
-  RebalanceProtocol,
-  TopicMetadata,
-  TopicPartition,
-} from '@runnel/assignors';
-import { ErrorCode } from '@runnel/protocol';
-import { ExponentialBackoff } from './backoff.js';
 import {
   CONSUMER_PROTOCOL_TYPE,
-  type ConsumerAssignment,
   decodeAssignment,
   decodeSubscription,
   encodeAssignment,
   encodeSubscription,
-} from './consumer-protocol.js';
+  type GroupAssignment,
+  type MemberAssignment,
+  type MemberSubscription,
+  type PartitionAssignor,
+  type RebalanceProtocol,
+  type TopicMetadata,
+  type TopicPartition,
+} from '@runnel/assignors';
+import { ErrorCode } from '@runnel/protocol';
+import { ExponentialBackoff } from './backoff.js';
 import {
   FencedInstanceIdError,
   GroupBrokerError,
@@ -39,7 +37,6 @@ import type {
   FindCoordinatorResponse,
   HeartbeatResponse,
   JoinGroupResponse,
-  JoinGroupResponseMember,
   LeaveGroupResponse,
   MetadataResponse,
   SyncGroupResponse,
@@ -904,7 +901,9 @@ export class ClassicGroupMember {
     this.syncAssignments = null;
     if (this.isLeader && !this.skipAssignment) {
       try {
-        this.joinMembers = result.members.map(toMemberSubscription);
+        this.joinMembers = result.members.map((m) =>
+          decodeSubscription(m.memberId, m.groupInstanceId ?? null, m.metadata),
+        );
       } catch (error) {
         // A member whose metadata cannot be read breaks the assignment for everyone; like Java, fail
         // this round and rejoin (the coordinator drops members that cannot keep up).
@@ -955,11 +954,7 @@ export class ClassicGroupMember {
     }
     const encoded = new Map<string, Uint8Array>();
     for (const m of this.joinMembers) {
-      const a = assignment.get(m.memberId);
-      encoded.set(
-        m.memberId,
-        encodeAssignment({ partitions: a?.partitions ?? [], userData: a?.userData ?? null }),
-      );
+      encoded.set(m.memberId, encodeAssignment(assignment.get(m.memberId) ?? { partitions: [] }));
     }
     this.syncAssignments = encoded;
     this.joinMembers = [];
@@ -1029,7 +1024,7 @@ export class ClassicGroupMember {
       );
       return;
     }
-    let assignment: ConsumerAssignment;
+    let assignment: MemberAssignment;
     try {
       assignment = decodeAssignment(result.assignment);
     } catch (error) {
@@ -1291,19 +1286,6 @@ export class ClassicGroupMember {
       version <= 2 ? { groupId, memberId } : { groupId, members: [{ memberId, groupInstanceId, reason }] };
     return this.request('LeaveGroup', [0, 5], { kind: 'coordinator', node }, bodyAt(5), undefined, bodyAt);
   }
-}
-
-function toMemberSubscription(m: JoinGroupResponseMember): MemberSubscription {
-  const s = decodeSubscription(m.metadata);
-  return {
-    memberId: m.memberId,
-    groupInstanceId: m.groupInstanceId ?? null,
-    rackId: s.rackId,
-    topics: s.topics,
-    ownedPartitions: s.ownedPartitions,
-    generationId: s.generationId,
-    userData: s.userData,
-  };
 }
 
 function asError(error: unknown): Error {

@@ -11,16 +11,6 @@ export {
   VALID_PREVIOUS_STATES,
 } from './classic-member.js';
 export {
-  CONSUMER_PROTOCOL_TYPE,
-  CONSUMER_PROTOCOL_VERSION,
-  type ConsumerAssignment,
-  type ConsumerSubscription,
-  decodeAssignment,
-  decodeSubscription,
-  encodeAssignment,
-  encodeSubscription,
-} from './consumer-protocol.js';
-export {
   FencedInstanceIdError,
   GroupBrokerError,
   GroupConfigError,

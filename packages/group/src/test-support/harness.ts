@@ -2,10 +2,16 @@
  * A fake clock and a scripted coordinator for driving a ClassicGroupMember in tests: the test decides
  * every response, the harness keeps the requests the member emitted and the events it raised.
  */
-import { CooperativeStickyAssignor, RangeAssignor, type TopicPartition } from '@runnel/assignors';
+import {
+  CooperativeStickyAssignor,
+  decodeSubscription,
+  encodeAssignment,
+  encodeSubscription,
+  RangeAssignor,
+  type TopicPartition,
+} from '@runnel/assignors';
 import { ErrorCode } from '@runnel/protocol';
 import { ClassicGroupMember, type ClassicGroupMemberConfig } from '../classic-member.js';
-import { decodeSubscription, encodeAssignment, encodeSubscription } from '../consumer-protocol.js';
 import type { GroupEvent } from '../events.js';
 import type { JoinGroupResponse } from '../messages.js';
 import type { BrokerNode, GroupApiName, GroupApis, GroupRequest, GroupRequestOf } from '../requests.js';
@@ -161,13 +167,7 @@ export function joinOk(o: JoinOk, protocolName = o.protocolName ?? 'range'): Joi
     members: (o.members ?? []).map((m) => ({
       memberId: m.memberId,
       groupInstanceId: null,
-      metadata: encodeSubscription({
-        topics: m.topics,
-        userData: null,
-        ownedPartitions: m.owned ?? [],
-        generationId: -1,
-        rackId: null,
-      }),
+      metadata: encodeSubscription({ topics: m.topics, ownedPartitions: m.owned ?? [] }),
     })),
   };
 }
@@ -177,7 +177,7 @@ export function joinError(errorCode: number, memberId = ''): JoinGroupResponse {
 }
 
 export function syncOk(assigned: TopicPartition[]): GroupApis['SyncGroup']['response'] {
-  return { errorCode: 0, assignment: encodeAssignment({ partitions: assigned, userData: null }) };
+  return { errorCode: 0, assignment: encodeAssignment({ partitions: assigned }) };
 }
 
 export function syncError(errorCode: number): GroupApis['SyncGroup']['response'] {
@@ -207,8 +207,8 @@ export function metadataFor(topics: Record<string, number>): GroupApis['Metadata
 }
 
 /** @returns the owned partitions a JoinGroup request reports for its first protocol. */
-export function ownedInJoin(r: GroupRequestOf<'JoinGroup'>): TopicPartition[] {
+export function ownedInJoin(r: GroupRequestOf<'JoinGroup'>): readonly TopicPartition[] {
   const first = r.body.protocols[0];
   if (!first) throw new Error('JoinGroup without protocols');
-  return decodeSubscription(first.metadata).ownedPartitions;
+  return decodeSubscription('', null, first.metadata).ownedPartitions ?? [];
 }
