@@ -1,2 +1,53 @@
-/** @runnel/network: Connections, framing, broker pool, cluster metadata and request routing for Kafka. */
-export const PACKAGE_NAME = '@runnel/network';
+/** @runnel/network: connections, framing, broker pool, cluster metadata and request routing for Kafka. */
+export { type ApiRequestOptions, apiRequest, type KafkaApi, type RequestOf, type ResponseOf } from './api.js';
+export { type BackoffOptions, backoffMs } from './backoff.js';
+export {
+  BrokerConnection,
+  type BrokerRequestOptions,
+  type ClientSoftware,
+  type ConnectionLike,
+  negotiateApiVersions,
+  type VersionRange,
+} from './broker-connection.js';
+export {
+  BrokerPool,
+  type BrokerPoolOptions,
+  type ConnectionPurpose,
+  type PoolConnectionOptions,
+  parseBootstrapServers,
+} from './broker-pool.js';
+export { type Clock, Sleeps, systemClock, type TimerHandle } from './clock.js';
+export {
+  ClusterClient,
+  type ClusterClientOptions,
+  type ClusterRequest,
+  CoordinatorType,
+  type RequestTarget,
+} from './cluster-client.js';
+export {
+  type BrokerInfo,
+  ClusterMetadata,
+  type MetadataResponseLike,
+  type PartitionMetadata,
+  type TopicMetadata,
+} from './cluster-metadata.js';
+export {
+  Connection,
+  type ConnectionOptions,
+  type ConnectionState,
+  MAX_CORRELATION_ID,
+  type RequestSpec,
+  type SocketFactory,
+} from './connection.js';
+export {
+  ClientClosedError,
+  ConnectionError,
+  type ConnectionErrorReason,
+  CorrelationMismatchError,
+  DeadlineExceededError,
+  FrameTooLargeError,
+  RequestTimeoutError,
+} from './errors.js';
+export { FrameDecoder } from './frame-decoder.js';
+export { COORDINATOR_MOVED_CODES, kafkaError, STALE_METADATA_CODES } from './kafka-errors.js';
+export { type LogFn, type Logger, silentLogger } from './logger.js';

@@ -1,0 +1,303 @@
+import { type BackoffOptions, backoffMs } from './backoff.js';
+import {
+  BrokerConnection,
+  type ClientSoftware,
+  type ConnectionLike,
+  negotiateApiVersions,
+  type VersionRange,
+} from './broker-connection.js';
+import { type Clock, Sleeps, systemClock, type TimerHandle } from './clock.js';
+import type { BrokerInfo } from './cluster-metadata.js';
+import { Connection, type ConnectionOptions } from './connection.js';
+import { ClientClosedError, ConnectionError } from './errors.js';
+import { type Logger, silentLogger } from './logger.js';
+
+/** Which traffic a connection carries. Separate purposes never share a socket. */
+export type ConnectionPurpose = 'default' | 'fetch' | 'group' | (string & {});
+
+/** Connection settings the pool passes to every {@link Connection} it opens. */
+export type PoolConnectionOptions = Omit<ConnectionOptions, 'host' | 'port' | 'clock' | 'logger'>;
+
+/** How a {@link BrokerPool} behaves. */
+export interface BrokerPoolOptions {
+  /** `host:port` entries, as a list or comma-separated. Used until metadata names the brokers. */
+  bootstrapServers: string | readonly string[];
+  connection?: PoolConnectionOptions;
+  /** First reconnect backoff after a failure (default 50 ms, as Java's reconnect.backoff.ms). */
+  reconnectBackoffMs?: number;
+  /** Largest reconnect backoff (default 1000 ms, as Java's reconnect.backoff.max.ms). */
+  reconnectBackoffMaxMs?: number;
+  /** Connections idle this long are closed (default 540 000 ms, as Java's connections.max.idle.ms). */
+  idleTimeoutMs?: number;
+  /** Reported to brokers in ApiVersions v3+. */
+  clientSoftware?: ClientSoftware;
+  /**
+   * Runs after the ApiVersions handshake and before the connection is handed out: the SASL seam.
+   * It may send requests on the connection (SaslHandshake, SaslAuthenticate); a rejection fails the
+   * connection attempt with that error.
+   */
+  authenticate?: (connection: BrokerConnection) => Promise<void>;
+  /** Opens a connection; the default constructs a {@link Connection}. A test seam. */
+  connectionFactory?: (options: ConnectionOptions) => ConnectionLike;
+  clock?: Clock;
+  logger?: Logger;
+  /** Uniform random numbers in [0, 1) for jitter and broker choice (default Math.random). */
+  random?: () => number;
+}
+
+interface Entry {
+  readonly broker: BrokerInfo;
+  readonly purpose: string;
+  ready: Promise<BrokerConnection>;
+  connection: BrokerConnection | null;
+  raw: ConnectionLike | null;
+}
+
+interface Health {
+  failures: number;
+  retryAt: number;
+}
+
+/**
+ * Parses `host:port` entries (IPv6 hosts in brackets: `[::1]:9092`).
+ * @returns the addresses as bootstrap brokers with node ids -1, -2, ...
+ * @throws ConnectionError (reason `network`) when an entry has no valid port or no host.
+ */
+export function parseBootstrapServers(servers: string | readonly string[]): BrokerInfo[] {
+  const list = typeof servers === 'string' ? servers.split(',') : [...servers];
+  const out: BrokerInfo[] = [];
+  for (const raw of list) {
+    const entry = raw.trim();
+    if (entry === '') continue;
+    const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(entry);
+    const host = match?.[1] ?? match?.[2];
+    const port = match ? Number(match[3]) : Number.NaN;
+    if (!host || !(port > 0 && port < 65536)) {
+      throw new ConnectionError(entry, 'network', `invalid bootstrap server "${entry}": expected host:port`);
+    }
+    out.push({ nodeId: -(out.length + 1), host, port, rack: null });
+  }
+  if (out.length === 0) throw new ConnectionError('', 'network', 'no bootstrap servers given');
+  return out;
+}
+
+/**
+ * Connections to the brokers of one cluster: one per (broker, purpose), opened lazily on first use,
+ * handshaken (ApiVersions, then authentication), reopened after a failure with exponential backoff and
+ * jitter, and closed after being idle.
+ */
+export class BrokerPool {
+  private readonly options: BrokerPoolOptions;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly random: () => number;
+  private readonly backoff: BackoffOptions;
+  private readonly idleTimeoutMs: number;
+  readonly bootstrapBrokers: readonly BrokerInfo[];
+  private clusterBrokers = new Map<number, BrokerInfo>();
+  private readonly entries = new Map<string, Entry>();
+  private readonly health = new Map<string, Health>();
+  private readonly sleeps: Sleeps;
+  private idleTimer: TimerHandle | undefined;
+  private closed = false;
+
+  /** @throws ConnectionError when the bootstrap list is empty or malformed. */
+  constructor(options: BrokerPoolOptions) {
+    this.options = options;
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? silentLogger;
+    this.random = options.random ?? Math.random;
+    this.backoff = {
+      initialMs: options.reconnectBackoffMs ?? 50,
+      maxMs: options.reconnectBackoffMaxMs ?? 1000,
+      random: this.random,
+    };
+    this.idleTimeoutMs = options.idleTimeoutMs ?? 540_000;
+    this.sleeps = new Sleeps(this.clock);
+    this.bootstrapBrokers = parseBootstrapServers(options.bootstrapServers);
+  }
+
+  /** The brokers the last metadata named (empty before the first metadata response). */
+  get brokers(): ReadonlyMap<number, BrokerInfo> {
+    return this.clusterBrokers;
+  }
+
+  /**
+   * Replaces the known brokers with those of a metadata response. Connections to a broker that left,
+   * or whose address changed, are closed (their pending requests fail with a ConnectionError).
+   */
+  updateBrokers(brokers: Iterable<BrokerInfo>): void {
+    const next = new Map<number, BrokerInfo>();
+    for (const b of brokers) next.set(b.nodeId, b);
+    this.clusterBrokers = next;
+    for (const [key, entry] of this.entries) {
+      if (entry.broker.nodeId < 0) continue;
+      const now = next.get(entry.broker.nodeId);
+      if (!now || now.host !== entry.broker.host || now.port !== entry.broker.port) {
+        this.entries.delete(key);
+        entry.ready.then(
+          (c) => c.connection.close(),
+          () => {},
+        );
+      }
+    }
+  }
+
+  /** Returns the broker with this id: a metadata broker, or a bootstrap one for a negative id. */
+  broker(nodeId: number): BrokerInfo | undefined {
+    return nodeId < 0 ? this.bootstrapBrokers[-nodeId - 1] : this.clusterBrokers.get(nodeId);
+  }
+
+  /**
+   * Returns a handshaken connection to `broker` for `purpose`, opening one if needed (after the broker's
+   * reconnect backoff, if a recent attempt failed).
+   * @throws ConnectionError when the connection cannot be opened; KafkaProtocolError when the
+   *   ApiVersions handshake is refused; whatever `authenticate` throws; ClientClosedError after close().
+   */
+  connection(broker: BrokerInfo, purpose: ConnectionPurpose = 'default'): Promise<BrokerConnection> {
+    if (this.closed) return Promise.reject(new ClientClosedError());
+    const key = `${broker.nodeId}/${broker.host}:${broker.port}/${purpose}`;
+    const existing = this.entries.get(key);
+    if (existing && (existing.raw === null || existing.raw.state !== 'closed')) return existing.ready;
+    const entry = { broker, purpose, connection: null, raw: null } as unknown as Entry;
+    entry.ready = this.open(entry, key);
+    // A failed attempt is reported to the caller; the entry itself must not leave a rejection unhandled.
+    entry.ready.catch(() => {});
+    this.entries.set(key, entry);
+    return entry.ready;
+  }
+
+  /**
+   * Chooses the broker to send a request that any broker can answer: the one with the fewest requests
+   * in flight among those with an open connection, else one not in reconnect backoff, else the one
+   * whose backoff ends first. Metadata brokers are preferred; bootstrap brokers are used until then.
+   * @returns the broker (never undefined: the bootstrap list is never empty).
+   */
+  leastLoadedBroker(): BrokerInfo {
+    const candidates =
+      this.clusterBrokers.size > 0 ? [...this.clusterBrokers.values()] : [...this.bootstrapBrokers];
+    const offset = Math.floor(this.random() * candidates.length);
+    const now = this.clock.now();
+    let best: BrokerInfo = candidates[offset]!;
+    let bestScore = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < candidates.length; i++) {
+      const b = candidates[(offset + i) % candidates.length]!;
+      const health = this.health.get(address(b));
+      let score: number;
+      const open = this.openConnectionTo(b);
+      if (open) score = open.inFlightCount + open.queuedCount;
+      else if (!health || health.retryAt <= now) score = 1_000_000;
+      else score = 2_000_000 + (health.retryAt - now);
+      if (score < bestScore) {
+        best = b;
+        bestScore = score;
+      }
+    }
+    return best;
+  }
+
+  /** True while the broker is in reconnect backoff after a failed attempt. */
+  isBackingOff(broker: BrokerInfo): boolean {
+    const health = this.health.get(address(broker));
+    return !!health && health.retryAt > this.clock.now();
+  }
+
+  /** Closes every connection and stops the idle timer; later calls fail with ClientClosedError. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.idleTimer !== undefined) this.clock.clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    this.sleeps.cancelAll(new ClientClosedError());
+    const closing: Promise<void>[] = [];
+    for (const entry of this.entries.values()) if (entry.raw) closing.push(entry.raw.close());
+    this.entries.clear();
+    await Promise.all(closing);
+  }
+
+  private openConnectionTo(broker: BrokerInfo): ConnectionLike | undefined {
+    for (const entry of this.entries.values()) {
+      if (entry.broker.nodeId === broker.nodeId && entry.connection && entry.raw?.state === 'ready')
+        return entry.raw;
+    }
+    return undefined;
+  }
+
+  private async open(entry: Entry, key: string): Promise<BrokerConnection> {
+    const { broker, purpose } = entry;
+    const addr = address(broker);
+    const health = this.health.get(addr);
+    const wait = health ? health.retryAt - this.clock.now() : 0;
+    if (wait > 0) await this.sleeps.sleep(wait);
+    if (this.closed) throw new ClientClosedError();
+    const factory = this.options.connectionFactory ?? ((o: ConnectionOptions) => new Connection(o));
+    const raw = factory({
+      ...this.options.connection,
+      host: broker.host,
+      port: broker.port,
+      clock: this.clock,
+      logger: this.logger,
+    });
+    entry.raw = raw;
+    raw.onClose((error) => {
+      if (this.entries.get(key) === entry) this.entries.delete(key);
+      // A connection that worked and then broke (broker restart) waits the first backoff step before
+      // the next attempt, so a crash loop does not become a connect storm.
+      if (entry.connection && error.reason !== 'closed' && !this.closed) this.recordFailure(addr, 1);
+    });
+    try {
+      await raw.connect();
+      const versions: Map<number, VersionRange> = await negotiateApiVersions(
+        raw,
+        this.options.clientSoftware ?? { name: 'runnel', version: '0.0.0' },
+      );
+      const connection = new BrokerConnection(broker, purpose, raw, versions);
+      if (this.options.authenticate) await this.options.authenticate(connection);
+      if (this.closed) throw new ClientClosedError();
+      this.health.delete(addr);
+      entry.connection = connection;
+      this.logger.debug({ broker: raw.broker, nodeId: broker.nodeId, purpose }, 'broker connection ready');
+      this.startIdleTimer();
+      return connection;
+    } catch (error) {
+      if (this.entries.get(key) === entry) this.entries.delete(key);
+      this.recordFailure(addr);
+      this.logger.warn(
+        { broker: raw.broker, nodeId: broker.nodeId, purpose, err: error },
+        'cannot connect to broker',
+      );
+      await raw.close();
+      throw error;
+    }
+  }
+
+  private recordFailure(addr: string, atLeast = 0): void {
+    const previous = this.health.get(addr);
+    const failures = Math.max((previous?.failures ?? 0) + 1, atLeast);
+    this.health.set(addr, { failures, retryAt: this.clock.now() + backoffMs(this.backoff, failures) });
+  }
+
+  private startIdleTimer(): void {
+    if (this.idleTimer !== undefined || this.closed) return;
+    const period = Math.max(1, Math.min(this.idleTimeoutMs, 30_000));
+    const tick = () => {
+      this.idleTimer = undefined;
+      const now = this.clock.now();
+      for (const [key, entry] of this.entries) {
+        const raw = entry.raw;
+        if (!raw || !entry.connection || raw.inFlightCount > 0 || raw.queuedCount > 0) continue;
+        if (now - raw.lastActivityAt >= this.idleTimeoutMs) {
+          this.entries.delete(key);
+          this.logger.debug({ broker: raw.broker, purpose: entry.purpose }, 'closing idle connection');
+          void raw.close();
+        }
+      }
+      if (this.entries.size > 0 && !this.closed) this.idleTimer = this.clock.setTimeout(tick, period);
+    };
+    this.idleTimer = this.clock.setTimeout(tick, period);
+  }
+}
+
+function address(broker: BrokerInfo): string {
+  return `${broker.host}:${broker.port}`;
+}

@@ -1,0 +1,63 @@
+/** An opaque handle returned by {@link Clock.setTimeout}. */
+export type TimerHandle = unknown;
+
+/**
+ * The source of time and timers. Injected so that tests drive timeouts, backoff and refresh timers
+ * with a fake clock instead of waiting.
+ */
+export interface Clock {
+  /** Milliseconds since an arbitrary epoch; only differences are used. */
+  now(): number;
+  /** Calls `callback` once after `ms` milliseconds; returns a handle for {@link Clock.clearTimeout}. */
+  setTimeout(callback: () => void, ms: number): TimerHandle;
+  /** Cancels a timer; a handle that already fired or was cleared is ignored. */
+  clearTimeout(handle: TimerHandle): void;
+}
+
+/**
+ * The real clock: `performance.now()` (monotonic, unlike `Date.now()`) and Node's timers. Timers are
+ * unref'd: a pending request timeout or refresh timer must never be what keeps a process alive, since
+ * an open socket already does while there is work.
+ */
+export const systemClock: Clock = {
+  now: () => performance.now(),
+  setTimeout: (callback, ms) => {
+    const t = setTimeout(callback, ms);
+    t.unref();
+    return t;
+  },
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+/**
+ * Sleeps on a {@link Clock} that can all be cancelled at once, so that closing a client never leaves a
+ * timer behind or a caller waiting forever.
+ */
+export class Sleeps {
+  private readonly pending = new Map<TimerHandle, (error: unknown) => void>();
+
+  constructor(private readonly clock: Clock) {}
+
+  /**
+   * @returns a promise that resolves after `ms` milliseconds of clock time.
+   * @throws (as a rejection) the error given to {@link cancelAll}, when that comes first.
+   */
+  sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const handle = this.clock.setTimeout(() => {
+        this.pending.delete(handle);
+        resolve();
+      }, ms);
+      this.pending.set(handle, reject);
+    });
+  }
+
+  /** Cancels every pending sleep, rejecting it with `error`. */
+  cancelAll(error: unknown): void {
+    for (const [handle, reject] of this.pending) {
+      this.clock.clearTimeout(handle);
+      reject(error);
+    }
+    this.pending.clear();
+  }
+}

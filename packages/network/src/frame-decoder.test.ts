@@ -1,0 +1,116 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { FrameTooLargeError } from './errors.js';
+import { FrameDecoder } from './frame-decoder.js';
+import { frame } from './test-support/fake-kafka-server.js';
+
+function collect(decoder: FrameDecoder, chunks: Uint8Array[]): Uint8Array[] {
+  const frames: Uint8Array[] = [];
+  for (const chunk of chunks) decoder.push(chunk, (f) => frames.push(new Uint8Array(f)));
+  return frames;
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+describe('FrameDecoder', () => {
+  it('hands out many frames that arrive in one chunk, in order', () => {
+    const stream = concat([
+      frame(Uint8Array.of(1, 2)),
+      frame(Uint8Array.of()),
+      frame(Uint8Array.of(3, 4, 5)),
+    ]);
+    const frames = collect(new FrameDecoder('b:1', 100), [stream]);
+    expect(frames.map((f) => [...f])).toEqual([[1, 2], [], [3, 4, 5]]);
+  });
+
+  it('hands out a frame wholly inside one chunk as a view of that chunk, without a copy', () => {
+    const chunk = frame(Uint8Array.of(7, 8, 9));
+    let seen: Uint8Array | undefined;
+    new FrameDecoder('b:1', 100).push(chunk, (f) => {
+      seen = f;
+    });
+    expect(seen?.buffer).toBe(chunk.buffer);
+    expect(seen?.byteOffset).toBe(chunk.byteOffset + 4);
+  });
+
+  it('assembles a frame split across chunks, size prefix included, into one buffer', () => {
+    const stream = frame(Uint8Array.of(10, 11, 12, 13, 14));
+    const oneByteChunks = [...stream].map((b) => Uint8Array.of(b));
+    const decoder = new FrameDecoder('b:1', 100);
+    const frames: Uint8Array[] = [];
+    oneByteChunks.forEach((chunk, i) => {
+      decoder.push(chunk, (f) => frames.push(f));
+      expect(decoder.midFrame).toBe(i < oneByteChunks.length - 1);
+    });
+    expect(frames.map((f) => [...f])).toEqual([[10, 11, 12, 13, 14]]);
+  });
+
+  it('yields the same frames however the stream is cut into chunks', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.uint8Array({ maxLength: 40 }), { maxLength: 8 }),
+        fc.array(fc.nat(60), { maxLength: 20 }),
+        (payloads, cuts) => {
+          const stream = concat(payloads.map((p) => frame(p)));
+          const points = [...new Set(cuts.map((c) => Math.min(c, stream.length)))].sort((a, b) => a - b);
+          const chunks: Uint8Array[] = [];
+          let start = 0;
+          for (const p of [...points, stream.length]) {
+            chunks.push(stream.subarray(start, p));
+            start = p;
+          }
+          const frames = collect(new FrameDecoder('b:1', 100), chunks);
+          expect(frames.map((f) => [...f])).toEqual(payloads.map((p) => [...p]));
+        },
+      ),
+    );
+  });
+
+  it('rejects a size above the maximum from the prefix alone, before the frame arrives', () => {
+    const decoder = new FrameDecoder('broker-a:9092', 1000);
+    const prefix = Uint8Array.of(0x00, 0x00, 0x03, 0xe9); // 1001
+    const error = catchError(() => decoder.push(prefix, () => {}));
+    expect(error).toBeInstanceOf(FrameTooLargeError);
+    expect(error).toMatchObject({
+      size: 1001,
+      maxSize: 1000,
+      broker: 'broker-a:9092',
+      code: 'ERR_FRAME_TOO_LARGE',
+    });
+  });
+
+  it('rejects a negative size, such as the first bytes of a TLS alert or HTTP reply read as a prefix', () => {
+    const decoder = new FrameDecoder('b:1', 1000);
+    const error = catchError(() => decoder.push(Uint8Array.of(0xff, 0xff, 0xff, 0xfe), () => {}));
+    expect(error).toMatchObject({ name: 'FrameTooLargeError', size: -2 });
+  });
+
+  it('ignores everything after it was stopped, even the rest of the chunk being pushed', () => {
+    const decoder = new FrameDecoder('b:1', 100);
+    const frames: Uint8Array[] = [];
+    const stream = concat([frame(Uint8Array.of(1)), frame(Uint8Array.of(2))]);
+    decoder.push(stream, (f) => {
+      frames.push(f);
+      decoder.stop();
+    });
+    decoder.push(frame(Uint8Array.of(3)), (f) => frames.push(f));
+    expect(frames.map((f) => [...f])).toEqual([[1]]);
+  });
+});
+
+function catchError(fn: () => void): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected an error');
+}
