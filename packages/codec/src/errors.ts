@@ -21,11 +21,11 @@ export class RunnelError extends Error {
     this.code = code;
     this.name = new.target.name;
     const kinds = new Set<string>();
-    for (let p = new.target; p && p !== Error; p = Object.getPrototypeOf(p)) kinds.add(p.name);
+    for (let p: Function = new.target; p && p !== Error; p = Object.getPrototypeOf(p)) kinds.add(p.name);
     Object.defineProperty(this, BRAND, { value: kinds, enumerable: false });
   }
 
-  static [Symbol.hasInstance](value: unknown): boolean {
+  static override [Symbol.hasInstance](value: unknown): boolean {
     if (typeof value !== 'object' || value === null) return false;
     const kinds = (value as Branded)[BRAND];
     return kinds instanceof Set ? kinds.has(this.name) : false;
@@ -50,5 +50,19 @@ export class DecodeError extends RunnelError {
 export class EncodeError extends RunnelError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('ERR_ENCODE', message, options);
+  }
+}
+
+/**
+ * A record batch (or legacy message) whose stored checksum does not match its bytes, or whose
+ * structure is invalid. Names the batch's base offset, like Kafka's CorruptRecordException.
+ */
+export class CorruptRecordError extends DecodeError {
+  /** The base offset of the batch (or the offset of the legacy message) that failed. */
+  readonly baseOffset: bigint;
+
+  constructor(message: string, baseOffset: bigint, offset?: number) {
+    super(message, offset, { code: 'ERR_CORRUPT_RECORD' });
+    this.baseOffset = baseOffset;
   }
 }

@@ -1,0 +1,265 @@
+/**
+ * Snappy in plain TS: the raw block format, and the xerial framing (`snappy-java`'s
+ * SnappyOutputStream) that Kafka's Java producer writes. Pure TS means no native binary to fail.
+ */
+import { DecodeError } from '../errors.js';
+import { DecompressedSizeError } from './errors.js';
+import type { CompressionCodec } from './types.js';
+
+// A copy element of at most 3 bytes yields at most 64 bytes, so honest output is under 22x the input.
+const MAX_EXPANSION = 22;
+// Snappy compresses in independent 64 KiB fragments so every offset fits a two-byte copy.
+const FRAGMENT = 1 << 16;
+const HASH_BITS = 14;
+
+/**
+ * Decompresses one raw snappy block.
+ * @returns the uncompressed bytes.
+ * @throws DecompressedSizeError when the declared length exceeds `maxSize`; DecodeError when the block
+ * is malformed (truncated, bad offset, declared length not met or exceeded).
+ */
+export function snappyDecompressRaw(
+  input: Uint8Array,
+  maxSize: number,
+  start = 0,
+  end = input.length,
+): Uint8Array {
+  let i = start;
+  let length = 0;
+  for (let shift = 0; ; shift += 7) {
+    if (i >= end || shift > 28) throw new DecodeError('snappy: bad length preamble', i);
+    const b = input[i++]!;
+    length += (b & 0x7f) * 2 ** shift;
+    if (b < 0x80) break;
+  }
+  if (length > maxSize) throw new DecompressedSizeError(maxSize, start);
+  if (length > (end - start) * MAX_EXPANSION) {
+    throw new DecodeError(`snappy: declared length ${length} cannot come from ${end - start} bytes`, start);
+  }
+  const out = new Uint8Array(length);
+  let o = 0;
+  while (i < end) {
+    const tag = input[i++]!;
+    const kind = tag & 3;
+    if (kind === 0) {
+      let n = tag >>> 2;
+      if (n >= 60) {
+        const extra = n - 59;
+        if (i + extra > end) throw new DecodeError('snappy: truncated literal length', i);
+        n = 0;
+        for (let k = 0; k < extra; k++) n += input[i + k]! * 2 ** (8 * k);
+        i += extra;
+      }
+      n += 1;
+      if (n > end - i || n > length - o) throw new DecodeError('snappy: literal runs past its bounds', i);
+      out.set(input.subarray(i, i + n), o);
+      i += n;
+      o += n;
+      continue;
+    }
+    let n: number;
+    let offset: number;
+    if (kind === 1) {
+      if (i >= end) throw new DecodeError('snappy: truncated copy', i);
+      n = ((tag >>> 2) & 7) + 4;
+      offset = ((tag >>> 5) << 8) | input[i++]!;
+    } else if (kind === 2) {
+      if (i + 2 > end) throw new DecodeError('snappy: truncated copy', i);
+      n = (tag >>> 2) + 1;
+      offset = input[i]! | (input[i + 1]! << 8);
+      i += 2;
+    } else {
+      if (i + 4 > end) throw new DecodeError('snappy: truncated copy', i);
+      n = (tag >>> 2) + 1;
+      offset = (input[i]! | (input[i + 1]! << 8) | (input[i + 2]! << 16) | (input[i + 3]! << 24)) >>> 0;
+      i += 4;
+    }
+    if (offset === 0 || offset > o || n > length - o) {
+      throw new DecodeError(`snappy: copy of ${n} at distance ${offset} is out of bounds`, i);
+    }
+    if (offset >= n) {
+      out.copyWithin(o, o - offset, o - offset + n);
+      o += n;
+    } else {
+      // Overlapping copy repeats a pattern: it must go byte by byte.
+      for (const stop = o + n; o < stop; o++) out[o] = out[o - offset]!;
+    }
+  }
+  if (o !== length) throw new DecodeError(`snappy: produced ${o} of ${length} declared bytes`, end);
+  return out;
+}
+
+/**
+ * Compresses `input` as one raw snappy block.
+ * @returns the compressed bytes.
+ */
+export function snappyCompressRaw(input: Uint8Array): Uint8Array {
+  const out = new Uint8Array(32 + input.length + Math.ceil(input.length / 6));
+  let o = 0;
+  let n = input.length;
+  while (n >= 0x80) {
+    out[o++] = (n & 0x7f) | 0x80;
+    n = Math.floor(n / 128);
+  }
+  out[o++] = n;
+  const table = new Int32Array(1 << HASH_BITS);
+  for (let base = 0; base < input.length; base += FRAGMENT) {
+    o = compressFragment(input, base, Math.min(input.length, base + FRAGMENT), out, o, table);
+  }
+  return out.subarray(0, o);
+}
+
+function hash4(b: Uint8Array, i: number): number {
+  const v = b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24);
+  return Math.imul(v, 0x1e35a7bd) >>> (32 - HASH_BITS);
+}
+
+function compressFragment(
+  b: Uint8Array,
+  start: number,
+  end: number,
+  out: Uint8Array,
+  o: number,
+  table: Int32Array,
+): number {
+  table.fill(-1);
+  let literalStart = start;
+  let i = start;
+  const limit = end - 4;
+  while (i <= limit) {
+    const h = hash4(b, i);
+    const candidate = table[h]!;
+    table[h] = i;
+    if (
+      candidate >= start &&
+      b[candidate] === b[i] &&
+      b[candidate + 1] === b[i + 1] &&
+      b[candidate + 2] === b[i + 2] &&
+      b[candidate + 3] === b[i + 3]
+    ) {
+      o = emitLiteral(b, literalStart, i, out, o);
+      let length = 4;
+      while (i + length < end && b[candidate + length] === b[i + length]) length++;
+      o = emitCopy(i - candidate, length, out, o);
+      i += length;
+      literalStart = i;
+    } else {
+      i++;
+    }
+  }
+  return emitLiteral(b, literalStart, end, out, o);
+}
+
+function emitLiteral(b: Uint8Array, from: number, to: number, out: Uint8Array, o: number): number {
+  const n = to - from;
+  if (n === 0) return o;
+  const m = n - 1;
+  if (m < 60) {
+    out[o++] = m << 2;
+  } else if (m < 0x100) {
+    out[o++] = 60 << 2;
+    out[o++] = m;
+  } else {
+    out[o++] = 61 << 2;
+    out[o++] = m & 0xff;
+    out[o++] = m >>> 8;
+  }
+  out.set(b.subarray(from, to), o);
+  return o + n;
+}
+
+function emitCopy(offset: number, length: number, out: Uint8Array, o: number): number {
+  while (length > 0) {
+    // Two-byte-offset copies carry 1..64 bytes; keep at least 4 for a final short one.
+    const n = length > 64 ? (length - 64 < 4 ? length - 4 : 64) : length;
+    if (n >= 4 && n <= 11 && offset < 2048) {
+      out[o++] = 1 | ((n - 4) << 2) | ((offset >>> 8) << 5);
+      out[o++] = offset & 0xff;
+    } else {
+      out[o++] = 2 | ((n - 1) << 2);
+      out[o++] = offset & 0xff;
+      out[o++] = offset >>> 8;
+    }
+    length -= n;
+  }
+  return o;
+}
+
+// snappy-java's stream header: a magic (0x82 "SNAPPY" 0x00), then version and compatible version.
+const XERIAL_MAGIC = [0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00];
+const XERIAL_HEADER_SIZE = 16;
+// snappy-java's default block size.
+const XERIAL_BLOCK = 32 * 1024;
+
+/** @returns true when `data` starts with snappy-java's stream header. */
+export function isXerialFramed(data: Uint8Array): boolean {
+  if (data.length < XERIAL_HEADER_SIZE) return false;
+  for (let k = 0; k < XERIAL_MAGIC.length; k++) if (data[k] !== XERIAL_MAGIC[k]) return false;
+  return true;
+}
+
+/**
+ * Decompresses Kafka's snappy payload: xerial-framed (what the Java producer writes) or a raw block
+ * (what some other clients write), told apart by the xerial magic.
+ * @returns the uncompressed bytes.
+ * @throws DecompressedSizeError past `maxSize`; DecodeError for a malformed frame or block.
+ */
+export function snappyDecompress(data: Uint8Array, maxSize: number): Uint8Array {
+  if (!isXerialFramed(data)) return snappyDecompressRaw(data, maxSize);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  let i = XERIAL_HEADER_SIZE;
+  while (i < data.length) {
+    if (i + 4 > data.length) throw new DecodeError('snappy: truncated xerial block length', i);
+    const size = ((data[i]! << 24) | (data[i + 1]! << 16) | (data[i + 2]! << 8) | data[i + 3]!) >>> 0;
+    i += 4;
+    if (size > data.length - i) throw new DecodeError('snappy: xerial block runs past the end', i - 4);
+    const chunk = snappyDecompressRaw(data, maxSize - total, i, i + size);
+    chunks.push(chunk);
+    total += chunk.length;
+    i += size;
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
+}
+
+/**
+ * Compresses `data` the way Kafka's Java producer does: snappy-java's xerial framing, 32 KiB blocks.
+ * @returns the framed bytes.
+ */
+export function snappyCompress(data: Uint8Array): Uint8Array {
+  const parts: Uint8Array[] = [];
+  let total = XERIAL_HEADER_SIZE;
+  for (let at = 0; at < data.length; at += XERIAL_BLOCK) {
+    const block = snappyCompressRaw(data.subarray(at, Math.min(data.length, at + XERIAL_BLOCK)));
+    parts.push(block);
+    total += 4 + block.length;
+  }
+  const out = new Uint8Array(total);
+  out.set(XERIAL_MAGIC, 0);
+  out[11] = 1; // version 1
+  out[15] = 1; // compatible version 1
+  let o = XERIAL_HEADER_SIZE;
+  for (const p of parts) {
+    out[o] = p.length >>> 24;
+    out[o + 1] = p.length >>> 16;
+    out[o + 2] = p.length >>> 8;
+    out[o + 3] = p.length;
+    out.set(p, o + 4);
+    o += 4 + p.length;
+  }
+  return out;
+}
+
+/** The snappy codec: xerial-framed on write, either form on read. */
+export const snappyCodec: CompressionCodec = {
+  name: 'snappy',
+  compress: snappyCompress,
+  decompress: snappyDecompress,
+};
