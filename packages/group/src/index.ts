@@ -11,6 +11,40 @@ export {
   VALID_PREVIOUS_STATES,
 } from './classic-member.js';
 export {
+  assignmentFromResponse,
+  NO_ASSIGNMENT,
+  resolveAssignment,
+  type TopicIdAndName,
+  type TopicIdAssignment,
+  type TopicIdPartition,
+} from './consumer-protocol-assignment.js';
+export {
+  type ConsumerGroupDescription,
+  type ConsumerGroupMemberDescription,
+  consumerGroupDescribeRequest,
+  readConsumerGroupDescription,
+} from './consumer-protocol-describe.js';
+export {
+  CONSUMER_PROTOCOL_VALID_PREVIOUS_STATES,
+  type ConsumerProtocolGeneration,
+  type ConsumerProtocolHealth,
+  ConsumerProtocolMember,
+  type ConsumerProtocolMemberConfig,
+  ConsumerProtocolMemberState,
+  type ConsumerProtocolPollResult,
+  type ConsumerProtocolSubscription,
+  LEAVE_GROUP_MEMBER_EPOCH,
+  LEAVE_GROUP_STATIC_MEMBER_EPOCH,
+} from './consumer-protocol-member.js';
+export {
+  CONSUMER_PROTOCOL_API_KEYS,
+  type ConsumerProtocolApiName,
+  type ConsumerProtocolApis,
+  type ConsumerProtocolRequest,
+  type ConsumerProtocolRequestOf,
+  type ConsumerProtocolResponseFor,
+} from './consumer-protocol-requests.js';
+export {
   FencedInstanceIdError,
   GroupBrokerError,
   GroupConfigError,
