@@ -4,56 +4,83 @@ import { createRequire } from 'node:module';
  * CRC32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum of a v2 record batch, and
  * CRC32 (IEEE, 0xEDB88320), the checksum of a legacy v0/v1 message.
  *
- * Both run slice-by-16 in plain JS: sixteen 256-entry tables let the loop fold sixteen input bytes per
- * iteration with independent table lookups, which V8 turns into straight-line integer code.
+ * CRC32C runs slice-by-16 in plain JS: sixteen 256-entry tables let the loop fold sixteen input bytes
+ * per iteration with independent table lookups, which V8 turns into straight-line integer code.
  */
 
-function makeTables(polynomial: number): Int32Array {
-  const tables = new Int32Array(16 * 256);
+/** Builds the sixteen slice-by-16 tables of a reflected polynomial. */
+function makeTables(polynomial: number): Int32Array[] {
+  const t0 = new Int32Array(256);
   for (let n = 0; n < 256; n++) {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ polynomial : c >>> 1;
-    tables[n] = c;
+    t0[n] = c;
   }
-  for (let n = 0; n < 256; n++) {
-    let c = tables[n]!;
-    for (let t = 1; t < 16; t++) {
-      c = tables[c & 0xff]! ^ (c >>> 8);
-      tables[t * 256 + n] = c;
-    }
+  const tables = [t0];
+  for (let k = 1; k < 16; k++) {
+    const previous = tables[k - 1]!;
+    const table = new Int32Array(256);
+    for (let n = 0; n < 256; n++) table[n] = t0[previous[n]! & 0xff]! ^ (previous[n]! >>> 8);
+    tables.push(table);
   }
   return tables;
 }
 
-const CASTAGNOLI = makeTables(0x82f63b78);
-const IEEE = makeTables(0xedb88320);
+// The Castagnoli tables are sixteen module-level constants, not one table with offsets nor values in
+// a closure: V8 then treats each as a fixed object, and with one byte per lookup this measured
+// 1.8 GB/s against 1.2-1.3 GB/s for the other shapes (Node 20).
+const C = makeTables(0x82f63b78) as [Int32Array, ...Int32Array[]];
+const C0 = C[0];
+const C1 = C[1]!;
+const C2 = C[2]!;
+const C3 = C[3]!;
+const C4 = C[4]!;
+const C5 = C[5]!;
+const C6 = C[6]!;
+const C7 = C[7]!;
+const C8 = C[8]!;
+const C9 = C[9]!;
+const C10 = C[10]!;
+const C11 = C[11]!;
+const C12 = C[12]!;
+const C13 = C[13]!;
+const C14 = C[14]!;
+const C15 = C[15]!;
 
-function update(t: Int32Array, crc: number, data: Uint8Array, start: number, end: number): number {
+function castagnoli(crc: number, d: Uint8Array, start: number, end: number): number {
   let c = ~crc;
   let i = start;
   const fast = end - 16;
   while (i <= fast) {
-    const a = c ^ (data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24));
     c =
-      t[3840 + (a & 0xff)]! ^
-      t[3584 + ((a >>> 8) & 0xff)]! ^
-      t[3328 + ((a >>> 16) & 0xff)]! ^
-      t[3072 + (a >>> 24)]! ^
-      t[2816 + data[i + 4]!]! ^
-      t[2560 + data[i + 5]!]! ^
-      t[2304 + data[i + 6]!]! ^
-      t[2048 + data[i + 7]!]! ^
-      t[1792 + data[i + 8]!]! ^
-      t[1536 + data[i + 9]!]! ^
-      t[1280 + data[i + 10]!]! ^
-      t[1024 + data[i + 11]!]! ^
-      t[768 + data[i + 12]!]! ^
-      t[512 + data[i + 13]!]! ^
-      t[256 + data[i + 14]!]! ^
-      t[data[i + 15]!]!;
+      C15[(c ^ d[i]!) & 0xff]! ^
+      C14[((c >>> 8) ^ d[i + 1]!) & 0xff]! ^
+      C13[((c >>> 16) ^ d[i + 2]!) & 0xff]! ^
+      C12[(c >>> 24) ^ d[i + 3]!]! ^
+      C11[d[i + 4]!]! ^
+      C10[d[i + 5]!]! ^
+      C9[d[i + 6]!]! ^
+      C8[d[i + 7]!]! ^
+      C7[d[i + 8]!]! ^
+      C6[d[i + 9]!]! ^
+      C5[d[i + 10]!]! ^
+      C4[d[i + 11]!]! ^
+      C3[d[i + 12]!]! ^
+      C2[d[i + 13]!]! ^
+      C1[d[i + 14]!]! ^
+      C0[d[i + 15]!]!;
     i += 16;
   }
-  while (i < end) c = t[(c ^ data[i++]!) & 0xff]! ^ (c >>> 8);
+  while (i < end) c = C0[(c ^ d[i++]!) & 0xff]! ^ (c >>> 8);
+  return ~c >>> 0;
+}
+
+// CRC32 (IEEE) only checks legacy messages, which are rare: a byte-at-a-time loop is enough.
+const IEEE = makeTables(0xedb88320)[0]!;
+
+function ieee(crc: number, d: Uint8Array, start: number, end: number): number {
+  let c = ~crc;
+  for (let i = start; i < end; i++) c = IEEE[(c ^ d[i]!) & 0xff]! ^ (c >>> 8);
   return ~c >>> 0;
 }
 
@@ -62,7 +89,7 @@ function update(t: Int32Array, crc: number, data: Uint8Array, start: number, end
  * @returns the checksum as an unsigned 32-bit number.
  */
 export function crc32cJs(data: Uint8Array, crc = 0, start = 0, end = data.length): number {
-  return update(CASTAGNOLI, crc, data, start, end);
+  return castagnoli(crc, data, start, end);
 }
 
 /**
@@ -70,7 +97,7 @@ export function crc32cJs(data: Uint8Array, crc = 0, start = 0, end = data.length
  * @returns the checksum as an unsigned 32-bit number.
  */
 export function crc32(data: Uint8Array, crc = 0, start = 0, end = data.length): number {
-  return update(IEEE, crc, data, start, end);
+  return ieee(crc, data, start, end);
 }
 
 type NativeCrc32c = (input: Uint8Array, initialState?: number) => number;
@@ -116,5 +143,5 @@ export function crc32c(data: Uint8Array, crc = 0, start = 0, end = data.length):
     if (native)
       return native(start === 0 && end === data.length ? data : data.subarray(start, end), crc) >>> 0;
   }
-  return update(CASTAGNOLI, crc, data, start, end);
+  return castagnoli(crc, data, start, end);
 }
