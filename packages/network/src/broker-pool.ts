@@ -8,9 +8,19 @@ import {
 } from './broker-connection.js';
 import { type Clock, Sleeps, systemClock, type TimerHandle } from './clock.js';
 import type { BrokerInfo } from './cluster-metadata.js';
-import { Connection, type ConnectionOptions } from './connection.js';
+import { Connection, type ConnectionOptions, type RequestSpec } from './connection.js';
 import { ClientClosedError, ConnectionError } from './errors.js';
 import { type Logger, silentLogger } from './logger.js';
+import { AuthenticationError } from './security/errors.js';
+import {
+  authenticateSasl,
+  type SaslOptions,
+  type SaslSend,
+  type SaslSession,
+  saslMechanismOf,
+} from './security/sasl-authenticator.js';
+import type { SaslMechanism } from './security/sasl-mechanism.js';
+import { type TlsOptions, tlsSocketFactory } from './security/tls.js';
 
 /** Which traffic a connection carries. Separate purposes never share a socket. */
 export type ConnectionPurpose = 'default' | 'fetch' | 'group' | (string & {});
@@ -31,6 +41,16 @@ export interface BrokerPoolOptions {
   idleTimeoutMs?: number;
   /** Reported to brokers in ApiVersions v3+. */
   clientSoftware?: ClientSoftware;
+  /**
+   * TLS for every connection (`true` for the defaults: Node's root CAs, host name verification on).
+   * A `connection.socketFactory` given as well takes precedence.
+   */
+  tls?: TlsOptions | boolean;
+  /**
+   * SASL authentication of every connection, after ApiVersions; the session is renewed on the same
+   * connection before the lifetime the broker grants ends (KIP-368).
+   */
+  sasl?: SaslOptions;
   /**
    * Runs after the ApiVersions handshake and before the connection is handed out: the SASL seam.
    * It may send requests on the connection (SaslHandshake, SaslAuthenticate); a rejection fails the
@@ -98,12 +118,16 @@ export class BrokerPool {
   private readonly entries = new Map<string, Entry>();
   private readonly health = new Map<string, Health>();
   private readonly sleeps: Sleeps;
+  private readonly connectionOptions: PoolConnectionOptions;
+  private readonly saslMechanism: SaslMechanism | null;
   private idleTimer: TimerHandle | undefined;
   private closed = false;
 
   /** @throws ConnectionError when the bootstrap list is empty or malformed. */
   constructor(options: BrokerPoolOptions) {
-    this.options = options;
+    // Credentials live only in the mechanism and socket factory below, never in a field inspect shows.
+    const { sasl: _sasl, tls: _tls, ...kept } = options;
+    this.options = kept;
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger;
     this.random = options.random ?? Math.random;
@@ -115,6 +139,12 @@ export class BrokerPool {
     this.idleTimeoutMs = options.idleTimeoutMs ?? 540_000;
     this.sleeps = new Sleeps(this.clock);
     this.bootstrapBrokers = parseBootstrapServers(options.bootstrapServers);
+    const tls = options.tls === true ? {} : options.tls || null;
+    this.connectionOptions =
+      tls && !options.connection?.socketFactory
+        ? { ...options.connection, socketFactory: tlsSocketFactory(tls) }
+        : { ...options.connection };
+    this.saslMechanism = options.sasl ? saslMechanismOf(options.sasl) : null;
   }
 
   /** The brokers the last metadata named (empty before the first metadata response). */
@@ -151,8 +181,11 @@ export class BrokerPool {
   /**
    * Returns a handshaken connection to `broker` for `purpose`, opening one if needed (after the broker's
    * reconnect backoff, if a recent attempt failed).
-   * @throws ConnectionError when the connection cannot be opened; KafkaProtocolError when the
-   *   ApiVersions handshake is refused; whatever `authenticate` throws; ClientClosedError after close().
+   * @throws ConnectionError when the connection cannot be opened; TlsError when TLS fails (untrusted
+   *   or mismatched certificate, a refused client certificate, TLS on one side only);
+   *   SaslAuthenticationError when SASL fails; KafkaProtocolError when the ApiVersions handshake is
+   *   refused; whatever `authenticate` throws; ClientClosedError after close(). Authentication errors
+   *   are not retriable.
    */
   connection(broker: BrokerInfo, purpose: ConnectionPurpose = 'default'): Promise<BrokerConnection> {
     if (this.closed) return Promise.reject(new ClientClosedError());
@@ -232,7 +265,7 @@ export class BrokerPool {
     if (this.closed) throw new ClientClosedError();
     const factory = this.options.connectionFactory ?? ((o: ConnectionOptions) => new Connection(o));
     const raw = factory({
-      ...this.options.connection,
+      ...this.connectionOptions,
       host: broker.host,
       port: broker.port,
       clock: this.clock,
@@ -252,6 +285,14 @@ export class BrokerPool {
         this.options.clientSoftware ?? { name: 'runnel', version: '0.0.0' },
       );
       const connection = new BrokerConnection(broker, purpose, raw, versions);
+      if (this.saslMechanism) {
+        const session = await authenticateSasl(connection, this.saslMechanism);
+        this.logger.debug(
+          { broker: raw.broker, mechanism: session.mechanism, sessionLifetimeMs: session.sessionLifetimeMs },
+          'sasl authenticated',
+        );
+        this.scheduleReauthentication(connection, session);
+      }
       if (this.options.authenticate) await this.options.authenticate(connection);
       if (this.closed) throw new ClientClosedError();
       this.health.delete(addr);
@@ -259,7 +300,12 @@ export class BrokerPool {
       this.logger.debug({ broker: raw.broker, nodeId: broker.nodeId, purpose }, 'broker connection ready');
       this.startIdleTimer();
       return connection;
-    } catch (error) {
+    } catch (caught) {
+      // A TLS failure closes the socket, so it may reach here as the close error's cause.
+      const error =
+        caught instanceof ConnectionError && caught.cause instanceof AuthenticationError
+          ? caught.cause
+          : caught;
       if (this.entries.get(key) === entry) this.entries.delete(key);
       this.recordFailure(addr);
       this.logger.warn(
@@ -268,6 +314,50 @@ export class BrokerPool {
       );
       await raw.close();
       throw error;
+    }
+  }
+
+  /**
+   * Renews the SASL session at 85-95 % of its lifetime (Java's window), on the same connection, while
+   * other requests wait; requests already in flight (a Fetch long poll) complete undisturbed. A failed
+   * re-authentication closes the connection, and the next request opens a new one.
+   */
+  private scheduleReauthentication(connection: BrokerConnection, session: SaslSession): void {
+    const mechanism = this.saslMechanism;
+    const raw = connection.connection;
+    if (!mechanism || session.sessionLifetimeMs <= 0 || this.closed) return;
+    const delay = session.sessionLifetimeMs * (0.85 + 0.1 * this.random());
+    const timer = this.clock.setTimeout(() => {
+      removeListener();
+      void this.reauthenticate(connection, mechanism);
+    }, delay);
+    const removeListener = raw.onClose(() => this.clock.clearTimeout(timer));
+  }
+
+  private async reauthenticate(connection: BrokerConnection, mechanism: SaslMechanism): Promise<void> {
+    const raw = connection.connection;
+    if (this.closed || raw.state !== 'ready') return;
+    const run = (send?: SaslSend) =>
+      authenticateSasl(connection, mechanism, { reauthentication: true, ...(send ? { send } : {}) });
+    try {
+      const session = hasExclusive(raw) ? await raw.exclusive((send) => run(send)) : await run();
+      this.logger.debug(
+        {
+          broker: raw.broker,
+          purpose: connection.purpose,
+          mechanism: session.mechanism,
+          sessionLifetimeMs: session.sessionLifetimeMs,
+        },
+        'reauthenticated',
+      );
+      this.scheduleReauthentication(connection, session);
+    } catch (error) {
+      if ((raw.state as string) === 'closed') return;
+      this.logger.warn(
+        { broker: raw.broker, err: error },
+        're-authentication failed, closing the connection',
+      );
+      await raw.close();
     }
   }
 
@@ -296,6 +386,15 @@ export class BrokerPool {
     };
     this.idleTimer = this.clock.setTimeout(tick, period);
   }
+}
+
+/** A connection that can hold other requests back while a task runs (see {@link Connection.exclusive}). */
+interface ExclusiveConnection {
+  exclusive<T>(task: (send: <U>(spec: RequestSpec<U>) => Promise<U>) => Promise<T>): Promise<T>;
+}
+
+function hasExclusive(connection: object): connection is ExclusiveConnection {
+  return typeof (connection as Partial<ExclusiveConnection>).exclusive === 'function';
 }
 
 function address(broker: BrokerInfo): string {

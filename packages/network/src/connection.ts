@@ -11,6 +11,8 @@ import {
 import { FrameDecoder } from './frame-decoder.js';
 import { readResponseHeaderRest, writeRequestHeader } from './headers.js';
 import { type Logger, silentLogger } from './logger.js';
+import { TlsError } from './security/errors.js';
+import { looksLikeTlsRecord, tlsErrorOf } from './security/tls.js';
 
 /** The largest correlation id; the next one after it is 0. */
 export const MAX_CORRELATION_ID = 0x7fff_ffff;
@@ -74,6 +76,8 @@ type PendingState = 'queued' | 'in-flight' | 'done';
 
 interface Pending {
   state: PendingState;
+  /** Sent through {@link Connection.exclusive}'s `send`: written ahead of the queue. */
+  readonly priority: boolean;
   readonly correlationId: number;
   readonly apiKey: number;
   readonly responseHeaderVersion: number;
@@ -107,6 +111,13 @@ export class Connection {
   private readonly clientId: string | null;
   private readonly decoder: FrameDecoder;
   private readonly queue: Pending[] = [];
+  /** Requests of an {@link exclusive} task; while one runs, only these are written. */
+  private readonly priorityQueue: Pending[] = [];
+  private exclusiveActive = false;
+  private tls = false;
+  private handshakeDone = false;
+  private tcpConnected = false;
+  private receivedAny = false;
   /** Written requests that expect a response, oldest first. */
   private readonly inFlight: Pending[] = [];
   /** Written requests that expect no response and whose bytes are not yet flushed. */
@@ -146,7 +157,7 @@ export class Connection {
 
   /** Requests accepted but not yet written, waiting for an in-flight slot or for the socket. */
   get queuedCount(): number {
-    return this.queue.length;
+    return this.queue.length + this.priorityQueue.length;
   }
 
   /** The clock time of the last request sent or response received, for idle detection. */
@@ -176,7 +187,8 @@ export class Connection {
   /**
    * Opens the socket. Calling it again returns the same promise.
    * @returns a promise that resolves once the socket is connected (for TLS: the handshake is done).
-   * @throws ConnectionError (as a rejection): refused, reset, connect timeout, or closed meanwhile.
+   * @throws ConnectionError (as a rejection): refused, reset, connect timeout, or closed meanwhile;
+   *   its `cause` is a TlsError when the TLS handshake failed.
    */
   connect(): Promise<void> {
     if (this.connectPromise) return this.connectPromise;
@@ -202,8 +214,13 @@ export class Connection {
           null,
         );
       }, connectTimeoutMs);
-      const readyEvent = socket instanceof tls.TLSSocket ? 'secureConnect' : 'connect';
+      this.tls = socket instanceof tls.TLSSocket;
+      const readyEvent = this.tls ? 'secureConnect' : 'connect';
+      socket.once('connect', () => {
+        this.tcpConnected = true;
+      });
       const onReady = () => {
+        this.handshakeDone = true;
         this.clock.clearTimeout(timer);
         this.closeListeners.delete(onEarlyClose);
         if (this.stateValue !== 'connecting') return;
@@ -223,12 +240,21 @@ export class Connection {
       socket.once(readyEvent, onReady);
       socket.on('data', (chunk: Buffer) => this.onData(chunk));
       socket.on('error', (cause: NodeJS.ErrnoException) => {
+        const tlsError = this.tls ? this.tlsFailure(cause) : null;
+        if (tlsError) {
+          this.failWith(tlsError);
+          return;
+        }
         const reason = reasonOf(cause);
         const message =
           reason === 'refused' ? 'connection refused' : `socket error ${cause.code ?? ''}`.trim();
         this.shutdown(new ConnectionError(this.broker, reason, message, { cause }), null, null);
       });
       socket.on('end', () => {
+        if (this.tls && !this.handshakeDone) {
+          this.failWith(this.tlsFailure(null)!);
+          return;
+        }
         const message = this.decoder.midFrame
           ? 'broker closed the connection mid-frame'
           : 'broker closed the connection';
@@ -249,9 +275,35 @@ export class Connection {
    * @throws (as a rejection) EncodeError when the request cannot be encoded; RequestTimeoutError when no
    *   response came within the timeout; ConnectionError when the connection closed first;
    *   FrameTooLargeError or CorrelationMismatchError when the broker broke the framing for this request;
-   *   DecodeError (or whatever `readBody` throws) when the response body is malformed.
+   *   DecodeError (or whatever `readBody` throws) when the response body is malformed; TlsError when
+   *   TLS failed (or the broker speaks TLS and this connection does not).
    */
   send<T>(spec: RequestSpec<T>): Promise<T> {
+    return this.enqueue(spec, false);
+  }
+
+  /**
+   * Runs `task` with the connection to itself: requests sent through {@link send} meanwhile wait in the
+   * queue, in order, while those `task` sends through the `send` it is given are written as soon as an
+   * in-flight slot is free. Requests already in flight are not disturbed: their answers arrive first,
+   * since the broker answers in order. SASL re-authentication (KIP-368) runs this way, as Java's client
+   * holds other requests back while it re-authenticates. `task` must not wait for a request sent
+   * through the connection's own {@link send}: that request is only written once `task` has ended.
+   * @returns what `task` returns.
+   * @throws (as a rejection) what `task` throws; an Error when another exclusive task is running.
+   */
+  async exclusive<T>(task: (send: <U>(spec: RequestSpec<U>) => Promise<U>) => Promise<T>): Promise<T> {
+    if (this.exclusiveActive) throw new Error('an exclusive task is already running on this connection');
+    this.exclusiveActive = true;
+    try {
+      return await task((spec) => this.enqueue(spec, true));
+    } finally {
+      this.exclusiveActive = false;
+      this.flush();
+    }
+  }
+
+  private enqueue<T>(spec: RequestSpec<T>, priority: boolean): Promise<T> {
     if (this.closeError) return Promise.reject(this.closeError);
     const correlationId = this.nextCorrelationId;
     let bytes: Uint8Array;
@@ -264,6 +316,7 @@ export class Connection {
     return new Promise<T>((resolve, reject) => {
       const pending: Pending = {
         state: 'queued',
+        priority,
         correlationId,
         apiKey: spec.apiKey,
         responseHeaderVersion: spec.responseHeaderVersion,
@@ -275,7 +328,7 @@ export class Connection {
         reject,
       };
       pending.timer = this.clock.setTimeout(() => this.onTimeout(pending), pending.timeoutMs);
-      this.queue.push(pending);
+      (priority ? this.priorityQueue : this.queue).push(pending);
       this.lastActivity = this.clock.now();
       if (this.stateValue === 'idle') {
         // Failures reach the queued request through shutdown(); the promise itself needs no handler.
@@ -299,8 +352,12 @@ export class Connection {
   private flush(): void {
     const socket = this.socket;
     if (!socket || this.stateValue !== 'ready') return;
-    while (this.queue.length > 0 && this.inFlightCount < this.maxInFlight) {
-      const pending = this.queue.shift()!;
+    for (;;) {
+      if (this.inFlightCount >= this.maxInFlight) return;
+      const source =
+        this.priorityQueue.length > 0 ? this.priorityQueue : this.exclusiveActive ? null : this.queue;
+      if (source === null || source.length === 0) return;
+      const pending = source.shift()!;
       const bytes = pending.bytes!;
       pending.bytes = null;
       pending.state = 'in-flight';
@@ -323,6 +380,20 @@ export class Connection {
 
   private onData(chunk: Buffer): void {
     this.lastActivity = this.clock.now();
+    if (!this.receivedAny) {
+      this.receivedAny = true;
+      // A TLS alert read as a size prefix announces ~350 MB: name the real problem instead.
+      if (!this.tls && looksLikeTlsRecord(chunk)) {
+        this.failWith(
+          new TlsError(
+            this.broker,
+            'tls-expected',
+            'the broker answered with a TLS record: this listener expects TLS, configure `tls`',
+          ),
+        );
+        return;
+      }
+    }
     try {
       this.decoder.push(chunk, (frame) => this.onFrame(frame));
     } catch (error) {
@@ -374,8 +445,9 @@ export class Connection {
     pending.timer = undefined;
     const error = new RequestTimeoutError(this.broker, pending.apiKey, pending.timeoutMs);
     if (pending.state === 'queued') {
-      const index = this.queue.indexOf(pending);
-      if (index >= 0) this.queue.splice(index, 1);
+      const queue = pending.priority ? this.priorityQueue : this.queue;
+      const index = queue.indexOf(pending);
+      if (index >= 0) queue.splice(index, 1);
       this.settle(pending);
       pending.reject(error);
       return;
@@ -391,6 +463,32 @@ export class Connection {
       pending,
       error,
     );
+  }
+
+  /**
+   * Classifies a failure of a TLS socket; a connection that closed before its handshake finished met a
+   * listener that does not speak TLS.
+   */
+  private tlsFailure(cause: NodeJS.ErrnoException | null): TlsError | null {
+    const classified = cause ? tlsErrorOf(this.broker, cause, this.handshakeDone) : null;
+    // Refused or unreachable: TLS never started, so it is an ordinary connection error.
+    if (classified || this.handshakeDone || !this.tcpConnected) return classified;
+    return new TlsError(
+      this.broker,
+      'plaintext-expected',
+      'the broker closed the connection during the TLS handshake: is this a plaintext listener?',
+      cause ? { cause } : undefined,
+    );
+  }
+
+  /**
+   * Closes the connection because TLS failed: every pending request fails with `error` itself, since
+   * retrying cannot help, and the close error carries it as its cause.
+   */
+  private failWith(error: TlsError): void {
+    const closeError = new ConnectionError(this.broker, 'network', error.message, { cause: error });
+    this.logger.warn({ broker: this.broker, reason: error.reason }, 'TLS failure, closing the connection');
+    this.shutdown(closeError, null, null, error);
   }
 
   /** The broker broke the framing rules: the oldest in-flight request gets `error`, the rest a ConnectionError. */
@@ -419,7 +517,12 @@ export class Connection {
    * Moves to `closed` once: destroys the socket and fails every pending request with `error`, except
    * `culprit`, which gets `culpritError`.
    */
-  private shutdown(error: ConnectionError, culprit: Pending | null, culpritError: unknown): void {
+  private shutdown(
+    error: ConnectionError,
+    culprit: Pending | null,
+    culpritError: unknown,
+    pendingError: unknown = error,
+  ): void {
     if (this.stateValue === 'closed') return;
     this.stateValue = 'closed';
     this.closeError = error;
@@ -435,14 +538,15 @@ export class Connection {
       this.logger.info({ broker: this.broker, reason: error.reason }, 'connection closed');
     }
     // Requests with no response whose write is still pending fail too; their write callback is a no-op then.
-    const pending = [...this.inFlight, ...this.unflushed, ...this.queue];
+    const pending = [...this.inFlight, ...this.unflushed, ...this.priorityQueue, ...this.queue];
     this.inFlight.length = 0;
     this.unflushed.clear();
+    this.priorityQueue.length = 0;
     this.queue.length = 0;
     for (const p of pending) {
       if (p.state === 'done') continue;
       this.settle(p);
-      p.reject(p === culprit ? culpritError : error);
+      p.reject(p === culprit ? culpritError : pendingError);
     }
     for (const listener of [...this.closeListeners]) listener(error);
     this.closeListeners.clear();

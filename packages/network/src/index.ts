@@ -51,3 +51,34 @@ export {
 export { FrameDecoder } from './frame-decoder.js';
 export { COORDINATOR_MOVED_CODES, kafkaError, STALE_METADATA_CODES } from './kafka-errors.js';
 export { type LogFn, type Logger, silentLogger } from './logger.js';
+export {
+  AuthenticationError,
+  SaslAuthenticationError,
+  type SaslFailureReason,
+  TlsError,
+  type TlsFailureReason,
+} from './security/errors.js';
+export {
+  type OAuthBearerToken,
+  type OAuthBearerTokenProvider,
+  oauthBearerInitialResponse,
+  oauthBearerMechanism,
+  unsecuredJwt,
+} from './security/oauthbearer.js';
+export { type PlainCredentials, plainMechanism } from './security/plain.js';
+export {
+  authenticateSasl,
+  type SaslOptions,
+  type SaslSend,
+  type SaslSession,
+  saslMechanismOf,
+} from './security/sasl-authenticator.js';
+export type { SaslContext, SaslExchange, SaslMechanism } from './security/sasl-mechanism.js';
+export {
+  escapeScramUsername,
+  type ScramCredentials,
+  type ScramMechanismName,
+  scramMechanism,
+} from './security/scram.js';
+export { Secret } from './security/secret.js';
+export { looksLikeTlsRecord, type TlsOptions, tlsErrorOf, tlsSocketFactory } from './security/tls.js';

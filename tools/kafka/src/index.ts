@@ -8,6 +8,20 @@ export { compileJava, DEFAULT_TOOL_JVM_OPTIONS, JVM_MARKER, requireJdkProgram, r
 export { kafkaCacheDir } from './paths.js';
 export type { BrokerProperties, PropertyValue } from './properties.js';
 export { brokerProperties, renderProperties } from './properties.js';
+export type {
+  KafkaSecurityInfo,
+  KafkaSecurityOptions,
+  SecuredListener,
+  SecuredPorts,
+  TestCertificates,
+} from './security.js';
+export {
+  generateTestCertificates,
+  SASL_MECHANISMS,
+  SECURED_LISTENERS,
+  scramFormatArguments,
+  securityProperties,
+} from './security.js';
 export type { DetachedClusterState } from './state.js';
 export { readState, stateFile, stopDetachedCluster } from './state.js';
 export type {
