@@ -9,15 +9,16 @@ import { testCluster } from '@runnel/kafka-local/vitest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClassicGroupMember } from './classic-member.js';
 import { FencedInstanceIdError } from './errors.js';
-import { MemberRunner, WireClient } from './test-support/wire-driver.js';
+import { GroupTestClient, MemberRunner } from './test-support/member-runner.js';
 
 const PARTITIONS = 6;
-const runners: MemberRunner[] = [];
-const clients: WireClient[] = [];
+type Runner = MemberRunner<ClassicGroupMember>;
+const runners: Runner[] = [];
+const clients: GroupTestClient[] = [];
 
 afterEach(async () => {
   await Promise.all(runners.splice(0).map((r) => r.stop()));
-  for (const c of clients.splice(0)) c.close();
+  await Promise.all(clients.splice(0).map((c) => c.close()));
 });
 
 function startMember(
@@ -26,10 +27,8 @@ function startMember(
   topic: string,
   assignor: () => PartitionAssignor,
   groupInstanceId: string | null = null,
-): MemberRunner {
-  const broker = testCluster().brokers[0];
-  if (!broker) throw new Error('the test cluster has no broker');
-  const client = new WireClient({ host: broker.host, port: broker.port });
+): Runner {
+  const client = new GroupTestClient(testCluster().bootstrap);
   clients.push(client);
   const member = new ClassicGroupMember({
     groupId,
@@ -49,7 +48,7 @@ function startMember(
 
 /** Waits until every runner is STABLE in one generation and together they own each partition once. */
 async function waitForBalancedGroup(
-  members: readonly MemberRunner[],
+  members: readonly Runner[],
   topic: string,
   timeoutMs = 60_000,
 ): Promise<void> {
@@ -82,7 +81,7 @@ async function ownersOnBroker(groupId: string): Promise<Map<number, string | nul
   return new Map(rows.map((r) => [r.partition, r.consumerId]));
 }
 
-function ownersSeenByMembers(members: readonly MemberRunner[]): Map<number, string> {
+function ownersSeenByMembers(members: readonly Runner[]): Map<number, string> {
   const owners = new Map<number, string>();
   for (const m of members) {
     for (const p of m.owned as TopicPartition[]) owners.set(p.partition, m.member.generation().memberId);

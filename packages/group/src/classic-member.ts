@@ -23,7 +23,8 @@ import {
   type TopicPartition,
 } from '@runnel/assignors';
 import { ErrorCode } from '@runnel/protocol';
-import { ExponentialBackoff } from './backoff.js';
+import type { ExponentialBackoff } from './backoff.js';
+import { CoordinatorLookup, isCoordinatorMoved } from './coordinator-lookup.js';
 import {
   FencedInstanceIdError,
   GroupBrokerError,
@@ -32,7 +33,9 @@ import {
   GroupMaxSizeReachedError,
   IllegalTransitionError,
 } from './errors.js';
-import type { GroupEvent } from './events.js';
+import type { GroupEvent, GroupGeneration } from './events.js';
+import { type GroupMemberConfig, positiveInt, readGroupMemberConfig } from './member-config.js';
+import { MemberEvents } from './member-events.js';
 import type {
   FindCoordinatorResponse,
   HeartbeatResponse,
@@ -42,13 +45,13 @@ import type {
   SyncGroupResponse,
 } from './messages.js';
 import {
-  API_KEYS,
   type BrokerNode,
   type GroupApiName,
   type GroupApis,
   type GroupRequest,
   type GroupRequestOf,
   type GroupResponseFor,
+  memberRequest,
 } from './requests.js';
 import { difference, sortPartitions } from './topic-partitions.js';
 
@@ -135,32 +138,19 @@ const NEEDS_COORDINATOR: ReadonlySet<MemberState> = new Set([...IN_GROUP, S.LOSI
 /** Java's lapse added to the rebalance timeout for the JoinGroup request timeout. */
 const JOIN_GROUP_TIMEOUT_LAPSE_MS = 5000;
 
-/** Configuration of a classic group member; names follow the Java consumer's settings. */
-export interface ClassicGroupMemberConfig {
-  /** `group.id`. */
-  readonly groupId: string;
-  /** `group.instance.id`: set it to make this a static member (KIP-345). */
-  readonly groupInstanceId?: string | null;
-  /** `client.rack`, sent in the subscription for rack-aware assignors. */
-  readonly clientRack?: string | null;
+/**
+ * Configuration of a classic group member: the settings both members share (`client.rack` travels in
+ * the subscription) and those of the classic protocol; names follow the Java consumer's settings.
+ */
+export interface ClassicGroupMemberConfig extends GroupMemberConfig {
   /** `partition.assignment.strategy`: the assignors, most preferred first; at least one. */
   readonly assignors: readonly PartitionAssignor[];
   /** `session.timeout.ms` (default 45000). */
   readonly sessionTimeoutMs?: number;
   /** `heartbeat.interval.ms` (default 3000); must be below the session timeout. */
   readonly heartbeatIntervalMs?: number;
-  /** `max.poll.interval.ms` (default 300000): the longest the user code may go without polling. */
-  readonly maxPollIntervalMs?: number;
   /** The rebalance timeout sent in JoinGroup (default: the max poll interval, as Java does). */
   readonly rebalanceTimeoutMs?: number;
-  /** `request.timeout.ms` (default 30000): suggested timeout of every request but JoinGroup. */
-  readonly requestTimeoutMs?: number;
-  /** `retry.backoff.ms` (default 100). */
-  readonly retryBackoffMs?: number;
-  /** `retry.backoff.max.ms` (default 1000). */
-  readonly retryBackoffMaxMs?: number;
-  /** Source of randomness for backoff jitter, in [0, 1) (default `Math.random`). */
-  readonly random?: () => number;
 }
 
 /** What `poll` returns: the requests to send now, the events for the consumer, and when to poll next. */
@@ -169,18 +159,6 @@ export interface PollResult {
   readonly events: GroupEvent[];
   /** The time (same clock as `now`) by which `poll` must be called again; `Infinity` when only input can change anything. */
   readonly nextPollAt: number;
-}
-
-/** The membership the consumer needs for OffsetCommit (Java's `ConsumerGroupMetadata`). */
-export interface GroupGeneration {
-  readonly groupId: string;
-  /** -1 when the member has no generation. */
-  readonly generationId: number;
-  /** Empty when the coordinator has not given the member an id yet. */
-  readonly memberId: string;
-  readonly groupInstanceId: string | null;
-  /** The assignor the group agreed on in the current generation, or null. */
-  readonly protocolName: string | null;
 }
 
 /**
@@ -207,14 +185,6 @@ interface Timings {
   requestTimeoutMs: number;
 }
 
-function positiveInt(name: string, value: number | undefined, fallback: number): number {
-  const v = value ?? fallback;
-  if (!Number.isInteger(v) || v <= 0 || v > 0x7fffffff) {
-    throw new GroupConfigError(`${name} must be a positive 32-bit integer, got ${v}`);
-  }
-  return v;
-}
-
 /**
  * The classic-protocol group member. See the file comment for how a driver runs it, and
  * `VALID_PREVIOUS_STATES` for its transitions.
@@ -228,7 +198,7 @@ export class ClassicGroupMember {
   private readonly assignors: readonly PartitionAssignor[];
   private readonly clientRack: string | null;
   private readonly timings: Timings;
-  private readonly coordinatorBackoff: ExponentialBackoff;
+  private readonly coordinatorLookup: CoordinatorLookup;
   private readonly joinBackoff: ExponentialBackoff;
   private readonly heartbeatBackoff: ExponentialBackoff;
   private readonly metadataBackoff: ExponentialBackoff;
@@ -241,10 +211,6 @@ export class ClassicGroupMember {
   private protocolName: string | null = null;
   private leaderId = '';
   private fatal: GroupFatalError | null = null;
-
-  private coordinatorNode: BrokerNode | null = null;
-  private findInFlight: number | null = null;
-  private findNotBefore = 0;
 
   private nextRequestId = 1;
   private joinInFlight: number | null = null;
@@ -272,9 +238,7 @@ export class ClassicGroupMember {
   /** A LeaveGroup sent without waiting for its answer (the member left after a poll timeout). */
   private outbox: GroupRequest[] = [];
 
-  private readonly events: GroupEvent[] = [];
-  private readonly pendingAcks = new Set<number>();
-  private nextEventId = 1;
+  private readonly events = new MemberEvents();
 
   /**
    * @throws GroupConfigError on an empty group id, no assignors, assignors without a common rebalance
@@ -282,10 +246,10 @@ export class ClassicGroupMember {
    * below the session timeout.
    */
   constructor(config: ClassicGroupMemberConfig) {
-    if (!config.groupId) throw new GroupConfigError('group.id must not be empty');
-    this.groupId = config.groupId;
-    this.groupInstanceId = config.groupInstanceId || null;
-    this.clientRack = config.clientRack || null;
+    const settings = readGroupMemberConfig(config);
+    this.groupId = settings.groupId;
+    this.groupInstanceId = settings.groupInstanceId;
+    this.clientRack = settings.clientRack;
     this.rebalanceProtocol = selectRebalanceProtocol(config.assignors);
     const names = new Set(config.assignors.map((a) => a.name));
     if (names.size !== config.assignors.length) throw new GroupConfigError('assignor names must be unique');
@@ -295,24 +259,24 @@ export class ClassicGroupMember {
     if (heartbeatIntervalMs >= sessionTimeoutMs) {
       throw new GroupConfigError('heartbeat.interval.ms must be lower than session.timeout.ms');
     }
-    const maxPollIntervalMs = positiveInt('max.poll.interval.ms', config.maxPollIntervalMs, 300_000);
+    const { maxPollIntervalMs, requestTimeoutMs } = settings;
     this.timings = {
       sessionTimeoutMs,
       heartbeatIntervalMs,
       maxPollIntervalMs,
       rebalanceTimeoutMs: positiveInt('rebalance timeout', config.rebalanceTimeoutMs, maxPollIntervalMs),
-      requestTimeoutMs: positiveInt('request.timeout.ms', config.requestTimeoutMs, 30_000),
+      requestTimeoutMs,
     };
-    const backoffMs = positiveInt('retry.backoff.ms', config.retryBackoffMs, 100);
-    const backoffMaxMs = Math.max(
-      backoffMs,
-      positiveInt('retry.backoff.max.ms', config.retryBackoffMaxMs, 1_000),
+    this.coordinatorLookup = new CoordinatorLookup(
+      this.groupId,
+      settings.backoff(),
+      requestTimeoutMs,
+      () => this.nextRequestId++,
+      this.events,
     );
-    const random = config.random ?? Math.random;
-    this.coordinatorBackoff = new ExponentialBackoff(backoffMs, backoffMaxMs, random);
-    this.joinBackoff = new ExponentialBackoff(backoffMs, backoffMaxMs, random);
-    this.heartbeatBackoff = new ExponentialBackoff(backoffMs, backoffMaxMs, random);
-    this.metadataBackoff = new ExponentialBackoff(backoffMs, backoffMaxMs, random);
+    this.joinBackoff = settings.backoff();
+    this.heartbeatBackoff = settings.backoff();
+    this.metadataBackoff = settings.backoff();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -325,7 +289,7 @@ export class ClassicGroupMember {
 
   /** @returns the coordinator the member talks to, or null while it is unknown. */
   get coordinator(): BrokerNode | null {
-    return this.coordinatorNode;
+    return this.coordinatorLookup.node;
   }
 
   /** @returns the partitions the member owns now (sorted), as it would report them in JoinGroup. */
@@ -425,7 +389,7 @@ export class ClassicGroupMember {
    * Unknown or already acknowledged ids are ignored, so a late acknowledgement after a reset is harmless.
    */
   acknowledge(eventId: number, now: number): void {
-    if (!this.pendingAcks.delete(eventId)) return;
+    if (!this.events.acknowledge(eventId)) return;
     this.settle(now);
   }
 
@@ -442,8 +406,8 @@ export class ClassicGroupMember {
     this.owned = [];
     this.transitionTo(S.PREPARE_LEAVING);
     if (partitions.length > 0) {
-      if (this.hasGeneration() && s !== S.STALE && s !== S.LOSING) this.raiseRevoked(partitions);
-      else this.raiseLost(partitions);
+      const orderly = this.hasGeneration() && s !== S.STALE && s !== S.LOSING;
+      this.events.raise(orderly ? 'partitionsRevoked' : 'partitionsLost', partitions);
     }
     this.settle(now);
   }
@@ -485,22 +449,15 @@ export class ClassicGroupMember {
     const requests: GroupRequest[] = this.outbox;
     this.outbox = [];
     const s = this.currentState;
-
-    if (
-      NEEDS_COORDINATOR.has(s) &&
-      this.coordinatorNode === null &&
-      this.findInFlight === null &&
-      now >= this.findNotBefore
-    ) {
-      requests.push(this.findCoordinatorRequest());
-    }
-    const coordinator = this.coordinatorNode;
+    const find = this.coordinatorLookup.poll(NEEDS_COORDINATOR.has(s), now);
+    if (find !== null) requests.push(find);
+    const coordinator = this.coordinatorLookup.node;
     if (
       s === S.JOINING &&
       coordinator &&
       this.joinInFlight === null &&
       now >= this.joinNotBefore &&
-      this.pendingAcks.size === 0
+      !this.events.awaitingAcknowledgement
     ) {
       requests.push(this.joinGroupRequest(coordinator));
     } else if (s === S.ASSIGNING && this.metadataInFlight === null && now >= this.metadataNotBefore) {
@@ -520,7 +477,7 @@ export class ClassicGroupMember {
     if (this.heartbeatDue(now) && coordinator) {
       requests.push(this.heartbeatRequest(coordinator, now));
     }
-    const events = this.events.splice(0);
+    const events = this.events.take();
     return { requests, events, nextPollAt: this.nextPollAt(now) };
   }
 
@@ -533,9 +490,7 @@ export class ClassicGroupMember {
   onResponse<R extends GroupRequest>(request: R, result: GroupResponseFor<R> | Error, now: number): void {
     switch (request.api) {
       case 'FindCoordinator':
-        if (request.id !== this.findInFlight) return;
-        this.findInFlight = null;
-        this.onFindCoordinator(result as FindCoordinatorResponse | Error, now);
+        this.onFindCoordinator(request, result as FindCoordinatorResponse | Error, now);
         return;
       case 'JoinGroup':
         if (request.id !== this.joinInFlight) return;
@@ -578,7 +533,7 @@ export class ClassicGroupMember {
 
   /** Moves on from states that only wait for acknowledgements (or a poll) once nothing is pending. */
   private settle(now: number): void {
-    if (this.pendingAcks.size > 0) return;
+    if (this.events.awaitingAcknowledgement) return;
     switch (this.currentState) {
       case S.RECONCILING:
         if (this.rejoinRequested) {
@@ -596,7 +551,7 @@ export class ClassicGroupMember {
         if (this.polledSinceStale) this.startJoining(now);
         return;
       case S.PREPARE_LEAVING:
-        if (this.groupInstanceId === null && this.memberId !== '' && this.coordinatorNode !== null) {
+        if (this.groupInstanceId === null && this.memberId !== '' && this.coordinatorLookup.node !== null) {
           this.transitionTo(S.LEAVING);
           this.leavePending = true;
         } else {
@@ -625,7 +580,7 @@ export class ClassicGroupMember {
     }
     if (revoked.length > 0) {
       this.owned = difference(this.owned, revoked);
-      this.raiseRevoked(revoked);
+      this.events.raise('partitionsRevoked', revoked);
     }
     this.settle(now);
   }
@@ -647,7 +602,7 @@ export class ClassicGroupMember {
     const lost = this.owned;
     this.owned = [];
     this.transitionTo(S.LOSING);
-    if (lost.length > 0) this.raiseLost(lost);
+    if (lost.length > 0) this.events.raise('partitionsLost', lost);
     this.settle(now);
   }
 
@@ -656,10 +611,10 @@ export class ClassicGroupMember {
       return;
     this.transitionTo(S.FATAL);
     this.fatal = error;
-    this.pendingAcks.clear();
+    this.events.forgetAcknowledgements();
     this.heartbeatInFlight = null;
     this.outbox = [];
-    this.events.push({ type: 'fatal', error });
+    this.events.fatal(error);
   }
 
   private finishLeaving(): void {
@@ -702,7 +657,10 @@ export class ClassicGroupMember {
       this.leaveAfterPollTimeout(now);
       return;
     }
-    if (now - this.lastHeartbeatOkAt > this.timings.sessionTimeoutMs && this.coordinatorNode !== null) {
+    if (
+      now - this.lastHeartbeatOkAt > this.timings.sessionTimeoutMs &&
+      this.coordinatorLookup.node !== null
+    ) {
       // Java does the same: no heartbeat answer for a whole session means the coordinator is gone or
       // unreachable; find it again, and the next heartbeat tells whether the membership survived.
       this.markCoordinatorUnknown(now);
@@ -710,8 +668,9 @@ export class ClassicGroupMember {
   }
 
   private leaveAfterPollTimeout(now: number): void {
-    if (this.groupInstanceId === null && this.coordinatorNode !== null) {
-      this.outbox.push(this.leaveGroupRequest(this.coordinatorNode, 'consumer poll timeout has expired'));
+    const coordinator = this.coordinatorLookup.node;
+    if (this.groupInstanceId === null && coordinator !== null) {
+      this.outbox.push(this.leaveGroupRequest(coordinator, 'consumer poll timeout has expired'));
     }
     const lost = this.owned;
     this.owned = [];
@@ -726,7 +685,7 @@ export class ClassicGroupMember {
     this.polledSinceStale = false;
     this.rejoinReason = 'consumer poll timeout has expired';
     this.transitionTo(S.STALE);
-    if (lost.length > 0) this.raiseLost(lost);
+    if (lost.length > 0) this.events.raise('partitionsLost', lost);
     this.settle(now);
   }
 
@@ -736,21 +695,20 @@ export class ClassicGroupMember {
       at = Math.min(at, Math.max(t, now));
     };
     const s = this.currentState;
-    if (NEEDS_COORDINATOR.has(s) && this.coordinatorNode === null && this.findInFlight === null) {
-      consider(this.findNotBefore);
-    }
+    consider(this.coordinatorLookup.nextLookupAt(NEEDS_COORDINATOR.has(s)));
+    const coordinator = this.coordinatorLookup.node;
     if (
       s === S.JOINING &&
-      this.coordinatorNode &&
+      coordinator &&
       this.joinInFlight === null &&
-      this.pendingAcks.size === 0
+      !this.events.awaitingAcknowledgement
     ) {
       consider(this.joinNotBefore);
     }
     if (s === S.ASSIGNING && this.metadataInFlight === null) consider(this.metadataNotBefore);
     if (HEARTBEATING.has(s) && this.hasGeneration()) {
-      if (this.coordinatorNode && this.heartbeatInFlight === null) consider(this.heartbeatNotBefore);
-      if (this.coordinatorNode) consider(this.lastHeartbeatOkAt + this.timings.sessionTimeoutMs + 1);
+      if (coordinator && this.heartbeatInFlight === null) consider(this.heartbeatNotBefore);
+      if (coordinator) consider(this.lastHeartbeatOkAt + this.timings.sessionTimeoutMs + 1);
       if (s !== S.PREPARE_LEAVING) consider(this.lastPollAt + this.timings.maxPollIntervalMs + 1);
     }
     return at;
@@ -760,61 +718,29 @@ export class ClassicGroupMember {
   // Coordinator
 
   private markCoordinatorUnknown(now: number): void {
-    if (this.coordinatorNode === null) return;
-    this.coordinatorNode = null;
-    this.heartbeatInFlight = null;
-    this.findNotBefore = now;
+    // An answer from the old coordinator says nothing about the membership any more.
+    if (this.coordinatorLookup.markUnknown(now)) this.heartbeatInFlight = null;
   }
 
   /** Applies the coordinator errors every coordinator API shares. @returns whether `code` was one. */
   private handleCoordinatorError(code: number, now: number): boolean {
-    if (code === ErrorCode.NOT_COORDINATOR || code === ErrorCode.COORDINATOR_NOT_AVAILABLE) {
-      this.markCoordinatorUnknown(now);
-      return true;
-    }
-    return false;
+    if (!isCoordinatorMoved(code)) return false;
+    this.markCoordinatorUnknown(now);
+    return true;
   }
 
-  private onFindCoordinator(result: FindCoordinatorResponse | Error, now: number): void {
-    if (result instanceof Error) {
-      this.findNotBefore = now + this.coordinatorBackoff.fail();
-      this.events.push({ type: 'error', error: result });
-      return;
-    }
-    let errorCode = result.errorCode ?? ErrorCode.NONE;
-    let errorMessage = result.errorMessage ?? null;
-    let node: BrokerNode | null = null;
-    if (result.coordinators !== undefined && result.coordinators.length > 0) {
-      const c = result.coordinators.find((x) => x.key === this.groupId) ?? result.coordinators[0];
-      if (c) {
-        errorCode = c.errorCode;
-        errorMessage = c.errorMessage ?? null;
-        node = { nodeId: c.nodeId, host: c.host, port: c.port };
-      }
-    } else if (result.nodeId !== undefined && result.host !== undefined && result.port !== undefined) {
-      node = { nodeId: result.nodeId, host: result.host, port: result.port };
-    }
-    if (errorCode === ErrorCode.NONE && node !== null && node.nodeId >= 0) {
-      this.coordinatorBackoff.reset();
-      this.coordinatorNode = node;
+  private onFindCoordinator(
+    request: GroupRequestOf<'FindCoordinator'>,
+    result: FindCoordinatorResponse | Error,
+    now: number,
+  ): void {
+    const outcome = this.coordinatorLookup.onResponse(request, result, now);
+    if (outcome.kind === 'denied') this.fail(outcome.fatal);
+    else if (outcome.kind === 'found') {
       // A new coordinator has not seen a heartbeat from this member yet; give it a full session.
       this.lastHeartbeatOkAt = Math.max(this.lastHeartbeatOkAt, now);
       this.heartbeatNotBefore = Math.min(this.heartbeatNotBefore, now);
-      return;
     }
-    if (errorCode === ErrorCode.GROUP_AUTHORIZATION_FAILED || errorCode === ErrorCode.INVALID_GROUP_ID) {
-      this.fail(new GroupFatalError(`FindCoordinator for group ${this.groupId} failed`, errorCode));
-      return;
-    }
-    this.findNotBefore = now + this.coordinatorBackoff.fail();
-    this.events.push({
-      type: 'error',
-      error: new GroupBrokerError(
-        'FindCoordinator',
-        errorCode === ErrorCode.NONE ? ErrorCode.COORDINATOR_NOT_AVAILABLE : errorCode,
-        errorMessage,
-      ),
-    });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -825,7 +751,7 @@ export class ClassicGroupMember {
     if (result instanceof Error) {
       this.markCoordinatorUnknown(now);
       this.joinNotBefore = now + this.joinBackoff.fail();
-      this.events.push({ type: 'error', error: result });
+      this.events.error(result);
       return;
     }
     const code = result.errorCode;
@@ -869,7 +795,7 @@ export class ClassicGroupMember {
         return;
       default:
         this.joinNotBefore = now + this.joinBackoff.fail();
-        this.events.push({ type: 'error', error: new GroupBrokerError('JoinGroup', code) });
+        this.events.error(new GroupBrokerError('JoinGroup', code));
         return;
     }
   }
@@ -907,7 +833,7 @@ export class ClassicGroupMember {
       } catch (error) {
         // A member whose metadata cannot be read breaks the assignment for everyone; like Java, fail
         // this round and rejoin (the coordinator drops members that cannot keep up).
-        this.events.push({ type: 'error', error: asError(error) });
+        this.events.error(asError(error));
         this.joinNotBefore = now + this.joinBackoff.fail();
         return;
       }
@@ -925,7 +851,7 @@ export class ClassicGroupMember {
     if (this.currentState !== S.ASSIGNING) return;
     if (result instanceof Error) {
       this.metadataNotBefore = now + this.metadataBackoff.fail();
-      this.events.push({ type: 'error', error: result });
+      this.events.error(result);
       return;
     }
     this.metadataBackoff.reset();
@@ -947,7 +873,7 @@ export class ClassicGroupMember {
       if (!assignor) throw new GroupConfigError(`no assignor named ${this.protocolName}`);
       assignment = assignor.assign({ members: this.joinMembers, topics });
     } catch (error) {
-      this.events.push({ type: 'error', error: asError(error) });
+      this.events.error(asError(error));
       this.joinNotBefore = now + this.joinBackoff.fail();
       this.transitionTo(S.JOINING);
       return;
@@ -968,7 +894,7 @@ export class ClassicGroupMember {
     if (this.currentState !== S.SYNCING) return;
     if (result instanceof Error) {
       this.markCoordinatorUnknown(now);
-      this.events.push({ type: 'error', error: result });
+      this.events.error(result);
       this.rejoinAfterFailedSync(now, true);
       return;
     }
@@ -999,7 +925,7 @@ export class ClassicGroupMember {
         this.fail(new GroupFatalError(`SyncGroup for group ${this.groupId} failed`, code));
         return;
       default:
-        this.events.push({ type: 'error', error: new GroupBrokerError('SyncGroup', code) });
+        this.events.error(new GroupBrokerError('SyncGroup', code));
         this.rejoinAfterFailedSync(now, true);
         return;
     }
@@ -1045,10 +971,10 @@ export class ClassicGroupMember {
         { memberId: this.memberId, generationId: this.generationId },
       );
     } catch (error) {
-      this.events.push({ type: 'error', error: asError(error) });
+      this.events.error(asError(error));
     }
     if (revoked.length > 0) {
-      this.raiseRevoked(revoked);
+      this.events.raise('partitionsRevoked', revoked);
       // KIP-429: partitions the leader took away are free for their new owner only after this member
       // revoked them and told the group so, which takes a second rebalance.
       if (this.rebalanceProtocol === 'COOPERATIVE')
@@ -1058,11 +984,7 @@ export class ClassicGroupMember {
     if (partitions.some((tp) => !subscribed.has(tp.topic))) {
       this.requestRejoinAfterReconcile('the assignment holds topics this member does not subscribe to');
     }
-    const id = this.nextEventId++;
-    this.pendingAcks.add(id);
-    this.events.push({
-      type: 'partitionsAssigned',
-      id,
+    this.events.raiseAssigned({
       partitions: added,
       assignment: partitions,
       generationId: this.generationId,
@@ -1088,7 +1010,7 @@ export class ClassicGroupMember {
     if (result instanceof Error) {
       this.markCoordinatorUnknown(now);
       this.heartbeatNotBefore = now + this.heartbeatBackoff.fail();
-      this.events.push({ type: 'error', error: result });
+      this.events.error(result);
       return;
     }
     const code = result.errorCode;
@@ -1124,7 +1046,7 @@ export class ClassicGroupMember {
         return;
       default:
         this.heartbeatNotBefore = now + this.heartbeatBackoff.fail();
-        this.events.push({ type: 'error', error: new GroupBrokerError('Heartbeat', code) });
+        this.events.error(new GroupBrokerError('Heartbeat', code));
         return;
     }
   }
@@ -1136,26 +1058,8 @@ export class ClassicGroupMember {
     if (this.currentState !== S.LEAVING) return;
     // Leaving is best effort, as in Java: whatever the answer, the member is out; a coordinator that
     // missed it expires the member after the session timeout.
-    if (result instanceof Error) this.events.push({ type: 'error', error: result });
-    else if (result.errorCode !== ErrorCode.NONE) {
-      this.events.push({ type: 'error', error: new GroupBrokerError('LeaveGroup', result.errorCode) });
-    }
+    this.events.reportFailure('LeaveGroup', result);
     this.finishLeaving();
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Events
-
-  private raiseRevoked(partitions: readonly TopicPartition[]): void {
-    const id = this.nextEventId++;
-    this.pendingAcks.add(id);
-    this.events.push({ type: 'partitionsRevoked', id, partitions: sortPartitions(partitions) });
-  }
-
-  private raiseLost(partitions: readonly TopicPartition[]): void {
-    const id = this.nextEventId++;
-    this.pendingAcks.add(id);
-    this.events.push({ type: 'partitionsLost', id, partitions: sortPartitions(partitions) });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1167,28 +1071,9 @@ export class ClassicGroupMember {
     target: GroupRequestOf<A>['target'],
     body: GroupApis[A]['request'],
     timeoutMs = this.timings.requestTimeoutMs,
-    bodyAt: (version: number) => GroupApis[A]['request'] = () => body,
+    bodyAt?: (version: number) => GroupApis[A]['request'],
   ): GroupRequestOf<A> {
-    return {
-      id: this.nextRequestId++,
-      api,
-      apiKey: API_KEYS[api],
-      minVersion: versions[0],
-      maxVersion: versions[1],
-      target,
-      timeoutMs,
-      body,
-      bodyAt,
-    };
-  }
-
-  private findCoordinatorRequest(): GroupRequest {
-    const groupId = this.groupId;
-    const bodyAt = (version: number) =>
-      version <= 3 ? { key: groupId, keyType: 0 } : { keyType: 0, coordinatorKeys: [groupId] };
-    const r = this.request('FindCoordinator', [0, 6], { kind: 'any' }, bodyAt(6), undefined, bodyAt);
-    this.findInFlight = r.id;
-    return r;
+    return memberRequest({ id: this.nextRequestId++, api, versions, target, timeoutMs, body, bodyAt });
   }
 
   private joinGroupRequest(node: BrokerNode): GroupRequest {

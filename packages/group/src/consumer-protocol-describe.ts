@@ -8,9 +8,8 @@ import type {
   ConsumerGroupDescribeResponseAssignment,
 } from '@runnel/protocol';
 import { ErrorCode } from '@runnel/protocol';
-import { CONSUMER_PROTOCOL_API_KEYS, type ConsumerProtocolRequestOf } from './consumer-protocol-requests.js';
 import { GroupBrokerError } from './errors.js';
-import type { RequestTarget } from './requests.js';
+import { type ConsumerProtocolRequestOf, memberRequest, type RequestTarget } from './requests.js';
 import { sortPartitions } from './topic-partitions.js';
 
 /** One member as the coordinator records it. */
@@ -54,17 +53,7 @@ export function consumerGroupDescribeRequest(
   timeoutMs: number,
 ): ConsumerProtocolRequestOf<'ConsumerGroupDescribe'> {
   const body = { groupIds: [groupId], includeAuthorizedOperations: false };
-  return {
-    id,
-    api: 'ConsumerGroupDescribe',
-    apiKey: CONSUMER_PROTOCOL_API_KEYS.ConsumerGroupDescribe,
-    minVersion: 0,
-    maxVersion: 1,
-    target,
-    timeoutMs,
-    body,
-    bodyAt: () => body,
-  };
+  return memberRequest({ id, api: 'ConsumerGroupDescribe', versions: [0, 1], target, timeoutMs, body });
 }
 
 /**

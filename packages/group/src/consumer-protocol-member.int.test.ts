@@ -3,16 +3,17 @@ import { createTopic, describeGroup } from '@runnel/kafka-local';
 import { testCluster } from '@runnel/kafka-local/vitest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConsumerProtocolMember } from './consumer-protocol-member.js';
-import { ConsumerProtocolRunner, ConsumerProtocolWireClient } from './test-support/consumer-protocol-wire.js';
+import { GroupTestClient, MemberRunner } from './test-support/member-runner.js';
 import { partitionKey } from './topic-partitions.js';
 
 const PARTITIONS = 6;
-const runners: ConsumerProtocolRunner[] = [];
-const clients: ConsumerProtocolWireClient[] = [];
+type Runner = MemberRunner<ConsumerProtocolMember>;
+const runners: Runner[] = [];
+const clients: GroupTestClient[] = [];
 
 afterEach(async () => {
   await Promise.all(runners.splice(0).map((r) => r.stop()));
-  for (const c of clients.splice(0)) c.close();
+  await Promise.all(clients.splice(0).map((c) => c.close()));
 });
 
 type Subscription = { topics: string[] } | { pattern: string };
@@ -22,10 +23,8 @@ function startMember(
   groupId: string,
   subscription: Subscription,
   groupInstanceId: string | null = null,
-): ConsumerProtocolRunner {
-  const broker = testCluster().brokers[0];
-  if (!broker) throw new Error('the test cluster has no broker');
-  const client = new ConsumerProtocolWireClient({ host: broker.host, port: broker.port });
+): Runner {
+  const client = new GroupTestClient(testCluster().bootstrap);
   clients.push(client);
   const member = new ConsumerProtocolMember({
     groupId,
@@ -37,14 +36,14 @@ function startMember(
   });
   if ('topics' in subscription) member.subscribe(subscription.topics, Date.now());
   else member.subscribePattern(subscription.pattern, Date.now());
-  const runner = new ConsumerProtocolRunner(name, member, client);
+  const runner = new MemberRunner(name, member, client, (topics) => member.onMetadata(topics));
   runners.push(runner);
   return runner;
 }
 
 /** Waits until every runner is STABLE and together they own each partition of `topic` exactly once. */
 async function waitForBalancedGroup(
-  members: readonly ConsumerProtocolRunner[],
+  members: readonly Runner[],
   topic: string,
   timeoutMs = 90_000,
 ): Promise<void> {
@@ -71,7 +70,7 @@ async function waitForBalancedGroup(
 }
 
 /** Asks the coordinator (ConsumerGroupDescribe, through `via`) what each member owns. */
-async function describedOwners(via: ConsumerProtocolRunner): Promise<Map<string, string>> {
+async function describedOwners(via: Runner): Promise<Map<string, string>> {
   const before = via.member.health().describedAt;
   via.member.requestDescription();
   const deadline = Date.now() + 30_000;
@@ -88,14 +87,14 @@ async function describedOwners(via: ConsumerProtocolRunner): Promise<Map<string,
   return owners;
 }
 
-function ownersSeenByMembers(members: readonly ConsumerProtocolRunner[]): Map<string, string> {
+function ownersSeenByMembers(members: readonly Runner[]): Map<string, string> {
   const owners = new Map<string, string>();
   for (const m of members) for (const p of m.owned) owners.set(partitionKey(p), m.member.memberId);
   return owners;
 }
 
 /** Every partition a member revoked after `mark` that it still owns now: must be none when incremental. */
-function revokedButKept(m: ConsumerProtocolRunner, mark: number): TopicPartition[] {
+function revokedButKept(m: Runner, mark: number): TopicPartition[] {
   const kept = new Set(m.owned.map(partitionKey));
   return m.revocations.slice(mark).flatMap((r) => r.filter((p) => kept.has(partitionKey(p))));
 }

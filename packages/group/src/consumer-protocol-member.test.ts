@@ -28,6 +28,7 @@ import {
   MAX_POLL_MS,
   MEMBER_ID,
   OFFSETS_TOPIC,
+  onlyVersion0,
   PAYMENTS,
   payments,
   REFUNDS,
@@ -579,9 +580,7 @@ describe('subscriptions', () => {
 
   it('a regular expression goes to the broker in subscribedTopicRegex, which needs version 1', () => {
     const h = new ConsumerProtocolHarness();
-    h.member.subscribePattern('pay.*', h.now);
-    h.poll();
-    h.respond('FindCoordinator', findCoordinatorOk());
+    h.startJoiningPattern('pay.*');
     const r = h.take('ConsumerGroupHeartbeat');
     expect([r.minVersion, r.maxVersion]).toEqual([1, 1]);
     expect(r.body).toMatchObject({ subscribedTopicRegex: 'pay.*', subscribedTopicNames: [] });
@@ -595,18 +594,8 @@ describe('subscriptions', () => {
 
   it('falls back to matching the regular expression here when the broker has only version 0', () => {
     const h = new ConsumerProtocolHarness({}, [PAYMENTS, REFUNDS, OFFSETS_TOPIC]);
-    h.member.subscribePattern('(pay|__consumer).*', h.now);
-    h.poll();
-    h.respond('FindCoordinator', findCoordinatorOk());
-    h.respond(
-      'ConsumerGroupHeartbeat',
-      new UnsupportedVersionError(
-        68,
-        'ConsumerGroupHeartbeat',
-        { minVersion: 0, maxVersion: 0 },
-        { minVersion: 1, maxVersion: 1 },
-      ),
-    );
+    h.startJoiningPattern('(pay|__consumer).*');
+    h.respond('ConsumerGroupHeartbeat', onlyVersion0());
     expect(h.member.state).toBe(S.JOINING);
     const r = h.take('ConsumerGroupHeartbeat');
     expect(r.minVersion).toBe(0);
@@ -620,18 +609,8 @@ describe('subscriptions', () => {
 
   it('a regular expression neither the broker nor this client can resolve is fatal, never a crash', () => {
     const h = new ConsumerProtocolHarness();
-    h.member.subscribePattern('pay(', h.now);
-    h.poll();
-    h.respond('FindCoordinator', findCoordinatorOk());
-    h.respond(
-      'ConsumerGroupHeartbeat',
-      new UnsupportedVersionError(
-        68,
-        'ConsumerGroupHeartbeat',
-        { minVersion: 0, maxVersion: 0 },
-        { minVersion: 1, maxVersion: 1 },
-      ),
-    );
+    h.startJoiningPattern('pay(');
+    h.respond('ConsumerGroupHeartbeat', onlyVersion0());
     expect(h.member.state).toBe(S.FATAL);
     expect(h.member.fatalError?.errorName).toBe('INVALID_REGULAR_EXPRESSION');
     expect(h.advance(INTERVAL_MS)).toEqual([]);
@@ -639,18 +618,8 @@ describe('subscriptions', () => {
 
   it('asks for the topic list while a client-side regular expression has none', () => {
     const h = new ConsumerProtocolHarness({}, []);
-    h.member.subscribePattern('pay.*', h.now);
-    h.poll();
-    h.respond('FindCoordinator', findCoordinatorOk());
-    h.respond(
-      'ConsumerGroupHeartbeat',
-      new UnsupportedVersionError(
-        68,
-        'ConsumerGroupHeartbeat',
-        { minVersion: 0, maxVersion: 0 },
-        { minVersion: 1, maxVersion: 1 },
-      ),
-    );
+    h.startJoiningPattern('pay.*');
+    h.respond('ConsumerGroupHeartbeat', onlyVersion0());
     expect(h.member.poll(h.now).topicListWanted).toBe(true);
     h.member.onMetadata([PAYMENTS]);
     expect(h.member.poll(h.now).topicListWanted).toBe(false);
@@ -658,9 +627,7 @@ describe('subscriptions', () => {
 
   it('switching from a regular expression to topic names sends an empty regular expression', () => {
     const h = new ConsumerProtocolHarness();
-    h.member.subscribePattern('pay.*', h.now);
-    h.poll();
-    h.respond('FindCoordinator', findCoordinatorOk());
+    h.startJoiningPattern('pay.*');
     h.respond('ConsumerGroupHeartbeat', heartbeatOk(1, {}));
     h.member.subscribe(['refunds'], h.now);
     h.advance(INTERVAL_MS);

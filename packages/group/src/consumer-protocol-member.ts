@@ -24,7 +24,7 @@ import {
   kafkaErrorInfo,
   UnsupportedVersionError,
 } from '@runnel/protocol';
-import { ExponentialBackoff } from './backoff.js';
+import type { ExponentialBackoff } from './backoff.js';
 import {
   assignmentFromResponse,
   assignmentOf,
@@ -42,14 +42,7 @@ import {
   consumerGroupDescribeRequest,
   readConsumerGroupDescription,
 } from './consumer-protocol-describe.js';
-import {
-  CONSUMER_PROTOCOL_API_KEYS,
-  type ConsumerProtocolApiName,
-  type ConsumerProtocolApis,
-  type ConsumerProtocolRequest,
-  type ConsumerProtocolRequestOf,
-  type ConsumerProtocolResponseFor,
-} from './consumer-protocol-requests.js';
+import { CoordinatorLookup, isCoordinatorMoved } from './coordinator-lookup.js';
 import {
   FencedInstanceIdError,
   GroupBrokerError,
@@ -58,8 +51,18 @@ import {
   GroupMaxSizeReachedError,
   IllegalTransitionError,
 } from './errors.js';
-import type { GroupEvent } from './events.js';
-import type { BrokerNode } from './requests.js';
+import type { GroupEvent, GroupGeneration } from './events.js';
+import { type GroupMemberConfig, readGroupMemberConfig } from './member-config.js';
+import { MemberEvents } from './member-events.js';
+import {
+  type BrokerNode,
+  type ConsumerProtocolApiName,
+  type ConsumerProtocolApis,
+  type ConsumerProtocolRequest,
+  type ConsumerProtocolRequestOf,
+  type ConsumerProtocolResponseFor,
+  memberRequest,
+} from './requests.js';
 import { partitionKey, sortPartitions } from './topic-partitions.js';
 
 /**
@@ -137,28 +140,16 @@ export type ConsumerProtocolSubscription =
   | { readonly kind: 'topics'; readonly topics: readonly string[] }
   | { readonly kind: 'pattern'; readonly regex: string };
 
-/** Configuration of a consumer-protocol member; names follow the Java consumer's settings. */
-export interface ConsumerProtocolMemberConfig {
-  /** `group.id`. */
-  readonly groupId: string;
-  /** `group.instance.id`: set it to make this a static member. */
-  readonly groupInstanceId?: string | null;
-  /** `client.rack`, sent when joining for rack-aware server assignors. */
-  readonly clientRack?: string | null;
+/**
+ * Configuration of a consumer-protocol member: the settings both members share (`client.rack` is sent
+ * when joining, `max.poll.interval.ms` is also the rebalance timeout, as in Java) and those of KIP-848;
+ * names follow the Java consumer's settings.
+ */
+export interface ConsumerProtocolMemberConfig extends GroupMemberConfig {
   /** `group.remote.assignor`: the server-side assignor to ask for (e.g. `uniform`, `range`), or the broker's default. */
   readonly serverAssignor?: string | null;
-  /** `max.poll.interval.ms` (default 300000): also sent as the rebalance timeout, as Java does. */
-  readonly maxPollIntervalMs?: number;
-  /** `request.timeout.ms` (default 30000): suggested timeout of every request. */
-  readonly requestTimeoutMs?: number;
-  /** `retry.backoff.ms` (default 100). */
-  readonly retryBackoffMs?: number;
-  /** `retry.backoff.max.ms` (default 1000). */
-  readonly retryBackoffMaxMs?: number;
   /** The member id; by default a random one, as the Java consumer makes it at startup (KIP-1082). */
   readonly memberId?: string;
-  /** Source of randomness for backoff jitter, in [0, 1) (default `Math.random`). */
-  readonly random?: () => number;
 }
 
 /** What `poll` returns: the classic member's `PollResult` plus what the member needs from metadata. */
@@ -174,16 +165,7 @@ export interface ConsumerProtocolPollResult {
 }
 
 /** The membership the consumer needs for OffsetCommit: `generationId` carries the member epoch. */
-export interface ConsumerProtocolGeneration {
-  readonly groupId: string;
-  /** The member epoch, or -1 when the member is not in the group. */
-  readonly generationId: number;
-  /** Empty when the member is not in the group. */
-  readonly memberId: string;
-  readonly groupInstanceId: string | null;
-  /** The server assignor asked for, or null for the broker's default. */
-  readonly protocolName: string | null;
-}
+export type ConsumerProtocolGeneration = GroupGeneration;
 
 /** A health snapshot: the member's own view, plus what the coordinator recorded at the last describe. */
 export interface ConsumerProtocolHealth {
@@ -218,14 +200,6 @@ interface Reconciliation {
   readonly resolved: readonly TopicIdPartition[];
   step: 'revoking' | 'assigning';
   eventId: number;
-}
-
-function positiveInt(name: string, value: number | undefined, fallback: number): number {
-  const v = value ?? fallback;
-  if (!Number.isInteger(v) || v <= 0 || v > 0x7fffffff) {
-    throw new GroupConfigError(`${name} must be a positive 32-bit integer, got ${v}`);
-  }
-  return v;
 }
 
 function unsent(): SentFields {
@@ -274,7 +248,7 @@ export class ConsumerProtocolMember {
   private readonly clientRack: string | null;
   private readonly maxPollIntervalMs: number;
   private readonly requestTimeoutMs: number;
-  private readonly coordinatorBackoff: ExponentialBackoff;
+  private readonly coordinatorLookup: CoordinatorLookup;
   private readonly heartbeatBackoff: ExponentialBackoff;
 
   private currentState: ConsumerProtocolMemberState = S.UNSUBSCRIBED;
@@ -297,10 +271,6 @@ export class ConsumerProtocolMember {
 
   private readonly topicNames = new Map<string, string>();
   private clusterTopics: readonly TopicIdAndName[] | null = null;
-
-  private coordinatorNode: BrokerNode | null = null;
-  private findInFlight: number | null = null;
-  private findNotBefore = 0;
 
   private nextRequestId = 1;
   private heartbeatInFlight: { id: number; sentAt: number } | null = null;
@@ -325,32 +295,30 @@ export class ConsumerProtocolMember {
   private describeError: Error | null = null;
   private describedAt: number | null = null;
 
-  private readonly events: GroupEvent[] = [];
-  private readonly pendingAcks = new Set<number>();
-  private nextEventId = 1;
+  private readonly events = new MemberEvents();
 
   /**
    * @throws GroupConfigError on an empty group id or member id, or timeouts that are not positive
    *   32-bit integers.
    */
   constructor(config: ConsumerProtocolMemberConfig) {
-    if (!config.groupId) throw new GroupConfigError('group.id must not be empty');
+    const settings = readGroupMemberConfig(config);
     if (config.memberId === '') throw new GroupConfigError('member id must not be empty');
-    this.groupId = config.groupId;
-    this.groupInstanceId = config.groupInstanceId || null;
-    this.clientRack = config.clientRack || null;
+    this.groupId = settings.groupId;
+    this.groupInstanceId = settings.groupInstanceId;
+    this.clientRack = settings.clientRack;
     this.serverAssignor = config.serverAssignor || null;
     this.memberIdValue = config.memberId ?? randomMemberId();
-    this.maxPollIntervalMs = positiveInt('max.poll.interval.ms', config.maxPollIntervalMs, 300_000);
-    this.requestTimeoutMs = positiveInt('request.timeout.ms', config.requestTimeoutMs, 30_000);
-    const backoffMs = positiveInt('retry.backoff.ms', config.retryBackoffMs, 100);
-    const backoffMaxMs = Math.max(
-      backoffMs,
-      positiveInt('retry.backoff.max.ms', config.retryBackoffMaxMs, 1_000),
+    this.maxPollIntervalMs = settings.maxPollIntervalMs;
+    this.requestTimeoutMs = settings.requestTimeoutMs;
+    this.coordinatorLookup = new CoordinatorLookup(
+      this.groupId,
+      settings.backoff(),
+      this.requestTimeoutMs,
+      () => this.nextRequestId++,
+      this.events,
     );
-    const random = config.random ?? Math.random;
-    this.coordinatorBackoff = new ExponentialBackoff(backoffMs, backoffMaxMs, random);
-    this.heartbeatBackoff = new ExponentialBackoff(backoffMs, backoffMaxMs, random);
+    this.heartbeatBackoff = settings.backoff();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -373,7 +341,7 @@ export class ConsumerProtocolMember {
 
   /** @returns the coordinator the member talks to, or null while it is unknown. */
   get coordinator(): BrokerNode | null {
-    return this.coordinatorNode;
+    return this.coordinatorLookup.node;
   }
 
   /** @returns the partitions the consumer holds from the events raised so far, sorted. */
@@ -410,7 +378,7 @@ export class ConsumerProtocolMember {
       state: this.currentState,
       memberId: this.memberIdValue,
       memberEpoch: this.memberEpochValue,
-      coordinator: this.coordinatorNode,
+      coordinator: this.coordinatorLookup.node,
       ownedPartitions: withoutIds(this.current),
       unresolvedTopicIds: this.unresolved,
       group: this.description,
@@ -482,7 +450,7 @@ export class ConsumerProtocolMember {
    * or already acknowledged ids are ignored.
    */
   acknowledge(eventId: number, now: number): void {
-    if (!this.pendingAcks.delete(eventId)) return;
+    if (!this.events.acknowledge(eventId)) return;
     const r = this.reconciliation;
     if (r !== null && r.eventId === eventId && this.currentState === S.RECONCILING) {
       if (r.step === 'revoking') {
@@ -515,7 +483,7 @@ export class ConsumerProtocolMember {
     this.transitionTo(S.PREPARE_LEAVING);
     const held = this.consumerOwned;
     this.consumerOwned = [];
-    if (held.length > 0) this.raise('partitionsRevoked', held);
+    if (held.length > 0) this.events.raise('partitionsRevoked', held);
     this.settle(now);
   }
 
@@ -527,9 +495,7 @@ export class ConsumerProtocolMember {
    */
   onOffsetCommitError(errorCode: number, memberEpoch: number, now: number): void {
     void memberEpoch;
-    if (errorCode === ErrorCode.NOT_COORDINATOR || errorCode === ErrorCode.COORDINATOR_NOT_AVAILABLE) {
-      this.markCoordinatorUnknown(now);
-    }
+    if (isCoordinatorMoved(errorCode)) this.markCoordinatorUnknown(now);
   }
 
   /**
@@ -554,19 +520,13 @@ export class ConsumerProtocolMember {
     const requests: ConsumerProtocolRequest[] = this.outbox;
     this.outbox = [];
     const s = this.currentState;
-    if (
-      this.needsCoordinator() &&
-      this.coordinatorNode === null &&
-      this.findInFlight === null &&
-      now >= this.findNotBefore
-    ) {
-      requests.push(this.findCoordinatorRequest());
-    }
-    const coordinator = this.coordinatorNode;
+    const find = this.coordinatorLookup.poll(this.needsCoordinator(), now);
+    if (find !== null) requests.push(find);
+    const coordinator = this.coordinatorLookup.node;
     if (s === S.LEAVING && this.leavePending) {
       this.leavePending = false;
       if (coordinator !== null) {
-        const leave = this.heartbeatRequest(coordinator, this.leaveBody(this.leaveEpoch()));
+        const leave = this.heartbeatRequest(coordinator, this.unchangedBody(this.leaveEpoch()));
         this.leaveInFlight = leave.id;
         this.heartbeatInFlight = null;
         requests.push(leave);
@@ -587,7 +547,7 @@ export class ConsumerProtocolMember {
       this.describeInFlight = r.id;
       requests.push(r);
     }
-    const events = this.events.splice(0);
+    const events = this.events.take();
     return {
       requests,
       events,
@@ -610,9 +570,7 @@ export class ConsumerProtocolMember {
   ): void {
     switch (request.api) {
       case 'FindCoordinator':
-        if (request.id !== this.findInFlight) return;
-        this.findInFlight = null;
-        this.onFindCoordinator(result as FindCoordinatorResponse | Error, now);
+        this.onFindCoordinator(request, result as FindCoordinatorResponse | Error, now);
         return;
       case 'ConsumerGroupHeartbeat': {
         if (request.id === this.leaveInFlight) {
@@ -657,7 +615,7 @@ export class ConsumerProtocolMember {
 
   /** Moves on from states that only wait for acknowledgements (or a poll) once nothing is pending. */
   private settle(now: number): void {
-    if (this.pendingAcks.size > 0) return;
+    if (this.events.awaitingAcknowledgement) return;
     switch (this.currentState) {
       case S.FENCED:
         this.startJoining(now);
@@ -667,7 +625,7 @@ export class ConsumerProtocolMember {
         return;
       case S.PREPARE_LEAVING:
         this.transitionTo(S.LEAVING);
-        if (this.skipLeave || this.coordinatorNode === null) this.finishLeaving();
+        if (this.skipLeave || this.coordinatorLookup.node === null) this.finishLeaving();
         else this.leavePending = true;
         return;
     }
@@ -709,7 +667,7 @@ export class ConsumerProtocolMember {
     this.transitionTo(S.FENCED);
     const lost = this.consumerOwned;
     this.consumerOwned = [];
-    if (lost.length > 0) this.raise('partitionsLost', lost);
+    if (lost.length > 0) this.events.raise('partitionsLost', lost);
     this.settle(now);
   }
 
@@ -723,12 +681,13 @@ export class ConsumerProtocolMember {
     this.leaveInFlight = null;
     this.leavePending = false;
     this.outbox = [];
-    this.pendingAcks.clear();
+    this.events.forgetAcknowledgements();
     // Java runs onPartitionsLost on a fatal error, except when the member was leaving anyway.
     const lost = this.consumerOwned;
     this.consumerOwned = [];
-    if (lost.length > 0 && s !== S.PREPARE_LEAVING && s !== S.LEAVING) this.raise('partitionsLost', lost);
-    this.events.push({ type: 'fatal', error });
+    if (lost.length > 0 && s !== S.PREPARE_LEAVING && s !== S.LEAVING)
+      this.events.raise('partitionsLost', lost);
+    this.events.fatal(error);
   }
 
   private finishLeaving(): void {
@@ -779,7 +738,7 @@ export class ConsumerProtocolMember {
     if (revoked.length > 0) {
       const gone = new Set(withoutIds(revoked).map(partitionKey));
       this.consumerOwned = this.consumerOwned.filter((tp) => !gone.has(partitionKey(tp)));
-      r.eventId = this.raise('partitionsRevoked', withoutIds(revoked));
+      r.eventId = this.events.raise('partitionsRevoked', withoutIds(revoked));
     } else {
       this.assignStep(r);
     }
@@ -791,24 +750,12 @@ export class ConsumerProtocolMember {
     const assignment = withoutIds(r.resolved);
     this.consumerOwned = assignment;
     r.step = 'assigning';
-    const id = this.nextEventId++;
-    this.pendingAcks.add(id);
-    r.eventId = id;
-    this.events.push({
-      type: 'partitionsAssigned',
-      id,
+    r.eventId = this.events.raiseAssigned({
       partitions: added,
       assignment,
       generationId: this.memberEpochValue,
       memberId: this.memberIdValue,
     });
-  }
-
-  private raise(type: 'partitionsRevoked' | 'partitionsLost', partitions: readonly TopicPartition[]): number {
-    const id = this.nextEventId++;
-    this.pendingAcks.add(id);
-    this.events.push({ type, id, partitions: sortPartitions(partitions) });
-    return id;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -860,18 +807,7 @@ export class ConsumerProtocolMember {
   private heartbeatBody(): ConsumerGroupHeartbeatRequest {
     const full = this.currentState === S.JOINING;
     const sent = this.sent;
-    const body: ConsumerGroupHeartbeatRequest = {
-      groupId: this.groupId,
-      memberId: this.memberIdValue,
-      memberEpoch: this.memberEpochValue,
-      instanceId: this.groupInstanceId,
-      rackId: null,
-      rebalanceTimeoutMs: -1,
-      subscribedTopicNames: null,
-      subscribedTopicRegex: null,
-      serverAssignor: null,
-      topicPartitions: null,
-    };
+    const body = this.unchangedBody(this.memberEpochValue);
     if (full || sent.rebalanceTimeoutMs !== this.maxPollIntervalMs) {
       body.rebalanceTimeoutMs = this.maxPollIntervalMs;
       sent.rebalanceTimeoutMs = this.maxPollIntervalMs;
@@ -903,7 +839,8 @@ export class ConsumerProtocolMember {
     return body;
   }
 
-  private leaveBody(memberEpoch: number): ConsumerGroupHeartbeatRequest {
+  /** @returns a heartbeat body that changes nothing but the epoch: every optional field null, or -1. */
+  private unchangedBody(memberEpoch: number): ConsumerGroupHeartbeatRequest {
     return {
       groupId: this.groupId,
       memberId: this.memberIdValue,
@@ -1004,10 +941,7 @@ export class ConsumerProtocolMember {
         return;
       case ErrorCode.FENCED_MEMBER_EPOCH:
       case ErrorCode.UNKNOWN_MEMBER_ID:
-        this.events.push({
-          type: 'error',
-          error: new GroupBrokerError('ConsumerGroupHeartbeat', code, result.errorMessage),
-        });
+        this.events.error(new GroupBrokerError('ConsumerGroupHeartbeat', code, result.errorMessage));
         this.fence(now);
         return;
       case ErrorCode.FENCED_INSTANCE_ID:
@@ -1029,18 +963,12 @@ export class ConsumerProtocolMember {
       case ErrorCode.TOPIC_AUTHORIZATION_FAILED:
         // The member stays in the group (other topics may still be assigned); the user learns of it.
         this.backoffUntil = now + this.heartbeatBackoff.fail();
-        this.events.push({
-          type: 'error',
-          error: new GroupBrokerError('ConsumerGroupHeartbeat', code, result.errorMessage),
-        });
+        this.events.error(new GroupBrokerError('ConsumerGroupHeartbeat', code, result.errorMessage));
         return;
       default:
         if (kafkaErrorInfo(code).retriable) {
           this.backoffUntil = now + this.heartbeatBackoff.fail();
-          this.events.push({
-            type: 'error',
-            error: new GroupBrokerError('ConsumerGroupHeartbeat', code, result.errorMessage),
-          });
+          this.events.error(new GroupBrokerError('ConsumerGroupHeartbeat', code, result.errorMessage));
         } else {
           // Java treats an error it does not expect here as fatal: it may be a bug on either side.
           this.fail(this.fatalFromCode(code, result.errorMessage));
@@ -1075,7 +1003,7 @@ export class ConsumerProtocolMember {
         }
         this.regexResolution = 'client';
         this.backoffUntil = now;
-        this.events.push({ type: 'error', error });
+        this.events.error(error);
         return;
       }
       this.fail(this.unsupportedProtocol(error.message, error));
@@ -1083,20 +1011,14 @@ export class ConsumerProtocolMember {
     }
     this.markCoordinatorUnknown(now);
     this.backoffUntil = now + this.heartbeatBackoff.fail();
-    this.events.push({ type: 'error', error });
+    this.events.error(error);
   }
 
   private onLeaveResponse(result: ConsumerGroupHeartbeatResponse | Error): void {
     if (this.currentState !== S.LEAVING) return;
     // Leaving is best effort, as in Java: whatever the answer, the member is out; a coordinator that
     // missed it expires the member after the session timeout.
-    if (result instanceof Error) this.events.push({ type: 'error', error: result });
-    else if (result.errorCode !== ErrorCode.NONE) {
-      this.events.push({
-        type: 'error',
-        error: new GroupBrokerError('ConsumerGroupHeartbeat', result.errorCode, result.errorMessage),
-      });
-    }
+    this.events.reportFailure('ConsumerGroupHeartbeat', result);
     this.finishLeaving();
   }
 
@@ -1124,8 +1046,9 @@ export class ConsumerProtocolMember {
     if (now - this.lastPollAt <= this.maxPollIntervalMs) return;
     // Like Java, the member leaves with epoch -1 even when static, so that its partitions move on
     // at once, and does not wait for the answer.
-    if (this.coordinatorNode !== null) {
-      this.outbox.push(this.heartbeatRequest(this.coordinatorNode, this.leaveBody(LEAVE_GROUP_MEMBER_EPOCH)));
+    const coordinator = this.coordinatorLookup.node;
+    if (coordinator !== null) {
+      this.outbox.push(this.heartbeatRequest(coordinator, this.unchangedBody(LEAVE_GROUP_MEMBER_EPOCH)));
     }
     this.transitionTo(S.PREPARE_LEAVING);
     this.transitionTo(S.LEAVING);
@@ -1140,7 +1063,7 @@ export class ConsumerProtocolMember {
     this.polledSinceStale = false;
     const lost = this.consumerOwned;
     this.consumerOwned = [];
-    if (lost.length > 0) this.raise('partitionsLost', lost);
+    if (lost.length > 0) this.events.raise('partitionsLost', lost);
   }
 
   private nextPollAt(now: number): number {
@@ -1149,10 +1072,8 @@ export class ConsumerProtocolMember {
       at = Math.min(at, Math.max(t, now));
     };
     const s = this.currentState;
-    if (this.needsCoordinator() && this.coordinatorNode === null && this.findInFlight === null) {
-      consider(this.findNotBefore);
-    }
-    if (this.coordinatorNode !== null) {
+    consider(this.coordinatorLookup.nextLookupAt(this.needsCoordinator()));
+    if (this.coordinatorLookup.node !== null) {
       if (this.heartbeats() && this.heartbeatInFlight === null) consider(this.heartbeatAt(now));
       if (s === S.LEAVING && this.leavePending) consider(now);
       if (this.describePending) consider(now);
@@ -1169,63 +1090,24 @@ export class ConsumerProtocolMember {
   }
 
   private markCoordinatorUnknown(now: number): void {
-    if (this.coordinatorNode === null) return;
-    this.coordinatorNode = null;
-    this.heartbeatInFlight = null;
-    this.findNotBefore = now;
+    // An answer from the old coordinator says nothing about the membership any more.
+    if (this.coordinatorLookup.markUnknown(now)) this.heartbeatInFlight = null;
   }
 
-  private findCoordinatorRequest(): ConsumerProtocolRequest {
-    const groupId = this.groupId;
-    const bodyAt = (version: number) =>
-      version <= 3 ? { key: groupId, keyType: 0 } : { keyType: 0, coordinatorKeys: [groupId] };
-    const r = this.request('FindCoordinator', [0, 6], { kind: 'any' }, bodyAt(6), bodyAt);
-    this.findInFlight = r.id;
-    return r;
-  }
-
-  private onFindCoordinator(result: FindCoordinatorResponse | Error, now: number): void {
-    if (result instanceof Error) {
-      this.findNotBefore = now + this.coordinatorBackoff.fail();
-      this.events.push({ type: 'error', error: result });
+  private onFindCoordinator(
+    request: ConsumerProtocolRequestOf<'FindCoordinator'>,
+    result: FindCoordinatorResponse | Error,
+    now: number,
+  ): void {
+    const outcome = this.coordinatorLookup.onResponse(request, result, now);
+    if (outcome.kind !== 'denied') return;
+    if (this.currentState === S.UNSUBSCRIBED) {
+      // Only a describe wanted the coordinator: its caller learns of the refusal from `health()`.
+      this.describePending = false;
+      this.describeError = outcome.error;
       return;
     }
-    let errorCode = result.errorCode ?? ErrorCode.NONE;
-    let errorMessage = result.errorMessage ?? null;
-    let node: BrokerNode | null = null;
-    if (result.coordinators !== undefined && result.coordinators.length > 0) {
-      const c = result.coordinators.find((x) => x.key === this.groupId) ?? result.coordinators[0];
-      if (c) {
-        errorCode = c.errorCode;
-        errorMessage = c.errorMessage ?? null;
-        node = { nodeId: c.nodeId, host: c.host, port: c.port };
-      }
-    } else if (result.nodeId !== undefined && result.host !== undefined && result.port !== undefined) {
-      node = { nodeId: result.nodeId, host: result.host, port: result.port };
-    }
-    if (errorCode === ErrorCode.NONE && node !== null && node.nodeId >= 0) {
-      this.coordinatorBackoff.reset();
-      this.coordinatorNode = node;
-      return;
-    }
-    if (errorCode === ErrorCode.GROUP_AUTHORIZATION_FAILED || errorCode === ErrorCode.INVALID_GROUP_ID) {
-      if (this.currentState === S.UNSUBSCRIBED) {
-        this.describePending = false;
-        this.describeError = new GroupBrokerError('FindCoordinator', errorCode, errorMessage);
-        return;
-      }
-      this.fail(new GroupFatalError(`FindCoordinator for group ${this.groupId} failed`, errorCode));
-      return;
-    }
-    this.findNotBefore = now + this.coordinatorBackoff.fail();
-    this.events.push({
-      type: 'error',
-      error: new GroupBrokerError(
-        'FindCoordinator',
-        errorCode === ErrorCode.NONE ? ErrorCode.COORDINATOR_NOT_AVAILABLE : errorCode,
-        errorMessage,
-      ),
-    });
+    this.fail(outcome.fatal);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1242,11 +1124,7 @@ export class ConsumerProtocolMember {
       this.describeError = null;
     } catch (error) {
       this.describeError = error as Error;
-      if (
-        error instanceof GroupBrokerError &&
-        (error.errorCode === ErrorCode.NOT_COORDINATOR ||
-          error.errorCode === ErrorCode.COORDINATOR_NOT_AVAILABLE)
-      ) {
+      if (error instanceof GroupBrokerError && isCoordinatorMoved(error.errorCode)) {
         this.markCoordinatorUnknown(now);
       }
     }
@@ -1260,19 +1138,10 @@ export class ConsumerProtocolMember {
     versions: [number, number],
     target: ConsumerProtocolRequestOf<A>['target'],
     body: ConsumerProtocolApis[A]['request'],
-    bodyAt: (version: number) => ConsumerProtocolApis[A]['request'] = () => body,
+    bodyAt?: (version: number) => ConsumerProtocolApis[A]['request'],
   ): ConsumerProtocolRequestOf<A> {
-    return {
-      id: this.nextRequestId++,
-      api,
-      apiKey: CONSUMER_PROTOCOL_API_KEYS[api],
-      minVersion: versions[0],
-      maxVersion: versions[1],
-      target,
-      timeoutMs: this.requestTimeoutMs,
-      body,
-      bodyAt,
-    };
+    const timeoutMs = this.requestTimeoutMs;
+    return memberRequest({ id: this.nextRequestId++, api, versions, target, timeoutMs, body, bodyAt });
   }
 }
 

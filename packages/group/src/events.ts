@@ -58,3 +58,21 @@ export type GroupEvent =
   | PartitionsLostEvent
   | GroupErrorEvent
   | GroupFatalEvent;
+
+/**
+ * The membership the consumer needs for OffsetCommit (Java's `ConsumerGroupMetadata`), from either
+ * member.
+ */
+export interface GroupGeneration {
+  readonly groupId: string;
+  /** The generation (classic) or the member epoch (KIP-848); -1 when the member is not in the group. */
+  readonly generationId: number;
+  /** Empty when the member has no id the coordinator knows (not given yet, or not in the group). */
+  readonly memberId: string;
+  readonly groupInstanceId: string | null;
+  /**
+   * The assignor the group agreed on in the current generation (classic), or the server assignor asked
+   * for (KIP-848); null when none is, or for the broker's default.
+   */
+  readonly protocolName: string | null;
+}

@@ -4,7 +4,6 @@ export const PACKAGE_NAME = '@runnel/group';
 export {
   ClassicGroupMember,
   type ClassicGroupMemberConfig,
-  type GroupGeneration,
   MemberState,
   type PollResult,
   selectRebalanceProtocol,
@@ -36,38 +35,41 @@ export {
   LEAVE_GROUP_MEMBER_EPOCH,
   LEAVE_GROUP_STATIC_MEMBER_EPOCH,
 } from './consumer-protocol-member.js';
+export * from './errors.js';
+export type {
+  GroupErrorEvent,
+  GroupEvent,
+  GroupFatalEvent,
+  GroupGeneration,
+  PartitionsAssignedEvent,
+  PartitionsLostEvent,
+  PartitionsRevokedEvent,
+} from './events.js';
+export type { GroupMemberConfig } from './member-config.js';
+export type * from './messages.js';
 export {
+  API_KEYS,
+  type ApiBodies,
+  type ApiMap,
+  type BrokerNode,
   CONSUMER_PROTOCOL_API_KEYS,
   type ConsumerProtocolApiName,
   type ConsumerProtocolApis,
   type ConsumerProtocolRequest,
   type ConsumerProtocolRequestOf,
   type ConsumerProtocolResponseFor,
-} from './consumer-protocol-requests.js';
-export {
-  FencedInstanceIdError,
-  GroupBrokerError,
-  GroupConfigError,
-  GroupFatalError,
-  GroupMaxSizeReachedError,
-  IllegalTransitionError,
-} from './errors.js';
-export type {
-  GroupErrorEvent,
-  GroupEvent,
-  GroupFatalEvent,
-  PartitionsAssignedEvent,
-  PartitionsLostEvent,
-  PartitionsRevokedEvent,
-} from './events.js';
-export type * from './messages.js';
-export {
-  API_KEYS,
-  type BrokerNode,
   type GroupApiName,
   type GroupApis,
   type GroupRequest,
   type GroupRequestOf,
   type GroupResponseFor,
+  MEMBER_API_DEFINITIONS,
+  MEMBER_API_KEYS,
+  type MemberApiName,
+  type MemberApis,
+  type MemberRequest,
+  type MemberRequestOf,
+  type MemberResponseFor,
+  type RequestShape,
   type RequestTarget,
 } from './requests.js';

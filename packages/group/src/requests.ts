@@ -1,3 +1,24 @@
+/**
+ * The requests the group members emit. Both members use one request shape, `MemberRequestOf`, generic
+ * over the map of APIs a member sends: the classic member sends `GroupApis`, the KIP-848 member
+ * `ConsumerProtocolApis`, and a driver that runs either one handles `MemberRequest` (any request of
+ * `MemberApis`, which holds both sets).
+ */
+import {
+  type ApiDefinition,
+  ConsumerGroupDescribe,
+  type ConsumerGroupDescribeRequest,
+  type ConsumerGroupDescribeResponse,
+  ConsumerGroupHeartbeat,
+  type ConsumerGroupHeartbeatRequest,
+  type ConsumerGroupHeartbeatResponse,
+  FindCoordinator,
+  Heartbeat,
+  JoinGroup,
+  LeaveGroup,
+  Metadata,
+  SyncGroup,
+} from '@runnel/protocol';
 import type {
   FindCoordinatorRequest,
   FindCoordinatorResponse,
@@ -28,7 +49,16 @@ export type RequestTarget =
   | { readonly kind: 'coordinator'; readonly node: BrokerNode }
   | { readonly kind: 'any' };
 
-/** Request and response bodies by API name. */
+/** The request and response bodies of one API. */
+export interface ApiBodies {
+  readonly request: unknown;
+  readonly response: unknown;
+}
+
+/** A map from API name to its bodies, such as `GroupApis`; the constraint of the generic request types. */
+export type ApiMap<Apis> = { readonly [A in keyof Apis]: ApiBodies };
+
+/** Request and response bodies by API name, for the APIs of the classic group protocol. */
 export interface GroupApis {
   FindCoordinator: { request: FindCoordinatorRequest; response: FindCoordinatorResponse };
   JoinGroup: { request: JoinGroupRequest; response: JoinGroupResponse };
@@ -38,31 +68,67 @@ export interface GroupApis {
   Metadata: { request: MetadataRequest; response: MetadataResponse };
 }
 
-/** The name of an API the group member sends. */
-export type GroupApiName = keyof GroupApis;
+/** Request and response bodies by API name, for the APIs of the consumer group protocol (KIP-848). */
+export interface ConsumerProtocolApis {
+  FindCoordinator: GroupApis['FindCoordinator'];
+  ConsumerGroupHeartbeat: {
+    request: ConsumerGroupHeartbeatRequest;
+    response: ConsumerGroupHeartbeatResponse;
+  };
+  ConsumerGroupDescribe: { request: ConsumerGroupDescribeRequest; response: ConsumerGroupDescribeResponse };
+}
 
-/** Kafka's API keys of the APIs the group member sends. */
-export const API_KEYS: { readonly [A in GroupApiName]: number } = {
-  Metadata: 3,
-  FindCoordinator: 10,
-  JoinGroup: 11,
-  Heartbeat: 12,
-  LeaveGroup: 13,
-  SyncGroup: 14,
+/** Every API either group member sends. */
+export interface MemberApis extends GroupApis, ConsumerProtocolApis {}
+
+/** The name of an API either group member sends. */
+export type MemberApiName = keyof MemberApis;
+
+/**
+ * @runnel/protocol's definition (API key, version range, codecs) of every API either group member
+ * sends, by name: what a driver encodes a member's request and decodes its response with.
+ */
+export const MEMBER_API_DEFINITIONS: {
+  readonly [A in MemberApiName]: ApiDefinition<MemberApis[A]['request'], MemberApis[A]['response']>;
+} = {
+  FindCoordinator,
+  JoinGroup,
+  SyncGroup,
+  Heartbeat,
+  LeaveGroup,
+  Metadata,
+  ConsumerGroupHeartbeat,
+  ConsumerGroupDescribe,
+};
+
+/** Kafka's API keys of every API either group member sends. */
+export const MEMBER_API_KEYS: { readonly [A in MemberApiName]: number } = {
+  Metadata: Metadata.apiKey,
+  FindCoordinator: FindCoordinator.apiKey,
+  JoinGroup: JoinGroup.apiKey,
+  Heartbeat: Heartbeat.apiKey,
+  LeaveGroup: LeaveGroup.apiKey,
+  SyncGroup: SyncGroup.apiKey,
+  ConsumerGroupHeartbeat: ConsumerGroupHeartbeat.apiKey,
+  ConsumerGroupDescribe: ConsumerGroupDescribe.apiKey,
 };
 
 /**
- * One request the member wants sent. The body carries the fields of every version in the range, so the
- * driver encodes it at the highest version both it and the broker support within
- * [`minVersion`, `maxVersion`], sends it to `target`, and hands the decoded response (or the error that
- * stopped it) back through `onResponse` together with this same object.
+ * One request a member wants sent, of the API named `A` whose request body is `Body`. The body carries
+ * the fields of every version in the range, so the driver encodes `bodyAt(version)` at the highest
+ * version both it and the broker support within [`minVersion`, `maxVersion`], sends it to `target`, and
+ * hands the decoded response (or the Error that stopped it, e.g. `UnsupportedVersionError` when no
+ * version fits) back through `onResponse` together with this same object.
  */
-export interface GroupRequestOf<A extends GroupApiName> {
+export interface RequestShape<A extends string, Body> {
   /** Unique per member; tells a current response from one the member no longer waits for. */
   readonly id: number;
   readonly api: A;
   readonly apiKey: number;
-  /** The lowest version with the semantics this request relies on (e.g. JoinGroup v5 for group.instance.id). */
+  /**
+   * The lowest version with the semantics this request relies on (e.g. JoinGroup v5 for
+   * group.instance.id, ConsumerGroupHeartbeat v1 for `subscribedTopicRegex`).
+   */
   readonly minVersion: number;
   /** The highest version whose fields this code fills and reads. */
   readonly maxVersion: number;
@@ -70,17 +136,109 @@ export interface GroupRequestOf<A extends GroupApiName> {
   /** How long the driver should wait for the response (JoinGroup waits up to the rebalance timeout). */
   readonly timeoutMs: number;
   /** The body at `maxVersion`, for reading; encode `bodyAt(version)`. */
-  readonly body: GroupApis[A]['request'];
+  readonly body: Body;
   /**
    * @returns the body to encode at `version` (a version in [`minVersion`, `maxVersion`]): the fields
    * of APIs whose layout changed between versions (FindCoordinator's `key` / `coordinatorKeys`,
    * LeaveGroup's `memberId` / `members`) are set only where that version has them. Never throws.
    */
-  bodyAt(version: number): GroupApis[A]['request'];
+  bodyAt(version: number): Body;
 }
 
-/** Any request the member emits. */
-export type GroupRequest = { [A in GroupApiName]: GroupRequestOf<A> }[GroupApiName];
+/**
+ * One request of the API `A` of the map `Apis`. It depends only on the API's name and bodies, so a
+ * request of an API two maps share (FindCoordinator) is the same type in both.
+ */
+export type MemberRequestOf<Apis extends ApiMap<Apis>, A extends keyof Apis & string> = RequestShape<
+  A,
+  Apis[A]['request']
+>;
 
-/** The decoded response body matching a request. */
-export type GroupResponseFor<R extends GroupRequest> = GroupApis[R['api']]['response'];
+/** Any request of the APIs in `Apis`; by default any request either member emits. */
+export type MemberRequest<Apis extends ApiMap<Apis> = MemberApis> = {
+  [A in keyof Apis & string]: MemberRequestOf<Apis, A>;
+}[keyof Apis & string];
+
+/** The decoded response body matching a request of `Apis`. */
+export type MemberResponseFor<
+  R extends MemberRequest<Apis>,
+  Apis extends ApiMap<Apis> = MemberApis,
+> = Apis[R['api']]['response'];
+
+/** What a member's request builder takes; `bodyAt` defaults to the same body at every version. */
+export interface RequestInit<A extends MemberApiName> {
+  readonly id: number;
+  readonly api: A;
+  readonly versions: readonly [number, number];
+  readonly target: RequestTarget;
+  readonly timeoutMs: number;
+  readonly body: MemberApis[A]['request'];
+  readonly bodyAt?: (version: number) => MemberApis[A]['request'];
+}
+
+/** @returns the request `init` describes, with Kafka's API key filled in. Never throws. */
+export function memberRequest<A extends MemberApiName>(init: RequestInit<A>): MemberRequestOf<MemberApis, A> {
+  const { body } = init;
+  return {
+    id: init.id,
+    api: init.api,
+    apiKey: MEMBER_API_KEYS[init.api],
+    minVersion: init.versions[0],
+    maxVersion: init.versions[1],
+    target: init.target,
+    timeoutMs: init.timeoutMs,
+    body,
+    bodyAt: init.bodyAt ?? (() => body),
+  };
+}
+
+// The classic member's names for these types, kept for the consumer and other callers.
+
+/** The name of an API the classic group member sends. */
+export type GroupApiName = keyof GroupApis;
+
+/** Kafka's API keys of the APIs the classic group member sends. */
+export const API_KEYS: { readonly [A in GroupApiName]: number } = {
+  Metadata: MEMBER_API_KEYS.Metadata,
+  FindCoordinator: MEMBER_API_KEYS.FindCoordinator,
+  JoinGroup: MEMBER_API_KEYS.JoinGroup,
+  Heartbeat: MEMBER_API_KEYS.Heartbeat,
+  LeaveGroup: MEMBER_API_KEYS.LeaveGroup,
+  SyncGroup: MEMBER_API_KEYS.SyncGroup,
+};
+
+/** One request the classic member emits. */
+export type GroupRequestOf<A extends GroupApiName> = MemberRequestOf<GroupApis, A>;
+
+/** Any request the classic member emits. */
+export type GroupRequest = MemberRequest<GroupApis>;
+
+/** The decoded response body matching a classic member's request. */
+export type GroupResponseFor<R extends GroupRequest> = MemberResponseFor<R, GroupApis>;
+
+// The KIP-848 member's names for these types.
+
+/** The name of an API a consumer-protocol member sends. */
+export type ConsumerProtocolApiName = keyof ConsumerProtocolApis;
+
+/** Kafka's API keys of the APIs a consumer-protocol member sends. */
+export const CONSUMER_PROTOCOL_API_KEYS: { readonly [A in ConsumerProtocolApiName]: number } = {
+  FindCoordinator: MEMBER_API_KEYS.FindCoordinator,
+  ConsumerGroupHeartbeat: MEMBER_API_KEYS.ConsumerGroupHeartbeat,
+  ConsumerGroupDescribe: MEMBER_API_KEYS.ConsumerGroupDescribe,
+};
+
+/** One request a consumer-protocol member emits. */
+export type ConsumerProtocolRequestOf<A extends ConsumerProtocolApiName> = MemberRequestOf<
+  ConsumerProtocolApis,
+  A
+>;
+
+/** Any request a consumer-protocol member emits. */
+export type ConsumerProtocolRequest = MemberRequest<ConsumerProtocolApis>;
+
+/** The decoded response body matching a consumer-protocol member's request. */
+export type ConsumerProtocolResponseFor<R extends ConsumerProtocolRequest> = MemberResponseFor<
+  R,
+  ConsumerProtocolApis
+>;

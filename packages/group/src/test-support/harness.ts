@@ -1,6 +1,6 @@
 /**
- * A fake clock and a scripted coordinator for driving a ClassicGroupMember in tests: the test decides
- * every response, the harness keeps the requests the member emitted and the events it raised.
+ * The scripted coordinator for a ClassicGroupMember: the shared fake clock and request bookkeeping of
+ * `ScriptedCoordinator`, plus responses and shortcuts of the classic protocol.
  */
 import {
   CooperativeStickyAssignor,
@@ -12,22 +12,14 @@ import {
 } from '@runnel/assignors';
 import { ErrorCode } from '@runnel/protocol';
 import { ClassicGroupMember, type ClassicGroupMemberConfig } from '../classic-member.js';
-import type { GroupEvent } from '../events.js';
 import type { JoinGroupResponse } from '../messages.js';
-import type { BrokerNode, GroupApiName, GroupApis, GroupRequest, GroupRequestOf } from '../requests.js';
+import type { GroupApis, GroupRequest, GroupRequestOf } from '../requests.js';
+import { findCoordinatorOk, MEMBER_CONFIG, ScriptedCoordinator, tp } from './scripted-coordinator.js';
 
-export const COORDINATOR: BrokerNode = { nodeId: 1, host: 'broker-1', port: 9092 };
-export const OTHER_COORDINATOR: BrokerNode = { nodeId: 2, host: 'broker-2', port: 9092 };
-export const GROUP = 'orders';
+export * from './scripted-coordinator.js';
 export const TOPIC = 'payments';
 export const SESSION_MS = 10_000;
 export const HEARTBEAT_MS = 1_000;
-export const MAX_POLL_MS = 60_000;
-export const BACKOFF_MS = 100;
-
-export function tp(topic: string, partition: number): TopicPartition {
-  return { topic, partition };
-}
 
 export function partitions(...ids: number[]): TopicPartition[] {
   return ids.map((id) => tp(TOPIC, id));
@@ -35,86 +27,27 @@ export function partitions(...ids: number[]): TopicPartition[] {
 
 export type Protocol = 'eager' | 'cooperative';
 
-export class Harness {
-  readonly member: ClassicGroupMember;
-  now = 1_000_000;
-  /** Requests emitted and not answered yet, oldest first. */
-  outstanding: GroupRequest[] = [];
-  /** Requests emitted by the last `poll`. */
-  lastRequests: GroupRequest[] = [];
-  /** Every event raised, in order. */
-  events: GroupEvent[] = [];
-  nextPollAt = 0;
+export class Harness extends ScriptedCoordinator<GroupApis, ClassicGroupMember> {
   /** The name of the first configured assignor, which the scripted coordinator picks. */
   readonly protocolName: string;
 
   constructor(protocol: Protocol = 'eager', config: Partial<ClassicGroupMemberConfig> = {}) {
-    this.member = new ClassicGroupMember({
-      groupId: GROUP,
-      assignors: protocol === 'eager' ? [new RangeAssignor()] : [new CooperativeStickyAssignor()],
-      sessionTimeoutMs: SESSION_MS,
-      heartbeatIntervalMs: HEARTBEAT_MS,
-      maxPollIntervalMs: MAX_POLL_MS,
-      retryBackoffMs: BACKOFF_MS,
-      retryBackoffMaxMs: 1_000,
-      random: () => 0.5,
-      ...config,
-    });
+    super(
+      new ClassicGroupMember({
+        ...MEMBER_CONFIG,
+        assignors: protocol === 'eager' ? [new RangeAssignor()] : [new CooperativeStickyAssignor()],
+        sessionTimeoutMs: SESSION_MS,
+        heartbeatIntervalMs: HEARTBEAT_MS,
+        ...config,
+      }),
+    );
     this.protocolName = protocol === 'eager' ? 'range' : 'cooperative-sticky';
-  }
-
-  /** Polls the member at the current time. @returns the requests it emitted. */
-  poll(): GroupRequest[] {
-    const r = this.member.poll(this.now);
-    this.lastRequests = r.requests;
-    this.outstanding.push(...r.requests);
-    this.events.push(...r.events);
-    this.nextPollAt = r.nextPollAt;
-    return r.requests;
   }
 
   /** Moves the clock forward and polls. @returns the requests emitted. */
   advance(ms: number): GroupRequest[] {
     this.now += ms;
     return this.poll();
-  }
-
-  /** Names of the APIs the last poll emitted. */
-  apis(): GroupApiName[] {
-    return this.lastRequests.map((r) => r.api);
-  }
-
-  /** @returns the oldest outstanding request of `api`. @throws Error when there is none. */
-  take<A extends GroupApiName>(api: A): GroupRequestOf<A> {
-    const i = this.outstanding.findIndex((r) => r.api === api);
-    if (i < 0)
-      throw new Error(
-        `no outstanding ${api} request (outstanding: ${this.outstanding.map((r) => r.api).join(', ')})`,
-      );
-    const [r] = this.outstanding.splice(i, 1);
-    return r as GroupRequestOf<A>;
-  }
-
-  /** Answers the oldest outstanding `api` request, then polls. @returns the request answered. */
-  respond<A extends GroupApiName>(api: A, response: GroupApis[A]['response'] | Error): GroupRequestOf<A> {
-    const r = this.take(api);
-    this.member.onResponse(r as GroupRequest, response as never, this.now);
-    this.poll();
-    return r;
-  }
-
-  /** Acknowledges every event still waiting for it, then polls. */
-  ackAll(): void {
-    this.poll();
-    for (const e of this.events) {
-      if ('id' in e) this.member.acknowledge(e.id, this.now);
-    }
-    this.poll();
-  }
-
-  /** Events raised since `mark`, without the ones of type `error`. */
-  eventsSince(mark: number): GroupEvent[] {
-    return this.events.slice(mark).filter((e) => e.type !== 'error');
   }
 
   // -- ways to reach a state ------------------------------------------------------------------
@@ -136,14 +69,6 @@ export class Harness {
     this.respond('SyncGroup', syncOk(assigned));
     this.ackAll();
   }
-}
-
-export function findCoordinatorOk(node: BrokerNode = COORDINATOR): GroupApis['FindCoordinator']['response'] {
-  return { errorCode: 0, errorMessage: null, nodeId: node.nodeId, host: node.host, port: node.port };
-}
-
-export function findCoordinatorError(errorCode: number): GroupApis['FindCoordinator']['response'] {
-  return { errorCode, errorMessage: null, nodeId: -1, host: '', port: -1 };
 }
 
 export interface JoinOk {

@@ -1,0 +1,218 @@
+/**
+ * A test-only driver that runs either group member against a real cluster through @runnel/network's
+ * `ClusterClient` (a dev dependency only: the members themselves do no I/O). It sends each request to
+ * its target at the highest version both sides support, feeds back the answers (and, for a KIP-848
+ * member, the topic ids it cannot name yet), and plays a consumer that handles every event at once.
+ */
+import type { TopicPartition } from '@runnel/assignors';
+import { ClusterClient, type KafkaApi } from '@runnel/network';
+import { UnsupportedVersionError } from '@runnel/protocol';
+import type { TopicIdAndName } from '../consumer-protocol-assignment.js';
+import type { GroupEvent } from '../events.js';
+import { MEMBER_API_DEFINITIONS, type MemberApis, type MemberRequest, memberRequest } from '../requests.js';
+import { partitionKey, sortPartitions } from '../topic-partitions.js';
+
+/** A member's request to send, as one of the cluster client's: versions from its range, no retries. */
+function clusterRequest(request: MemberRequest) {
+  const api = MEMBER_API_DEFINITIONS[request.api] as KafkaApi<unknown, unknown>;
+  return {
+    target:
+      request.target.kind === 'any'
+        ? ({ kind: 'any' } as const)
+        : ({ kind: 'broker', nodeId: request.target.node.nodeId } as const),
+    api,
+    purpose: 'group',
+    // The member retries on its own schedule; a second attempt here would blur what it sees.
+    retry: false,
+    timeoutMs: request.timeoutMs,
+    maxVersion: request.maxVersion,
+    message: (version: number) => {
+      if (version < request.minVersion) {
+        // The client picked the highest version the broker has, so the broker stops at `version`; its
+        // oldest one is not known here, and 0 stands for it.
+        throw new UnsupportedVersionError(
+          api.apiKey,
+          api.name,
+          { minVersion: 0, maxVersion: version },
+          { minVersion: request.minVersion, maxVersion: request.maxVersion },
+        );
+      }
+      return request.bodyAt(version);
+    },
+  };
+}
+
+/** One cluster client per member, as each consumer has its own. */
+export class GroupTestClient {
+  private readonly client: ClusterClient;
+
+  constructor(bootstrapServers: string) {
+    this.client = new ClusterClient({ bootstrapServers });
+  }
+
+  /**
+   * Sends a member's request at the best common version of its range.
+   * @returns the decoded response. @throws what `ClusterClient.send` throws, or UnsupportedVersionError.
+   */
+  send(request: MemberRequest): Promise<unknown> {
+    return this.client.send(clusterRequest(request));
+  }
+
+  /** @returns every topic of the cluster with its id (Metadata v10+). @throws what the client throws. */
+  async topics(): Promise<TopicIdAndName[]> {
+    const request = memberRequest({
+      id: 0,
+      api: 'Metadata',
+      versions: [10, 12],
+      target: { kind: 'any' },
+      timeoutMs: 30_000,
+      body: { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false },
+    });
+    const r = (await this.send(request)) as MemberApis['Metadata']['response'];
+    return r.topics.flatMap((t) =>
+      t.name !== null && t.topicId !== undefined
+        ? [{ topicId: t.topicId, name: t.name, isInternal: t.isInternal ?? false }]
+        : [],
+    );
+  }
+
+  /** Closes the connections. */
+  close(): Promise<void> {
+    return this.client.close();
+  }
+}
+
+/** What the runner needs of a member: the part of the driver API both members share. */
+export interface DrivenMember {
+  readonly state: string;
+  recordPoll(now: number): void;
+  poll(now: number): {
+    readonly requests: readonly MemberRequest[];
+    readonly events: readonly GroupEvent[];
+    readonly nextPollAt: number;
+    readonly unresolvedTopicIds?: readonly string[];
+  };
+  // biome-ignore lint/suspicious/noExplicitAny: each member takes only its own requests and responses.
+  onResponse(request: any, result: any, now: number): void;
+  acknowledge(eventId: number, now: number): void;
+  leaveGroup(now: number): void;
+}
+
+/** The states in which a member is out of the group after leaving it (classic, then KIP-848). */
+const LEFT = new Set(['UNJOINED', 'UNSUBSCRIBED']);
+
+/**
+ * Runs one member: polls it, sends its requests, feeds back responses and metadata, and plays a
+ * consumer that acknowledges every event at once (tracking what it owns) and polls often enough.
+ */
+export class MemberRunner<M extends DrivenMember> {
+  /** The partitions the simulated consumer owns, from the events it handled. */
+  owned: TopicPartition[] = [];
+  readonly log: string[] = [];
+  /** Every revocation the member asked for, in order. */
+  readonly revocations: TopicPartition[][] = [];
+  private stopped = false;
+  private metadataInFlight = false;
+  private wake: (() => void) | null = null;
+  private readonly loop: Promise<void>;
+
+  /**
+   * @param onTopics hands the member the cluster's topics with their ids, fetched whenever `poll`
+   *   reports topic ids it cannot name (only a KIP-848 member does)
+   */
+  constructor(
+    readonly name: string,
+    readonly member: M,
+    private readonly client: GroupTestClient,
+    private readonly onTopics: (topics: readonly TopicIdAndName[]) => void = () => {},
+  ) {
+    this.loop = this.run();
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      const now = Date.now();
+      this.member.recordPoll(now);
+      const { requests, events, nextPollAt, unresolvedTopicIds = [] } = this.member.poll(now);
+      for (const e of events) this.handle(e);
+      for (const r of requests) {
+        this.client.send(r).then(
+          (response) => this.deliver(() => this.member.onResponse(r, response, Date.now())),
+          (error: Error) => this.deliver(() => this.member.onResponse(r, error, Date.now())),
+        );
+      }
+      if (unresolvedTopicIds.length > 0 && !this.metadataInFlight) this.fetchTopics();
+      if (events.length > 0) continue;
+      const wait = Math.max(0, Math.min(nextPollAt - Date.now(), 200));
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, wait);
+        this.wake = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+      this.wake = null;
+    }
+  }
+
+  private handle(e: GroupEvent): void {
+    this.log.push(
+      e.type === 'error' || e.type === 'fatal'
+        ? `${e.type}: ${e.error.message}`
+        : `${e.type} ${JSON.stringify(e.partitions)}`,
+    );
+    switch (e.type) {
+      case 'partitionsAssigned':
+        this.owned = sortPartitions(e.assignment);
+        break;
+      case 'partitionsRevoked': {
+        this.revocations.push([...e.partitions]);
+        const gone = new Set(e.partitions.map(partitionKey));
+        this.owned = this.owned.filter((p) => !gone.has(partitionKey(p)));
+        break;
+      }
+      case 'partitionsLost':
+        this.owned = [];
+        break;
+    }
+    if ('id' in e) this.member.acknowledge(e.id, Date.now());
+  }
+
+  private fetchTopics(): void {
+    this.metadataInFlight = true;
+    this.client.topics().then(
+      (topics) => {
+        this.metadataInFlight = false;
+        this.deliver(() => this.onTopics(topics));
+      },
+      () => {
+        this.metadataInFlight = false;
+      },
+    );
+  }
+
+  private deliver(input: () => void): void {
+    if (this.stopped) return;
+    input();
+    this.wake?.();
+  }
+
+  /** Leaves the group and waits until the member is out of it, then stops driving it. */
+  async leave(timeoutMs = 30_000): Promise<void> {
+    this.member.leaveGroup(Date.now());
+    this.wake?.();
+    const deadline = Date.now() + timeoutMs;
+    while (!LEFT.has(this.member.state)) {
+      if (Date.now() > deadline) throw new Error(`${this.name} did not leave: ${this.member.state}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await this.stop();
+  }
+
+  /** Stops driving the member (without leaving). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.loop;
+  }
+}
