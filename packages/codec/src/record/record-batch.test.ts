@@ -10,7 +10,7 @@ import { ControlRecordType, decodeControlRecord } from './control.js';
 import { decodeRecordBatches } from './decode.js';
 import { encodeEndTransactionMarker, encodeRecordBatch, type RecordInput } from './encode.js';
 import { DefaultRecordBatch, V2 } from './record-batch.js';
-import { TimestampType } from './types.js';
+import { type RecordHeader, TimestampType } from './types.js';
 
 const text = (s: string) => new TextEncoder().encode(s);
 const str = (b: Uint8Array | null) => (b === null ? null : new TextDecoder().decode(b));
@@ -89,6 +89,41 @@ describe('record batches (magic v2)', () => {
     const [record] = decodeRecordBatches(bytes)[0]!;
     expect(record!.value!.buffer).toBe(bytes.buffer);
     expect(str(record!.key)).toBe('k');
+  });
+
+  it('decodes varints of every width at the one- and two-byte edges, in a batch that starts mid-buffer', () => {
+    const sizes = [0, 63, 64, 8191, 8192, 20_000];
+    const deltas = [0, 63, 64, 8191, 8192, 2 ** 40];
+    const base = 1_700_000_000_000;
+    const records: RecordInput[] = sizes.map((size, i) => ({
+      key: i % 2 === 0 ? null : new Uint8Array(size).fill(i),
+      value: new Uint8Array(size).map((_, j) => (j * 31 + i) & 0xff),
+      timestamp: base + deltas[i]!,
+      headers: i === 3 ? [{ key: 'h', value: new Uint8Array(size).fill(7) }] : [],
+    }));
+    const encoded = encodeRecordBatch({ baseOffset: 5000n, records });
+    // A pooled Buffer's bytes do not start at offset 0 of their ArrayBuffer; views must account for it.
+    const backing = new Uint8Array(encoded.length + 3);
+    backing.set(encoded, 3);
+    const bytes = backing.subarray(3);
+    const decoded = decodeRecordBatches(bytes)[0]!.toArray();
+    expect(decoded.map((r) => r.offset)).toEqual([5000, 5001, 5002, 5003, 5004, 5005]);
+    expect(decoded.map((r) => r.timestamp)).toEqual(deltas.map((d) => base + d));
+    decoded.forEach((record, i) => {
+      expect(record.key).toEqual(records[i]!.key);
+      expect(record.value).toEqual(records[i]!.value);
+      expect(record.value!.buffer).toBe(backing.buffer);
+      expect(record.headers).toEqual(records[i]!.headers);
+    });
+  });
+
+  it('gives each record without headers its own empty array', () => {
+    const bytes = encodeRecordBatch({ records: [{ value: text('a') }, { value: text('b') }] });
+    const [first, second] = decodeRecordBatches(bytes)[0]!;
+    expect(first!.headers).toEqual([]);
+    (first!.headers as RecordHeader[]).push({ key: 'x', value: null });
+    expect(second!.headers).toEqual([]);
+    expect(first!.headers).toHaveLength(1);
   });
 
   it('lays out the header as Kafka does: the CRC32C covers attributes through the end', () => {
