@@ -1,2 +1,42 @@
 /** @runnel/consumer: A fast, complete Apache Kafka consumer for Node.js. */
 export const PACKAGE_NAME = '@runnel/consumer';
+
+export {
+  CooperativeStickyAssignor,
+  type PartitionAssignor,
+  RangeAssignor,
+  RoundRobinAssignor,
+  StickyAssignor,
+} from '@runnel/assignors';
+export type { ConsumerBatch, ConsumerRecord, OffsetAndEpoch, TopicPartition } from './batch.js';
+export {
+  type AutoOffsetReset,
+  type ConsumerConfig,
+  DEFAULTS,
+  type IsolationLevel,
+  type LogFn,
+  type Logger,
+  type ResolvedConfig,
+  resolveConfig,
+  silentLogger,
+} from './config.js';
+export {
+  type BatchesOptions,
+  type CloseOptions,
+  Consumer,
+  type ConsumerHealth,
+  type PartitionLag,
+  type RebalanceListener,
+  type RunOptions,
+} from './consumer.js';
+export {
+  CommitFailedError,
+  ConfigError,
+  ConsumerClosedError,
+  ConsumerTimeoutError,
+  IllegalStateError,
+  NoOffsetForPartitionError,
+  NotAssignedError,
+  OffsetOutOfRangeError,
+} from './errors.js';
+export type { CommittedOffset, ListedOffset, OffsetToCommit } from './offset-requests.js';

@@ -1,0 +1,95 @@
+import { type OffsetAndEpoch, partitionKey } from './batch.js';
+import type { PartitionFetchResult } from './partition-fetch.js';
+
+/** How a partition without a position gets one. */
+export type PositionSource = 'committed' | 'earliest' | 'latest';
+
+/** Fetched data of one partition waiting for the user, or the error its fetch ended in. */
+export interface BufferedFetch {
+  readonly partition: AssignedPartition;
+  /** The partition's generation when the fetch was sent; a seek since then makes the data stale. */
+  readonly generation: number;
+  readonly fetchOffset: number;
+  readonly result: PartitionFetchResult | null;
+  readonly error: Error | null;
+  readonly sizeInBytes: number;
+}
+
+/**
+ * The consumer's state of one assigned partition. Two positions are kept: `position`, the next offset
+ * to fetch (it moves when fetched data is handed to the user, so the next Fetch can already run while
+ * the user works), and `consumed`, the offset after the last batch the user finished (what commits store).
+ */
+export class AssignedPartition {
+  readonly key: string;
+  position: OffsetAndEpoch | null = null;
+  consumed: OffsetAndEpoch | null = null;
+  /** The last offset this consumer committed (or read as committed), to skip commits that change nothing. */
+  committedOffset: number | null = null;
+  /** Where the position comes from when it is null. */
+  source: PositionSource = 'committed';
+  /** A position lookup (OffsetFetch / ListOffsets) is running. */
+  initializing = false;
+  /** A truncation check (OffsetForLeaderEpoch) is needed before fetching again. */
+  needsValidation = false;
+  validating = false;
+  paused = false;
+  /** Being revoked: nothing more is fetched or handed out while its handlers finish and it is committed. */
+  revoking = false;
+  /** The user holds a batch of this partition and has not finished it. */
+  busy = false;
+  /** Part of a Fetch request in flight. */
+  fetching = false;
+  /** Fetched data not yet handed out. */
+  buffered: BufferedFetch | null = null;
+  /** An error the user must see and act on (seek) before fetching resumes, e.g. out of range with reset `none`. */
+  halted: Error | null = null;
+  haltedReported = false;
+  /** Bumped by every seek or reset: fetched data of an older generation is dropped. */
+  generation = 0;
+  /** No longer assigned; in-flight data for it is dropped. */
+  revoked = false;
+  highWatermark = -1;
+  lastStableOffset = -1;
+  logStartOffset = -1;
+  /** Clock time before which no fetch is sent for it (after a retriable partition error). */
+  retryAt = 0;
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+  ) {
+    this.key = partitionKey(topic, partition);
+  }
+
+  /** @returns whether the partition can go into a Fetch request now. */
+  fetchable(now: number): boolean {
+    return (
+      this.position !== null &&
+      !this.paused &&
+      !this.revoking &&
+      this.buffered === null &&
+      !this.fetching &&
+      this.halted === null &&
+      !this.revoked &&
+      !this.needsValidation &&
+      !this.validating &&
+      this.retryAt <= now
+    );
+  }
+
+  /**
+   * Moves the position (a seek, a reset, a truncation): buffered and in-flight data become stale and
+   * a halting error is cleared.
+   */
+  seek(position: OffsetAndEpoch | null, source: PositionSource = 'committed'): void {
+    this.generation++;
+    this.position = position;
+    this.source = source;
+    this.buffered = null;
+    this.halted = null;
+    this.haltedReported = false;
+    this.needsValidation = false;
+    if (position !== null) this.consumed = position;
+  }
+}

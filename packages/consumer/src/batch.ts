@@ -1,0 +1,91 @@
+import type { KafkaRecord, RecordHeader, TimestampType } from '@runnel/codec';
+
+/** A partition of a topic, as Kafka's `TopicPartition`. */
+export interface TopicPartition {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+/** A position in a partition: the next offset to read and the leader epoch of the record before it. */
+export interface OffsetAndEpoch {
+  readonly offset: number;
+  /** The leader epoch of the last consumed record; -1 when unknown. */
+  readonly leaderEpoch: number;
+}
+
+/** @returns the map key of a partition: the topic and the number joined by a NUL, which no topic name contains. */
+export function partitionKey(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`;
+}
+
+/**
+ * One record as the consumer hands it out. Key, value and headers are decoded when first read, as views of
+ * the fetched bytes (copy them to keep them past the batch).
+ */
+export interface ConsumerRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  /** The leader epoch of the batch that holds the record; -1 for records written before epochs existed. */
+  readonly leaderEpoch: number;
+  /** Milliseconds since the epoch; see `timestampType`. */
+  readonly timestamp: number;
+  readonly timestampType: TimestampType;
+  readonly key: Uint8Array | null;
+  readonly value: Uint8Array | null;
+  readonly headers: readonly RecordHeader[];
+}
+
+/** A record of a fetched batch, delegating field decoding to the codec's lazy record. */
+export class FetchedRecord implements ConsumerRecord {
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    readonly leaderEpoch: number,
+    readonly timestampType: TimestampType,
+    private readonly record: KafkaRecord,
+  ) {}
+
+  get offset(): number {
+    return this.record.offset;
+  }
+
+  get timestamp(): number {
+    return this.record.timestamp;
+  }
+
+  get key(): Uint8Array | null {
+    return this.record.key;
+  }
+
+  get value(): Uint8Array | null {
+    return this.record.value;
+  }
+
+  get headers(): readonly RecordHeader[] {
+    return this.record.headers;
+  }
+}
+
+/** The records of one partition from one fetch, in offset order, with the partition's watermarks. */
+export interface ConsumerBatch {
+  readonly topic: string;
+  readonly partition: number;
+  /** Never empty. */
+  readonly records: readonly ConsumerRecord[];
+  /** Offset of the first record. */
+  readonly firstOffset: number;
+  /** Offset of the last record. */
+  readonly lastOffset: number;
+  /**
+   * Where consumption continues after this batch; what a commit of this batch stores. It may lie past
+   * `lastOffset + 1` when control records or aborted transactions follow.
+   */
+  readonly nextOffset: number;
+  /** The partition's high watermark when the batch was fetched. */
+  readonly highWatermark: number;
+  /** The last stable offset (end of committed transactions); -1 when the broker did not say. */
+  readonly lastStableOffset: number;
+  /** Records between `nextOffset` and the end of the log readable in the isolation level in use. */
+  readonly lag: number;
+}

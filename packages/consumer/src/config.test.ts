@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULTS, resolveConfig } from './config.js';
+import { ConfigError } from './errors.js';
+
+function configError(run: () => unknown): ConfigError {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('resolveConfig', () => {
+  it('fills in the documented defaults when only brokers are given', () => {
+    const c = resolveConfig({ brokers: 'localhost:9092' });
+    expect(c.brokers).toEqual(['localhost:9092']);
+    expect(c.clientId).toBe('runnel');
+    expect(c.groupId).toBeNull();
+    expect(c.sessionTimeoutMs).toBe(45_000);
+    expect(c.heartbeatIntervalMs).toBe(3_000);
+    expect(c.maxPollIntervalMs).toBe(300_000);
+    expect(c.rebalanceTimeoutMs).toBe(300_000);
+    expect(c.autoCommit).toBe(true);
+    expect(c.autoCommitIntervalMs).toBe(5_000);
+    expect(c.autoOffsetReset).toBe('latest');
+    expect(c.isolationLevel).toBe('read_committed');
+    expect(c.fetchMinBytes).toBe(1);
+    expect(c.fetchMaxBytes).toBe(52_428_800);
+    expect(c.fetchMaxWaitMs).toBe(500);
+    expect(c.maxPartitionFetchBytes).toBe(1_048_576);
+    expect(c.maxBufferedBytes).toBe(DEFAULTS.maxBufferedBytes);
+    expect(c.checkCrcs).toBe(true);
+    expect(c.assignors.map((a) => a.name)).toEqual(['range', 'cooperative-sticky']);
+  });
+
+  it('splits a comma-separated broker list and keeps a list as given', () => {
+    expect(resolveConfig({ brokers: 'a:1, b:2' }).brokers).toEqual(['a:1', 'b:2']);
+    expect(resolveConfig({ brokers: ['[::1]:9092', 'c:3'] }).brokers).toEqual(['[::1]:9092', 'c:3']);
+  });
+
+  it('takes autoCommit as a boolean or an interval', () => {
+    expect(resolveConfig({ brokers: 'a:1', autoCommit: false }).autoCommit).toBe(false);
+    const c = resolveConfig({ brokers: 'a:1', autoCommit: { intervalMs: 250 } });
+    expect([c.autoCommit, c.autoCommitIntervalMs]).toEqual([true, 250]);
+  });
+
+  it('defaults the rebalance timeout to the max poll interval', () => {
+    expect(resolveConfig({ brokers: 'a:1', maxPollIntervalMs: 9_000 }).rebalanceTimeoutMs).toBe(9_000);
+  });
+
+  it.each([
+    [{}, 'brokers'],
+    [{ brokers: '' }, 'brokers'],
+    [{ brokers: 'no-port' }, 'brokers'],
+    [{ brokers: 'h:70000' }, 'brokers'],
+    [{ brokers: [42] }, 'brokers'],
+    [{ brokers: 'a:1', sessionTimeoutMs: 0 }, 'sessionTimeoutMs'],
+    [{ brokers: 'a:1', sessionTimeoutMs: 1.5 }, 'sessionTimeoutMs'],
+    [{ brokers: 'a:1', fetchMaxBytes: '1' }, 'fetchMaxBytes'],
+    [{ brokers: 'a:1', heartbeatIntervalMs: 50_000 }, 'heartbeatIntervalMs'],
+    [{ brokers: 'a:1', autoOffsetReset: 'smallest' }, 'autoOffsetReset'],
+    [{ brokers: 'a:1', isolationLevel: 'committed' }, 'isolationLevel'],
+    [{ brokers: 'a:1', autoCommit: 'yes' }, 'autoCommit'],
+    [{ brokers: 'a:1', autoCommit: { intervalMs: -1 } }, 'intervalMs'],
+    [{ brokers: 'a:1', checkCrcs: 1 }, 'checkCrcs'],
+    [{ brokers: 'a:1', groupId: '' }, 'groupId'],
+    [{ brokers: 'a:1', groupInstanceId: 'x' }, 'groupInstanceId'],
+    [{ brokers: 'a:1', assignors: [] }, 'assignors'],
+    [{ brokers: 'a:1', assignors: [{ name: 'x' }] }, 'assignors'],
+    [{ brokers: 'a:1', logger: console.log }, 'logger'],
+    [{ brokers: 'a:1', fetchMaxWaitMs: 40_000 }, 'requestTimeoutMs'],
+    [{ brokers: 'a:1', 'group.id': 'g' }, 'group.id'],
+  ])('rejects %j with a ConfigError naming %s', (input, key) => {
+    const error = configError(() => resolveConfig(input as never));
+    expect(error.key).toBe(key);
+    expect(error.code).toBe('ERR_CONSUMER_CONFIG');
+  });
+});

@@ -1,0 +1,365 @@
+import { CooperativeStickyAssignor, type PartitionAssignor, RangeAssignor } from '@runnel/assignors';
+import { ConfigError } from './errors.js';
+
+/** A log function in pino's argument order: structured fields first, then the message. */
+export type LogFn = (fields: Record<string, unknown>, message: string) => void;
+
+/** Where the consumer logs; any pino logger (or child logger) fits. */
+export interface Logger {
+  debug: LogFn;
+  info: LogFn;
+  warn: LogFn;
+  error: LogFn;
+}
+
+const noop: LogFn = () => {};
+/** The default logger: discards everything. */
+export const silentLogger: Logger = { debug: noop, info: noop, warn: noop, error: noop };
+
+/** Where to start when a partition has no committed offset or its position left the log. */
+export type AutoOffsetReset = 'earliest' | 'latest' | 'none';
+
+/** Which records a Fetch returns: every record, or only those of committed transactions. */
+export type IsolationLevel = 'read_committed' | 'read_uncommitted';
+
+/** The consumer's options. Only `brokers` is required; Java's name of each option is in its doc. */
+export interface ConsumerConfig {
+  /** `bootstrap.servers`: `host:port` entries, as a list or comma-separated. */
+  brokers: string | readonly string[];
+  /** `client.id` (default `runnel`). */
+  clientId?: string;
+  /** `group.id`: needed by `subscribe`, `commit` and `committed`. */
+  groupId?: string;
+  /** `group.instance.id`: makes the member static (KIP-345). */
+  groupInstanceId?: string;
+  /** `client.rack`: sent to fetch from the closest replica and to rack-aware assignors. */
+  rack?: string;
+  /** `partition.assignment.strategy` (default range then cooperative-sticky, as Java). */
+  assignors?: readonly PartitionAssignor[];
+  /** `session.timeout.ms` (default 45 000). */
+  sessionTimeoutMs?: number;
+  /** The rebalance timeout sent in JoinGroup (default: `maxPollIntervalMs`, as Java). */
+  rebalanceTimeoutMs?: number;
+  /** `heartbeat.interval.ms` (default 3 000); below `sessionTimeoutMs`. */
+  heartbeatIntervalMs?: number;
+  /** `max.poll.interval.ms` (default 300 000): the longest one batch's handler may run. */
+  maxPollIntervalMs?: number;
+  /**
+   * `enable.auto.commit` and `auto.commit.interval.ms` (default on, every 5 000 ms): `false`, `true`
+   * or `{ intervalMs }`. Only processed records are committed.
+   */
+  autoCommit?: boolean | { intervalMs: number };
+  /** `auto.offset.reset` (default `latest`, as Java). */
+  autoOffsetReset?: AutoOffsetReset;
+  /** `isolation.level` (default `read_committed`, see the README for why). */
+  isolationLevel?: IsolationLevel;
+  /** `fetch.min.bytes` (default 1). */
+  fetchMinBytes?: number;
+  /** `fetch.max.bytes` (default 52 428 800). */
+  fetchMaxBytes?: number;
+  /** `fetch.max.wait.ms` (default 500). */
+  fetchMaxWaitMs?: number;
+  /** `max.partition.fetch.bytes` (default 1 048 576). */
+  maxPartitionFetchBytes?: number;
+  /** Fetched bytes held before fetching pauses (default 104 857 600); no Java equivalent. */
+  maxBufferedBytes?: number;
+  /** `check.crcs` (default true). */
+  checkCrcs?: boolean;
+  /** `request.timeout.ms` (default 30 000). */
+  requestTimeoutMs?: number;
+  /** `default.api.timeout.ms` (default 60 000): time for commit, committed, offsetsForTimes... */
+  defaultApiTimeoutMs?: number;
+  /** `retry.backoff.ms` (default 100). */
+  retryBackoffMs?: number;
+  /** `metadata.max.age.ms` (default 300 000). */
+  metadataMaxAgeMs?: number;
+  /** Where to log (default: nowhere). */
+  logger?: Logger;
+}
+
+/** The configuration with every default applied and every value checked. */
+export interface ResolvedConfig {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  readonly groupId: string | null;
+  readonly groupInstanceId: string | null;
+  readonly rack: string | null;
+  readonly assignors: readonly PartitionAssignor[];
+  readonly sessionTimeoutMs: number;
+  readonly rebalanceTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
+  readonly maxPollIntervalMs: number;
+  readonly autoCommit: boolean;
+  readonly autoCommitIntervalMs: number;
+  readonly autoOffsetReset: AutoOffsetReset;
+  readonly isolationLevel: IsolationLevel;
+  readonly fetchMinBytes: number;
+  readonly fetchMaxBytes: number;
+  readonly fetchMaxWaitMs: number;
+  readonly maxPartitionFetchBytes: number;
+  readonly maxBufferedBytes: number;
+  readonly checkCrcs: boolean;
+  readonly requestTimeoutMs: number;
+  readonly defaultApiTimeoutMs: number;
+  readonly retryBackoffMs: number;
+  readonly metadataMaxAgeMs: number;
+  readonly logger: Logger;
+}
+
+/** The defaults, as documented in the README's table. */
+export const DEFAULTS = {
+  clientId: 'runnel',
+  sessionTimeoutMs: 45_000,
+  heartbeatIntervalMs: 3_000,
+  maxPollIntervalMs: 300_000,
+  autoCommitIntervalMs: 5_000,
+  autoOffsetReset: 'latest',
+  isolationLevel: 'read_committed',
+  fetchMinBytes: 1,
+  fetchMaxBytes: 52_428_800,
+  fetchMaxWaitMs: 500,
+  maxPartitionFetchBytes: 1_048_576,
+  maxBufferedBytes: 104_857_600,
+  checkCrcs: true,
+  requestTimeoutMs: 30_000,
+  defaultApiTimeoutMs: 60_000,
+  retryBackoffMs: 100,
+  metadataMaxAgeMs: 300_000,
+} as const;
+
+const KNOWN_KEYS = new Set<string>([
+  'brokers',
+  'clientId',
+  'groupId',
+  'groupInstanceId',
+  'rack',
+  'assignors',
+  'sessionTimeoutMs',
+  'rebalanceTimeoutMs',
+  'heartbeatIntervalMs',
+  'maxPollIntervalMs',
+  'autoCommit',
+  'autoOffsetReset',
+  'isolationLevel',
+  'fetchMinBytes',
+  'fetchMaxBytes',
+  'fetchMaxWaitMs',
+  'maxPartitionFetchBytes',
+  'maxBufferedBytes',
+  'checkCrcs',
+  'requestTimeoutMs',
+  'defaultApiTimeoutMs',
+  'retryBackoffMs',
+  'metadataMaxAgeMs',
+  'logger',
+]);
+
+const INT32_MAX = 0x7fff_ffff;
+
+function int(
+  config: Record<string, unknown>,
+  key: string,
+  fallback: number,
+  min: number,
+  max = INT32_MAX,
+): number {
+  const value = config[key];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    throw new ConfigError(key, `must be an integer, got ${describe(value)}`);
+  }
+  if (value < min || value > max)
+    throw new ConfigError(key, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function optionalString(config: Record<string, unknown>, key: string): string | null {
+  const value = config[key];
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string') throw new ConfigError(key, `must be a string, got ${describe(value)}`);
+  if (value === '') throw new ConfigError(key, 'must not be empty');
+  return value;
+}
+
+function oneOf<T extends string>(
+  config: Record<string, unknown>,
+  key: string,
+  values: readonly T[],
+  fallback: T,
+): T {
+  const value = config[key];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || !(values as readonly string[]).includes(value)) {
+    throw new ConfigError(
+      key,
+      `must be one of ${values.map((v) => `'${v}'`).join(', ')}, got ${describe(value)}`,
+    );
+  }
+  return value as T;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : String(value);
+}
+
+function brokerList(value: unknown): string[] {
+  if (value === undefined) throw new ConfigError('brokers', 'is required');
+  const list = typeof value === 'string' ? value.split(',') : value;
+  if (!Array.isArray(list))
+    throw new ConfigError('brokers', `must be a string or a list of strings, got ${describe(value)}`);
+  const out: string[] = [];
+  for (const entry of list) {
+    if (typeof entry !== 'string')
+      throw new ConfigError('brokers', `entries must be strings, got ${describe(entry)}`);
+    const trimmed = entry.trim();
+    if (trimmed === '') continue;
+    const match = /^(?:\[[^\]]+\]|[^:\s]+):(\d{1,5})$/.exec(trimmed);
+    const port = Number(match?.[1]);
+    if (!match || port < 1 || port > 65_535) {
+      throw new ConfigError('brokers', `entry ${JSON.stringify(trimmed)} is not host:port`);
+    }
+    out.push(trimmed);
+  }
+  if (out.length === 0) throw new ConfigError('brokers', 'must name at least one broker');
+  return out;
+}
+
+function assignorList(value: unknown): readonly PartitionAssignor[] {
+  if (value === undefined) return [new RangeAssignor(), new CooperativeStickyAssignor()];
+  if (!Array.isArray(value) || value.length === 0)
+    throw new ConfigError('assignors', 'must be a non-empty list');
+  const names = new Set<string>();
+  for (const a of value as unknown[]) {
+    const candidate = a as Partial<PartitionAssignor> | null;
+    if (
+      typeof candidate !== 'object' ||
+      candidate === null ||
+      typeof candidate.name !== 'string' ||
+      typeof candidate.assign !== 'function' ||
+      !Array.isArray(candidate.supportedProtocols)
+    ) {
+      throw new ConfigError(
+        'assignors',
+        'entries must be partition assignors (name, supportedProtocols, assign)',
+      );
+    }
+    if (names.has(candidate.name))
+      throw new ConfigError('assignors', `assignor ${candidate.name} is listed twice`);
+    names.add(candidate.name);
+  }
+  return value as PartitionAssignor[];
+}
+
+function loggerOf(value: unknown): Logger {
+  if (value === undefined) return silentLogger;
+  const l = value as Partial<Logger> | null;
+  if (
+    typeof l !== 'object' ||
+    l === null ||
+    typeof l.debug !== 'function' ||
+    typeof l.info !== 'function' ||
+    typeof l.warn !== 'function' ||
+    typeof l.error !== 'function'
+  ) {
+    throw new ConfigError('logger', 'must have debug, info, warn and error functions');
+  }
+  return l as Logger;
+}
+
+/**
+ * Checks a consumer configuration and fills in the defaults.
+ * @returns the resolved configuration.
+ * @throws ConfigError naming the first option that is unknown, missing, of the wrong type or out of range.
+ */
+export function resolveConfig(input: ConsumerConfig): ResolvedConfig {
+  if (typeof input !== 'object' || input === null) throw new ConfigError('config', 'must be an object');
+  const c = input as unknown as Record<string, unknown>;
+  for (const key of Object.keys(c)) {
+    if (!KNOWN_KEYS.has(key)) throw new ConfigError(key, 'is not a consumer option');
+  }
+  const brokers = brokerList(c.brokers);
+  const clientId = optionalString(c, 'clientId') ?? DEFAULTS.clientId;
+  const groupId = optionalString(c, 'groupId');
+  const groupInstanceId = optionalString(c, 'groupInstanceId');
+  if (groupInstanceId !== null && groupId === null) {
+    throw new ConfigError('groupInstanceId', 'needs a groupId');
+  }
+  const rack = optionalString(c, 'rack');
+  const assignors = assignorList(c.assignors);
+  const sessionTimeoutMs = int(c, 'sessionTimeoutMs', DEFAULTS.sessionTimeoutMs, 1);
+  const heartbeatIntervalMs = int(c, 'heartbeatIntervalMs', DEFAULTS.heartbeatIntervalMs, 1);
+  if (heartbeatIntervalMs >= sessionTimeoutMs) {
+    throw new ConfigError('heartbeatIntervalMs', `must be below sessionTimeoutMs (${sessionTimeoutMs})`);
+  }
+  const maxPollIntervalMs = int(c, 'maxPollIntervalMs', DEFAULTS.maxPollIntervalMs, 1);
+  const rebalanceTimeoutMs = int(c, 'rebalanceTimeoutMs', maxPollIntervalMs, 1);
+  let autoCommit: boolean = true;
+  let autoCommitIntervalMs: number = DEFAULTS.autoCommitIntervalMs;
+  const ac = c.autoCommit;
+  if (typeof ac === 'boolean') autoCommit = ac;
+  else if (typeof ac === 'object' && ac !== null && !Array.isArray(ac)) {
+    const keys = Object.keys(ac);
+    if (keys.some((k) => k !== 'intervalMs'))
+      throw new ConfigError('autoCommit', 'takes only { intervalMs }');
+    autoCommitIntervalMs = int(ac as Record<string, unknown>, 'intervalMs', DEFAULTS.autoCommitIntervalMs, 1);
+  } else if (ac !== undefined) {
+    throw new ConfigError('autoCommit', `must be a boolean or { intervalMs }, got ${describe(ac)}`);
+  }
+  const autoOffsetReset = oneOf(
+    c,
+    'autoOffsetReset',
+    ['earliest', 'latest', 'none'],
+    DEFAULTS.autoOffsetReset,
+  );
+  const isolationLevel = oneOf(
+    c,
+    'isolationLevel',
+    ['read_committed', 'read_uncommitted'],
+    DEFAULTS.isolationLevel,
+  );
+  const fetchMinBytes = int(c, 'fetchMinBytes', DEFAULTS.fetchMinBytes, 0);
+  const fetchMaxBytes = int(c, 'fetchMaxBytes', DEFAULTS.fetchMaxBytes, 1);
+  const fetchMaxWaitMs = int(c, 'fetchMaxWaitMs', DEFAULTS.fetchMaxWaitMs, 0);
+  const maxPartitionFetchBytes = int(c, 'maxPartitionFetchBytes', DEFAULTS.maxPartitionFetchBytes, 1);
+  const maxBufferedBytes = int(c, 'maxBufferedBytes', DEFAULTS.maxBufferedBytes, 1, Number.MAX_SAFE_INTEGER);
+  const checkCrcs = c.checkCrcs === undefined ? DEFAULTS.checkCrcs : c.checkCrcs;
+  if (typeof checkCrcs !== 'boolean')
+    throw new ConfigError('checkCrcs', `must be a boolean, got ${describe(checkCrcs)}`);
+  const requestTimeoutMs = int(c, 'requestTimeoutMs', DEFAULTS.requestTimeoutMs, 1);
+  if (requestTimeoutMs <= fetchMaxWaitMs) {
+    throw new ConfigError(
+      'requestTimeoutMs',
+      `must exceed fetchMaxWaitMs (${fetchMaxWaitMs}) or every long poll times out`,
+    );
+  }
+  return {
+    brokers,
+    clientId,
+    groupId,
+    groupInstanceId,
+    rack,
+    assignors,
+    sessionTimeoutMs,
+    rebalanceTimeoutMs,
+    heartbeatIntervalMs,
+    maxPollIntervalMs,
+    autoCommit,
+    autoCommitIntervalMs,
+    autoOffsetReset,
+    isolationLevel,
+    fetchMinBytes,
+    fetchMaxBytes,
+    fetchMaxWaitMs,
+    maxPartitionFetchBytes,
+    maxBufferedBytes,
+    checkCrcs,
+    requestTimeoutMs,
+    defaultApiTimeoutMs: int(c, 'defaultApiTimeoutMs', DEFAULTS.defaultApiTimeoutMs, 1),
+    retryBackoffMs: int(c, 'retryBackoffMs', DEFAULTS.retryBackoffMs, 0),
+    metadataMaxAgeMs: int(c, 'metadataMaxAgeMs', DEFAULTS.metadataMaxAgeMs, 1),
+    logger: loggerOf(c.logger),
+  };
+}

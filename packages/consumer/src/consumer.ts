@@ -1,0 +1,748 @@
+import { ClusterClient } from '@runnel/network';
+import { Metadata } from '@runnel/protocol';
+import type { AssignedPartition } from './assigned-partition.js';
+import { type ConsumerBatch, type ConsumerRecord, partitionKey, type TopicPartition } from './batch.js';
+import { type ConsumerConfig, type ResolvedConfig, resolveConfig } from './config.js';
+import { ConsumerClosedError, ConsumerTimeoutError, IllegalStateError, NotAssignedError } from './errors.js';
+import { type Delivery, Fetcher } from './fetcher.js';
+import { GroupDriver } from './group-driver.js';
+import {
+  type CommitGeneration,
+  type CommittedOffset,
+  commitOffsets,
+  EARLIEST_TIMESTAMP,
+  fetchCommittedOffsets,
+  LATEST_TIMESTAMP,
+  type ListedOffset,
+  listOffsets,
+  type OffsetToCommit,
+} from './offset-requests.js';
+
+/** Options of {@link Consumer.run}. */
+export interface RunOptions {
+  /** Called with each batch (one partition's records from one fetch); the batch counts as processed when it resolves. */
+  eachBatch?: (batch: ConsumerBatch) => Promise<void> | void;
+  /** Called with each record, one at a time per partition; used when `eachBatch` is not given. */
+  eachRecord?: (record: ConsumerRecord) => Promise<void> | void;
+  /** How many partitions are processed at the same time (default 1). Order within a partition is always kept. */
+  concurrency?: number;
+  /** Stops `run` (after the handlers in progress finish) when aborted. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Called around rebalances (subscribe mode). Each may be async: the rebalance waits for it. Partitions
+ * are those added (`onAssigned`), given up in order after their handlers finished and, with auto-commit,
+ * their offsets were committed (`onRevoked`), or lost without a chance to commit (`onLost`).
+ */
+export interface RebalanceListener {
+  onAssigned?(partitions: readonly TopicPartition[]): Promise<void> | void;
+  onRevoked?(partitions: readonly TopicPartition[]): Promise<void> | void;
+  onLost?(partitions: readonly TopicPartition[]): Promise<void> | void;
+}
+
+/** Options of {@link Consumer.batches}. */
+export interface BatchesOptions {
+  /** Ends the iteration when aborted. */
+  signal?: AbortSignal;
+}
+
+/** Options of {@link Consumer.close}. */
+export interface CloseOptions {
+  /** The longest `close` takes, handlers and the final commit included (default 30 000 ms). */
+  timeoutMs?: number;
+}
+
+/** The consumer's view of one partition, for monitoring. */
+export interface PartitionLag extends TopicPartition {
+  /** The next offset to hand out; null before the position is known. */
+  readonly position: number | null;
+  /** The offset after the last processed record; what a commit stores. */
+  readonly consumed: number | null;
+  readonly highWatermark: number;
+  /** Records from `consumed` to the end of the log in the isolation level in use; null while unknown. */
+  readonly lag: number | null;
+  readonly paused: boolean;
+}
+
+/** A point-in-time health snapshot. */
+export interface ConsumerHealth {
+  readonly state: 'running' | 'closing' | 'closed';
+  readonly assigned: number;
+  readonly paused: number;
+  readonly bufferedBytes: number;
+  readonly fetchesInFlight: number;
+  readonly fetchesSent: number;
+  readonly fetchErrors: number;
+  readonly bytesFetched: number;
+  readonly lastCommitAt: number | null;
+  readonly lastCommitError: Error | null;
+  readonly totalLag: number;
+}
+
+const NO_GENERATION: CommitGeneration = { generationId: -1, memberId: '', groupInstanceId: null };
+
+/**
+ * A Kafka consumer. `assign` partitions, then read them with `for await (const batch of consumer)` or
+ * `run({ eachBatch })`; commit with `commit()` or let auto-commit do it; `close()` when done.
+ */
+export class Consumer implements AsyncDisposable {
+  /** The configuration with defaults applied. */
+  readonly config: ResolvedConfig;
+  private readonly client: ClusterClient;
+  private readonly fetcher: Fetcher;
+  private mode: 'none' | 'assign' | 'subscribe' = 'none';
+  private group: GroupDriver | null = null;
+  private listener: RebalanceListener = {};
+  private fatalError: Error | null = null;
+  private waiting = 0;
+  private readonly handlerStarts = new Set<{ readonly at: number }>();
+  private patternTimer: ReturnType<typeof setTimeout> | undefined;
+  private state: 'running' | 'closing' | 'closed' = 'running';
+  private autoCommitTimer: ReturnType<typeof setTimeout> | undefined;
+  private committing: Promise<void> = Promise.resolve();
+  private lastCommitAt: number | null = null;
+  private lastCommitError: Error | null = null;
+  private readonly active = new Set<Promise<void>>();
+  private readonly stopControllers = new Set<AbortController>();
+  private closePromise: Promise<void> | null = null;
+
+  /** @throws ConfigError naming the option that is missing, unknown or out of range. */
+  constructor(config: ConsumerConfig) {
+    this.config = resolveConfig(config);
+    this.client = new ClusterClient({
+      bootstrapServers: this.config.brokers,
+      connection: { clientId: this.config.clientId, requestTimeoutMs: this.config.requestTimeoutMs },
+      retryBackoffMs: this.config.retryBackoffMs,
+      metadataMaxAgeMs: this.config.metadataMaxAgeMs,
+      defaultDeadlineMs: this.config.defaultApiTimeoutMs,
+      logger: this.config.logger,
+      clientSoftware: { name: 'runnel', version: '0.0.0' },
+    });
+    this.fetcher = new Fetcher(this.client, this.config);
+  }
+
+  /**
+   * Assigns partitions by hand, without a group; replaces the previous assignment. Each new partition
+   * starts at the group's committed offset (when `groupId` is set) or per `autoOffsetReset`.
+   * @throws ConsumerClosedError after close; IllegalStateError after subscribe; TypeError on a malformed partition.
+   */
+  assign(partitions: readonly TopicPartition[]): void {
+    this.ensureOpen();
+    for (const p of partitions) {
+      if (
+        typeof p?.topic !== 'string' ||
+        p.topic === '' ||
+        !Number.isInteger(p.partition) ||
+        p.partition < 0
+      ) {
+        throw new TypeError(`not a topic partition: ${JSON.stringify(p)}`);
+      }
+    }
+    if (this.mode === 'subscribe') throw new IllegalStateError('assign() cannot follow subscribe()');
+    this.mode = 'assign';
+    this.fetcher.setAssignment(partitions);
+    this.client.startMetadataRefresh();
+    this.startAutoCommit();
+  }
+
+  /** @returns the partitions assigned now. */
+  assignment(): TopicPartition[] {
+    return [...this.fetcher.partitions.values()].map((p) => ({ topic: p.topic, partition: p.partition }));
+  }
+
+  /**
+   * Joins the consumer group (`groupId`) for these topics, or for every topic whose name matches the
+   * pattern (checked again every `metadataMaxAgeMs`); calling it again changes the subscription.
+   * Partitions come and go with rebalances, reported to `listener`.
+   * @throws IllegalStateError without `groupId` or after `assign`; ConsumerClosedError after close;
+   *   TypeError on an empty topic name.
+   */
+  subscribe(topics: readonly string[] | RegExp, listener: RebalanceListener = {}): void {
+    this.ensureOpen();
+    this.requireGroup('subscribe');
+    if (this.mode === 'assign') throw new IllegalStateError('subscribe() cannot follow assign()');
+    this.mode = 'subscribe';
+    this.listener = listener;
+    if (!this.group) {
+      this.group = new GroupDriver(this.client, this.config, {
+        assigned: (added, assignment) => this.onAssigned(added, assignment),
+        revoked: (partitions) => this.onRevoked(partitions),
+        lost: (partitions) => this.onLost(partitions),
+        fatal: (error) => {
+          this.fatalError = error;
+          this.fetcher.wake();
+        },
+        isPolling: () => this.isPolling(),
+      });
+      this.client.startMetadataRefresh();
+      this.startAutoCommit();
+    }
+    if (this.patternTimer !== undefined) clearTimeout(this.patternTimer);
+    this.patternTimer = undefined;
+    if (topics instanceof RegExp) {
+      void this.followPattern(topics);
+      return;
+    }
+    for (const t of topics)
+      if (typeof t !== 'string' || t === '') throw new TypeError(`not a topic name: ${JSON.stringify(t)}`);
+    this.group.subscribe(topics);
+  }
+
+  /**
+   * Iterates batches, one partition's records from one fetch at a time. Asking for the next batch (or
+   * leaving the loop) marks the previous one processed, so a commit includes it.
+   * @returns an async iterator that ends when the consumer closes or `signal` aborts; `next()` throws
+   *   OffsetOutOfRangeError, NoOffsetForPartitionError, CorruptRecordError or KafkaProtocolError for a
+   *   partition that needs the user's attention (the other partitions go on).
+   */
+  batches(options: BatchesOptions = {}): AsyncIterableIterator<ConsumerBatch> {
+    let current: Delivery | null = null;
+    const finishCurrent = () => {
+      if (current) this.fetcher.finish(current);
+      current = null;
+    };
+    const iterator: AsyncIterableIterator<ConsumerBatch> = {
+      next: async () => {
+        finishCurrent();
+        const delivery = await this.nextDelivery(options.signal);
+        if (!delivery) return { done: true, value: undefined };
+        current = delivery;
+        return { done: false, value: delivery.batch };
+      },
+      return: async () => {
+        finishCurrent();
+        return { done: true, value: undefined };
+      },
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
+  }
+
+  /** @returns an iterator over batches, as {@link batches} without options. */
+  [Symbol.asyncIterator](): AsyncIterableIterator<ConsumerBatch> {
+    return this.batches();
+  }
+
+  /**
+   * Processes batches with `eachBatch` (or records with `eachRecord`) until the consumer closes or
+   * `signal` aborts, with up to `concurrency` partitions at a time and order kept within each partition.
+   * When a handler throws, no new batch starts, the handlers in progress finish, the failed partition
+   * is moved back to the first unprocessed record, and `run` rejects with the error.
+   * @returns a promise that resolves when consumption stopped (close or abort).
+   * @throws (as a rejection) what a handler threw, or a partition error as {@link batches} does;
+   *   TypeError when neither handler is given or concurrency is not a positive integer.
+   */
+  async run(options: RunOptions): Promise<void> {
+    this.ensureOpen();
+    const { eachBatch, eachRecord } = options;
+    if (!eachBatch && !eachRecord) throw new TypeError('run needs eachBatch or eachRecord');
+    const concurrency = options.concurrency ?? 1;
+    if (!Number.isInteger(concurrency) || concurrency < 1)
+      throw new TypeError('concurrency must be a positive integer');
+    const stop = new AbortController();
+    this.stopControllers.add(stop);
+    const onAbort = () => stop.abort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    if (options.signal?.aborted) stop.abort();
+    const running = new Set<Promise<void>>();
+    let failure: unknown = null;
+    const process = async (delivery: Delivery): Promise<void> => {
+      const { batch } = delivery;
+      let processedUpTo = batch.firstOffset;
+      const started = { at: Date.now() };
+      this.handlerStarts.add(started);
+      try {
+        if (eachBatch) {
+          await eachBatch(batch);
+        } else {
+          for (const record of batch.records) {
+            if (failure !== null) throw new IllegalStateError('stopped after another handler failed');
+            await eachRecord!(record);
+            processedUpTo = record.offset + 1;
+          }
+        }
+        this.fetcher.finish(delivery);
+      } catch (error) {
+        if (failure === null) failure = error;
+        stop.abort();
+        this.rewind(delivery, processedUpTo);
+      } finally {
+        this.handlerStarts.delete(started);
+        this.notePoll();
+      }
+    };
+    try {
+      while (!stop.signal.aborted) {
+        while (running.size >= concurrency) await Promise.race(running);
+        if (stop.signal.aborted) break;
+        const delivery = await this.nextDelivery(stop.signal);
+        if (!delivery) break;
+        const task = process(delivery).finally(() => {
+          running.delete(task);
+          this.active.delete(task);
+        });
+        running.add(task);
+        this.active.add(task);
+      }
+    } catch (error) {
+      if (failure === null) failure = error;
+    } finally {
+      await Promise.all(running);
+      options.signal?.removeEventListener('abort', onAbort);
+      this.stopControllers.delete(stop);
+    }
+    if (failure !== null) throw failure;
+  }
+
+  /**
+   * Commits offsets to the group: without arguments, the consumed position of every assigned partition
+   * that moved since the last commit; with arguments, exactly those offsets (with optional metadata).
+   * @returns once the coordinator stored them.
+   * @throws IllegalStateError without `groupId`; CommitFailedError for partitions the coordinator
+   *   refused; ConsumerTimeoutError when it did not finish within `defaultApiTimeoutMs`.
+   */
+  commit(offsets?: readonly OffsetToCommit[]): Promise<void> {
+    this.ensureOpen();
+    return this.commitNow(offsets, Date.now() + this.config.defaultApiTimeoutMs);
+  }
+
+  /**
+   * Moves the fetch position of a partition; no batch fetched before the seek is handed out after it.
+   * @throws NotAssignedError when the partition is not assigned; TypeError on a negative or unsafe offset.
+   */
+  seek(tp: TopicPartition, offset: number): void {
+    this.ensureOpen();
+    if (!Number.isSafeInteger(offset) || offset < 0)
+      throw new TypeError(`offset must be a non-negative integer, got ${offset}`);
+    const p = this.partitionOf(tp);
+    p.seek({ offset, leaderEpoch: -1 });
+    this.fetcher.purge(p);
+    this.fetcher.wake();
+  }
+
+  /** Moves partitions (default: all assigned) to their log start. @throws NotAssignedError. */
+  seekToBeginning(partitions?: readonly TopicPartition[]): void {
+    this.resetTo(partitions, 'earliest');
+  }
+
+  /** Moves partitions (default: all assigned) to their log end (the LSO under read_committed). @throws NotAssignedError. */
+  seekToEnd(partitions?: readonly TopicPartition[]): void {
+    this.resetTo(partitions, 'latest');
+  }
+
+  /**
+   * @returns the next offset the consumer will hand out for the partition, waiting for it to be looked up.
+   * @throws NotAssignedError; ConsumerTimeoutError when it is not known within `defaultApiTimeoutMs`;
+   *   the partition's halting error (e.g. NoOffsetForPartitionError).
+   */
+  async position(tp: TopicPartition): Promise<number> {
+    this.ensureOpen();
+    const p = this.partitionOf(tp);
+    const deadline = Date.now() + this.config.defaultApiTimeoutMs;
+    while (p.position === null) {
+      if (p.halted) throw p.halted;
+      if (this.state !== 'running') throw new ConsumerClosedError();
+      if (Date.now() >= deadline) throw new ConsumerTimeoutError('position', this.config.defaultApiTimeoutMs);
+      this.fetcher.wake();
+      await Promise.race([this.fetcher.changed(), delay(50)]);
+    }
+    return p.position.offset;
+  }
+
+  /**
+   * Reads the group's committed offsets.
+   * @returns one entry per partition: the committed offset, leader epoch and metadata, or null when none.
+   * @throws IllegalStateError without `groupId`; KafkaProtocolError; ConsumerTimeoutError.
+   */
+  async committed(
+    partitions: readonly TopicPartition[],
+  ): Promise<Map<TopicPartition, CommittedOffset | null>> {
+    this.ensureOpen();
+    const groupId = this.requireGroup('committed');
+    const found = await fetchCommittedOffsets(
+      this.client,
+      groupId,
+      partitions,
+      Date.now() + this.config.defaultApiTimeoutMs,
+      this.config.retryBackoffMs,
+    );
+    return new Map(partitions.map((tp) => [tp, found.get(partitionKey(tp.topic, tp.partition)) ?? null]));
+  }
+
+  /**
+   * Looks up, per partition, the earliest offset whose timestamp is at or after the given time.
+   * @returns one entry per partition: offset, timestamp and leader epoch, or null when no record is that recent.
+   * @throws KafkaProtocolError; ConsumerTimeoutError.
+   */
+  async offsetsForTimes(
+    query: ReadonlyArray<TopicPartition & { timestamp: number }>,
+  ): Promise<Map<TopicPartition, ListedOffset | null>> {
+    this.ensureOpen();
+    const found = await listOffsets(
+      this.client,
+      query,
+      this.isolation(),
+      Date.now() + this.config.defaultApiTimeoutMs,
+      this.config.retryBackoffMs,
+    );
+    return new Map(query.map((q) => [q, found.get(partitionKey(q.topic, q.partition)) ?? null]));
+  }
+
+  /**
+   * @returns the log start (`earliest`) or end (`latest`) offset of each partition.
+   * @throws KafkaProtocolError; ConsumerTimeoutError.
+   */
+  async watermarks(
+    partitions: readonly TopicPartition[],
+    which: 'earliest' | 'latest',
+  ): Promise<Map<TopicPartition, number>> {
+    this.ensureOpen();
+    const timestamp = which === 'earliest' ? EARLIEST_TIMESTAMP : LATEST_TIMESTAMP;
+    const found = await listOffsets(
+      this.client,
+      partitions.map((p) => ({ ...p, timestamp })),
+      this.isolation(),
+      Date.now() + this.config.defaultApiTimeoutMs,
+      this.config.retryBackoffMs,
+    );
+    return new Map(partitions.map((p) => [p, found.get(partitionKey(p.topic, p.partition))?.offset ?? -1]));
+  }
+
+  /** Stops handing out and fetching these partitions until `resume`; buffered data is kept. @throws NotAssignedError. */
+  pause(partitions: readonly TopicPartition[]): void {
+    for (const tp of partitions) this.partitionOf(tp).paused = true;
+    this.fetcher.wake();
+  }
+
+  /** Undoes `pause`. @throws NotAssignedError. */
+  resume(partitions: readonly TopicPartition[]): void {
+    for (const tp of partitions) this.partitionOf(tp).paused = false;
+    this.fetcher.wake();
+  }
+
+  /** @returns the paused partitions. */
+  paused(): TopicPartition[] {
+    return [...this.fetcher.partitions.values()]
+      .filter((p) => p.paused)
+      .map((p) => ({ topic: p.topic, partition: p.partition }));
+  }
+
+  /** @returns per assigned partition its position, consumed offset, high watermark and lag. */
+  lag(): PartitionLag[] {
+    const readCommitted = this.config.isolationLevel === 'read_committed';
+    return [...this.fetcher.partitions.values()].map((p) => {
+      const end = readCommitted && p.lastStableOffset >= 0 ? p.lastStableOffset : p.highWatermark;
+      const consumed = p.consumed?.offset ?? null;
+      return {
+        topic: p.topic,
+        partition: p.partition,
+        position: p.position?.offset ?? null,
+        consumed,
+        highWatermark: p.highWatermark,
+        lag: consumed === null || end < 0 ? null : Math.max(0, end - consumed),
+        paused: p.paused,
+      };
+    });
+  }
+
+  /** @returns a snapshot of the consumer's state and counters. */
+  health(): ConsumerHealth {
+    const lags = this.lag();
+    return {
+      state: this.state,
+      assigned: lags.length,
+      paused: lags.filter((l) => l.paused).length,
+      bufferedBytes: this.fetcher.bufferedBytes,
+      fetchesInFlight: this.fetcher.fetchesInFlight,
+      ...this.fetcher.stats,
+      lastCommitAt: this.lastCommitAt,
+      lastCommitError: this.lastCommitError,
+      totalLag: lags.reduce((sum, l) => sum + (l.lag ?? 0), 0),
+    };
+  }
+
+  /**
+   * Stops consuming, waits for handlers in progress, commits the consumed positions (when auto-commit is
+   * on), and closes every connection and timer. Never takes longer than `timeoutMs`, even when brokers
+   * are unreachable: what is not done by then is abandoned. Calling it again returns the same promise.
+   * @returns once everything is closed; it never rejects (a failed final commit is logged).
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    this.closePromise ??= this.doClose(options.timeoutMs ?? 30_000);
+    return this.closePromise;
+  }
+
+  /** Closes the consumer (`await using consumer = new Consumer(...)`). @returns once closed. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  private async doClose(timeoutMs: number): Promise<void> {
+    this.state = 'closing';
+    const deadline = Date.now() + timeoutMs;
+    for (const c of this.stopControllers) c.abort();
+    this.stopAutoCommit();
+    this.fetcher.wake();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    if (this.patternTimer !== undefined) clearTimeout(this.patternTimer);
+    this.patternTimer = undefined;
+    const graceful = (async () => {
+      await Promise.all(this.active);
+      if (this.config.autoCommit && this.config.groupId !== null && this.mode !== 'none') {
+        try {
+          await this.commitNow(undefined, deadline);
+        } catch (error) {
+          this.config.logger.warn({ err: error }, 'final commit failed');
+        }
+      }
+      await this.group?.leave(deadline);
+    })();
+    await Promise.race([graceful, timeout]);
+    this.group?.close();
+    this.fetcher.close();
+    await Promise.race([this.client.close().catch(() => undefined), timeout]);
+    clearTimeout(timer);
+    this.state = 'closed';
+  }
+
+  /** @returns whether the user keeps up: no handler has run past the max poll interval. */
+  private isPolling(): boolean {
+    const oldest = Date.now() - this.config.maxPollIntervalMs;
+    for (const h of this.handlerStarts) if (h.at < oldest) return false;
+    return this.waiting > 0 || this.handlerStarts.size > 0;
+  }
+
+  private notePoll(): void {
+    if (this.group && this.isPollingNow()) this.group.member.recordPoll(Date.now());
+  }
+
+  private isPollingNow(): boolean {
+    const oldest = Date.now() - this.config.maxPollIntervalMs;
+    for (const h of this.handlerStarts) if (h.at < oldest) return false;
+    return true;
+  }
+
+  private async onAssigned(
+    added: readonly TopicPartition[],
+    assignment: readonly TopicPartition[],
+  ): Promise<void> {
+    this.fetcher.setAssignment(assignment);
+    this.config.logger.info(
+      { partitions: added.length, assignment: assignment.length },
+      'partitions assigned',
+    );
+    await this.listener.onAssigned?.(added);
+  }
+
+  private async onRevoked(partitions: readonly TopicPartition[]): Promise<void> {
+    const owned = partitions
+      .map((tp) => this.fetcher.partitions.get(partitionKey(tp.topic, tp.partition)))
+      .filter((p): p is AssignedPartition => p !== undefined);
+    for (const p of owned) p.revoking = true;
+    // Handlers of these partitions finish first (during close they already did, or are abandoned).
+    while (owned.some((p) => p.busy) && this.state === 'running') {
+      await Promise.race([this.fetcher.changed(), delay(100)]);
+    }
+    if (this.config.autoCommit) {
+      try {
+        await this.commitNow(undefined, Date.now() + this.config.defaultApiTimeoutMs, owned);
+      } catch (error) {
+        this.config.logger.warn({ err: error }, 'commit on revocation failed');
+      }
+    }
+    try {
+      await this.listener.onRevoked?.(partitions);
+    } finally {
+      this.removePartitions(partitions);
+    }
+  }
+
+  private async onLost(partitions: readonly TopicPartition[]): Promise<void> {
+    this.removePartitions(partitions);
+    await this.listener.onLost?.(partitions);
+  }
+
+  private removePartitions(partitions: readonly TopicPartition[]): void {
+    const gone = new Set(partitions.map((tp) => partitionKey(tp.topic, tp.partition)));
+    this.fetcher.setAssignment(
+      this.assignment().filter((tp) => !gone.has(partitionKey(tp.topic, tp.partition))),
+    );
+  }
+
+  private async followPattern(pattern: RegExp): Promise<void> {
+    if (this.state !== 'running' || !this.group) return;
+    try {
+      const response = await this.client.send({
+        target: { kind: 'any' },
+        api: Metadata,
+        message: { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false },
+        errorCode: (r) => r.errorCode ?? 0,
+      });
+      const names = response.topics
+        .filter((t) => t.errorCode === 0 && !t.isInternal && t.name !== null && pattern.test(t.name))
+        .map((t) => t.name as string);
+      if (this.state === 'running') this.group.subscribe(names);
+    } catch (error) {
+      this.config.logger.warn({ err: error }, 'listing topics for the subscription pattern failed');
+    }
+    if (this.state !== 'running') return;
+    this.patternTimer = setTimeout(() => void this.followPattern(pattern), this.config.metadataMaxAgeMs);
+    this.patternTimer.unref();
+  }
+
+  private async nextDelivery(signal: AbortSignal | undefined): Promise<Delivery | null> {
+    this.notePoll();
+    for (;;) {
+      if (this.state !== 'running' || signal?.aborted) return null;
+      if (this.fatalError) throw this.fatalError;
+      const taken = this.fetcher.take();
+      if (taken !== null) {
+        if ('error' in taken) throw taken.error;
+        return taken.delivery;
+      }
+      if (this.mode === 'none')
+        throw new IllegalStateError('nothing to consume: call assign() or subscribe() first');
+      this.waiting++;
+      try {
+        if (!signal) {
+          await this.fetcher.changed();
+          continue;
+        }
+        let onAbort: (() => void) | undefined;
+        const aborted = new Promise<void>((resolve) => {
+          onAbort = () => resolve();
+          signal.addEventListener('abort', onAbort, { once: true });
+        });
+        await Promise.race([this.fetcher.changed(), aborted]);
+        signal.removeEventListener('abort', onAbort!);
+      } finally {
+        this.waiting--;
+      }
+    }
+  }
+
+  private rewind(delivery: Delivery, offset: number): void {
+    const p = delivery.partition;
+    p.busy = false;
+    if (p.generation !== delivery.generation || p.revoked) return;
+    p.seek({ offset, leaderEpoch: -1 });
+    this.fetcher.purge(p);
+    this.fetcher.wake();
+  }
+
+  private resetTo(partitions: readonly TopicPartition[] | undefined, source: 'earliest' | 'latest'): void {
+    this.ensureOpen();
+    const list = partitions
+      ? partitions.map((tp) => this.partitionOf(tp))
+      : [...this.fetcher.partitions.values()];
+    for (const p of list) {
+      p.seek(null, source);
+      this.fetcher.purge(p);
+    }
+    this.fetcher.wake();
+  }
+
+  private commitNow(
+    offsets: readonly OffsetToCommit[] | undefined,
+    deadline: number,
+    only?: readonly AssignedPartition[],
+  ): Promise<void> {
+    const groupId = this.requireGroup('commit');
+    const run = async () => {
+      const candidates = only ?? [...this.fetcher.partitions.values()];
+      let list: OffsetToCommit[] = offsets
+        ? [...offsets]
+        : candidates
+            .filter((p) => p.consumed !== null && p.consumed.offset !== p.committedOffset)
+            .map((p) => ({
+              topic: p.topic,
+              partition: p.partition,
+              offset: p.consumed!.offset,
+              leaderEpoch: p.consumed!.leaderEpoch,
+            }));
+      if (this.group) {
+        // A partition handed to another member must never be committed by this one.
+        list = list.filter((o) => this.fetcher.partitions.has(partitionKey(o.topic, o.partition)));
+      }
+      if (list.length === 0) return;
+      const generation: CommitGeneration = this.group ? this.group.generation() : NO_GENERATION;
+      try {
+        await commitOffsets(
+          this.client,
+          groupId,
+          generation,
+          list,
+          deadline,
+          this.config.retryBackoffMs,
+          (code) => this.group?.onCommitError(code, generation.generationId),
+        );
+        this.lastCommitAt = Date.now();
+        this.lastCommitError = null;
+        for (const o of list) {
+          const p = this.fetcher.partitions.get(partitionKey(o.topic, o.partition));
+          if (p) p.committedOffset = o.offset;
+        }
+      } catch (error) {
+        this.lastCommitError = error as Error;
+        throw error;
+      }
+    };
+    // One commit at a time, in call order, so an older commit never overwrites a newer one.
+    const next = this.committing.then(run, run);
+    this.committing = next.catch(() => undefined);
+    return next;
+  }
+
+  private startAutoCommit(): void {
+    if (!this.config.autoCommit || this.config.groupId === null || this.autoCommitTimer !== undefined) return;
+    const tick = () => {
+      this.autoCommitTimer = undefined;
+      if (this.state !== 'running') return;
+      this.commitNow(undefined, Date.now() + this.config.defaultApiTimeoutMs)
+        .catch((error: unknown) => this.config.logger.warn({ err: error }, 'auto-commit failed'))
+        .finally(() => {
+          if (this.state === 'running') {
+            this.autoCommitTimer = setTimeout(tick, this.config.autoCommitIntervalMs);
+            this.autoCommitTimer.unref();
+          }
+        });
+    };
+    this.autoCommitTimer = setTimeout(tick, this.config.autoCommitIntervalMs);
+    this.autoCommitTimer.unref();
+  }
+
+  private stopAutoCommit(): void {
+    if (this.autoCommitTimer !== undefined) clearTimeout(this.autoCommitTimer);
+    this.autoCommitTimer = undefined;
+  }
+
+  private partitionOf(tp: TopicPartition): AssignedPartition {
+    const p = this.fetcher.partitions.get(partitionKey(tp.topic, tp.partition));
+    if (!p) throw new NotAssignedError(tp.topic, tp.partition);
+    return p;
+  }
+
+  private requireGroup(operation: string): string {
+    if (this.config.groupId === null) throw new IllegalStateError(`${operation} needs a groupId`);
+    return this.config.groupId;
+  }
+
+  private isolation(): 0 | 1 {
+    return this.config.isolationLevel === 'read_committed' ? 1 : 0;
+  }
+
+  private ensureOpen(): void {
+    if (this.state !== 'running') throw new ConsumerClosedError();
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    t.unref();
+  });
+}

@@ -1,0 +1,189 @@
+import { encodeRecordBatch } from '@runnel/codec';
+import type { ClusterClient } from '@runnel/network';
+import type { FetchRequest, FetchResponse, FetchResponsePartitionData } from '@runnel/protocol';
+import { describe, expect, it } from 'vitest';
+import { type ConsumerConfig, resolveConfig } from './config.js';
+import { OffsetOutOfRangeError } from './errors.js';
+import { Fetcher } from './fetcher.js';
+
+interface SentFetch {
+  readonly request: FetchRequest;
+  respond(response: FetchResponse): void;
+}
+
+/** A cluster client that knows one broker leading every partition and lets the test answer each Fetch. */
+class FakeCluster {
+  readonly fetches: SentFetch[] = [];
+  readonly metadata = {
+    leaderFor: () => ({ nodeId: 1, host: 'broker', port: 9092, rack: null }),
+    partition: () => ({ leaderEpoch: 7 }),
+    topic: () => ({ topicId: null }),
+    topicName: () => undefined,
+  };
+
+  send(request: { api: { name: string }; message: unknown }): Promise<unknown> {
+    if (request.api.name !== 'Fetch') return Promise.reject(new Error(`unexpected ${request.api.name}`));
+    const message = request.message as (version: number) => FetchRequest;
+    return new Promise((resolve) => this.fetches.push({ request: message(12), respond: resolve }));
+  }
+
+  requestMetadataUpdate(): void {}
+  topicMetadata(): Promise<unknown> {
+    return Promise.resolve(this.metadata);
+  }
+  refreshMetadata(): Promise<unknown> {
+    return Promise.resolve(this.metadata);
+  }
+}
+
+const text = new TextEncoder();
+const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+function records(baseOffset: number, count: number, partitionLeaderEpoch = 7): Uint8Array {
+  return encodeRecordBatch({
+    baseOffset,
+    partitionLeaderEpoch,
+    records: Array.from({ length: count }, (_, i) => ({ value: text.encode(`v${baseOffset + i}`) })),
+  });
+}
+
+function response(
+  partitions: Array<Partial<FetchResponsePartitionData> & { partitionIndex: number }>,
+): FetchResponse {
+  return {
+    throttleTimeMs: 0,
+    errorCode: 0,
+    sessionId: 5,
+    responses: [
+      {
+        topic: 't',
+        partitions: partitions.map((p) => ({
+          errorCode: 0,
+          highWatermark: 100n,
+          lastStableOffset: 100n,
+          logStartOffset: 0n,
+          abortedTransactions: null,
+          preferredReadReplica: -1,
+          records: null,
+          ...p,
+        })),
+      },
+    ],
+  };
+}
+
+function setup(config: Partial<ConsumerConfig> = {}, partitions = [0]) {
+  const cluster = new FakeCluster();
+  const fetcher = new Fetcher(
+    cluster as unknown as ClusterClient,
+    resolveConfig({ brokers: 'broker:9092', ...config }),
+  );
+  fetcher.setAssignment(partitions.map((partition) => ({ topic: 't', partition })));
+  for (const p of fetcher.partitions.values()) p.seek({ offset: 0, leaderEpoch: -1 });
+  return { cluster, fetcher, p0: fetcher.partitions.values().next().value! };
+}
+
+function offsetsIn(request: FetchRequest): Array<[number, bigint]> {
+  return request.topics.flatMap((t) =>
+    t.partitions.map((p) => [p.partition, p.fetchOffset] as [number, bigint]),
+  );
+}
+
+describe('Fetcher', () => {
+  it('hands out a fetched batch and already fetches the next offsets while the batch is being processed', async () => {
+    const { cluster, fetcher } = setup();
+    await tick();
+    expect(cluster.fetches).toHaveLength(1);
+    expect(offsetsIn(cluster.fetches[0]!.request)).toEqual([[0, 0n]]);
+    expect(cluster.fetches[0]!.request.topics[0]!.partitions[0]!.currentLeaderEpoch).toBe(7);
+    cluster.fetches[0]!.respond(response([{ partitionIndex: 0, records: records(0, 3) }]));
+    await tick();
+
+    const taken = fetcher.take();
+    expect(taken && 'delivery' in taken).toBe(true);
+    const delivery = (taken as { delivery: import('./fetcher.js').Delivery }).delivery;
+    expect(delivery.batch.records.map((r) => r.offset)).toEqual([0, 1, 2]);
+    await tick();
+    // The next Fetch is out before `finish`, in the session the broker opened (id 5, epoch 1).
+    expect(cluster.fetches).toHaveLength(2);
+    const second = cluster.fetches[1]!.request;
+    expect([second.sessionId, second.sessionEpoch]).toEqual([5, 1]);
+    expect(offsetsIn(second)).toEqual([[0, 3n]]);
+    expect(second.topics[0]!.partitions[0]!.lastFetchedEpoch).toBe(7);
+    expect(delivery.partition.consumed).toEqual({ offset: 0, leaderEpoch: -1 });
+    fetcher.finish(delivery);
+    expect(delivery.partition.consumed).toEqual({ offset: 3, leaderEpoch: 7 });
+    fetcher.close();
+  });
+
+  it('never hands out data fetched before a seek, whether buffered or still in flight', async () => {
+    const { cluster, fetcher, p0 } = setup();
+    await tick();
+    cluster.fetches[0]!.respond(response([{ partitionIndex: 0, records: records(0, 3) }]));
+    await tick();
+    p0.seek({ offset: 50, leaderEpoch: -1 });
+    fetcher.purge(p0);
+    expect(fetcher.bufferedBytes).toBe(0);
+    expect(fetcher.take()).toBeNull();
+    fetcher.wake();
+    await tick();
+    expect(offsetsIn(cluster.fetches[1]!.request)).toEqual([[0, 50n]]);
+    p0.seek({ offset: 80, leaderEpoch: -1 });
+    cluster.fetches[1]!.respond(response([{ partitionIndex: 0, records: records(50, 2) }]));
+    await tick();
+    expect(fetcher.take()).toBeNull();
+    expect(offsetsIn(cluster.fetches[2]!.request)).toEqual([[0, 80n]]);
+    fetcher.close();
+  });
+
+  it('reports OffsetOutOfRangeError once under reset none and keeps the position until the user seeks', async () => {
+    const { cluster, fetcher, p0 } = setup({ autoOffsetReset: 'none' });
+    p0.seek({ offset: 42, leaderEpoch: -1 });
+    await tick();
+    cluster.fetches[0]!.respond(response([{ partitionIndex: 0, errorCode: 1 }]));
+    await tick();
+    const taken = fetcher.take();
+    expect(taken && 'error' in taken && taken.error).toBeInstanceOf(OffsetOutOfRangeError);
+    expect((taken as { error: OffsetOutOfRangeError }).error.offset).toBe(42);
+    expect(fetcher.take()).toBeNull();
+    expect(p0.position).toEqual({ offset: 42, leaderEpoch: -1 });
+    await tick();
+    expect(cluster.fetches).toHaveLength(1);
+    fetcher.close();
+  });
+
+  it('moves back to where the leader log diverged instead of resetting when the broker reports a diverging epoch', async () => {
+    const { cluster, fetcher, p0 } = setup();
+    p0.seek({ offset: 30, leaderEpoch: 6 });
+    await tick();
+    cluster.fetches[0]!.respond(
+      response([
+        { partitionIndex: 0, divergingEpoch: { epoch: 6, endOffset: 25n }, records: records(30, 1) },
+      ]),
+    );
+    await tick();
+    expect(p0.position).toEqual({ offset: 25, leaderEpoch: 6 });
+    expect(fetcher.take()).toBeNull();
+    expect(offsetsIn(cluster.fetches[1]!.request)).toEqual([[0, 25n]]);
+    fetcher.close();
+  });
+
+  it('stops fetching while buffered bytes are at the limit and resumes once the user takes data', async () => {
+    const { cluster, fetcher } = setup({ maxBufferedBytes: 10 }, [0, 1]);
+    await tick();
+    expect(offsetsIn(cluster.fetches[0]!.request)).toEqual([
+      [0, 0n],
+      [1, 0n],
+    ]);
+    cluster.fetches[0]!.respond(response([{ partitionIndex: 0, records: records(0, 2) }]));
+    await tick();
+    expect(fetcher.bufferedBytes).toBeGreaterThan(10);
+    expect(cluster.fetches).toHaveLength(1);
+    const taken = fetcher.take();
+    expect(taken && 'delivery' in taken).toBe(true);
+    await tick();
+    expect(cluster.fetches).toHaveLength(2);
+    expect(offsetsIn(cluster.fetches[1]!.request)).toEqual([[0, 2n]]);
+    fetcher.close();
+  });
+});

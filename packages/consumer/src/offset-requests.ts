@@ -1,0 +1,386 @@
+/**
+ * The offset requests of a consumer over the cluster client: ListOffsets (by time, earliest, latest),
+ * OffsetFetch and OffsetCommit (group coordinator), OffsetForLeaderEpoch (truncation check). Each one
+ * groups partitions by the broker that answers for them and retries retriable errors until a deadline.
+ */
+
+import type { ClusterClient } from '@runnel/network';
+import {
+  KafkaProtocolError,
+  ListOffsets,
+  type ListOffsetsResponse,
+  OffsetCommit,
+  type OffsetCommitRequest,
+  type OffsetCommitResponse,
+  OffsetFetch,
+  type OffsetFetchRequest,
+  type OffsetFetchResponse,
+  OffsetForLeaderEpoch,
+  type OffsetForLeaderEpochResponse,
+} from '@runnel/protocol';
+import { type OffsetAndEpoch, partitionKey, type TopicPartition } from './batch.js';
+import { CommitFailedError, ConsumerTimeoutError } from './errors.js';
+
+/** ListOffsets timestamps with a special meaning. */
+export const LATEST_TIMESTAMP = -1;
+export const EARLIEST_TIMESTAMP = -2;
+
+const GROUP_COORDINATOR = 0;
+
+/** Error codes handled by retrying after a metadata refresh or coordinator lookup. */
+const NOT_COORDINATOR = 16;
+const COORDINATOR_NOT_AVAILABLE = 15;
+const COORDINATOR_LOAD_IN_PROGRESS = 14;
+const UNSTABLE_OFFSET_COMMIT = 88;
+
+/** What to answer for a partition of ListOffsets. */
+export interface ListedOffset {
+  readonly offset: number;
+  readonly timestamp: number;
+  readonly leaderEpoch: number;
+}
+
+/** A committed offset as OffsetFetch returns it. */
+export interface CommittedOffset {
+  readonly offset: number;
+  readonly leaderEpoch: number;
+  readonly metadata: string | null;
+}
+
+/** An offset to commit. */
+export interface OffsetToCommit extends TopicPartition {
+  readonly offset: number;
+  readonly leaderEpoch?: number;
+  readonly metadata?: string | null;
+}
+
+/** The membership an OffsetCommit is sent under; generation -1 and member '' outside a group. */
+export interface CommitGeneration {
+  readonly generationId: number;
+  readonly memberId: string;
+  readonly groupInstanceId: string | null;
+}
+
+function toNumber(value: bigint): number {
+  const n = Number(value);
+  return Number.isSafeInteger(n) ? n : Number.MAX_SAFE_INTEGER;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    t.unref();
+  });
+}
+
+/** Repeats `attempt` until it reports nothing left to do or the deadline passes. */
+async function untilDone(
+  operation: string,
+  deadline: number,
+  backoffMs: number,
+  attempt: () => Promise<boolean>,
+): Promise<void> {
+  let lastError: unknown;
+  for (let n = 0; ; n++) {
+    try {
+      if (await attempt()) return;
+    } catch (error) {
+      if (!(error instanceof KafkaProtocolError && error.retriable)) throw error;
+      lastError = error;
+    }
+    const wait = Math.min(backoffMs * 2 ** Math.min(n, 5), 1000);
+    if (Date.now() + wait >= deadline) {
+      throw new ConsumerTimeoutError(operation, Math.max(0, deadline - Date.now()), { cause: lastError });
+    }
+    await sleep(wait);
+  }
+}
+
+/**
+ * Looks up offsets by timestamp (or EARLIEST_TIMESTAMP / LATEST_TIMESTAMP) from each partition's leader.
+ * @returns the offsets by partition key; a partition with no record at or after the timestamp maps to null.
+ * @throws KafkaProtocolError for a non-retriable error; ConsumerTimeoutError when retries ran past the deadline.
+ */
+export async function listOffsets(
+  client: ClusterClient,
+  requests: ReadonlyArray<TopicPartition & { timestamp: number }>,
+  isolationLevel: 0 | 1,
+  deadline: number,
+  backoffMs: number,
+): Promise<Map<string, ListedOffset | null>> {
+  const result = new Map<string, ListedOffset | null>();
+  let pending = [...requests];
+  await untilDone('ListOffsets', deadline, backoffMs, async () => {
+    const metadata = await client.topicMetadata(new Set(pending.map((p) => p.topic)));
+    const byLeader = new Map<number, typeof pending>();
+    const retry: typeof pending = [];
+    for (const p of pending) {
+      const leader = metadata.leaderFor(p.topic, p.partition);
+      if (!leader) {
+        retry.push(p);
+        continue;
+      }
+      const list = byLeader.get(leader.nodeId) ?? [];
+      list.push(p);
+      byLeader.set(leader.nodeId, list);
+    }
+    await Promise.all(
+      [...byLeader].map(async ([nodeId, partitions]) => {
+        const topics = new Map<string, typeof partitions>();
+        for (const p of partitions) topics.set(p.topic, [...(topics.get(p.topic) ?? []), p]);
+        let response: ListOffsetsResponse;
+        try {
+          response = await client.send({
+            target: { kind: 'broker', nodeId },
+            api: ListOffsets,
+            retry: false,
+            message: {
+              replicaId: -1,
+              isolationLevel,
+              topics: [...topics].map(([name, ps]) => ({
+                name,
+                partitions: ps.map((p) => ({
+                  partitionIndex: p.partition,
+                  currentLeaderEpoch: metadata.partition(p.topic, p.partition)?.leaderEpoch ?? -1,
+                  timestamp: BigInt(p.timestamp),
+                })),
+              })),
+            },
+          });
+        } catch (error) {
+          client.requestMetadataUpdate();
+          if (!isTransient(error)) throw error;
+          retry.push(...partitions);
+          return;
+        }
+        const asked = new Map(partitions.map((p) => [partitionKey(p.topic, p.partition), p]));
+        for (const t of response.topics) {
+          for (const p of t.partitions) {
+            const k = partitionKey(t.name, p.partitionIndex);
+            const req = asked.get(k);
+            if (!req) continue;
+            asked.delete(k);
+            if (p.errorCode !== 0) {
+              const error = new KafkaProtocolError(
+                p.errorCode,
+                `ListOffsets of ${t.name}-${p.partitionIndex}`,
+              );
+              if (!error.retriable) throw error;
+              client.requestMetadataUpdate();
+              retry.push(req);
+              continue;
+            }
+            result.set(
+              k,
+              p.offset < 0n
+                ? null
+                : {
+                    offset: toNumber(p.offset),
+                    timestamp: toNumber(p.timestamp),
+                    leaderEpoch: p.leaderEpoch ?? -1,
+                  },
+            );
+          }
+        }
+        retry.push(...asked.values());
+      }),
+    );
+    if (retry.length > 0) client.requestMetadataUpdate();
+    pending = retry;
+    return pending.length === 0;
+  });
+  return result;
+}
+
+function isTransient(error: unknown): boolean {
+  if (error instanceof KafkaProtocolError) return error.retriable;
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'ERR_CONNECTION' || code === 'ERR_REQUEST_TIMEOUT' || code === 'ERR_DEADLINE_EXCEEDED';
+}
+
+/**
+ * Reads the group's committed offsets (waiting for pending transactional commits: requireStable).
+ * @returns the committed offset by partition key, or null where the group has none.
+ * @throws KafkaProtocolError for a non-retriable error; ConsumerTimeoutError past the deadline.
+ */
+export async function fetchCommittedOffsets(
+  client: ClusterClient,
+  groupId: string,
+  partitions: readonly TopicPartition[],
+  deadline: number,
+  backoffMs: number,
+): Promise<Map<string, CommittedOffset | null>> {
+  const result = new Map<string, CommittedOffset | null>();
+  const topics = new Map<string, number[]>();
+  for (const p of partitions) topics.set(p.topic, [...(topics.get(p.topic) ?? []), p.partition]);
+  await untilDone('OffsetFetch', deadline, backoffMs, async () => {
+    const response: OffsetFetchResponse = await client.send({
+      target: { kind: 'coordinator', keyType: GROUP_COORDINATOR, key: groupId },
+      api: OffsetFetch,
+      deadlineMs: Math.max(1, deadline - Date.now()),
+      message: (version: number): OffsetFetchRequest =>
+        version >= 8
+          ? {
+              groups: [
+                {
+                  groupId,
+                  topics: [...topics].map(([name, partitionIndexes]) => ({ name, partitionIndexes })),
+                },
+              ],
+              requireStable: true,
+            }
+          : {
+              groupId,
+              topics: [...topics].map(([name, partitionIndexes]) => ({ name, partitionIndexes })),
+              requireStable: true,
+            },
+      maxVersion: 9,
+    });
+    const group = response.groups?.[0];
+    const groupError = group ? group.errorCode : (response.errorCode ?? 0);
+    if (groupError !== 0) {
+      if (groupError === NOT_COORDINATOR || groupError === COORDINATOR_NOT_AVAILABLE) {
+        client.invalidateCoordinator(GROUP_COORDINATOR, groupId);
+      }
+      throw new KafkaProtocolError(groupError, `OffsetFetch of group ${groupId}`);
+    }
+    const rows = group
+      ? group.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name ?? '', ...p })))
+      : (response.topics ?? []).flatMap((t) => t.partitions.map((p) => ({ topic: t.name, ...p })));
+    for (const row of rows) {
+      if (row.errorCode === UNSTABLE_OFFSET_COMMIT || row.errorCode === COORDINATOR_LOAD_IN_PROGRESS) {
+        throw new KafkaProtocolError(row.errorCode, `OffsetFetch of ${row.topic}-${row.partitionIndex}`);
+      }
+      if (row.errorCode !== 0) {
+        throw new KafkaProtocolError(row.errorCode, `OffsetFetch of ${row.topic}-${row.partitionIndex}`);
+      }
+      result.set(
+        partitionKey(row.topic, row.partitionIndex),
+        row.committedOffset < 0n
+          ? null
+          : {
+              offset: toNumber(row.committedOffset),
+              leaderEpoch: row.committedLeaderEpoch ?? -1,
+              metadata: row.metadata,
+            },
+      );
+    }
+    return true;
+  });
+  return result;
+}
+
+/**
+ * Commits offsets to the group coordinator, retrying coordinator moves and other retriable errors.
+ * @returns nothing once every partition's offset is stored.
+ * @throws CommitFailedError naming the partitions whose commit failed for good (e.g. the member was
+ *   fenced: ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, REBALANCE_IN_PROGRESS); ConsumerTimeoutError past the deadline.
+ */
+export async function commitOffsets(
+  client: ClusterClient,
+  groupId: string,
+  generation: CommitGeneration,
+  offsets: readonly OffsetToCommit[],
+  deadline: number,
+  backoffMs: number,
+  onPartitionError?: (errorCode: number) => void,
+): Promise<void> {
+  let pending = [...offsets];
+  if (pending.length === 0) return;
+  await untilDone('OffsetCommit', deadline, backoffMs, async () => {
+    const topics = new Map<string, OffsetToCommit[]>();
+    for (const o of pending) topics.set(o.topic, [...(topics.get(o.topic) ?? []), o]);
+    let response: OffsetCommitResponse;
+    try {
+      response = await client.send({
+        target: { kind: 'coordinator', keyType: GROUP_COORDINATOR, key: groupId },
+        api: OffsetCommit,
+        deadlineMs: Math.max(1, deadline - Date.now()),
+        maxVersion: 9,
+        message: (): OffsetCommitRequest => ({
+          groupId,
+          generationIdOrMemberEpoch: generation.generationId,
+          memberId: generation.memberId,
+          groupInstanceId: generation.groupInstanceId,
+          topics: [...topics].map(([name, list]) => ({
+            name,
+            partitions: list.map((o) => ({
+              partitionIndex: o.partition,
+              committedOffset: BigInt(o.offset),
+              committedLeaderEpoch: o.leaderEpoch ?? -1,
+              committedMetadata: o.metadata ?? '',
+            })),
+          })),
+        }),
+      });
+    } catch (error) {
+      if (isTransient(error)) return false;
+      throw error;
+    }
+    const byKey = new Map(pending.map((o) => [partitionKey(o.topic, o.partition), o]));
+    const retry: OffsetToCommit[] = [];
+    const failures: { topic: string; partition: number; error: Error }[] = [];
+    for (const t of response.topics) {
+      for (const p of t.partitions) {
+        const k = partitionKey(t.name ?? '', p.partitionIndex);
+        const o = byKey.get(k);
+        if (!o) continue;
+        byKey.delete(k);
+        if (p.errorCode === 0) continue;
+        onPartitionError?.(p.errorCode);
+        const error = new KafkaProtocolError(p.errorCode, `OffsetCommit of ${o.topic}-${o.partition}`);
+        if (p.errorCode === NOT_COORDINATOR || p.errorCode === COORDINATOR_NOT_AVAILABLE) {
+          client.invalidateCoordinator(GROUP_COORDINATOR, groupId);
+        }
+        if (error.retriable) retry.push(o);
+        else failures.push({ topic: o.topic, partition: o.partition, error });
+      }
+    }
+    if (failures.length > 0) throw new CommitFailedError(failures);
+    pending = [...retry, ...byKey.values()];
+    return pending.length === 0;
+  });
+}
+
+/**
+ * Asks a partition's leader where the leader epoch of our last consumed record ends, to detect log
+ * truncation after a leader change (KIP-320).
+ * @returns per partition key the end offset and epoch the leader reports (-1 / -1 when it does not know the epoch).
+ * @throws KafkaProtocolError on a non-retriable error; the connection errors of the cluster client.
+ */
+export async function offsetsForLeaderEpochs(
+  client: ClusterClient,
+  nodeId: number,
+  partitions: ReadonlyArray<TopicPartition & { currentLeaderEpoch: number; leaderEpoch: number }>,
+): Promise<Map<string, OffsetAndEpoch | KafkaProtocolError>> {
+  const topics = new Map<string, typeof partitions>();
+  for (const p of partitions) topics.set(p.topic, [...(topics.get(p.topic) ?? []), p]);
+  const response: OffsetForLeaderEpochResponse = await client.send({
+    target: { kind: 'broker', nodeId },
+    api: OffsetForLeaderEpoch,
+    retry: false,
+    message: {
+      replicaId: -1,
+      topics: [...topics].map(([topic, ps]) => ({
+        topic,
+        partitions: ps.map((p) => ({
+          partition: p.partition,
+          currentLeaderEpoch: p.currentLeaderEpoch,
+          leaderEpoch: p.leaderEpoch,
+        })),
+      })),
+    },
+  });
+  const out = new Map<string, OffsetAndEpoch | KafkaProtocolError>();
+  for (const t of response.topics) {
+    for (const p of t.partitions) {
+      out.set(
+        partitionKey(t.topic, p.partition),
+        p.errorCode !== 0
+          ? new KafkaProtocolError(p.errorCode, `OffsetForLeaderEpoch of ${t.topic}-${p.partition}`)
+          : { offset: toNumber(p.endOffset), leaderEpoch: p.leaderEpoch },
+      );
+    }
+  }
+  return out;
+}

@@ -1,0 +1,199 @@
+import {
+  CorruptRecordError,
+  encodeEndTransactionMarker,
+  encodeRecordBatch,
+  type RecordInput,
+} from '@runnel/codec';
+import { describe, expect, it } from 'vitest';
+import { type FetchedPartitionData, processPartitionFetch } from './partition-fetch.js';
+
+const text = new TextEncoder();
+const str = (b: Uint8Array | null) => (b === null ? null : new TextDecoder().decode(b));
+
+function records(prefix: string, n: number): RecordInput[] {
+  return Array.from({ length: n }, (_, i) => ({
+    key: text.encode(`${prefix}-k${i}`),
+    value: text.encode(`${prefix}-v${i}`),
+    headers: [{ key: 'h', value: text.encode(`${i}`) }],
+    timestamp: 1_700_000_000_000 + i,
+  }));
+}
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+function data(bytes: Uint8Array | null, overrides: Partial<FetchedPartitionData> = {}): FetchedPartitionData {
+  return {
+    topic: 't',
+    partition: 3,
+    fetchOffset: 0,
+    records: bytes,
+    highWatermark: 100,
+    lastStableOffset: 100,
+    abortedTransactions: null,
+    ...overrides,
+  };
+}
+
+const plain = { readCommitted: false, checkCrcs: true };
+const committed = { readCommitted: true, checkCrcs: true };
+
+describe('processPartitionFetch', () => {
+  it.each([
+    ['none', 0],
+    ['gzip', 1],
+    ['snappy', 2],
+    ['lz4', 3],
+    ['zstd', 4],
+  ])(
+    'hands out every record of %s-compressed batches with key, value, headers and timestamp',
+    (_name, compression) => {
+      const bytes = concat(
+        encodeRecordBatch({ baseOffset: 0, partitionLeaderEpoch: 4, compression, records: records('a', 3) }),
+        encodeRecordBatch({ baseOffset: 3, partitionLeaderEpoch: 5, compression, records: records('b', 2) }),
+      );
+      const { batch, nextPosition } = processPartitionFetch(data(bytes), plain);
+      expect(batch).not.toBeNull();
+      expect(batch!.records.map((r) => [r.offset, str(r.key), str(r.value), r.leaderEpoch])).toEqual([
+        [0, 'a-k0', 'a-v0', 4],
+        [1, 'a-k1', 'a-v1', 4],
+        [2, 'a-k2', 'a-v2', 4],
+        [3, 'b-k0', 'b-v0', 5],
+        [4, 'b-k1', 'b-v1', 5],
+      ]);
+      expect(batch!.records[1]!.headers.map((h) => [h.key, str(h.value)])).toEqual([['h', '1']]);
+      expect(batch!.records[2]!.timestamp).toBe(1_700_000_000_002);
+      expect([
+        batch!.topic,
+        batch!.partition,
+        batch!.firstOffset,
+        batch!.lastOffset,
+        batch!.nextOffset,
+      ]).toEqual(['t', 3, 0, 4, 5]);
+      expect(batch!.lag).toBe(95);
+      expect(nextPosition).toEqual({ offset: 5, leaderEpoch: 5 });
+    },
+  );
+
+  it('drops records before the fetch offset inside the first batch', () => {
+    const bytes = encodeRecordBatch({ baseOffset: 10, records: records('a', 5) });
+    const { batch } = processPartitionFetch(data(bytes, { fetchOffset: 13 }), plain);
+    expect(batch!.records.map((r) => r.offset)).toEqual([13, 14]);
+  });
+
+  it('leaves out a partial batch at the end and continues after the last complete one', () => {
+    const first = encodeRecordBatch({ baseOffset: 0, records: records('a', 2) });
+    const second = encodeRecordBatch({ baseOffset: 2, records: records('b', 2) });
+    const { batch, nextPosition } = processPartitionFetch(data(concat(first, second.subarray(0, 30))), plain);
+    expect(batch!.records.map((r) => r.offset)).toEqual([0, 1]);
+    expect(nextPosition!.offset).toBe(2);
+  });
+
+  it('reports nothing and keeps the position when no complete batch arrived', () => {
+    const only = encodeRecordBatch({ baseOffset: 0, records: records('a', 2) });
+    expect(processPartitionFetch(data(only.subarray(0, only.length - 1)), plain)).toEqual({
+      batch: null,
+      nextPosition: null,
+      sizeInBytes: 0,
+    });
+    expect(processPartitionFetch(data(null), plain).nextPosition).toBeNull();
+  });
+
+  it('throws CorruptRecordError on a CRC mismatch unless CRC checks are off', () => {
+    const bytes = encodeRecordBatch({ baseOffset: 7, records: records('a', 1) });
+    bytes[bytes.length - 1]! ^= 0xff;
+    expect(() => processPartitionFetch(data(bytes), plain)).toThrow(CorruptRecordError);
+    const { batch } = processPartitionFetch(data(bytes), { readCommitted: false, checkCrcs: false });
+    expect(batch!.records.map((r) => r.offset)).toEqual([7]);
+  });
+
+  describe('with transactions', () => {
+    // Producer 1 commits offsets 0-1 (marker at 2); producer 2 aborts offsets 3-4 (marker at 5);
+    // a non-transactional record sits at 6.
+    const log = concat(
+      encodeRecordBatch({
+        baseOffset: 0,
+        isTransactional: true,
+        producerId: 1,
+        producerEpoch: 0,
+        records: records('c', 2),
+      }),
+      encodeEndTransactionMarker({
+        baseOffset: 2,
+        producerId: 1,
+        producerEpoch: 0,
+        commit: true,
+        coordinatorEpoch: 0,
+        timestamp: 1,
+      }),
+      encodeRecordBatch({
+        baseOffset: 3,
+        isTransactional: true,
+        producerId: 2,
+        producerEpoch: 0,
+        records: records('x', 2),
+      }),
+      encodeEndTransactionMarker({
+        baseOffset: 5,
+        producerId: 2,
+        producerEpoch: 0,
+        commit: false,
+        coordinatorEpoch: 0,
+        timestamp: 1,
+      }),
+      encodeRecordBatch({ baseOffset: 6, records: records('p', 1) }),
+    );
+    const aborted = [{ producerId: 2n, firstOffset: 3n }];
+
+    it('returns only committed and non-transactional records under read_committed, never control records', () => {
+      const { batch, nextPosition } = processPartitionFetch(
+        data(log, { abortedTransactions: aborted }),
+        committed,
+      );
+      expect(batch!.records.map((r) => [r.offset, str(r.value)])).toEqual([
+        [0, 'c-v0'],
+        [1, 'c-v1'],
+        [6, 'p-v0'],
+      ]);
+      expect(nextPosition!.offset).toBe(7);
+    });
+
+    it('returns aborted records too under read_uncommitted, still without control records', () => {
+      const { batch } = processPartitionFetch(data(log, { abortedTransactions: aborted }), plain);
+      expect(batch!.records.map((r) => r.offset)).toEqual([0, 1, 3, 4, 6]);
+    });
+
+    it('moves past a fetch that holds only an aborted transaction without handing out a batch', () => {
+      const onlyAborted = concat(
+        encodeRecordBatch({
+          baseOffset: 3,
+          isTransactional: true,
+          producerId: 2,
+          producerEpoch: 0,
+          records: records('x', 2),
+        }),
+        encodeEndTransactionMarker({
+          baseOffset: 5,
+          producerId: 2,
+          producerEpoch: 0,
+          commit: false,
+          coordinatorEpoch: 0,
+          timestamp: 1,
+        }),
+      );
+      const result = processPartitionFetch(
+        data(onlyAborted, { fetchOffset: 3, abortedTransactions: aborted }),
+        committed,
+      );
+      expect(result.batch).toBeNull();
+      expect(result.nextPosition!.offset).toBe(6);
+    });
+  });
+});
