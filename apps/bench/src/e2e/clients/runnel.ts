@@ -1,0 +1,66 @@
+/**
+ * The Runnel client of the end-to-end benchmark: subscribes in a group, reads from the earliest offset
+ * with auto-commit off, read_uncommitted and the shared fetch settings, and counts key and value bytes
+ * of every record. It loads @runnel/consumer at run time, through the small slice of its public API
+ * declared below, so the suite still builds (and reports Runnel "not available") while the consumer
+ * package is unbuilt or mid-change.
+ */
+import { finish, main, readSpec, sizeOf, Tally, watchdog } from './child.js';
+
+/** The part of @runnel/consumer's API this program uses. */
+export interface RunnelConsumerModule {
+  Consumer: new (config: Record<string, unknown>) => RunnelConsumer;
+}
+interface RunnelConsumer {
+  subscribe(topics: readonly string[]): void;
+  batches(): AsyncIterableIterator<{ readonly records: readonly { key: unknown; value: unknown }[] }>;
+  close(options?: { timeoutMs?: number }): Promise<void>;
+}
+
+/**
+ * Loads @runnel/consumer as built.
+ *
+ * @returns the module, or why it cannot be used.
+ */
+export async function loadRunnel(): Promise<RunnelConsumerModule | { reason: string }> {
+  let loaded: Partial<RunnelConsumerModule>;
+  try {
+    loaded = (await import('@runnel/consumer')) as unknown as Partial<RunnelConsumerModule>;
+  } catch (error) {
+    return { reason: `@runnel/consumer does not load: ${(error as Error).message}` };
+  }
+  if (typeof loaded.Consumer !== 'function') {
+    return { reason: '@runnel/consumer has no Consumer export yet (unbuilt, or not written yet)' };
+  }
+  return loaded as RunnelConsumerModule;
+}
+
+if (process.argv[1]?.endsWith('runnel.js') === true) {
+  main(async () => {
+    const spec = readSpec();
+    const tally = new Tally(spec.records);
+    const cancel = watchdog(spec.timeoutMs, tally);
+    const runnel = await loadRunnel();
+    if ('reason' in runnel) throw new Error(runnel.reason);
+    const consumer = new runnel.Consumer({
+      brokers: spec.brokers,
+      clientId: 'runnel-bench',
+      groupId: spec.groupId,
+      autoCommit: false,
+      autoOffsetReset: 'earliest',
+      isolationLevel: 'read_uncommitted',
+      fetchMaxBytes: spec.fetch.fetchMaxBytes,
+      maxPartitionFetchBytes: spec.fetch.maxPartitionFetchBytes,
+      fetchMinBytes: spec.fetch.fetchMinBytes,
+      fetchMaxWaitMs: spec.fetch.fetchMaxWaitMs,
+    });
+    consumer.subscribe([spec.topic]);
+    for await (const batch of consumer.batches()) {
+      let bytes = 0;
+      for (const record of batch.records) bytes += sizeOf(record.key) + sizeOf(record.value);
+      if (tally.add(batch.records.length, bytes)) break;
+    }
+    cancel();
+    await finish(tally.report('runnel'), () => consumer.close({ timeoutMs: 5000 }));
+  });
+}

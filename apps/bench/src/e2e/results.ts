@@ -1,0 +1,138 @@
+import type { ProcessUsage } from './measure.js';
+import type { Scenario } from './scenarios.js';
+import type { ClientReport, FetchSettings } from './spec.js';
+import { median, ratio } from './stats.js';
+
+/** One client run of one scenario. */
+export interface RunRecord {
+  readonly scenario: string;
+  readonly client: string;
+  /** 0-based repetition. */
+  readonly rep: number;
+  readonly ok: boolean;
+  /** Why the run failed (exit status and the tail of stderr). */
+  readonly error?: string;
+  readonly report?: ClientReport;
+  readonly usage?: ProcessUsage;
+}
+
+/** A client as the results list it. */
+export interface ClientEntry {
+  readonly id: string;
+  readonly label: string;
+  readonly checksCrc: boolean;
+  readonly notes: string;
+  readonly available: boolean;
+  readonly reason?: string;
+}
+
+/** The medians of one client in one scenario, and Runnel's ratios against it. */
+export interface Cell {
+  readonly scenario: string;
+  readonly client: string;
+  /** Successful runs the medians are taken over. */
+  readonly runs: number;
+  readonly failures: number;
+  /** Records over the time from creating the consumer to the last record (join and first fetch included). */
+  readonly recordsPerSec?: number;
+  /** Key and value MiB over the same time. */
+  readonly mbPerSec?: number;
+  /** Records over the time from the first record to the last: the rate once data flows. */
+  readonly steadyRecordsPerSec?: number;
+  /** Whole-process CPU (start-up, join and close included) per record, in microseconds. */
+  readonly cpuUsPerRecord?: number;
+  readonly peakRssMiB?: number;
+  readonly firstRecordMs?: number;
+  /** Runnel's records/s over this client's (above 1: Runnel is faster). */
+  readonly runnelThroughputRatio?: number;
+  /** Runnel's CPU per record over this client's (below 1: Runnel uses less). */
+  readonly runnelCpuRatio?: number;
+  /** Runnel's peak RSS over this client's (below 1: Runnel uses less). */
+  readonly runnelRssRatio?: number;
+}
+
+/** The file `apps/bench/results/<date>.json`. */
+export interface BenchResults {
+  readonly schema: 1;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly quick: boolean;
+  readonly repetitions: number;
+  readonly machine: {
+    readonly cpus: number;
+    readonly loadAverageAtStart: readonly number[];
+    readonly loadAverageAtEnd: readonly number[];
+    readonly node: string;
+    readonly platform: string;
+  };
+  readonly kafka: { readonly version: string; readonly brokers: 1 };
+  readonly fetch: FetchSettings;
+  readonly producer: string;
+  readonly measurement: string;
+  readonly clients: readonly ClientEntry[];
+  readonly scenarios: readonly (Scenario & { readonly fill?: unknown })[];
+  readonly runs: readonly RunRecord[];
+  readonly cells: readonly Cell[];
+  readonly micro: readonly MicroResult[];
+}
+
+/** One micro-benchmark program the runner started (codec, assignors). */
+export interface MicroResult {
+  readonly name: string;
+  readonly ok: boolean;
+  /** Files it wrote, or the tail of its output. */
+  readonly files: readonly string[];
+  readonly output: string;
+}
+
+/** @returns the medians of one client's successful runs of one scenario. */
+export function cellOf(scenario: string, client: string, runs: readonly RunRecord[]): Cell {
+  const mine = runs.filter((r) => r.scenario === scenario && r.client === client);
+  const good = mine.filter((r) => r.ok && r.report !== undefined);
+  const pick = (f: (r: RunRecord) => number | undefined) =>
+    median(good.map(f).filter((x): x is number => x !== undefined && Number.isFinite(x)));
+  // A run that read everything in one fetch has a consume time near 0; 1 ms keeps the rate finite.
+  const total = (r: RunRecord) => Math.max(r.report!.totalMs, 1) / 1000;
+  const steady = (r: RunRecord) => Math.max(r.report!.consumeMs, 1) / 1000;
+  return {
+    scenario,
+    client,
+    runs: good.length,
+    failures: mine.length - good.length,
+    recordsPerSec: pick((r) => r.report!.records / total(r)),
+    mbPerSec: pick((r) => r.report!.bytes / (1024 * 1024) / total(r)),
+    steadyRecordsPerSec: pick((r) => r.report!.records / steady(r)),
+    cpuUsPerRecord: pick((r) =>
+      r.usage === undefined ? undefined : (r.usage.cpuMs * 1000) / r.report!.records,
+    ),
+    peakRssMiB: pick((r) => (r.usage === undefined ? undefined : r.usage.peakRssKiB / 1024)),
+    firstRecordMs: pick((r) => r.report!.firstRecordMs ?? undefined),
+  };
+}
+
+/**
+ * Computes every scenario x client cell and, for each peer, Runnel's ratios in the same scenario.
+ *
+ * @returns cells in scenario order, then client order.
+ */
+export function computeCells(
+  scenarios: readonly string[],
+  clients: readonly string[],
+  runs: readonly RunRecord[],
+): Cell[] {
+  const cells: Cell[] = [];
+  for (const scenario of scenarios) {
+    const runnel = cellOf(scenario, 'runnel', runs);
+    for (const client of clients) {
+      const cell = client === 'runnel' ? runnel : cellOf(scenario, client, runs);
+      if (cell.runs === 0 && cell.failures === 0) continue;
+      cells.push({
+        ...cell,
+        runnelThroughputRatio: ratio(runnel.recordsPerSec, cell.recordsPerSec),
+        runnelCpuRatio: ratio(runnel.cpuUsPerRecord, cell.cpuUsPerRecord),
+        runnelRssRatio: ratio(runnel.peakRssMiB, cell.peakRssMiB),
+      });
+    }
+  }
+  return cells;
+}

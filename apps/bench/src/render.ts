@@ -1,0 +1,34 @@
+/**
+ * `node apps/bench/dist/render.js results/<stem>.json [--readme]`: writes the Markdown summary and the
+ * SVG chart of a results file again (after a change to the report format), and with `--readme` puts
+ * the summary into apps/bench/README.md.
+ */
+import { readFile } from 'node:fs/promises';
+import { basename, dirname, resolve } from 'node:path';
+import type { BenchResults } from './e2e/results.js';
+import { writeReports } from './report/write.js';
+
+async function main(): Promise<number> {
+  const file = process.argv[2];
+  if (file === undefined || !file.endsWith('.json')) {
+    process.stderr.write('usage: render.js <results .json> [--readme]\n');
+    return 2;
+  }
+  const results = JSON.parse(await readFile(file, 'utf8')) as BenchResults;
+  if (results.schema !== 1) {
+    process.stderr.write(`${file} is not a results file of schema 1\n`);
+    return 1;
+  }
+  const path = resolve(file);
+  await writeReports(results, dirname(path), basename(path, '.json'), process.argv.includes('--readme'));
+  process.stderr.write(`wrote ${basename(path, '.json')}.{md,svg}\n`);
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

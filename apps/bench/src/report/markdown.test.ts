@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import type { BenchResults } from '../e2e/results.js';
+import { FETCH_SETTINGS } from '../e2e/spec.js';
+import { formatNumber, formatRatio, markdownSummary } from './markdown.js';
+
+describe('formatNumber', () => {
+  it('keeps three significant digits with thousands separators', () => {
+    expect(formatNumber(1_234_567)).toBe('1,230,000');
+    expect(formatNumber(12.345)).toBe('12.3');
+    expect(formatNumber(undefined)).toBe('–');
+    expect(formatNumber(Number.NaN)).toBe('–');
+  });
+});
+
+describe('formatRatio', () => {
+  it('writes two decimals and an x', () => {
+    expect(formatRatio(1.456)).toBe('1.46x');
+    expect(formatRatio(undefined)).toBe('–');
+  });
+});
+
+const RESULTS: BenchResults = {
+  schema: 1,
+  startedAt: '2026-11-30T17:00:00.000Z',
+  finishedAt: '2026-11-30T17:05:00.000Z',
+  quick: true,
+  repetitions: 3,
+  machine: {
+    cpus: 2,
+    loadAverageAtStart: [4, 3, 2],
+    loadAverageAtEnd: [5, 4, 3],
+    node: 'v20',
+    platform: 'linux-x64',
+  },
+  kafka: { version: '4.4.0', brokers: 1 },
+  fetch: FETCH_SETTINGS,
+  producer: 'producer text',
+  measurement: 'measurement text',
+  clients: [
+    { id: 'runnel', label: 'Runnel', checksCrc: true, notes: 'n1', available: true },
+    { id: 'kafkajs', label: 'KafkaJS 2.2.4', checksCrc: false, notes: 'n2', available: true },
+    { id: 'x', label: 'X', checksCrc: false, notes: '', available: false, reason: 'does not build\nlog' },
+  ],
+  scenarios: [{ id: '100B-none-p1', recordSize: 100, compression: 'none', partitions: 1, records: 1000 }],
+  runs: [],
+  cells: [
+    {
+      scenario: '100B-none-p1',
+      client: 'runnel',
+      runs: 3,
+      failures: 0,
+      recordsPerSec: 500_000,
+      runnelThroughputRatio: 1,
+    },
+    {
+      scenario: '100B-none-p1',
+      client: 'kafkajs',
+      runs: 2,
+      failures: 1,
+      recordsPerSec: 100_000,
+      runnelThroughputRatio: 5,
+      runnelCpuRatio: 0.25,
+    },
+  ],
+  micro: [{ name: 'codec', ok: true, files: ['codec-x.json'], output: '' }],
+};
+
+describe('markdownSummary', () => {
+  const text = markdownSummary(RESULTS, 'chart.svg');
+
+  it('has a table per scenario with medians and the Runnel/peer ratios', () => {
+    expect(text).toContain('## 100B-none-p1: 1,000 records of 100 B, none, 1 partition');
+    expect(text).toContain('| KafkaJS 2.2.4 | no | 100,000 | – | – | – | – | 5.00x | 0.25x | 2 (1 failed) |');
+    expect(text).toContain('| Runnel | yes | 500,000 |');
+  });
+
+  it('names the settings, the chart, the clients that did not run and why', () => {
+    expect(text).toContain('(--quick)');
+    expect(text).toContain('fetch.max.bytes 52428800');
+    expect(text).toContain('![MB/s per client and scenario](chart.svg)');
+    expect(text).toContain('- X: does not build\n');
+    expect(text).toContain('- codec: ok (codec-x.json)');
+  });
+});
