@@ -1,5 +1,7 @@
+import { inspect } from 'node:util';
+import { Secret } from '@runnel/network';
 import { describe, expect, it } from 'vitest';
-import { DEFAULTS, resolveConfig } from './config.js';
+import { DEFAULTS, resolveConfig, resolveSecurity } from './config.js';
 import { ConfigError } from './errors.js';
 
 function configError(run: () => unknown): ConfigError {
@@ -72,9 +74,71 @@ describe('resolveConfig', () => {
     [{ brokers: 'a:1', logger: console.log }, 'logger'],
     [{ brokers: 'a:1', fetchMaxWaitMs: 40_000 }, 'requestTimeoutMs'],
     [{ brokers: 'a:1', 'group.id': 'g' }, 'group.id'],
+    [{ brokers: 'a:1', tls: 'yes' }, 'tls'],
+    [{ brokers: 'a:1', tls: { ca: 'x', rejectUnauthorised: false } }, 'tls'],
+    [{ brokers: 'a:1', tls: { cert: 'c' } }, 'tls'],
+    [{ brokers: 'a:1', sasl: 'PLAIN' }, 'sasl'],
+    [{ brokers: 'a:1', sasl: { mechanism: 'GSSAPI', username: 'u', password: 'p' } }, 'sasl'],
+    [{ brokers: 'a:1', sasl: { mechanism: 'SCRAM-SHA-512', username: '', password: 'p' } }, 'sasl'],
+    [{ brokers: 'a:1', sasl: { mechanism: 'PLAIN', username: 'u', password: 42 } }, 'sasl'],
+    [{ brokers: 'a:1', sasl: { mechanism: 'OAUTHBEARER' } }, 'sasl'],
+    [{ brokers: 'a:1', sasl: { mechanism: { name: 'X' } } }, 'sasl'],
   ])('rejects %j with a ConfigError naming %s', (input, key) => {
     const error = configError(() => resolveConfig(input as never));
     expect(error.key).toBe(key);
     expect(error.code).toBe('ERR_CONSUMER_CONFIG');
+  });
+
+  describe('security options', () => {
+    it('names the security protocol and mechanism without keeping the credentials', () => {
+      const c = resolveConfig({
+        brokers: 'a:1',
+        tls: true,
+        sasl: { mechanism: 'SCRAM-SHA-512', username: 'alice', password: 'hunter2-pw' },
+      });
+      expect([c.securityProtocol, c.saslMechanism]).toEqual(['SASL_SSL', 'SCRAM-SHA-512']);
+      expect(inspect(c, { depth: 10 })).not.toContain('hunter2-pw');
+      expect(resolveConfig({ brokers: 'a:1' }).securityProtocol).toBe('PLAINTEXT');
+      expect(resolveConfig({ brokers: 'a:1', tls: false }).securityProtocol).toBe('PLAINTEXT');
+      expect(resolveConfig({ brokers: 'a:1', tls: {} }).securityProtocol).toBe('SSL');
+      const plain = resolveConfig({
+        brokers: 'a:1',
+        sasl: { mechanism: 'PLAIN', username: 'u', password: new Secret('p') },
+      });
+      expect([plain.securityProtocol, plain.saslMechanism]).toEqual(['SASL_PLAINTEXT', 'PLAIN']);
+    });
+
+    it('wraps a plain-string password and private key in a Secret that reveals the original', () => {
+      const { tls, sasl } = resolveSecurity({
+        brokers: 'a:1',
+        tls: { ca: 'CA-PEM', cert: 'CERT-PEM', key: 'KEY-PEM-private', passphrase: 'pass-phrase' },
+        sasl: { mechanism: 'PLAIN', username: 'alice', password: 'alice-pw' },
+      });
+      if (tls === undefined || sasl === undefined) throw new Error('expected tls and sasl options');
+      expect(tls.ca).toBe('CA-PEM');
+      expect(tls.key).toBeInstanceOf(Secret);
+      expect((tls.key as Secret).revealString()).toBe('KEY-PEM-private');
+      expect((tls.passphrase as Secret).revealString()).toBe('pass-phrase');
+      expect(sasl.mechanism).toBe('PLAIN');
+      const password = (sasl as { password: Secret }).password;
+      expect(password.revealString()).toBe('alice-pw');
+      const shown = inspect({ tls, sasl }, { depth: 10 });
+      for (const secret of ['KEY-PEM-private', 'pass-phrase', 'alice-pw'])
+        expect(shown).not.toContain(secret);
+    });
+
+    it('turns tls: true into default TLS options and leaves unset options undefined', () => {
+      expect(resolveSecurity({ brokers: 'a:1', tls: true })).toEqual({ tls: {}, sasl: undefined });
+      expect(resolveSecurity({ brokers: 'a:1', tls: false })).toEqual({ tls: undefined, sasl: undefined });
+    });
+
+    it('passes an OAUTHBEARER provider and a custom mechanism through unchanged', () => {
+      const tokenProvider = async () => ({ token: 't' });
+      const custom = { name: 'AWS_MSK_IAM', start: () => ({}) as never };
+      const oauth = resolveSecurity({ brokers: 'a:1', sasl: { mechanism: 'OAUTHBEARER', tokenProvider } });
+      expect(oauth.sasl).toEqual({ mechanism: 'OAUTHBEARER', tokenProvider });
+      const other = resolveConfig({ brokers: 'a:1', sasl: { mechanism: custom } });
+      expect(other.saslMechanism).toBe('AWS_MSK_IAM');
+    });
   });
 });

@@ -1,4 +1,5 @@
 import { CooperativeStickyAssignor, type PartitionAssignor, RangeAssignor } from '@runnel/assignors';
+import { type SaslOptions, Secret, type TlsOptions } from '@runnel/network';
 import { ConfigError } from './errors.js';
 
 /** A log function in pino's argument order: structured fields first, then the message. */
@@ -75,6 +76,33 @@ export interface ConsumerConfig {
   metadataMaxAgeMs?: number;
   /** Where to log (default: nowhere). */
   logger?: Logger;
+  /**
+   * TLS to every broker: `security.protocol` `SSL` (or `SASL_SSL` with `sasl`) and the `ssl.*` options.
+   * `true` trusts Node's root CAs; an object gives `ca` (`ssl.truststore.*`), `cert` and `key`
+   * (`ssl.keystore.*`, for mutual TLS), `passphrase` (`ssl.key.password`), `servername`,
+   * `rejectUnauthorized`, `checkServerIdentity` (`ssl.endpoint.identification.algorithm`) and
+   * `minVersion` (`ssl.enabled.protocols`). Default: plaintext.
+   */
+  tls?: TlsOptions | boolean;
+  /**
+   * SASL authentication: `security.protocol` `SASL_PLAINTEXT` (or `SASL_SSL` with `tls`),
+   * `sasl.mechanism` and the credentials of `sasl.jaas.config`. `PLAIN` and `SCRAM-SHA-256/512` take
+   * `username` and `password` (wrap it in a `Secret`; a string is wrapped at once), `OAUTHBEARER` a
+   * `tokenProvider`, and any other mechanism is a `SaslMechanism` object. Default: none.
+   */
+  sasl?: SaslOptions;
+}
+
+/** `security.protocol`, as Kafka names the four combinations of TLS and SASL. */
+export type SecurityProtocol = 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
+
+/**
+ * The checked `tls` and `sasl` options, kept apart from {@link ResolvedConfig} so that no object a user
+ * can inspect (the consumer's `config`) holds a key or password; the consumer hands them to its client.
+ */
+export interface SecurityConfig {
+  readonly tls: TlsOptions | undefined;
+  readonly sasl: SaslOptions | undefined;
 }
 
 /** The configuration with every default applied and every value checked. */
@@ -104,6 +132,10 @@ export interface ResolvedConfig {
   readonly retryBackoffMs: number;
   readonly metadataMaxAgeMs: number;
   readonly logger: Logger;
+  /** `security.protocol`, from whether `tls` and `sasl` are set. */
+  readonly securityProtocol: SecurityProtocol;
+  /** `sasl.mechanism`, or null without SASL. The credentials are not kept here. */
+  readonly saslMechanism: string | null;
 }
 
 /** The defaults, as documented in the README's table. */
@@ -152,7 +184,22 @@ const KNOWN_KEYS = new Set<string>([
   'retryBackoffMs',
   'metadataMaxAgeMs',
   'logger',
+  'tls',
+  'sasl',
 ]);
+
+const TLS_KEYS = new Set<string>([
+  'ca',
+  'cert',
+  'key',
+  'passphrase',
+  'servername',
+  'rejectUnauthorized',
+  'checkServerIdentity',
+  'minVersion',
+]);
+
+const SASL_MECHANISM_NAMES = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER'] as const;
 
 const INT32_MAX = 0x7fff_ffff;
 
@@ -269,6 +316,76 @@ function loggerOf(value: unknown): Logger {
   return l as Logger;
 }
 
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function tlsOf(value: unknown): TlsOptions | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return {};
+  if (!isPlainObject(value))
+    throw new ConfigError('tls', `must be a boolean or TLS options, got ${describe(value)}`);
+  for (const key of Object.keys(value)) {
+    if (!TLS_KEYS.has(key)) throw new ConfigError('tls', `${key} is not a TLS option`);
+  }
+  if ((value.cert === undefined) !== (value.key === undefined)) {
+    throw new ConfigError('tls', 'cert and key go together (mutual TLS needs both)');
+  }
+  const options = { ...value } as TlsOptions;
+  // Wrapped at once, so that the copy handed on shows `[redacted]` wherever it is inspected.
+  if (options.key !== undefined) options.key = Secret.from(options.key);
+  if (options.passphrase !== undefined) options.passphrase = Secret.from(options.passphrase);
+  return options;
+}
+
+function saslOf(value: unknown): SaslOptions | undefined {
+  if (value === undefined) return undefined;
+  if (!isPlainObject(value)) throw new ConfigError('sasl', `must be SASL options, got ${describe(value)}`);
+  const { mechanism } = value;
+  if (isPlainObject(mechanism)) {
+    if (typeof mechanism.name !== 'string' || typeof mechanism.start !== 'function') {
+      throw new ConfigError('sasl', 'a custom mechanism needs a name and a start function');
+    }
+    return value as SaslOptions;
+  }
+  if (typeof mechanism !== 'string' || !(SASL_MECHANISM_NAMES as readonly string[]).includes(mechanism)) {
+    throw new ConfigError(
+      'sasl',
+      `mechanism must be one of ${SASL_MECHANISM_NAMES.join(', ')} or a SaslMechanism, got ${describe(mechanism)}`,
+    );
+  }
+  if (mechanism === 'OAUTHBEARER') {
+    if (typeof value.tokenProvider !== 'function') {
+      throw new ConfigError('sasl', 'OAUTHBEARER needs a tokenProvider function');
+    }
+    return value as SaslOptions;
+  }
+  if (typeof value.username !== 'string' || value.username === '') {
+    throw new ConfigError('sasl', `${mechanism} needs a non-empty username`);
+  }
+  const password = value.password;
+  if (typeof password !== 'string' && !(password instanceof Secret)) {
+    // The value is not described: it may be a mistyped secret.
+    throw new ConfigError('sasl', `${mechanism} needs a password (a string or a Secret)`);
+  }
+  return { ...value, password: Secret.from(password) } as SaslOptions;
+}
+
+function mechanismName(sasl: SaslOptions): string {
+  return typeof sasl.mechanism === 'string' ? sasl.mechanism : sasl.mechanism.name;
+}
+
+/**
+ * Checks the `tls` and `sasl` options and copies them with every password and private key wrapped in
+ * a `Secret`.
+ * @returns the options to hand to the `ClusterClient`; `undefined` for an option not set (or `tls: false`).
+ * @throws ConfigError naming `tls` or `sasl` when the option is malformed.
+ */
+export function resolveSecurity(input: ConsumerConfig): SecurityConfig {
+  const c = input as unknown as Record<string, unknown>;
+  return { tls: tlsOf(c.tls), sasl: saslOf(c.sasl) };
+}
+
 /**
  * Checks a consumer configuration and fills in the defaults.
  * @returns the resolved configuration.
@@ -328,6 +445,7 @@ export function resolveConfig(input: ConsumerConfig): ResolvedConfig {
   const checkCrcs = c.checkCrcs === undefined ? DEFAULTS.checkCrcs : c.checkCrcs;
   if (typeof checkCrcs !== 'boolean')
     throw new ConfigError('checkCrcs', `must be a boolean, got ${describe(checkCrcs)}`);
+  const security = resolveSecurity(input);
   const requestTimeoutMs = int(c, 'requestTimeoutMs', DEFAULTS.requestTimeoutMs, 1);
   if (requestTimeoutMs <= fetchMaxWaitMs) {
     throw new ConfigError(
@@ -361,5 +479,8 @@ export function resolveConfig(input: ConsumerConfig): ResolvedConfig {
     retryBackoffMs: int(c, 'retryBackoffMs', DEFAULTS.retryBackoffMs, 0),
     metadataMaxAgeMs: int(c, 'metadataMaxAgeMs', DEFAULTS.metadataMaxAgeMs, 1),
     logger: loggerOf(c.logger),
+    securityProtocol:
+      `${security.sasl ? 'SASL_' : ''}${security.tls ? 'SSL' : 'PLAINTEXT'}` as SecurityProtocol,
+    saslMechanism: security.sasl ? mechanismName(security.sasl) : null,
   };
 }

@@ -2,7 +2,7 @@ import { ClusterClient } from '@runnel/network';
 import { Metadata } from '@runnel/protocol';
 import type { AssignedPartition } from './assigned-partition.js';
 import { type ConsumerBatch, type ConsumerRecord, partitionKey, type TopicPartition } from './batch.js';
-import { type ConsumerConfig, type ResolvedConfig, resolveConfig } from './config.js';
+import { type ConsumerConfig, type ResolvedConfig, resolveConfig, resolveSecurity } from './config.js';
 import { ConsumerClosedError, ConsumerTimeoutError, IllegalStateError, NotAssignedError } from './errors.js';
 import { type Delivery, Fetcher } from './fetcher.js';
 import { GroupDriver } from './group-driver.js';
@@ -110,7 +110,12 @@ export class Consumer implements AsyncDisposable {
   /** @throws ConfigError naming the option that is missing, unknown or out of range. */
   constructor(config: ConsumerConfig) {
     this.config = resolveConfig(config);
+    // Handed to the client and not kept: the pool holds no reference to them either, so no object
+    // reachable from the consumer shows a key or password.
+    const { tls, sasl } = resolveSecurity(config);
     this.client = new ClusterClient({
+      ...(tls === undefined ? {} : { tls }),
+      ...(sasl === undefined ? {} : { sasl }),
       bootstrapServers: this.config.brokers,
       connection: { clientId: this.config.clientId, requestTimeoutMs: this.config.requestTimeoutMs },
       retryBackoffMs: this.config.retryBackoffMs,

@@ -12,7 +12,7 @@ import {
   type GroupRequest,
   MemberState,
 } from '@runnel/group';
-import type { ClusterClient } from '@runnel/network';
+import { AuthenticationError, type ClusterClient } from '@runnel/network';
 import { FindCoordinator, Heartbeat, JoinGroup, LeaveGroup, Metadata, SyncGroup } from '@runnel/protocol';
 import type { ResolvedConfig } from './config.js';
 
@@ -90,6 +90,8 @@ export class GroupDriver {
    * @returns once the member is UNJOINED or FATAL, or the deadline passed.
    */
   async leave(deadline: number): Promise<void> {
+    // A driver stopped by a fatal error has no member loop left to carry the LeaveGroup.
+    if (this.closed) return;
     this.member.leaveGroup(Date.now());
     this.wake();
     while (this.member.state !== MemberState.UNJOINED && this.member.state !== MemberState.FATAL) {
@@ -172,6 +174,12 @@ export class GroupDriver {
         (response: unknown) => this.member.onResponse(request, response as never, Date.now()),
         (error: unknown) => {
           if (this.closed) return;
+          if (error instanceof AuthenticationError) {
+            // The same certificate or credentials fail the same way again: stop instead of retrying.
+            this.close();
+            this.handler.fatal(error);
+            return;
+          }
           this.config.logger.debug({ err: error, api: request.api }, 'group request failed');
           this.member.onResponse(
             request,

@@ -8,6 +8,14 @@ export {
   RoundRobinAssignor,
   StickyAssignor,
 } from '@runnel/assignors';
+export {
+  AuthenticationError,
+  SaslAuthenticationError,
+  type SaslOptions,
+  Secret,
+  TlsError,
+  type TlsOptions,
+} from '@runnel/network';
 export type { ConsumerBatch, ConsumerRecord, OffsetAndEpoch, TopicPartition } from './batch.js';
 export {
   type AutoOffsetReset,
@@ -18,6 +26,9 @@ export {
   type Logger,
   type ResolvedConfig,
   resolveConfig,
+  resolveSecurity,
+  type SecurityConfig,
+  type SecurityProtocol,
   silentLogger,
 } from './config.js';
 export {

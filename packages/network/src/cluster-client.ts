@@ -21,6 +21,7 @@ import {
 } from './errors.js';
 import { COORDINATOR_MOVED_CODES, kafkaError, STALE_METADATA_CODES } from './kafka-errors.js';
 import { type Logger, silentLogger } from './logger.js';
+import { AuthenticationError } from './security/errors.js';
 
 /** FindCoordinator key types. */
 export const CoordinatorType = { group: 0, transaction: 1, share: 2 } as const;
@@ -285,6 +286,12 @@ export class ClusterClient {
           () => schedule(this.metadataMaxAgeMs),
           (error: unknown) => {
             if (this.closed) return;
+            // Credentials do not fix themselves: retrying a rejected login on a timer would only hammer
+            // the broker. The periodic refresh stops; the next request surfaces the same typed error.
+            if (error instanceof AuthenticationError) {
+              this.logger.error({ err: error }, 'metadata refresh stopped: authentication failed');
+              return;
+            }
             this.logger.warn({ err: error }, 'metadata refresh failed');
             schedule(Math.max(1, backoffMs(this.retryBackoff, this.refreshFailures)));
           },
