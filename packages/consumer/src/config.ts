@@ -1,21 +1,9 @@
 import { CooperativeStickyAssignor, type PartitionAssignor, RangeAssignor } from '@runnel/assignors';
-import { type SaslOptions, Secret, type TlsOptions } from '@runnel/network';
+import { type Logger, type SaslOptions, Secret, silentLogger, type TlsOptions } from '@runnel/network';
 import { ConfigError } from './errors.js';
 
-/** A log function in pino's argument order: structured fields first, then the message. */
-export type LogFn = (fields: Record<string, unknown>, message: string) => void;
-
-/** Where the consumer logs; any pino logger (or child logger) fits. */
-export interface Logger {
-  debug: LogFn;
-  info: LogFn;
-  warn: LogFn;
-  error: LogFn;
-}
-
-const noop: LogFn = () => {};
-/** The default logger: discards everything. */
-export const silentLogger: Logger = { debug: noop, info: noop, warn: noop, error: noop };
+/** Where the consumer logs: the network layer's pino-compatible logger, silent by default. */
+export { type LogFn, type Logger, silentLogger } from '@runnel/network';
 
 /** Where to start when a partition has no committed offset or its position left the log. */
 export type AutoOffsetReset = 'earliest' | 'latest' | 'none';
