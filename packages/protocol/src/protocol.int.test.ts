@@ -9,6 +9,7 @@ import {
   decodeResponse,
   ErrorCode,
   Fetch,
+  kafkaErrorInfo,
   ListOffsets,
   Metadata,
   negotiateVersion,
@@ -134,19 +135,26 @@ describe(`the protocol against Kafka ${cluster.version}`, () => {
           timestamp: Date.now(),
         })),
       });
-      const response = await conn.request(Produce, version, {
-        transactionalId: null,
-        acks: -1,
-        timeoutMs: 30_000,
-        topicData: [
-          {
-            ...(version >= 13 ? { topicId } : { name: topic }),
-            partitionData: [{ index: partition, records }],
-          },
-        ],
-      });
-      const p = response.body.responses[0]!.partitionResponses[0]!;
-      expect([p.index, p.errorCode, p.baseOffset]).toEqual([partition, ErrorCode.NONE, 0n]);
+      // Metadata can name the leader a moment before that broker has taken leadership of the new
+      // partition; a client retries the retriable answer (NOT_LEADER_OR_FOLLOWER), and so does this test.
+      let p: { index: number; errorCode: number; baseOffset: bigint } | undefined;
+      for (let attempt = 0; attempt < 40; attempt++) {
+        const response = await conn.request(Produce, version, {
+          transactionalId: null,
+          acks: -1,
+          timeoutMs: 30_000,
+          topicData: [
+            {
+              ...(version >= 13 ? { topicId } : { name: topic }),
+              partitionData: [{ index: partition, records }],
+            },
+          ],
+        });
+        p = response.body.responses[0]!.partitionResponses[0]!;
+        if (p.errorCode === ErrorCode.NONE || !kafkaErrorInfo(p.errorCode).retriable) break;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      expect([p?.index, p?.errorCode, p?.baseOffset]).toEqual([partition, ErrorCode.NONE, 0n]);
     }
   });
 
