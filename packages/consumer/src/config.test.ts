@@ -35,6 +35,22 @@ describe('resolveConfig', () => {
     expect(c.maxBufferedBytes).toBe(DEFAULTS.maxBufferedBytes);
     expect(c.checkCrcs).toBe(true);
     expect(c.assignors.map((a) => a.name)).toEqual(['range', 'cooperative-sticky']);
+    expect(c.groupProtocol).toBe('classic');
+    expect(c.groupRemoteAssignor).toBeNull();
+  });
+
+  it('takes the consumer group protocol with a broker-side assignor and keeps the classic-only options', () => {
+    const c = resolveConfig({
+      brokers: 'a:1',
+      groupId: 'g',
+      groupProtocol: 'consumer',
+      groupRemoteAssignor: 'uniform',
+      sessionTimeoutMs: 10_000,
+    });
+    expect(c.groupProtocol).toBe('consumer');
+    expect(c.groupRemoteAssignor).toBe('uniform');
+    // Accepted and unused under 'consumer', as Java does: the broker sets the session timeout.
+    expect(c.sessionTimeoutMs).toBe(10_000);
   });
 
   it('splits a comma-separated broker list and keeps a list as given', () => {
@@ -70,6 +86,9 @@ describe('resolveConfig', () => {
     [{ brokers: 'a:1', groupId: '' }, 'groupId'],
     [{ brokers: 'a:1', groupInstanceId: 'x' }, 'groupInstanceId'],
     [{ brokers: 'a:1', assignors: [] }, 'assignors'],
+    [{ brokers: 'a:1', groupProtocol: 'CONSUMER' }, 'groupProtocol'],
+    [{ brokers: 'a:1', groupProtocol: 'consumer', groupRemoteAssignor: '' }, 'groupRemoteAssignor'],
+    [{ brokers: 'a:1', groupRemoteAssignor: 'uniform' }, 'groupRemoteAssignor'],
     [{ brokers: 'a:1', assignors: [{ name: 'x' }] }, 'assignors'],
     [{ brokers: 'a:1', logger: console.log }, 'logger'],
     [{ brokers: 'a:1', fetchMaxWaitMs: 40_000 }, 'requestTimeoutMs'],

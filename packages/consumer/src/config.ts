@@ -8,6 +8,9 @@ export { type LogFn, type Logger, silentLogger } from '@runnel/network';
 /** Where to start when a partition has no committed offset or its position left the log. */
 export type AutoOffsetReset = 'earliest' | 'latest' | 'none';
 
+/** `group.protocol`: the classic rebalance protocol, or the consumer group protocol of KIP-848. */
+export type GroupProtocol = 'classic' | 'consumer';
+
 /** Which records a Fetch returns: every record, or only those of committed transactions. */
 export type IsolationLevel = 'read_committed' | 'read_uncommitted';
 
@@ -23,6 +26,14 @@ export interface ConsumerConfig {
   groupInstanceId?: string;
   /** `client.rack`: sent to fetch from the closest replica and to rack-aware assignors. */
   rack?: string;
+  /**
+   * `group.protocol` (default `classic`): `consumer` joins with KIP-848's ConsumerGroupHeartbeat and lets
+   * the coordinator assign; `assignors`, `sessionTimeoutMs` and `heartbeatIntervalMs` then do nothing,
+   * as in Java (the broker's group configuration sets the session timeout and heartbeat interval).
+   */
+  groupProtocol?: GroupProtocol;
+  /** `group.remote.assignor`: the broker-side assignor to ask for under `consumer` (default: the broker's). */
+  groupRemoteAssignor?: string;
   /** `partition.assignment.strategy` (default range then cooperative-sticky, as Java). */
   assignors?: readonly PartitionAssignor[];
   /** `session.timeout.ms` (default 45 000). */
@@ -100,6 +111,8 @@ export interface ResolvedConfig {
   readonly groupId: string | null;
   readonly groupInstanceId: string | null;
   readonly rack: string | null;
+  readonly groupProtocol: GroupProtocol;
+  readonly groupRemoteAssignor: string | null;
   readonly assignors: readonly PartitionAssignor[];
   readonly sessionTimeoutMs: number;
   readonly rebalanceTimeoutMs: number;
@@ -129,6 +142,7 @@ export interface ResolvedConfig {
 /** The defaults, as documented in the README's table. */
 export const DEFAULTS = {
   clientId: 'runnel',
+  groupProtocol: 'classic',
   sessionTimeoutMs: 45_000,
   heartbeatIntervalMs: 3_000,
   maxPollIntervalMs: 300_000,
@@ -153,6 +167,8 @@ const KNOWN_KEYS = new Set<string>([
   'groupId',
   'groupInstanceId',
   'rack',
+  'groupProtocol',
+  'groupRemoteAssignor',
   'assignors',
   'sessionTimeoutMs',
   'rebalanceTimeoutMs',
@@ -393,6 +409,12 @@ export function resolveConfig(input: ConsumerConfig): ResolvedConfig {
     throw new ConfigError('groupInstanceId', 'needs a groupId');
   }
   const rack = optionalString(c, 'rack');
+  const groupProtocol = oneOf(c, 'groupProtocol', ['classic', 'consumer'], DEFAULTS.groupProtocol);
+  const groupRemoteAssignor = optionalString(c, 'groupRemoteAssignor');
+  if (groupRemoteAssignor !== null && groupProtocol !== 'consumer') {
+    // Java refuses it too: a classic member would silently run its own assignors instead.
+    throw new ConfigError('groupRemoteAssignor', "needs groupProtocol 'consumer'");
+  }
   const assignors = assignorList(c.assignors);
   const sessionTimeoutMs = int(c, 'sessionTimeoutMs', DEFAULTS.sessionTimeoutMs, 1);
   const heartbeatIntervalMs = int(c, 'heartbeatIntervalMs', DEFAULTS.heartbeatIntervalMs, 1);
@@ -447,6 +469,8 @@ export function resolveConfig(input: ConsumerConfig): ResolvedConfig {
     groupId,
     groupInstanceId,
     rack,
+    groupProtocol,
+    groupRemoteAssignor,
     assignors,
     sessionTimeoutMs,
     rebalanceTimeoutMs,

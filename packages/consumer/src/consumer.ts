@@ -522,7 +522,7 @@ export class Consumer implements AsyncDisposable {
   }
 
   private notePoll(): void {
-    if (this.group && this.isPollingNow()) this.group.member.recordPoll(Date.now());
+    if (this.group && this.isPollingNow()) this.group.recordPoll(Date.now());
   }
 
   private isPollingNow(): boolean {
@@ -674,7 +674,13 @@ export class Consumer implements AsyncDisposable {
         list = list.filter((o) => this.fetcher.partitions.has(partitionKey(o.topic, o.partition)));
       }
       if (list.length === 0) return;
-      const generation: CommitGeneration = this.group ? this.group.generation() : NO_GENERATION;
+      const group = this.group;
+      // Under KIP-848 the member epoch moves while reconciling: each attempt reads the current one.
+      const generation: CommitGeneration | (() => CommitGeneration) = !group
+        ? NO_GENERATION
+        : this.config.groupProtocol === 'consumer'
+          ? () => group.generation()
+          : group.generation();
       try {
         await commitOffsets(
           this.client,
@@ -683,7 +689,7 @@ export class Consumer implements AsyncDisposable {
           list,
           deadline,
           this.config.retryBackoffMs,
-          (code) => this.group?.onCommitError(code, generation.generationId),
+          (code, sent) => group?.onCommitError(code, sent.generationId),
         );
         this.lastCommitAt = Date.now();
         this.lastCommitError = null;

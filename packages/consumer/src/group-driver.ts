@@ -1,19 +1,24 @@
 /**
- * Runs @runnel/group's sans-I/O classic member with real timers and the cluster client: it sends the
- * requests the member asks for, hands back the answers, wakes the member at `nextPollAt`, and turns the
- * member's events into assignment changes of the consumer. Heartbeats ride on these timers, so user
- * code never delays them.
+ * Runs one of @runnel/group's sans-I/O members (the classic `ClassicGroupMember`, or KIP-848's
+ * `ConsumerProtocolMember` under `groupProtocol: 'consumer'`) with real timers and the cluster client: it
+ * sends the requests the member asks for, hands back the answers, wakes the member at `nextPollAt`, and
+ * turns the member's events into assignment changes of the consumer. Heartbeats ride on these timers, so
+ * user code never delays them.
  */
 import type { TopicPartition } from '@runnel/assignors';
 import {
   ClassicGroupMember,
+  ConsumerProtocolMember,
+  ConsumerProtocolMemberState,
   type GroupEvent,
   type GroupGeneration,
-  type GroupRequest,
+  MEMBER_API_DEFINITIONS,
+  type MemberRequest,
   MemberState,
+  type TopicIdAndName,
 } from '@runnel/group';
-import { AuthenticationError, type ClusterClient } from '@runnel/network';
-import { FindCoordinator, Heartbeat, JoinGroup, LeaveGroup, Metadata, SyncGroup } from '@runnel/protocol';
+import { AuthenticationError, type ClusterClient, type ClusterMetadata } from '@runnel/network';
+import { Metadata } from '@runnel/protocol';
 import type { ResolvedConfig } from './config.js';
 
 /** What the driver asks of the consumer when the member's assignment changes. */
@@ -30,30 +35,61 @@ export interface AssignmentHandler {
   isPolling(): boolean;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: the member's request carries the API by name; the map below pairs each name with its codec.
-const APIS: Record<GroupRequest['api'], any> = {
-  FindCoordinator,
-  JoinGroup,
-  SyncGroup,
-  Heartbeat,
-  LeaveGroup,
-  Metadata,
-};
+/** Either member: both are driven the same way. */
+export type GroupMember = ClassicGroupMember | ConsumerProtocolMember;
+
+/** What one `poll` of either member returns; the metadata wants come from the consumer-protocol member only. */
+interface MemberPoll {
+  readonly requests: readonly MemberRequest[];
+  readonly events: readonly GroupEvent[];
+  readonly nextPollAt: number;
+  readonly unresolvedTopicIds?: readonly string[];
+  readonly topicListWanted?: boolean;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the member's request carries the API by name; the send pairs that name with its codec.
+const API_OF: Record<MemberRequest['api'], any> = MEMBER_API_DEFINITIONS;
+
+/** @returns the ids and names of the topics in `metadata`, as the consumer-protocol member takes them. */
+function topicIdsOf(metadata: ClusterMetadata): TopicIdAndName[] {
+  const out: TopicIdAndName[] = [];
+  for (const t of metadata.topics.values()) {
+    if (t.topicId !== null) out.push({ topicId: t.topicId, name: t.name, isInternal: t.isInternal });
+  }
+  return out;
+}
 
 export class GroupDriver {
-  readonly member: ClassicGroupMember;
+  readonly member: GroupMember;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private scheduled = false;
   private closed = false;
   private readonly eventQueue: GroupEvent[] = [];
   private handlingEvents = false;
   private readonly stateWaiters = new Set<() => void>();
+  /** The metadata snapshot last given to a consumer-protocol member (snapshots are immutable). */
+  private fedMetadata: ClusterMetadata | null = null;
+  private metadataInFlight = false;
+  private lastMetadataAsk = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly client: ClusterClient,
     private readonly config: ResolvedConfig,
     private readonly handler: AssignmentHandler,
   ) {
+    if (config.groupProtocol === 'consumer') {
+      // Java ignores the classic-only options here: the broker sets the session and heartbeat times.
+      this.member = new ConsumerProtocolMember({
+        groupId: config.groupId!,
+        groupInstanceId: config.groupInstanceId,
+        clientRack: config.rack,
+        serverAssignor: config.groupRemoteAssignor,
+        maxPollIntervalMs: config.maxPollIntervalMs,
+        requestTimeoutMs: config.requestTimeoutMs,
+        retryBackoffMs: Math.max(1, config.retryBackoffMs),
+      });
+      return;
+    }
     this.member = new ClassicGroupMember({
       groupId: config.groupId!,
       groupInstanceId: config.groupInstanceId,
@@ -76,7 +112,16 @@ export class GroupDriver {
   /** Subscribes (or changes the subscription) and starts the loop. @throws IllegalTransitionError while leaving. */
   subscribe(topics: readonly string[]): void {
     this.member.subscribe(topics, Date.now());
+    if (this.member instanceof ConsumerProtocolMember) {
+      // The coordinator names assigned topics by id only: keep the subscribed topics' ids at hand.
+      this.fetchMetadata(() => this.client.topicMetadata(topics));
+    }
     this.wake();
+  }
+
+  /** Records that the user code polled (restarts the member's max-poll-interval timer). */
+  recordPoll(now: number): void {
+    this.member.recordPoll(now);
   }
 
   /** Tells the member an OffsetCommit failed with `errorCode` under `generationId`. */
@@ -94,7 +139,7 @@ export class GroupDriver {
     if (this.closed) return;
     this.member.leaveGroup(Date.now());
     this.wake();
-    while (this.member.state !== MemberState.UNJOINED && this.member.state !== MemberState.FATAL) {
+    while (!this.isOut()) {
       const left = deadline - Date.now();
       if (left <= 0) return;
       await new Promise<void>((resolve) => {
@@ -105,6 +150,14 @@ export class GroupDriver {
         });
       });
     }
+  }
+
+  /** @returns whether the member is out of the group: never joined, left, or fatal. */
+  private isOut(): boolean {
+    const state = this.member.state;
+    return this.member instanceof ConsumerProtocolMember
+      ? state === ConsumerProtocolMemberState.UNSUBSCRIBED || state === ConsumerProtocolMemberState.FATAL
+      : state === MemberState.UNJOINED || state === MemberState.FATAL;
   }
 
   /** Stops the timers; requests still in flight end with the client. */
@@ -130,13 +183,15 @@ export class GroupDriver {
     if (this.closed) return;
     const now = Date.now();
     if (this.handler.isPolling()) this.member.recordPoll(now);
-    let result: ReturnType<ClassicGroupMember['poll']>;
+    let result: MemberPoll;
     try {
+      this.feedMetadata();
       result = this.member.poll(now);
     } catch (error) {
       this.handler.fatal(error as Error);
       return;
     }
+    this.askForMetadata(result, now);
     for (const request of result.requests) this.send(request);
     if (result.events.length > 0) {
       this.eventQueue.push(...result.events);
@@ -155,7 +210,62 @@ export class GroupDriver {
     this.timer.unref();
   }
 
-  private send(request: GroupRequest): void {
+  /** Hands a consumer-protocol member the topic ids of a metadata snapshot it has not seen yet. */
+  private feedMetadata(): void {
+    if (!(this.member instanceof ConsumerProtocolMember)) return;
+    const snapshot = this.client.metadata;
+    if (snapshot === this.fedMetadata) return;
+    this.fedMetadata = snapshot;
+    this.member.onMetadata(topicIdsOf(snapshot));
+  }
+
+  /** Refreshes metadata (at most once per retry backoff) when the member names topic ids it cannot resolve. */
+  private askForMetadata(result: MemberPoll, now: number): void {
+    const unresolved = (result.unresolvedTopicIds?.length ?? 0) > 0;
+    if (!unresolved && !result.topicListWanted) return;
+    if (now - this.lastMetadataAsk < Math.max(1, this.config.retryBackoffMs)) return;
+    this.lastMetadataAsk = now;
+    if (result.topicListWanted) {
+      this.fetchMetadata(() => this.listTopics());
+    } else {
+      this.fetchMetadata(() => this.client.refreshMetadata());
+    }
+  }
+
+  /** Runs one metadata fetch at a time and hands its topic ids to the member. */
+  private fetchMetadata(fetch: () => Promise<ClusterMetadata | TopicIdAndName[]>): void {
+    if (this.metadataInFlight || !(this.member instanceof ConsumerProtocolMember)) return;
+    const member = this.member;
+    this.metadataInFlight = true;
+    fetch()
+      .then(
+        (answer) => {
+          if (this.closed) return;
+          if (Array.isArray(answer)) member.onMetadata(answer);
+          else this.feedMetadata();
+        },
+        (error: unknown) => this.config.logger.debug({ err: error }, 'group metadata refresh failed'),
+      )
+      .finally(() => {
+        this.metadataInFlight = false;
+        this.wake();
+      });
+  }
+
+  /** @returns every topic of the cluster, for a regular expression the member matches itself. */
+  private async listTopics(): Promise<TopicIdAndName[]> {
+    const response = await this.client.send({
+      target: { kind: 'any' },
+      api: Metadata,
+      message: { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false },
+      errorCode: (r) => r.errorCode ?? 0,
+    });
+    return response.topics
+      .filter((t) => t.errorCode === 0 && t.name !== null && t.topicId !== undefined)
+      .map((t) => ({ topicId: t.topicId as string, name: t.name as string, isInternal: t.isInternal }));
+  }
+
+  private send(request: MemberRequest): void {
     const target =
       request.target.kind === 'any'
         ? ({ kind: 'any' } as const)
@@ -163,7 +273,7 @@ export class GroupDriver {
     this.client
       .send({
         target,
-        api: APIS[request.api],
+        api: API_OF[request.api],
         purpose: 'group',
         retry: false,
         timeoutMs: request.timeoutMs,
@@ -171,7 +281,7 @@ export class GroupDriver {
         message: (version: number) => request.bodyAt(version),
       })
       .then(
-        (response: unknown) => this.member.onResponse(request, response as never, Date.now()),
+        (response: unknown) => this.deliver(request, response),
         (error: unknown) => {
           if (this.closed) return;
           if (error instanceof AuthenticationError) {
@@ -181,15 +291,22 @@ export class GroupDriver {
             return;
           }
           this.config.logger.debug({ err: error, api: request.api }, 'group request failed');
-          this.member.onResponse(
-            request,
-            error instanceof Error ? error : new Error(String(error)),
-            Date.now(),
-          );
+          this.deliver(request, error instanceof Error ? error : new Error(String(error)));
         },
       )
       .catch((error: unknown) => this.handler.fatal(error as Error))
       .finally(() => this.wake());
+  }
+
+  /** Hands a response (or the Error that stopped the request) to the member that asked. */
+  private deliver(request: MemberRequest, result: unknown): void {
+    // Each member only emits requests of its own APIs, so the request is of the member's kind.
+    (this.member.onResponse as (r: MemberRequest, result: unknown, now: number) => void).call(
+      this.member,
+      request,
+      result,
+      Date.now(),
+    );
   }
 
   private async handleEvents(): Promise<void> {

@@ -2,19 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { testCluster } from '@runnel/kafka-local/vitest';
 import { describe, expect, it } from 'vitest';
-import type { TopicPartition } from './batch.js';
 import { Consumer } from './consumer.js';
+import { committedTotal, runJoinLeaveScenario } from './test-support/group-scenario.js';
 import { javaProducer } from './test-support/java-producer.js';
-
-const decode = (b: Uint8Array | null) => (b === null ? '' : new TextDecoder().decode(b));
-
-function debugLogger(name: string) {
-  const log = (level: string) => (fields: Record<string, unknown>, message: string) =>
-    process.stderr.write(
-      `${new Date().toISOString()} ${name} ${level} ${message} ${JSON.stringify(fields, (_k, v) => (v instanceof Error ? v.message : typeof v === 'bigint' ? String(v) : v))}\n`,
-    );
-  return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
-}
 
 describe('Consumer groups', () => {
   it('shares 6 partitions among 3 members started and stopped one by one, consuming every record exactly once', async () => {
@@ -26,79 +16,21 @@ describe('Consumer groups', () => {
     await javaProducer(cluster, 'create', 6, topic);
     await javaProducer(cluster, 'produce', TOTAL, topic, 'none');
 
-    const seen = new Map<string, number>();
-    const assignedTo = new Map<string, TopicPartition[][]>();
-    const start = (name: string) => {
-      const consumer = new Consumer({
-        brokers: cluster.bootstrap,
-        clientId: name,
-        groupId,
-        autoOffsetReset: 'earliest',
-        sessionTimeoutMs: 10_000,
-        heartbeatIntervalMs: 500,
-        maxPollIntervalMs: 30_000,
-        maxPartitionFetchBytes: 8_192,
-        fetchMaxWaitMs: 100,
-        ...(process.env.RUNNEL_DEBUG ? { logger: debugLogger(name) } : {}),
-      });
-      consumer.subscribe([topic], {
-        onRevoked: (partitions) => {
-          if (process.env.RUNNEL_DEBUG)
-            process.stderr.write(`${name} revoked ${JSON.stringify(partitions)}\n`);
-        },
-        onAssigned: (partitions) => {
-          if (process.env.RUNNEL_DEBUG)
-            process.stderr.write(`${name} assigned ${JSON.stringify(partitions)}\n`);
-          assignedTo.set(name, [...(assignedTo.get(name) ?? []), [...partitions]]);
-        },
-      });
-      const done = consumer.run({
-        eachBatch: async (batch) => {
-          for (const r of batch.records) {
-            const key = decode(r.key);
-            seen.set(key, (seen.get(key) ?? 0) + 1);
-          }
-          await sleep(100);
-        },
-      });
-      return { consumer, done };
-    };
-
-    const a = start('a');
-    await sleep(3_000);
-    const b = start('b');
-    await sleep(3_000);
-    const c = start('c');
-    await sleep(3_000);
-    await a.consumer.close();
-    await a.done;
-    await sleep(3_000);
-    await b.consumer.close();
-    await b.done;
-    const deadline = Date.now() + (process.env.RUNNEL_DEBUG ? 15_000 : 90_000);
-    while (seen.size < TOTAL && Date.now() < deadline) {
-      await sleep(1000);
-      if (process.env.RUNNEL_DEBUG)
-        process.stderr.write(`seen ${seen.size} ${JSON.stringify(c.consumer.health())}\n`);
-    }
-    await c.consumer.close();
-    await c.done;
+    const { seen, calls } = await runJoinLeaveScenario({
+      cluster,
+      topic,
+      groupId,
+      total: TOTAL,
+      config: { sessionTimeoutMs: 10_000, heartbeatIntervalMs: 500 },
+    });
 
     expect(seen.size).toBe(TOTAL);
     const twice = [...seen].filter(([, n]) => n > 1);
     expect(twice).toEqual([]);
     // Every member got partitions at some point.
-    expect([...assignedTo.keys()].sort()).toEqual(['a', 'b', 'c']);
-
-    const check = new Consumer({ brokers: cluster.bootstrap, groupId });
-    try {
-      const committed = await check.committed(
-        Array.from({ length: 6 }, (_, partition) => ({ topic, partition })),
-      );
-      expect([...committed.values()].reduce((n, o) => n + (o?.offset ?? 0), 0)).toBe(TOTAL);
-    } finally {
-      await check.close();
-    }
+    const assigned = calls.filter((call) => call.kind === 'assigned' && call.partitions.length > 0);
+    expect([...new Set(assigned.map((call) => call.member))].sort()).toEqual(['a', 'b', 'c']);
+    expect(await committedTotal(cluster, groupId, topic, 6)).toBe(TOTAL);
   });
 
   it('leaves the group when a handler stalls past maxPollIntervalMs, then rejoins and gets the unprocessed records again', async () => {

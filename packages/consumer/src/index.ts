@@ -21,6 +21,7 @@ export {
   type AutoOffsetReset,
   type ConsumerConfig,
   DEFAULTS,
+  type GroupProtocol,
   type IsolationLevel,
   type LogFn,
   type Logger,

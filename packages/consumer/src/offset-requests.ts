@@ -32,6 +32,7 @@ const NOT_COORDINATOR = 16;
 const COORDINATOR_NOT_AVAILABLE = 15;
 const COORDINATOR_LOAD_IN_PROGRESS = 14;
 const UNSTABLE_OFFSET_COMMIT = 88;
+const STALE_MEMBER_EPOCH = 113;
 
 /** What to answer for a partition of ListOffsets. */
 export interface ListedOffset {
@@ -273,23 +274,27 @@ export async function fetchCommittedOffsets(
 /**
  * Commits offsets to the group coordinator, retrying coordinator moves and other retriable errors.
  * @returns nothing once every partition's offset is stored.
+ * `generation` is read before each attempt; given as a function (a consumer-protocol member, KIP-848),
+ * a STALE_MEMBER_EPOCH answer is retried with the member's newer epoch, as Java does.
  * @throws CommitFailedError naming the partitions whose commit failed for good (e.g. the member was
  *   fenced: ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, REBALANCE_IN_PROGRESS); ConsumerTimeoutError past the deadline.
  */
 export async function commitOffsets(
   client: ClusterClient,
   groupId: string,
-  generation: CommitGeneration,
+  generationOf: CommitGeneration | (() => CommitGeneration),
   offsets: readonly OffsetToCommit[],
   deadline: number,
   backoffMs: number,
-  onPartitionError?: (errorCode: number) => void,
+  onPartitionError?: (errorCode: number, generation: CommitGeneration) => void,
 ): Promise<void> {
+  const followsEpoch = typeof generationOf === 'function';
   let pending = [...offsets];
   if (pending.length === 0) return;
   await untilDone('OffsetCommit', deadline, backoffMs, async () => {
     const topics = new Map<string, OffsetToCommit[]>();
     for (const o of pending) topics.set(o.topic, [...(topics.get(o.topic) ?? []), o]);
+    const generation = typeof generationOf === 'function' ? generationOf() : generationOf;
     let response: OffsetCommitResponse;
     try {
       response = await client.send({
@@ -327,12 +332,12 @@ export async function commitOffsets(
         if (!o) continue;
         byKey.delete(k);
         if (p.errorCode === 0) continue;
-        onPartitionError?.(p.errorCode);
+        onPartitionError?.(p.errorCode, generation);
         const error = new KafkaProtocolError(p.errorCode, `OffsetCommit of ${o.topic}-${o.partition}`);
         if (p.errorCode === NOT_COORDINATOR || p.errorCode === COORDINATOR_NOT_AVAILABLE) {
           client.invalidateCoordinator(GROUP_COORDINATOR, groupId);
         }
-        if (error.retriable) retry.push(o);
+        if (error.retriable || (followsEpoch && p.errorCode === STALE_MEMBER_EPOCH)) retry.push(o);
         else failures.push({ topic: o.topic, partition: o.partition, error });
       }
     }
