@@ -60,8 +60,13 @@ async function main(): Promise<void> {
     if (!make) throw new Error(`unknown assignment strategy ${name}`);
     return make();
   });
+  const groupProtocol = (args.get('group-protocol') ?? 'classic').toLowerCase();
+  if (groupProtocol !== 'classic' && groupProtocol !== 'consumer') {
+    throw new Error(`unknown group protocol ${groupProtocol}: use classic or consumer`);
+  }
   const consumer = new Consumer({
     brokers: args.get('bootstrap-server')!,
+    groupProtocol,
     groupId: args.get('group-id')!,
     ...(args.get('group-instance-id') ? { groupInstanceId: args.get('group-instance-id')! } : {}),
     ...(args.get('session-timeout') ? { sessionTimeoutMs: Number(args.get('session-timeout')) } : {}),
