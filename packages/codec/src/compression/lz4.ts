@@ -3,6 +3,7 @@
  * (`KafkaLZ4BlockOutputStream`: independent 64 KiB blocks, no block or content checksum).
  */
 import { DecodeError } from '../errors.js';
+import { concatChunks } from './concat.js';
 import { DecompressedSizeError } from './errors.js';
 import type { CompressionCodec } from './types.js';
 import { xxhash32 } from './xxhash32.js';
@@ -245,23 +246,12 @@ export function lz4Decompress(data: Uint8Array, maxSize: number): Uint8Array {
     }
     if (contentChecksum) {
       if (i + 4 > data.length) throw new DecodeError('lz4: truncated content checksum', i);
-      const joined = concat(chunks.slice(frameChunks), total - frameStartTotal);
+      const joined = concatChunks(chunks.slice(frameChunks), total - frameStartTotal);
       if (le32(data, i) !== xxhash32(joined)) throw new DecodeError('lz4: content checksum mismatch', i);
       i += 4;
     }
   } while (i < data.length);
-  return concat(chunks, total);
-}
-
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
+  return concatChunks(chunks, total);
 }
 
 /**

@@ -3,6 +3,7 @@
  * SnappyOutputStream) that Kafka's Java producer writes. Pure TS means no native binary to fail.
  */
 import { DecodeError } from '../errors.js';
+import { concatChunks } from './concat.js';
 import { DecompressedSizeError } from './errors.js';
 import type { CompressionCodec } from './types.js';
 
@@ -219,14 +220,7 @@ export function snappyDecompress(data: Uint8Array, maxSize: number): Uint8Array 
     total += chunk.length;
     i += size;
   }
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
+  return concatChunks(chunks, total);
 }
 
 /**

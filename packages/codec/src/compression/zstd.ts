@@ -7,6 +7,7 @@
 import * as zlib from 'node:zlib';
 import { Decompress } from 'fzstd';
 import { DecodeError } from '../errors.js';
+import { concatChunks } from './concat.js';
 import { DecompressedSizeError } from './errors.js';
 import type { CompressionCodec } from './types.js';
 
@@ -129,14 +130,7 @@ export function zstdDecompress(data: Uint8Array, maxSize: number): Uint8Array {
     throw new DecodeError('zstd: malformed data', undefined, { cause });
   }
   if (exceeded) throw new DecompressedSizeError(maxSize);
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
+  return concatChunks(chunks, total);
 }
 
 /**
