@@ -5,7 +5,7 @@
  * policy) before a partition is fetched, and checked against the leader after a leader change.
  */
 
-import type { ClusterClient } from '@runnel/network';
+import { AuthenticationError, type ClusterClient } from '@runnel/network';
 import {
   Fetch,
   type FetchRequest,
@@ -66,6 +66,7 @@ export class Fetcher {
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private readonly waiters = new Set<() => void>();
   private closed = false;
+  private stoppedBy: AuthenticationError | null = null;
 
   constructor(
     private readonly client: ClusterClient,
@@ -75,6 +76,14 @@ export class Fetcher {
   /** @returns the bytes of fetched data not yet handed out. */
   get bufferedBytes(): number {
     return this.bufferedBytesValue;
+  }
+
+  /**
+   * @returns the authentication failure (TLS or SASL) that stopped all fetching, or null. The same
+   * credentials fail the same way on every retry, so the fetcher stops at the first one.
+   */
+  get fatalError(): AuthenticationError | null {
+    return this.stoppedBy;
   }
 
   /** @returns the number of Fetch requests in flight (one per broker at most). */
@@ -115,9 +124,11 @@ export class Fetcher {
   /**
    * Takes the oldest buffered batch of a partition that is neither paused nor held by the user, and
    * moves that partition's fetch position past it (so its next Fetch can start at once).
-   * @returns the delivery, an error the user must see, or null when nothing is ready.
+   * @returns the delivery, an error the user must see, or null when nothing is ready. After an
+   *   authentication failure, that error on every call.
    */
   take(): TakeResult {
+    if (this.stoppedBy) return { error: this.stoppedBy };
     for (const p of this.partitions.values()) {
       if (p.halted !== null && !p.haltedReported) {
         p.haltedReported = true;
@@ -200,8 +211,22 @@ export class Fetcher {
     this.timers.add(timer);
   }
 
+  /**
+   * Stops fetching for good when `error` is an authentication failure.
+   * @returns whether it was one.
+   */
+  private stopOnAuthentication(error: unknown): boolean {
+    if (!(error instanceof AuthenticationError)) return false;
+    if (this.stoppedBy === null && !this.closed) {
+      this.stoppedBy = error;
+      this.config.logger.error({ err: error }, 'authentication failed, fetching stopped');
+      this.wake();
+    }
+    return true;
+  }
+
   private pump(): void {
-    if (this.closed) return;
+    if (this.closed || this.stoppedBy) return;
     const now = Date.now();
     const needPosition: AssignedPartition[] = [];
     const needValidation: AssignedPartition[] = [];
@@ -254,10 +279,11 @@ export class Fetcher {
       .topicMetadata(topics)
       .then(
         () => this.client.refreshMetadata(),
-        () => undefined,
+        (error: unknown) => void this.stopOnAuthentication(error),
       )
       .catch((error: unknown) => {
-        this.config.logger.warn({ err: error }, 'metadata refresh failed');
+        if (!this.stopOnAuthentication(error))
+          this.config.logger.warn({ err: error }, 'metadata refresh failed');
       })
       .finally(() => {
         this.metadataRefreshing = false;
@@ -321,7 +347,7 @@ export class Fetcher {
         (response) => this.onFetchResponse(nodeId, fetchSession, request, response, generations),
         (error: unknown) => {
           fetchSession.onFailure(request);
-          if (this.closed) return;
+          if (this.closed || this.stopOnAuthentication(error)) return;
           this.stats.fetchErrors++;
           this.config.logger.warn({ err: error, nodeId }, 'fetch failed');
           this.nodeRetryAt.set(nodeId, Date.now() + this.config.retryBackoffMs);
@@ -588,6 +614,7 @@ export class Fetcher {
         }
       }
     } catch (error) {
+      if (this.stopOnAuthentication(error)) return;
       if (!this.closed) this.config.logger.warn({ err: error }, 'looking up positions failed, retrying');
       for (const p of parts) p.retryAt = Date.now() + this.config.retryBackoffMs;
       this.later(this.config.retryBackoffMs);
@@ -639,6 +666,7 @@ export class Fetcher {
         }),
       );
     } catch (error) {
+      if (this.stopOnAuthentication(error)) return;
       // Brokers before 2.1 lack the API, and a failed check must not stop consumption: fetch, and let
       // Fetch v12+ report divergence through divergingEpoch.
       this.config.logger.debug({ err: error }, 'leader epoch validation failed');

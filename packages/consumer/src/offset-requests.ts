@@ -74,7 +74,11 @@ function sleep(ms: number): Promise<void> {
   });
 }
 
-/** Repeats `attempt` until it reports nothing left to do or the deadline passes. */
+/**
+ * Repeats `attempt` until it reports nothing left to do or the deadline passes. Only retriable Kafka
+ * errors are retried: anything else, an AuthenticationError above all (refused credentials fail the
+ * same way every time), ends the loop at once.
+ */
 async function untilDone(
   operation: string,
   deadline: number,
@@ -100,7 +104,8 @@ async function untilDone(
 /**
  * Looks up offsets by timestamp (or EARLIEST_TIMESTAMP / LATEST_TIMESTAMP) from each partition's leader.
  * @returns the offsets by partition key; a partition with no record at or after the timestamp maps to null.
- * @throws KafkaProtocolError for a non-retriable error; ConsumerTimeoutError when retries ran past the deadline.
+ * @throws KafkaProtocolError for a non-retriable error; AuthenticationError at once when TLS or SASL is
+ *   refused; ConsumerTimeoutError when retries ran past the deadline.
  */
 export async function listOffsets(
   client: ClusterClient,
@@ -202,7 +207,8 @@ function isTransient(error: unknown): boolean {
 /**
  * Reads the group's committed offsets (waiting for pending transactional commits: requireStable).
  * @returns the committed offset by partition key, or null where the group has none.
- * @throws KafkaProtocolError for a non-retriable error; ConsumerTimeoutError past the deadline.
+ * @throws KafkaProtocolError for a non-retriable error; AuthenticationError at once when TLS or SASL is
+ *   refused; ConsumerTimeoutError past the deadline.
  */
 export async function fetchCommittedOffsets(
   client: ClusterClient,

@@ -25,6 +25,16 @@ export interface ConnectionLike {
   send<T>(spec: RequestSpec<T>): Promise<T>;
   close(): Promise<void>;
   onClose(listener: (error: ConnectionError) => void): () => void;
+  /**
+   * Runs `task` while other requests wait (see {@link Connection.exclusive}); the pool re-authenticates
+   * through it when present, and directly on the connection when a test connection lacks it.
+   */
+  exclusive?<T>(task: (send: <U>(spec: RequestSpec<U>) => Promise<U>) => Promise<T>): Promise<T>;
+  /**
+   * Responses received so far, the ApiVersions handshake included; the pool reads it to tell a
+   * connection the broker closed before answering anything after the handshake.
+   */
+  readonly responsesReceived?: number;
 }
 
 export type { VersionRange };

@@ -20,6 +20,7 @@ import {
   saslMechanismOf,
 } from './security/sasl-authenticator.js';
 import type { SaslMechanism } from './security/sasl-mechanism.js';
+import { probeSaslRequired } from './security/sasl-required.js';
 import { type TlsOptions, tlsSocketFactory } from './security/tls.js';
 
 /** Which traffic a connection carries. Separate purposes never share a socket. */
@@ -120,6 +121,11 @@ export class BrokerPool {
   private readonly sleeps: Sleeps;
   private readonly connectionOptions: PoolConnectionOptions;
   private readonly saslMechanism: SaslMechanism | null;
+  /**
+   * Addresses where a connection without SASL was closed before any answer after ApiVersions: what a
+   * SASL listener does, and a broker restart too. The next connection there probes before use.
+   */
+  private readonly saslSuspects = new Set<string>();
   private idleTimer: TimerHandle | undefined;
   private closed = false;
 
@@ -272,8 +278,18 @@ export class BrokerPool {
       logger: this.logger,
     });
     entry.raw = raw;
+    let handshakeResponses = -1;
     raw.onClose((error) => {
       if (this.entries.get(key) === entry) this.entries.delete(key);
+      if (
+        !this.saslMechanism &&
+        !this.closed &&
+        entry.connection &&
+        (error.reason === 'closed' || error.reason === 'reset') &&
+        raw.responsesReceived === handshakeResponses
+      ) {
+        this.saslSuspects.add(addr);
+      }
       // A connection that worked and then broke (broker restart) waits the first backoff step before
       // the next attempt, so a crash loop does not become a connect storm.
       if (entry.connection && error.reason !== 'closed' && !this.closed) this.recordFailure(addr, 1);
@@ -285,6 +301,11 @@ export class BrokerPool {
         this.options.clientSoftware ?? { name: 'runnel', version: '0.0.0' },
       );
       const connection = new BrokerConnection(broker, purpose, raw, versions);
+      if (!this.saslMechanism && this.saslSuspects.has(addr)) {
+        const required = await probeSaslRequired(connection);
+        if (required) throw required;
+        this.saslSuspects.delete(addr);
+      }
       if (this.saslMechanism) {
         const session = await authenticateSasl(connection, this.saslMechanism);
         this.logger.debug(
@@ -296,6 +317,7 @@ export class BrokerPool {
       if (this.options.authenticate) await this.options.authenticate(connection);
       if (this.closed) throw new ClientClosedError();
       this.health.delete(addr);
+      handshakeResponses = raw.responsesReceived ?? -1;
       entry.connection = connection;
       this.logger.debug({ broker: raw.broker, nodeId: broker.nodeId, purpose }, 'broker connection ready');
       this.startIdleTimer();

@@ -118,6 +118,7 @@ export class Connection {
   private handshakeDone = false;
   private tcpConnected = false;
   private receivedAny = false;
+  private responseCount = 0;
   /** Written requests that expect a response, oldest first. */
   private readonly inFlight: Pending[] = [];
   /** Written requests that expect no response and whose bytes are not yet flushed. */
@@ -163,6 +164,11 @@ export class Connection {
   /** The clock time of the last request sent or response received, for idle detection. */
   get lastActivityAt(): number {
     return this.lastActivity;
+  }
+
+  /** Responses received so far (each matched to its request), for telling apart what the broker answered. */
+  get responsesReceived(): number {
+    return this.responseCount;
   }
 
   /** The error that closed this connection, or null while it is open. */
@@ -424,6 +430,7 @@ export class Connection {
       return;
     }
     this.inFlight.shift();
+    this.responseCount++;
     this.settle(head);
     let result: unknown;
     try {

@@ -55,6 +55,7 @@ export {
   AuthenticationError,
   SaslAuthenticationError,
   type SaslFailureReason,
+  SaslRequiredError,
   TlsError,
   type TlsFailureReason,
 } from './security/errors.js';

@@ -63,7 +63,8 @@ export class SaslAuthenticationError extends AuthenticationError {
  *   (a listener with `ssl.client.auth=required`);
  * - `tls-expected`: a plaintext client reached a TLS listener (the broker answered with a TLS alert);
  * - `plaintext-expected`: a TLS client reached a listener that does not speak TLS;
- * - `handshake`: any other handshake failure (protocol version, cipher, alert), see `cause`.
+ * - `handshake`: any other handshake failure (protocol version, cipher, alert), see `cause`;
+ * - `invalid-configuration`: the configured CA, certificate, key or passphrase cannot be loaded.
  */
 export type TlsFailureReason =
   | 'untrusted-certificate'
@@ -71,7 +72,8 @@ export type TlsFailureReason =
   | 'certificate-rejected'
   | 'tls-expected'
   | 'plaintext-expected'
-  | 'handshake';
+  | 'handshake'
+  | 'invalid-configuration';
 
 /** A TLS handshake failed, or one side spoke TLS and the other did not. */
 export class TlsError extends AuthenticationError {
@@ -80,5 +82,26 @@ export class TlsError extends AuthenticationError {
   constructor(broker: string, reason: TlsFailureReason, message: string, options?: { cause?: unknown }) {
     super('ERR_TLS', broker, message, options);
     this.reason = reason;
+  }
+}
+
+/**
+ * A client configured without SASL reached a listener that requires it: the broker answered ApiVersions,
+ * closed the connection at the next request, and then answered a SaslHandshake probe as a SASL listener
+ * does. Not retriable: the listener will drop every request until the client authenticates.
+ */
+export class SaslRequiredError extends AuthenticationError {
+  /** The mechanisms the listener enables, as its SaslHandshake answer listed them. */
+  readonly enabledMechanisms: readonly string[];
+
+  constructor(broker: string, enabledMechanisms: readonly string[]) {
+    super(
+      'ERR_SASL_REQUIRED',
+      broker,
+      `the broker closed the connection at the first request after ApiVersions and answers SaslHandshake: ` +
+        `this listener probably requires SASL (it enables ${enabledMechanisms.join(', ') || 'no mechanism'}); ` +
+        'configure `sasl`, and `tls` as well for a SASL_SSL listener',
+    );
+    this.enabledMechanisms = enabledMechanisms;
   }
 }

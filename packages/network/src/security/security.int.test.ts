@@ -10,12 +10,15 @@ import {
 } from '@runnel/kafka-local';
 import { Fetch, type FetchRequest, ListOffsets } from '@runnel/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BrokerConnection, negotiateApiVersions } from '../broker-connection.js';
 import { ClusterClient, type ClusterClientOptions } from '../cluster-client.js';
 import type { SocketFactory } from '../connection.js';
+import { Connection } from '../connection.js';
 import type { Logger } from '../logger.js';
-import { SaslAuthenticationError, TlsError } from './errors.js';
+import { SaslAuthenticationError, SaslRequiredError, TlsError } from './errors.js';
 import { unsecuredJwt } from './oauthbearer.js';
 import type { SaslOptions } from './sasl-authenticator.js';
+import { probeSaslRequired } from './sasl-required.js';
 import { Secret } from './secret.js';
 import { type TlsOptions, tlsSocketFactory } from './tls.js';
 
@@ -311,6 +314,48 @@ describe('TLS, mutual TLS and SASL against real listeners', () => {
       expect(result.elapsedMs).toBeLessThan(2000);
       expect([result.attemptsAtFailure, result.attemptsLater]).toEqual([1, 1]);
       expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 * 1024 * 1024);
+    });
+
+    it('a client without SASL on the SASL_PLAINTEXT listener fails with SaslRequiredError on its second attempt', async () => {
+      const result = await failure(security.listeners.SASL_PLAINTEXT, {});
+      expect(result.error).toBeInstanceOf(SaslRequiredError);
+      expect((result.error as SaslRequiredError).code).toBe('ERR_SASL_REQUIRED');
+      expect([...(result.error as SaslRequiredError).enabledMechanisms].sort()).toEqual([
+        'OAUTHBEARER',
+        'PLAIN',
+        'SCRAM-SHA-256',
+        'SCRAM-SHA-512',
+      ]);
+      expect(result.elapsedMs).toBeLessThan(2000);
+      // The first connection met the broker's close, the second one probed with SaslHandshake.
+      expect([result.attemptsAtFailure, result.attemptsLater]).toEqual([2, 2]);
+    });
+
+    it('the SaslHandshake probe tells the PLAINTEXT listener (a usable connection) from a SASL one', async () => {
+      const probe = async (bootstrap: string) => {
+        const [host, port] = bootstrap.split(':');
+        const raw = new Connection({ host: host!, port: Number(port) });
+        const versions = await negotiateApiVersions(raw, { name: 'runnel', version: '0.0.0' });
+        const connection = new BrokerConnection(
+          { nodeId: -1, host: host!, port: Number(port), rack: null },
+          'default',
+          raw,
+          versions,
+        );
+        const verdict = await probeSaslRequired(connection);
+        return { raw, connection, verdict };
+      };
+      const plaintext = await probe(kafka.bootstrap);
+      expect(plaintext.verdict).toBeNull();
+      // ILLEGAL_SASL_STATE leaves the connection open: the next request is answered on it.
+      const again = await negotiateApiVersions(plaintext.raw, { name: 'runnel', version: '0.0.0' });
+      expect(again.size).toBeGreaterThan(10);
+      expect(plaintext.raw.state).toBe('ready');
+      await plaintext.raw.close();
+      const sasl = await probe(security.listeners.SASL_PLAINTEXT);
+      expect(sasl.verdict).toBeInstanceOf(SaslRequiredError);
+      expect(sasl.verdict?.enabledMechanisms).toContain('SCRAM-SHA-512');
+      await sasl.raw.close();
     });
 
     it('a TLS client on a plaintext listener fails with TlsError (plaintext-expected)', async () => {

@@ -3,6 +3,7 @@ import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tls from 'node:tls';
+import { inspect } from 'node:util';
 import type { Reader, Writer } from '@runnel/codec';
 import { generateTestCertificates, type TestCertificates } from '@runnel/kafka-local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -164,6 +165,52 @@ describe('TLS connections', () => {
     } finally {
       await server.close();
     }
+  });
+
+  it('keeps the private key out of inspect output of a live mutual-TLS connection', async () => {
+    const server = await tlsServer({
+      key: brokerPem,
+      cert: brokerPem,
+      ca: certs.caPem,
+      requestCert: true,
+      rejectUnauthorized: true,
+    });
+    // The key as a plain string on purpose: nothing the connection keeps may print it.
+    const factory = tlsSocketFactory({ ca: certs.caPem, cert: certs.clientCertPem, key: certs.clientKeyPem });
+    const keyLines = certs.clientKeyPem.split('\n').filter((l) => l !== '' && !l.startsWith('-----'));
+    expect(keyLines.length).toBeGreaterThan(0);
+    try {
+      const connection = new Connection({ host: '127.0.0.1', port: server.port, socketFactory: factory });
+      expect(await connection.send(request)).toBe(42);
+      // The socket is private, but inspect with showHidden reaches it, and with it Node's TLS options.
+      const shown = inspect(connection, { depth: 20, showHidden: true });
+      expect(shown).toContain('TLSSocket');
+      expect(shown).toContain('secureContext');
+      for (const line of keyLines) expect(shown).not.toContain(line);
+      expect(shown).not.toContain('PRIVATE KEY');
+      await connection.close();
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('refuses a key that cannot be loaded with TlsError (invalid-configuration) when the factory is made', () => {
+    const attempt = (options: Parameters<typeof tlsSocketFactory>[0]) => {
+      try {
+        tlsSocketFactory(options);
+        return null;
+      } catch (error) {
+        return error;
+      }
+    };
+    const garbage = attempt({ cert: certs.clientCertPem, key: '-----BEGIN PRIVATE KEY-----\nnot a key\n' });
+    expect(garbage).toBeInstanceOf(TlsError);
+    expect((garbage as TlsError).reason).toBe('invalid-configuration');
+    expect((garbage as TlsError).message).not.toContain('not a key');
+    // A key that exists but belongs to another certificate is caught as early.
+    const mismatched = attempt({ cert: certs.caPem, key: certs.clientKeyPem });
+    expect((mismatched as TlsError).reason).toBe('invalid-configuration');
+    expect(attempt({ ca: certs.caPem, cert: certs.clientCertPem, key: certs.clientKeyPem })).toBeNull();
   });
 
   it('names a TLS alert received by a plaintext connection instead of reading it as a 350 MB frame', async () => {

@@ -36,31 +36,54 @@ export interface TlsOptions {
  * Makes the socket factory of TLS connections: every connection gets SNI set to the broker's host
  * name (not for IP literals, which SNI forbids), the chain checked against `ca` and the host name
  * checked against the certificate.
+ *
+ * The CA, certificate, key and passphrase are loaded once, here, into a native secure context that
+ * every connection shares: Node keeps the options given to `tls.connect` on the socket, so passing
+ * the key there would let `util.inspect` of anything that reaches a live socket print it.
  * @returns a factory for {@link ConnectionOptions.socketFactory}.
+ * @throws TlsError (reason `invalid-configuration`) when the CA, certificate, key or passphrase
+ *   cannot be loaded (malformed PEM, a key that does not match the certificate, a wrong passphrase).
  */
 export function tlsSocketFactory(options: TlsOptions = {}): SocketFactory {
-  const key = options.key === undefined ? undefined : Secret.from(options.key);
-  const passphrase = options.passphrase === undefined ? undefined : Secret.from(options.passphrase);
+  const secureContext = secureContextOf(options);
+  const rejectUnauthorized = options.rejectUnauthorized ?? true;
+  const { servername: fixedServername, checkServerIdentity } = options;
   return ({ host, port }) => {
     // SNI may not carry an IP address (RFC 6066). Node then verifies the certificate against `host`
     // itself, which an IP literal matches through the certificate's IP SANs.
-    const servername = options.servername ?? (net.isIP(host) === 0 ? host : undefined);
-    const connectOptions: tls.ConnectionOptions = {
+    const servername = fixedServername ?? (net.isIP(host) === 0 ? host : undefined);
+    return tls.connect({
       host,
       port,
-      rejectUnauthorized: options.rejectUnauthorized ?? true,
-      minVersion: options.minVersion ?? 'TLSv1.2',
+      secureContext,
+      rejectUnauthorized,
       ...(servername !== undefined ? { servername } : {}),
+      ...(checkServerIdentity !== undefined ? { checkServerIdentity } : {}),
+    });
+  };
+}
+
+function secureContextOf(options: TlsOptions): tls.SecureContext {
+  const key = options.key === undefined ? undefined : Secret.from(options.key);
+  const passphrase = options.passphrase === undefined ? undefined : Secret.from(options.passphrase);
+  try {
+    return tls.createSecureContext({
+      minVersion: options.minVersion ?? 'TLSv1.2',
       ...(options.ca !== undefined ? { ca: pemList(options.ca) } : {}),
       ...(options.cert !== undefined ? { cert: pemList(options.cert) } : {}),
       ...(key !== undefined ? { key: pemValue(key.reveal()) } : {}),
       ...(passphrase !== undefined ? { passphrase: passphrase.revealString() } : {}),
-      ...(options.checkServerIdentity !== undefined
-        ? { checkServerIdentity: options.checkServerIdentity }
-        : {}),
-    };
-    return tls.connect(connectOptions);
-  };
+    });
+  } catch (cause) {
+    // OpenSSL's messages name the failing routine, never the key material, so the cause may stay.
+    const code = (cause as NodeJS.ErrnoException | null)?.code ?? 'unknown error';
+    throw new TlsError(
+      'all brokers',
+      'invalid-configuration',
+      `cannot load the configured TLS ca, cert or key (${code})`,
+      { cause },
+    );
+  }
 }
 
 function pemValue(value: Pem): string | Buffer {
