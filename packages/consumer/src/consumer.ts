@@ -2,9 +2,16 @@ import { ClusterClient } from '@runnel/network';
 import { Metadata } from '@runnel/protocol';
 import type { AssignedPartition } from './assigned-partition.js';
 import { type ConsumerBatch, type ConsumerRecord, partitionKey, type TopicPartition } from './batch.js';
-import { type ConsumerConfig, type ResolvedConfig, resolveConfig, resolveSecurity } from './config.js';
+import {
+  type ConsumerConfig,
+  type GroupProtocol,
+  type ResolvedConfig,
+  resolveConfig,
+  resolveSecurity,
+} from './config.js';
 import { ConsumerClosedError, ConsumerTimeoutError, IllegalStateError, NotAssignedError } from './errors.js';
 import { type Delivery, Fetcher } from './fetcher.js';
+import { describeGroup, type GroupDescription } from './group-description.js';
 import { GroupDriver } from './group-driver.js';
 import {
   type CommitGeneration,
@@ -65,6 +72,32 @@ export interface PartitionLag extends TopicPartition {
   readonly paused: boolean;
 }
 
+/**
+ * A subscription by a regular expression that the broker resolves (KIP-848; Java's
+ * `SubscriptionPattern`), under `groupProtocol: 'consumer'` only. `regex` is in RE2/J syntax and must
+ * match a whole topic name. Brokers without ConsumerGroupHeartbeat v1 (Kafka 3.9) cannot resolve it:
+ * the consumer then matches it itself, as a JavaScript regular expression, against a listing of every
+ * topic renewed every `metadataMaxAgeMs`.
+ */
+export interface SubscriptionPattern {
+  readonly regex: string;
+}
+
+/** The consumer's group membership in a health snapshot. */
+export interface GroupHealth {
+  readonly groupProtocol: GroupProtocol;
+  /** The member's state as its state machine names it (e.g. `STABLE`, `RECONCILING`); null before subscribe. */
+  readonly memberState: string | null;
+  /** The member id: '' until a classic coordinator hands one out; a consumer-protocol member makes its own. */
+  readonly memberId: string;
+  /** The member epoch (consumer protocol) or generation id (classic); 0 or -1 while not in the group. */
+  readonly memberEpoch: number;
+  /** The last answer of {@link Consumer.describeGroup}, or null before the first. */
+  readonly description: GroupDescription | null;
+  /** Why the last {@link Consumer.describeGroup} failed, or null when it succeeded or none ran. */
+  readonly describeError: Error | null;
+}
+
 /** A point-in-time health snapshot. */
 export interface ConsumerHealth {
   readonly state: 'running' | 'closing' | 'closed';
@@ -78,6 +111,8 @@ export interface ConsumerHealth {
   readonly lastCommitAt: number | null;
   readonly lastCommitError: Error | null;
   readonly totalLag: number;
+  /** The group membership and its last description; null without `groupId`. */
+  readonly group: GroupHealth | null;
 }
 
 const NO_GENERATION: CommitGeneration = { generationId: -1, memberId: '', groupInstanceId: null };
@@ -103,11 +138,16 @@ export class Consumer implements AsyncDisposable {
   private committing: Promise<void> = Promise.resolve();
   private lastCommitAt: number | null = null;
   private lastCommitError: Error | null = null;
+  private lastDescription: GroupDescription | null = null;
+  private describeError: Error | null = null;
   private readonly active = new Set<Promise<void>>();
   private readonly stopControllers = new Set<AbortController>();
   private closePromise: Promise<void> | null = null;
 
-  /** @throws ConfigError naming the option that is missing, unknown or out of range. */
+  /**
+   * @throws ConfigError naming the option that is missing, unknown or out of range; TlsError (reason
+   *   `invalid-configuration`) when the `tls` CA, certificate or key cannot be loaded.
+   */
   constructor(config: ConsumerConfig) {
     this.config = resolveConfig(config);
     // Handed to the client and not kept: the pool holds no reference to them either, so no object
@@ -157,16 +197,30 @@ export class Consumer implements AsyncDisposable {
   }
 
   /**
-   * Joins the consumer group (`groupId`) for these topics, or for every topic whose name matches the
-   * pattern (checked again every `metadataMaxAgeMs`); calling it again changes the subscription.
-   * Partitions come and go with rebalances, reported to `listener`.
-   * @throws IllegalStateError without `groupId` or after `assign`; ConsumerClosedError after close;
-   *   TypeError on an empty topic name.
+   * Joins the consumer group (`groupId`) for these topics; for every topic whose name the RegExp
+   * matches (`test`, checked here against the cluster's topics every `metadataMaxAgeMs`); or, under
+   * `groupProtocol: 'consumer'`, for a {@link SubscriptionPattern} the broker resolves. Calling it again
+   * changes the subscription. Partitions come and go with rebalances, reported to `listener`.
+   * @throws IllegalStateError without `groupId`, after `assign`, or for a SubscriptionPattern under the
+   *   classic protocol; ConsumerClosedError after close; TypeError on an empty topic name or regex.
    */
-  subscribe(topics: readonly string[] | RegExp, listener: RebalanceListener = {}): void {
+  subscribe(
+    topics: readonly string[] | RegExp | SubscriptionPattern,
+    listener: RebalanceListener = {},
+  ): void {
     this.ensureOpen();
     this.requireGroup('subscribe');
     if (this.mode === 'assign') throw new IllegalStateError('subscribe() cannot follow assign()');
+    const brokerPattern = !(topics instanceof RegExp) && !Array.isArray(topics);
+    if (brokerPattern) {
+      const { regex } = topics as SubscriptionPattern;
+      if (typeof regex !== 'string' || regex === '') {
+        throw new TypeError(`not a regular expression: ${JSON.stringify(regex)}`);
+      }
+      if (this.config.groupProtocol !== 'consumer') {
+        throw new IllegalStateError("a SubscriptionPattern needs groupProtocol 'consumer'; use a RegExp");
+      }
+    }
     this.mode = 'subscribe';
     this.listener = listener;
     if (!this.group) {
@@ -189,9 +243,13 @@ export class Consumer implements AsyncDisposable {
       void this.followPattern(topics);
       return;
     }
-    for (const t of topics)
+    if (brokerPattern) {
+      this.group.subscribePattern((topics as SubscriptionPattern).regex);
+      return;
+    }
+    for (const t of topics as readonly string[])
       if (typeof t !== 'string' || t === '') throw new TypeError(`not a topic name: ${JSON.stringify(t)}`);
-    this.group.subscribe(topics);
+    this.group.subscribe(topics as readonly string[]);
   }
 
   /**
@@ -199,7 +257,8 @@ export class Consumer implements AsyncDisposable {
    * leaving the loop) marks the previous one processed, so a commit includes it.
    * @returns an async iterator that ends when the consumer closes or `signal` aborts; `next()` throws
    *   OffsetOutOfRangeError, NoOffsetForPartitionError, CorruptRecordError or KafkaProtocolError for a
-   *   partition that needs the user's attention (the other partitions go on).
+   *   partition that needs the user's attention (the other partitions go on); AuthenticationError
+   *   (TlsError, SaslAuthenticationError, SaslRequiredError) on every call once credentials were refused.
    */
   batches(options: BatchesOptions = {}): AsyncIterableIterator<ConsumerBatch> {
     let current: Delivery | null = null;
@@ -339,7 +398,8 @@ export class Consumer implements AsyncDisposable {
   /**
    * @returns the next offset the consumer will hand out for the partition, waiting for it to be looked up.
    * @throws NotAssignedError; ConsumerTimeoutError when it is not known within `defaultApiTimeoutMs`;
-   *   the partition's halting error (e.g. NoOffsetForPartitionError).
+   *   the partition's halting error (e.g. NoOffsetForPartitionError); AuthenticationError when the
+   *   consumer's TLS or SASL credentials were refused.
    */
   async position(tp: TopicPartition): Promise<number> {
     this.ensureOpen();
@@ -347,6 +407,7 @@ export class Consumer implements AsyncDisposable {
     const deadline = Date.now() + this.config.defaultApiTimeoutMs;
     while (p.position === null) {
       if (p.halted) throw p.halted;
+      if (this.fetcher.fatalError) throw this.fetcher.fatalError;
       if (this.state !== 'running') throw new ConsumerClosedError();
       if (Date.now() >= deadline) throw new ConsumerTimeoutError('position', this.config.defaultApiTimeoutMs);
       this.fetcher.wake();
@@ -451,6 +512,38 @@ export class Consumer implements AsyncDisposable {
     });
   }
 
+  /**
+   * Asks the group's coordinator how it sees the group: ConsumerGroupDescribe under
+   * `groupProtocol: 'consumer'`, DescribeGroups under `classic`. The answer (or the error) also shows in
+   * {@link health} until the next call.
+   * @returns the group's state, epochs, assignor and members (with their current and, under the
+   *   consumer protocol, target assignments), and this consumer's own entry as `self`.
+   * @throws IllegalStateError without `groupId`; ConsumerClosedError after close; KafkaProtocolError for
+   *   the group's error code (GROUP_ID_NOT_FOUND when the group does not exist or uses the other
+   *   protocol, GROUP_AUTHORIZATION_FAILED...); UnsupportedVersionError when the broker lacks the
+   *   describe API (ConsumerGroupDescribe needs Kafka 3.7+ with the consumer protocol enabled);
+   *   DeadlineExceededError when the coordinator did not answer within `defaultApiTimeoutMs`.
+   */
+  async describeGroup(): Promise<GroupDescription> {
+    this.ensureOpen();
+    const groupId = this.requireGroup('describeGroup');
+    try {
+      const description = await describeGroup(
+        this.client,
+        groupId,
+        this.config.groupProtocol,
+        this.group?.membership().memberId ?? '',
+        this.config.defaultApiTimeoutMs,
+      );
+      this.lastDescription = description;
+      this.describeError = null;
+      return description;
+    } catch (error) {
+      this.describeError = error as Error;
+      throw error;
+    }
+  }
+
   /** @returns a snapshot of the consumer's state and counters. */
   health(): ConsumerHealth {
     const lags = this.lag();
@@ -464,6 +557,20 @@ export class Consumer implements AsyncDisposable {
       lastCommitAt: this.lastCommitAt,
       lastCommitError: this.lastCommitError,
       totalLag: lags.reduce((sum, l) => sum + (l.lag ?? 0), 0),
+      group: this.groupHealth(),
+    };
+  }
+
+  private groupHealth(): GroupHealth | null {
+    if (this.config.groupId === null) return null;
+    const membership = this.group?.membership();
+    return {
+      groupProtocol: this.config.groupProtocol,
+      memberState: membership?.state ?? null,
+      memberId: membership?.memberId ?? '',
+      memberEpoch: membership?.memberEpoch ?? -1,
+      description: this.lastDescription,
+      describeError: this.describeError,
     };
   }
 

@@ -20,6 +20,7 @@ import {
 import { AuthenticationError, type ClusterClient, type ClusterMetadata } from '@runnel/network';
 import { Metadata } from '@runnel/protocol';
 import type { ResolvedConfig } from './config.js';
+import { IllegalStateError } from './errors.js';
 
 /** What the driver asks of the consumer when the member's assignment changes. */
 export interface AssignmentHandler {
@@ -71,6 +72,11 @@ export class GroupDriver {
   private fedMetadata: ClusterMetadata | null = null;
   private metadataInFlight = false;
   private lastMetadataAsk = Number.NEGATIVE_INFINITY;
+  /** The last listing of every topic of the cluster (pattern subscriptions), or null. */
+  private topicListing: readonly TopicIdAndName[] | null = null;
+  /** Whether the subscription is a regular expression, whose matches change as topics come and go. */
+  private patternSubscribed = false;
+  private listingTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly client: ClusterClient,
@@ -109,13 +115,43 @@ export class GroupDriver {
     return this.member.generation();
   }
 
+  /** @returns the member's state, its id ('' while it has none) and epoch (classic: the generation id). */
+  membership(): { readonly state: string; readonly memberId: string; readonly memberEpoch: number } {
+    const m = this.member;
+    if (m instanceof ConsumerProtocolMember) {
+      return { state: m.state, memberId: m.memberId, memberEpoch: m.memberEpoch };
+    }
+    const g = m.generation();
+    return { state: m.state, memberId: g.memberId, memberEpoch: g.generationId };
+  }
+
   /** Subscribes (or changes the subscription) and starts the loop. @throws IllegalTransitionError while leaving. */
   subscribe(topics: readonly string[]): void {
     this.member.subscribe(topics, Date.now());
+    this.patternSubscribed = false;
+    this.stopListing();
     if (this.member instanceof ConsumerProtocolMember) {
       // The coordinator names assigned topics by id only: keep the subscribed topics' ids at hand.
       this.fetchMetadata(() => this.client.topicMetadata(topics));
     }
+    this.wake();
+  }
+
+  /**
+   * Subscribes to the topics whose whole name matches `regex` (RE2/J syntax; consumer protocol only):
+   * the broker resolves it where ConsumerGroupHeartbeat v1 exists, the member itself elsewhere, from
+   * a listing of every topic that this driver renews every `metadataMaxAgeMs`.
+   * @throws IllegalStateError under the classic protocol; GroupConfigError on an invalid regex the
+   *   member must resolve itself; IllegalTransitionError while leaving.
+   */
+  subscribePattern(regex: string): void {
+    if (!(this.member instanceof ConsumerProtocolMember)) {
+      throw new IllegalStateError("a broker-side regular expression needs groupProtocol 'consumer'");
+    }
+    this.member.subscribePattern(regex, Date.now());
+    this.patternSubscribed = true;
+    // List at once: should the broker lack regex support, the member matches against this listing.
+    this.scheduleListing(0);
     this.wake();
   }
 
@@ -165,6 +201,7 @@ export class GroupDriver {
     this.closed = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
+    this.stopListing();
     for (const w of this.stateWaiters) w();
     this.stateWaiters.clear();
   }
@@ -211,12 +248,21 @@ export class GroupDriver {
   }
 
   /** Hands a consumer-protocol member the topic ids of a metadata snapshot it has not seen yet. */
-  private feedMetadata(): void {
+  private feedMetadata(force = false): void {
     if (!(this.member instanceof ConsumerProtocolMember)) return;
     const snapshot = this.client.metadata;
-    if (snapshot === this.fedMetadata) return;
+    if (snapshot === this.fedMetadata && !force) return;
     this.fedMetadata = snapshot;
-    this.member.onMetadata(topicIdsOf(snapshot));
+    const known = topicIdsOf(snapshot);
+    // Each call replaces the member's topic list: a snapshot holds only the topics of interest, so after
+    // a listing of every topic it must add to that listing, or a client-side regex would lose matches.
+    if (this.topicListing === null) {
+      this.member.onMetadata(known);
+      return;
+    }
+    const byId = new Map(this.topicListing.map((t) => [t.topicId, t]));
+    for (const t of known) byId.set(t.topicId, t);
+    this.member.onMetadata([...byId.values()]);
   }
 
   /** Refreshes metadata (at most once per retry backoff) when the member names topic ids it cannot resolve. */
@@ -225,31 +271,64 @@ export class GroupDriver {
     if (!unresolved && !result.topicListWanted) return;
     if (now - this.lastMetadataAsk < Math.max(1, this.config.retryBackoffMs)) return;
     this.lastMetadataAsk = now;
-    if (result.topicListWanted) {
+    // Under a broker-side regex, assigned topics may be ones no snapshot holds: only a listing names them.
+    if (result.topicListWanted || this.patternSubscribed) {
       this.fetchMetadata(() => this.listTopics());
     } else {
       this.fetchMetadata(() => this.client.refreshMetadata());
     }
   }
 
-  /** Runs one metadata fetch at a time and hands its topic ids to the member. */
-  private fetchMetadata(fetch: () => Promise<ClusterMetadata | TopicIdAndName[]>): void {
-    if (this.metadataInFlight || !(this.member instanceof ConsumerProtocolMember)) return;
-    const member = this.member;
+  /**
+   * Runs one metadata fetch at a time and hands its topic ids to the member.
+   * @returns whether it started (false while another one runs); `failed` runs when it started and failed.
+   */
+  private fetchMetadata(
+    fetch: () => Promise<ClusterMetadata | TopicIdAndName[]>,
+    failed: () => void = () => {},
+  ): boolean {
+    if (this.metadataInFlight || !(this.member instanceof ConsumerProtocolMember)) return false;
     this.metadataInFlight = true;
     fetch()
       .then(
         (answer) => {
           if (this.closed) return;
-          if (Array.isArray(answer)) member.onMetadata(answer);
-          else this.feedMetadata();
+          if (Array.isArray(answer)) this.topicListing = answer;
+          this.feedMetadata(Array.isArray(answer));
         },
-        (error: unknown) => this.config.logger.debug({ err: error }, 'group metadata refresh failed'),
+        (error: unknown) => {
+          this.config.logger.debug({ err: error }, 'group metadata refresh failed');
+          failed();
+        },
       )
       .finally(() => {
         this.metadataInFlight = false;
         this.wake();
       });
+    return true;
+  }
+
+  /** Lists every topic again after `ms` and then every `metadataMaxAgeMs`, so that new matches join. */
+  private scheduleListing(ms: number): void {
+    this.stopListing();
+    if (this.closed) return;
+    this.listingTimer = setTimeout(() => {
+      this.listingTimer = undefined;
+      if (!this.patternSubscribed || this.closed) return;
+      // A listing that could not start or failed is tried again soon, not a whole metadataMaxAgeMs later.
+      const soon = Math.max(100, this.config.retryBackoffMs);
+      const started = this.fetchMetadata(
+        () => this.listTopics(),
+        () => this.scheduleListing(soon),
+      );
+      this.scheduleListing(started ? this.config.metadataMaxAgeMs : soon);
+    }, ms);
+    this.listingTimer.unref();
+  }
+
+  private stopListing(): void {
+    if (this.listingTimer !== undefined) clearTimeout(this.listingTimer);
+    this.listingTimer = undefined;
   }
 
   /** @returns every topic of the cluster, for a regular expression the member matches itself. */
@@ -277,6 +356,9 @@ export class GroupDriver {
         purpose: 'group',
         retry: false,
         timeoutMs: request.timeoutMs,
+        // Below its minVersion a request loses what it relies on (a regex, an instance id): the member
+        // wants the UnsupportedVersionError then, not a request the broker would misread.
+        minVersion: request.minVersion,
         maxVersion: request.maxVersion,
         message: (version: number) => request.bodyAt(version),
       })

@@ -12,10 +12,12 @@ export {
   AuthenticationError,
   SaslAuthenticationError,
   type SaslOptions,
+  SaslRequiredError,
   Secret,
   TlsError,
   type TlsOptions,
 } from '@runnel/network';
+export { KafkaProtocolError, UnsupportedVersionError } from '@runnel/protocol';
 export type { ConsumerBatch, ConsumerRecord, OffsetAndEpoch, TopicPartition } from './batch.js';
 export {
   type AutoOffsetReset,
@@ -37,9 +39,11 @@ export {
   type CloseOptions,
   Consumer,
   type ConsumerHealth,
+  type GroupHealth,
   type PartitionLag,
   type RebalanceListener,
   type RunOptions,
+  type SubscriptionPattern,
 } from './consumer.js';
 export {
   CommitFailedError,
@@ -51,4 +55,5 @@ export {
   NotAssignedError,
   OffsetOutOfRangeError,
 } from './errors.js';
+export type { GroupDescription, GroupMemberDescription } from './group-description.js';
 export type { CommittedOffset, ListedOffset, OffsetToCommit } from './offset-requests.js';

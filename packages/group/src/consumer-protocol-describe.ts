@@ -21,6 +21,7 @@ export interface ConsumerGroupMemberDescription {
   readonly clientId: string;
   readonly clientHost: string;
   readonly subscribedTopicNames: readonly string[];
+  /** The regular expression the broker resolves for the member; null when it has none. */
   readonly subscribedTopicRegex: string | null;
   /** The partitions the member owns (acknowledged), sorted. */
   readonly assignment: readonly TopicPartition[];
@@ -87,7 +88,8 @@ export function readConsumerGroupDescription(
       clientId: m.clientId,
       clientHost: m.clientHost,
       subscribedTopicNames: [...m.subscribedTopicNames].sort(),
-      subscribedTopicRegex: m.subscribedTopicRegex,
+      // Brokers answer '' for a member without one, as the heartbeat uses '' to drop it.
+      subscribedTopicRegex: m.subscribedTopicRegex || null,
       assignment: toPartitions(m.assignment),
       targetAssignment: toPartitions(m.targetAssignment),
     }))

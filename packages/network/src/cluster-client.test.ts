@@ -269,6 +269,55 @@ describe('ClusterClient', () => {
     expect(error).toMatchObject({ apiName: 'Heartbeat', apiKey: HEARTBEAT, brokerVersions: null });
   });
 
+  it('fails at once with UnsupportedVersionError naming both ranges when the broker does not reach minVersion, sending nothing', async () => {
+    start();
+    cluster.apiVersions.set(HEARTBEAT, [0, 2]);
+    cluster.handler = (r) => (r.apiKey === METADATA ? { response: metadataResponse([1], []) } : undefined);
+    const startedAt = clock.now();
+    const error = await client
+      .send({
+        target: { kind: 'any' },
+        api: Heartbeat,
+        minVersion: 3,
+        maxVersion: 4,
+        message: { groupId: 'g', generationId: 1, memberId: 'm', groupInstanceId: null },
+        errorCode: (r) => r.errorCode,
+      })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnsupportedVersionError);
+    expect(error).toMatchObject({
+      apiName: 'Heartbeat',
+      apiKey: HEARTBEAT,
+      brokerVersions: { minVersion: 0, maxVersion: 2 },
+      clientVersions: { minVersion: 3, maxVersion: 4 },
+    });
+    expect((error as Error).message).toContain('broker supports 0-2, client supports 3-4');
+    expect(cluster.requestsOf(HEARTBEAT)).toEqual([]);
+    // No backoff was slept: the failure is not retried.
+    expect(clock.now() - startedAt).toBe(0);
+  });
+
+  it('sends the highest version within [minVersion, maxVersion] that the broker offers', async () => {
+    start();
+    cluster.apiVersions.set(HEARTBEAT, [0, 4]);
+    cluster.handler = (r) =>
+      r.apiKey === HEARTBEAT ? { response: { throttleTimeMs: 0, errorCode: 0 } } : undefined;
+    const built: number[] = [];
+    const response: HeartbeatResponse = await client.send({
+      target: { kind: 'any' },
+      api: Heartbeat,
+      minVersion: 3,
+      maxVersion: 3,
+      message: (version) => {
+        built.push(version);
+        return { groupId: 'g', generationId: 1, memberId: 'm', groupInstanceId: 'i' };
+      },
+    });
+    expect(response.errorCode).toBe(0);
+    expect(built).toEqual([3]);
+    expect(cluster.requestsOf(HEARTBEAT).map((r) => r.version)).toEqual([3]);
+  });
+
   describe('coordinators', () => {
     function coordinatorHandler(nodeFor: (key: string) => number) {
       return (r: ReceivedRequest) => {

@@ -5,6 +5,7 @@ import {
   KafkaProtocolError,
   Metadata,
   type MetadataRequest,
+  UnsupportedVersionError,
 } from '@runnel/protocol';
 import type { KafkaApi } from './api.js';
 import { type BackoffOptions, backoffMs } from './backoff.js';
@@ -56,6 +57,12 @@ export interface ClusterRequest<Q, R> extends BrokerRequestOptions {
   readonly errorCode?: (response: R) => number;
   /** Set false for requests that must not be repeated; then any failure surfaces at once. */
   readonly retry?: boolean;
+  /**
+   * The lowest version whose semantics the caller relies on (e.g. the first version with a field it
+   * must send). When the broker's range does not reach it, `send` fails with UnsupportedVersionError
+   * before anything is sent, and does not retry: another broker of the same cluster would answer alike.
+   */
+  readonly minVersion?: number;
 }
 
 /** How a {@link ClusterClient} behaves; the pool's options apply too. */
@@ -182,8 +189,9 @@ export class ClusterClient {
    * deadline; stale metadata and moved coordinators are refreshed on the way.
    * @returns the decoded response (whose `errorCode`, when read, was 0).
    * @throws KafkaProtocolError for a non-retriable error code; DeadlineExceededError (with the last
-   *   error as `cause`) when retries ran out of time; UnsupportedVersionError; EncodeError;
-   *   DecodeError; ClientClosedError after close().
+   *   error as `cause`) when retries ran out of time; UnsupportedVersionError (from @runnel/protocol)
+   *   when the broker lacks the API or no version lies in [`minVersion`, `maxVersion`], at once and
+   *   without sending; EncodeError; DecodeError; ClientClosedError after close().
    */
   async send<Q, R>(request: ClusterRequest<Q, R>): Promise<R> {
     const deadlineMs = request.deadlineMs ?? this.defaultDeadlineMs;
@@ -318,18 +326,21 @@ export class ClusterClient {
 
   private sendOn<Q, R>(connection: BrokerConnection, request: ClusterRequest<Q, R>): Promise<R> {
     const { message } = request;
-    if (typeof message !== 'function') return connection.send(request.api, message, request);
+    if (typeof message !== 'function' && request.minVersion === undefined) {
+      return connection.send(request.api, message, request);
+    }
     let version: number;
     try {
       version =
         request.version ?? connection.version(request.api as KafkaApi<unknown, unknown>, request.maxVersion);
+      if (request.minVersion !== undefined && version < request.minVersion) {
+        throw belowMinVersion(connection, request as ClusterRequest<unknown, unknown>, request.minVersion);
+      }
     } catch (error) {
       return Promise.reject(error);
     }
-    return connection.send(request.api, (message as (version: number) => Q)(version), {
-      ...request,
-      version,
-    });
+    const body = typeof message === 'function' ? (message as (version: number) => Q)(version) : message;
+    return connection.send(request.api, body, { ...request, version });
   }
 
   /** Finds the broker for a target, refreshing metadata first when it is stale. */
@@ -496,6 +507,21 @@ export class ClusterClient {
 }
 
 const { UNKNOWN_TOPIC_OR_PARTITION, LEADER_NOT_AVAILABLE, COORDINATOR_NOT_AVAILABLE } = ErrorCode;
+
+/**
+ * @returns the error for a request whose `minVersion` lies above every version the broker offers: it
+ *   names the API, the broker's range and the range the caller accepts.
+ */
+function belowMinVersion(
+  connection: BrokerConnection,
+  request: ClusterRequest<unknown, unknown>,
+  minVersion: number,
+): UnsupportedVersionError {
+  const { api } = request;
+  const broker = connection.apiVersions.get(api.apiKey) ?? null;
+  const maxVersion = Math.min(api.maxVersion, request.maxVersion ?? api.maxVersion);
+  return new UnsupportedVersionError(api.apiKey, api.name, broker, { minVersion, maxVersion });
+}
 
 function isRetriable(error: unknown): boolean {
   if (error instanceof KafkaProtocolError) return error.retriable;
