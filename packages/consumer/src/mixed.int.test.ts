@@ -19,6 +19,9 @@ const VERIFIABLE_CONSUMER_APP = resolve(
   '../../../apps/examples/dist/verifiable-consumer.js',
 );
 
+const RANGE = 'org.apache.kafka.clients.consumer.RangeAssignor';
+const COOPERATIVE = 'org.apache.kafka.clients.consumer.CooperativeStickyAssignor';
+
 /** One JSON line of the VerifiableConsumer event protocol, as both the Java tool and the Runnel app print it. */
 interface VerifiableEvent {
   name: string;
@@ -93,12 +96,41 @@ class Member {
 }
 
 describe('A group mixing the Runnel verifiable consumer and the Java VerifiableConsumer', () => {
+  // Under the consumer protocol (KIP-848) the broker assigns and sets the session timeout: Java's tool
+  // refuses --session-timeout there and ignores --assignment-strategy, so neither is passed.
   it.each([
-    ['range', 'org.apache.kafka.clients.consumer.RangeAssignor'],
-    ['cooperative-sticky', 'org.apache.kafka.clients.consumer.CooperativeStickyAssignor'],
+    {
+      name: 'range',
+      slug: 'range',
+      groupArgs: [
+        '--group-protocol',
+        'classic',
+        '--session-timeout',
+        '10000',
+        '--assignment-strategy',
+        RANGE,
+      ],
+    },
+    {
+      name: 'cooperative-sticky',
+      slug: 'coop',
+      groupArgs: [
+        '--group-protocol',
+        'classic',
+        '--session-timeout',
+        '10000',
+        '--assignment-strategy',
+        COOPERATIVE,
+      ],
+    },
+    {
+      name: 'the consumer protocol (uniform)',
+      slug: 'kip848',
+      groupArgs: ['--group-protocol', 'consumer', '--group-remote-assignor', 'uniform'],
+    },
   ])(
-    'shares partitions under %s: both get some, nothing is lost, nothing is consumed twice on clean stops',
-    async (name, assignor) => {
+    'shares partitions under $name: both get some, nothing is lost, nothing is consumed twice on clean stops',
+    async ({ slug, groupArgs }) => {
       if (!existsSync(VERIFIABLE_CONSUMER_APP)) {
         throw new Error(
           `${VERIFIABLE_CONSUMER_APP} is missing: run \`pnpm build\` first (this test runs the built app)`,
@@ -106,8 +138,8 @@ describe('A group mixing the Runnel verifiable consumer and the Java VerifiableC
       }
       const cluster = testCluster();
       const run = randomUUID().slice(0, 8);
-      const topic = `mixed-${name}-${run}`;
-      const groupId = `mixed-${name}-${run}`;
+      const topic = `mixed-${slug}-${run}`;
+      const groupId = `mixed-${slug}-${run}`;
       const TOTAL = 6000;
       await javaProducer(cluster, 'create', 6, topic);
 
@@ -118,12 +150,9 @@ describe('A group mixing the Runnel verifiable consumer and the Java VerifiableC
         topic,
         '--group-id',
         groupId,
-        '--assignment-strategy',
-        assignor,
         '--reset-policy',
         'earliest',
-        '--session-timeout',
-        '10000',
+        ...groupArgs,
       ];
       const libDir = await ensureKafkaJars(cluster.version);
       const members: Member[] = [];
@@ -148,8 +177,6 @@ describe('A group mixing the Runnel verifiable consumer and the Java VerifiableC
               [join(libDir, '*')].join(delimiter),
               'org.apache.kafka.tools.VerifiableConsumer',
               ...common,
-              '--group-protocol',
-              'classic',
             ],
             { stdio: ['ignore', 'pipe', 'pipe'] },
           ),

@@ -31,9 +31,11 @@ export type {
   ProducePerfSummary,
 } from './tools.js';
 export {
+  alterGroupConfig,
   createTopic,
   describeGroup,
   getEndOffsets,
+  parseDescribedConfigs,
   parseDescribeGroup,
   parseOffsets,
   parseProducePerfSummary,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseBrokerIds } from './cluster.js';
 import { KafkaToolError } from './errors.js';
-import { parseDescribeGroup, parseOffsets, parseProducePerfSummary } from './tools.js';
+import { parseDescribedConfigs, parseDescribeGroup, parseOffsets, parseProducePerfSummary } from './tools.js';
 
 describe('parseOffsets', () => {
   it('reads topic:partition:offset lines of the asked topic only', () => {
@@ -104,5 +104,30 @@ describe('parseBrokerIds', () => {
       ')',
     ].join('\n');
     expect(parseBrokerIds(out)).toEqual(new Set([1, 3]));
+  });
+});
+
+describe('parseDescribedConfigs', () => {
+  it('reads each described config of ConfigCommand --describe, value by name', () => {
+    const out = [
+      'Dynamic configs for group g1 are:',
+      '  consumer.heartbeat.interval.ms=500 sensitive=false synonyms={DYNAMIC_GROUP_CONFIG:consumer.heartbeat.interval.ms=500, DEFAULT_CONFIG:group.consumer.heartbeat.interval.ms=5000}',
+      '  consumer.session.timeout.ms=6000 sensitive=false synonyms={DYNAMIC_GROUP_CONFIG:consumer.session.timeout.ms=6000}',
+    ].join('\n');
+    expect(parseDescribedConfigs(out)).toEqual(
+      new Map([
+        ['consumer.heartbeat.interval.ms', '500'],
+        ['consumer.session.timeout.ms', '6000'],
+      ]),
+    );
+  });
+
+  it('keeps a value that holds blanks or equals signs whole', () => {
+    const out = '  some.list=a=1, b=2 sensitive=false synonyms={}\n';
+    expect(parseDescribedConfigs(out).get('some.list')).toBe('a=1, b=2');
+  });
+
+  it('finds nothing in the answer for an entity without dynamic configs', () => {
+    expect(parseDescribedConfigs('Dynamic configs for group g2 are:\n').size).toBe(0);
   });
 });

@@ -1,9 +1,14 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { KafkaClusterInfo } from './cluster.js';
 import { KafkaToolError } from './errors.js';
 import type { ProcessResult } from './exec.js';
 import { lastLines } from './exec.js';
 import { runJava } from './java.js';
-import type { PropertyValue } from './properties.js';
+import { type PropertyValue, renderProperties } from './properties.js';
+import { kafkaVersionProfile } from './versions.js';
 
 /*
  * Thin wrappers over Kafka's own command-line tools (the kafka-tools jar), so tests can check what
@@ -15,6 +20,8 @@ const TOPIC_COMMAND = 'org.apache.kafka.tools.TopicCommand';
 const PRODUCER_PERFORMANCE = 'org.apache.kafka.tools.ProducerPerformance';
 const GET_OFFSET_SHELL = 'org.apache.kafka.tools.GetOffsetShell';
 const CONSUMER_GROUP_COMMAND = 'org.apache.kafka.tools.consumer.group.ConsumerGroupCommand';
+// Only 4.x can alter group configs, and there ConfigCommand lives in the tools jar.
+const CONFIG_COMMAND = 'org.apache.kafka.tools.ConfigCommand';
 
 async function runTool(
   cluster: Pick<KafkaClusterInfo, 'version'>,
@@ -295,4 +302,74 @@ export async function describeGroup(
   return parseDescribeGroup(result.stdout).sort((a, b) =>
     a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1,
   );
+}
+
+/**
+ * Parses what ConfigCommand `--describe` prints for one entity: lines such as
+ * `  consumer.session.timeout.ms=6000 sensitive=false synonyms={...}`.
+ *
+ * @returns the described value by config name (a sensitive value reads as `null`).
+ */
+export function parseDescribedConfigs(output: string): Map<string, string> {
+  const configs = new Map<string, string>();
+  for (const line of output.split('\n')) {
+    const match = /^\s+([^=\s]+)=(.*?) sensitive=(?:true|false) synonyms=\{/.exec(line);
+    if (match !== null) configs.set(match[1]!, match[2]!);
+  }
+  return configs;
+}
+
+/**
+ * Sets dynamic configs of one consumer group, e.g. KIP-848's `consumer.session.timeout.ms` and
+ * `consumer.heartbeat.interval.ms`, with Kafka's ConfigCommand, then waits until the broker describes
+ * them, so a member that joins next runs under them. The group need not exist yet; other groups keep
+ * the broker's defaults.
+ *
+ * @throws KafkaToolError (code `ERR_KAFKA_UNSUPPORTED`) on Kafka 3.x, which has no group configs (set
+ *   the broker's `group.consumer.*` properties of a cluster of its own instead); KafkaToolError when
+ *   the broker refuses a value (outside the broker's `group.consumer.min/max.*` bounds, say) or the
+ *   configs do not show within `timeoutMs` (default 30 000).
+ */
+export async function alterGroupConfig(
+  cluster: KafkaClusterInfo,
+  groupId: string,
+  configs: Readonly<Record<string, PropertyValue>>,
+  timeoutMs = 30_000,
+): Promise<void> {
+  if (kafkaVersionProfile(cluster.version).major < 4) {
+    throw new KafkaToolError(`Kafka ${cluster.version} has no group configs (they came with Kafka 4.0)`, {
+      code: 'ERR_KAFKA_UNSUPPORTED',
+    });
+  }
+  const entity = [
+    '--bootstrap-server',
+    cluster.bootstrap,
+    '--entity-type',
+    'groups',
+    '--entity-name',
+    groupId,
+  ];
+  // A file, not --add-config, so that values with commas or brackets need no ConfigCommand quoting.
+  const dir = await mkdtemp(join(tmpdir(), 'runnel-group-config-'));
+  try {
+    const file = join(dir, 'group.properties');
+    await writeFile(file, renderProperties(configs));
+    await runTool(cluster, CONFIG_COMMAND, [...entity, '--alter', '--add-config-file', file], timeoutMs);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  const wanted = Object.entries(configs).map(([key, value]) => [key, String(value)] as const);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const result = await runTool(cluster, CONFIG_COMMAND, [...entity, '--describe'], timeoutMs);
+    const described = parseDescribedConfigs(result.stdout);
+    const missing = wanted.filter(([key, value]) => described.get(key) !== value);
+    if (missing.length === 0) return;
+    if (Date.now() > deadline) {
+      throw new KafkaToolError(
+        `group ${JSON.stringify(groupId)} does not show ${missing.map(([k, v]) => `${k}=${v}`).join(', ')}\n${lastLines(result.stdout, 30)}`,
+      );
+    }
+    await sleep(200);
+  }
 }

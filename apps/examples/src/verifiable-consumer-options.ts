@@ -1,0 +1,143 @@
+/**
+ * The command line of the verifiable consumer, read as Kafka's `VerifiableConsumer` reads it: the
+ * properties file (`--consumer.config` or `--command-config`) first, then the options, which replace
+ * what the file says, and one consumer configuration checked as a whole.
+ */
+import { ConfigError, type ConsumerConfig } from '@runnel/consumer';
+import { consumerConfigFromProperties, parseProperties, type ReadTextFile } from './consumer-properties.js';
+
+/** What the verifiable consumer runs with. */
+export interface VerifiableConsumerOptions {
+  readonly topic: string;
+  /** Stop after this many records; -1: run until stopped. */
+  readonly maxMessages: number;
+  /** Print a `record_data` event per record. */
+  readonly verbose: boolean;
+  /** How long `close` may take (`--close-timeout`, default 30 000 ms as in Java). */
+  readonly closeTimeoutMs: number;
+  /** Whether the consumer commits on its own; without it the tool commits after each batch. */
+  readonly autoCommit: boolean;
+  readonly config: ConsumerConfig;
+}
+
+const VALUE_OPTIONS = new Set([
+  'bootstrap-server',
+  'topic',
+  'group-id',
+  'group-instance-id',
+  'group-protocol',
+  'group-remote-assignor',
+  'max-messages',
+  'session-timeout',
+  'close-timeout',
+  'reset-policy',
+  'assignment-strategy',
+  'consumer.config',
+  'command-config',
+]);
+const SWITCHES = new Set(['enable-autocommit', 'verbose']);
+
+function readArgs(argv: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) throw new ConfigError(arg, 'is not an option (options start with --)');
+    const equals = arg.indexOf('=');
+    const name = arg.slice(2, equals < 0 ? undefined : equals);
+    if (SWITCHES.has(name)) {
+      if (equals >= 0) throw new ConfigError(`--${name}`, 'takes no value');
+      out.set(name, 'true');
+    } else if (VALUE_OPTIONS.has(name)) {
+      const value = equals >= 0 ? arg.slice(equals + 1) : argv[++i];
+      if (value === undefined) throw new ConfigError(`--${name}`, 'needs a value');
+      out.set(name, value);
+    } else {
+      throw new ConfigError(`--${name}`, 'is not an option of the verifiable consumer');
+    }
+  }
+  return out;
+}
+
+function intOption(args: ReadonlyMap<string, string>, name: string, fallback: number, min: number): number {
+  const text = args.get(name);
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!/^-?\d+$/.test(text) || value < min || value > 0x7fff_ffff) {
+    throw new ConfigError(`--${name}`, `must be an integer from ${min}, got ${JSON.stringify(text)}`);
+  }
+  return value;
+}
+
+/**
+ * Reads the verifiable consumer's command line: `--bootstrap-server`, `--topic` and `--group-id`
+ * (required), `--group-instance-id`, `--group-protocol classic|consumer`, `--group-remote-assignor`
+ * (consumer protocol only), `--assignment-strategy` (Java class names, classic only, default the
+ * RangeAssignor), `--session-timeout`, `--max-messages`, `--close-timeout`, `--reset-policy` (default
+ * earliest), `--enable-autocommit`, `--verbose`, and a Java properties file through `--consumer.config`
+ * or `--command-config` (see `consumerConfigFromProperties` for the keys it takes).
+ * @param readFile reads the properties file and the PEM files it names.
+ * @returns the options.
+ * @throws ConfigError naming the option or property that is unknown, missing, malformed or refused
+ *   (e.g. `session.timeout.ms` under the consumer protocol, as Java refuses it).
+ */
+export function parseVerifiableConsumerArgs(
+  argv: readonly string[],
+  readFile: ReadTextFile,
+): VerifiableConsumerOptions {
+  const args = readArgs(argv);
+  for (const required of ['bootstrap-server', 'topic', 'group-id']) {
+    if (!args.get(required)) throw new ConfigError(`--${required}`, 'is required');
+  }
+  if (args.has('consumer.config') && args.has('command-config')) {
+    throw new ConfigError('--consumer.config', 'and --command-config are mutually exclusive');
+  }
+  const fileOption = args.has('consumer.config') ? 'consumer.config' : 'command-config';
+  const file = args.get(fileOption);
+  let props = new Map<string, string>();
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = readFile(file);
+    } catch (cause) {
+      throw new ConfigError(`--${fileOption}`, `cannot read ${file}: ${(cause as Error).message}`);
+    }
+    props = parseProperties(text);
+  }
+
+  // The options replace the file's values, with the same defaults Java's tool puts.
+  const protocol = (args.get('group-protocol') ?? 'classic').toLowerCase();
+  if (protocol !== 'classic' && protocol !== 'consumer') {
+    throw new ConfigError('--group-protocol', `must be classic or consumer, got ${JSON.stringify(protocol)}`);
+  }
+  props.set('group.protocol', protocol);
+  if (protocol === 'consumer') {
+    const assignor = args.get('group-remote-assignor');
+    if (assignor !== undefined) props.set('group.remote.assignor', assignor);
+  } else {
+    props.set(
+      'partition.assignment.strategy',
+      args.get('assignment-strategy') ?? 'org.apache.kafka.clients.consumer.RangeAssignor',
+    );
+  }
+  const sessionTimeout = args.get('session-timeout');
+  if (sessionTimeout !== undefined) props.set('session.timeout.ms', sessionTimeout);
+  props.set('group.id', args.get('group-id')!);
+  const instanceId = args.get('group-instance-id');
+  if (instanceId !== undefined) props.set('group.instance.id', instanceId);
+  props.set('bootstrap.servers', args.get('bootstrap-server')!);
+  const autoCommit = args.has('enable-autocommit');
+  props.set('enable.auto.commit', String(autoCommit));
+  props.set('auto.offset.reset', args.get('reset-policy') ?? 'earliest');
+  // Without --enable-autocommit the tool turns auto commit off, which makes a file's interval moot
+  // (Java ignores it then): drop it rather than refuse the file.
+  if (!autoCommit) props.delete('auto.commit.interval.ms');
+
+  return {
+    topic: args.get('topic')!,
+    maxMessages: intOption(args, 'max-messages', -1, -1),
+    verbose: args.has('verbose'),
+    closeTimeoutMs: intOption(args, 'close-timeout', 30_000, 0),
+    autoCommit,
+    config: consumerConfigFromProperties(props, readFile),
+  };
+}
