@@ -1,5 +1,4 @@
 import { ClusterClient } from '@runnel/network';
-import { Metadata } from '@runnel/protocol';
 import type { AssignedPartition } from './assigned-partition.js';
 import { type ConsumerBatch, type ConsumerRecord, partitionKey, type TopicPartition } from './batch.js';
 import {
@@ -24,6 +23,7 @@ import {
   listOffsets,
   type OffsetToCommit,
 } from './offset-requests.js';
+import { listTopics } from './topic-listing.js';
 
 /** Options of {@link Consumer.run}. */
 export interface RunOptions {
@@ -688,15 +688,9 @@ export class Consumer implements AsyncDisposable {
   private async followPattern(pattern: RegExp): Promise<void> {
     if (this.state !== 'running' || !this.group) return;
     try {
-      const response = await this.client.send({
-        target: { kind: 'any' },
-        api: Metadata,
-        message: { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false },
-        errorCode: (r) => r.errorCode ?? 0,
-      });
-      const names = response.topics
-        .filter((t) => t.errorCode === 0 && !t.isInternal && t.name !== null && pattern.test(t.name))
-        .map((t) => t.name as string);
+      const names = (await listTopics(this.client))
+        .filter((t) => !t.isInternal && pattern.test(t.name))
+        .map((t) => t.name);
       if (this.state === 'running') this.group.subscribe(names);
     } catch (error) {
       this.config.logger.warn({ err: error }, 'listing topics for the subscription pattern failed');

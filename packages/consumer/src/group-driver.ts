@@ -18,9 +18,9 @@ import {
   type TopicIdAndName,
 } from '@runnel/group';
 import { AuthenticationError, type ClusterClient, type ClusterMetadata } from '@runnel/network';
-import { Metadata } from '@runnel/protocol';
 import type { ResolvedConfig } from './config.js';
 import { IllegalStateError } from './errors.js';
+import { listTopics } from './topic-listing.js';
 
 /** What the driver asks of the consumer when the member's assignment changes. */
 export interface AssignmentHandler {
@@ -273,7 +273,7 @@ export class GroupDriver {
     this.lastMetadataAsk = now;
     // Under a broker-side regex, assigned topics may be ones no snapshot holds: only a listing names them.
     if (result.topicListWanted || this.patternSubscribed) {
-      this.fetchMetadata(() => this.listTopics());
+      this.fetchMetadata(() => listTopics(this.client));
     } else {
       this.fetchMetadata(() => this.client.refreshMetadata());
     }
@@ -318,7 +318,7 @@ export class GroupDriver {
       // A listing that could not start or failed is tried again soon, not a whole metadataMaxAgeMs later.
       const soon = Math.max(100, this.config.retryBackoffMs);
       const started = this.fetchMetadata(
-        () => this.listTopics(),
+        () => listTopics(this.client),
         () => this.scheduleListing(soon),
       );
       this.scheduleListing(started ? this.config.metadataMaxAgeMs : soon);
@@ -329,19 +329,6 @@ export class GroupDriver {
   private stopListing(): void {
     if (this.listingTimer !== undefined) clearTimeout(this.listingTimer);
     this.listingTimer = undefined;
-  }
-
-  /** @returns every topic of the cluster, for a regular expression the member matches itself. */
-  private async listTopics(): Promise<TopicIdAndName[]> {
-    const response = await this.client.send({
-      target: { kind: 'any' },
-      api: Metadata,
-      message: { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false },
-      errorCode: (r) => r.errorCode ?? 0,
-    });
-    return response.topics
-      .filter((t) => t.errorCode === 0 && t.name !== null && t.topicId !== undefined)
-      .map((t) => ({ topicId: t.topicId as string, name: t.name as string, isInternal: t.isInternal }));
   }
 
   private send(request: MemberRequest): void {
