@@ -1,10 +1,11 @@
-import { ConfigError, CooperativeStickyAssignor, RangeAssignor, RoundRobinAssignor } from '@runnel/consumer';
+import { CooperativeStickyAssignor, RangeAssignor, RoundRobinAssignor } from '@runnel/consumer';
 import { describe, expect, it } from 'vitest';
 import {
   consumerConfigFromProperties,
   parseProperties,
   SUPPORTED_PROPERTY_KEYS,
 } from './consumer-properties.js';
+import { configErrorOf } from './test-support/config-error.js';
 
 const noFiles = (path: string): string => {
   throw new Error(`no file ${path} in this test`);
@@ -16,17 +17,6 @@ function mapped(entries: Record<string, string>, readFile = noFiles) {
     new Map(Object.entries({ 'bootstrap.servers': 'localhost:9092', ...entries })),
     readFile,
   );
-}
-
-/** @returns the ConfigError `run` throws. */
-function configErrorOf(run: () => unknown): ConfigError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
 }
 
 describe('parseProperties', () => {

@@ -1,5 +1,6 @@
-import { ConfigError, CooperativeStickyAssignor, RangeAssignor } from '@runnel/consumer';
+import { CooperativeStickyAssignor, RangeAssignor } from '@runnel/consumer';
 import { describe, expect, it } from 'vitest';
+import { configErrorOf } from './test-support/config-error.js';
 import { parseVerifiableConsumerArgs } from './verifiable-consumer-options.js';
 
 const REQUIRED = ['--bootstrap-server', 'localhost:9092', '--topic', 'orders', '--group-id', 'verifiers'];
@@ -11,17 +12,6 @@ function parse(args: readonly string[], files: Record<string, string> = {}) {
     if (text === undefined) throw new Error(`ENOENT: ${path}`);
     return text;
   });
-}
-
-/** @returns the ConfigError `run` throws. */
-function configErrorOf(run: () => unknown): ConfigError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
 }
 
 describe('parseVerifiableConsumerArgs', () => {
