@@ -23,7 +23,13 @@ const CONSUMER_GROUP_COMMAND = 'org.apache.kafka.tools.consumer.group.ConsumerGr
 // Only 4.x can alter group configs, and there ConfigCommand lives in the tools jar.
 const CONFIG_COMMAND = 'org.apache.kafka.tools.ConfigCommand';
 
-async function runTool(
+/**
+ * Runs one of Kafka's tools with the cluster's jars.
+ *
+ * @returns its output.
+ * @throws KafkaToolError when it exits non-zero (with its last 30 output lines) or runs past `timeoutMs`.
+ */
+export async function runTool(
   cluster: Pick<KafkaClusterInfo, 'version'>,
   mainClass: string,
   args: readonly string[],
