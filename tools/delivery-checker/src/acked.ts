@@ -39,6 +39,17 @@ export class AckedRecords {
     return acked;
   }
 
+  /** @returns these records less those `excluded` names (by `topic-partition` key and offset). */
+  without(excluded: (key: string, offset: number) => boolean): AckedRecords {
+    const kept = new AckedRecords();
+    for (const [key, offsets] of this.sorted) {
+      const left = offsets.filter((o) => !excluded(key, o));
+      if (left.length > 0) kept.sorted.set(key, left);
+      kept.total += left.length;
+    }
+    return kept;
+  }
+
   /** How many records were acknowledged. */
   get count(): number {
     return this.total;

@@ -154,6 +154,26 @@ describe('checkDelivery on good runs', () => {
     expect(report).toMatchObject({ verdict: 'PASS', duplicates: 3 });
   });
 
+  it('passes a reported truncation: the member continues from the divergence point', () => {
+    const lives = [
+      {
+        name: 'm1',
+        events: [
+          ...life('m1', 0, (e) => {
+            e.assigned(0);
+            batch(e, 0, 0, 7);
+          }).events,
+          { name: 'truncation' as const, timestamp: 500, topic: T, partition: 0, offset: 5 },
+          ...life('m1', 500, (e) => {
+            batch(e, 0, 5, 9);
+            e.shutdown();
+          }).events.slice(1),
+        ],
+      },
+    ];
+    expect(checkDelivery(acked({ 0: 10 }), lives)).toMatchObject({ verdict: 'PASS', duplicates: 3 });
+  });
+
   it('merges lives by timestamp, whatever order they are given in', () => {
     const lives = [
       life('m2', 100, (e) => {
@@ -168,6 +188,24 @@ describe('checkDelivery on good runs', () => {
       }),
     ];
     expect(checkDelivery(acked({ 0: 10 }), lives).verdict).toBe('PASS');
+  });
+
+  it('does not count as a skip at handoff the records a scenario excuses (deleted below the commit)', () => {
+    const lives = [
+      life('m1', 0, (e) => {
+        e.assigned(0);
+        batch(e, 0, 0, 2);
+        e.shutdown();
+      }),
+      life('m2', 100, (e) => {
+        e.assigned(0);
+        batch(e, 0, 6, 9);
+        e.shutdown();
+      }),
+    ];
+    expect(checkDelivery(acked({ 0: 10 }), lives).counts).toEqual({ 'skip-at-handoff': 1, lost: 1 });
+    const excused = checkDelivery(acked({ 0: 10 }), lives, { excusedLoss: (_p, o) => o >= 3 && o < 6 });
+    expect(excused).toMatchObject({ verdict: 'PASS', produced: 7, lost: 0 });
   });
 
   it('does not count a loss the scenario excuses (records an unclean election truncated)', () => {

@@ -42,7 +42,8 @@ export interface CheckOptions {
   readonly maxViolationsPerRule?: number;
   /**
    * Acknowledged records whose loss is not the consumer's doing (records an unclean leader election
-   * truncated, say): they are neither required nor counted as lost.
+   * truncated, or a scenario deleted): they count as never written, so they are neither required nor
+   * a gap or a skip when passed over, nor in `produced`.
    */
   readonly excusedLoss?: (partition: string, offset: number) => boolean;
 }
@@ -116,7 +117,8 @@ class Walk {
         if (!event.success) return;
         for (const o of event.offsets) this.commit(state, o, o.offset, event.timestamp);
         return;
-      case 'seek': {
+      case 'seek':
+      case 'truncation': {
         const tenure = state.owned.get(partitionKey(event));
         if (tenure !== undefined) tenure.position = tenure.seekTo = event.offset;
         return;
@@ -269,7 +271,10 @@ export function checkDelivery(
   lives: readonly MemberLife[],
   options: CheckOptions = {},
 ): DeliveryReport {
-  const walk = new Walk(acked, options.maxViolationsPerRule ?? 20);
+  // Excused records count as never written: neither required, nor a gap when skipped.
+  const excused = options.excusedLoss;
+  const truth = excused === undefined ? acked : acked.without(excused);
+  const walk = new Walk(truth, options.maxViolationsPerRule ?? 20);
   const states: LifeState[] = lives.map((life) => ({ name: life.name, owned: new Map() }));
   for (const { life, event } of timeline(lives)) walk.apply(states[life]!, event);
   lives.forEach((life, i) => {
@@ -285,25 +290,17 @@ export function checkDelivery(
     }
   }
   let lost = 0;
-  for (const key of acked.partitions()) {
+  for (const key of truth.partitions()) {
     const counts = walk.delivered.get(key);
-    const missing = acked
-      .offsets(key)
-      .filter((o) => !counts?.has(o) && !(options.excusedLoss?.(key, o) ?? false));
+    const missing = truth.offsets(key).filter((o) => !counts?.has(o));
     if (missing.length === 0) continue;
     lost += missing.length;
     const sample = missing.slice(0, 5).join(', ');
     walk.violate('lost', '-', key, 0, `${missing.length} acked records never consumed (first: ${sample})`);
   }
-  let produced = acked.count;
-  if (options.excusedLoss) {
-    for (const key of acked.partitions()) {
-      produced -= acked.offsets(key).filter((o) => options.excusedLoss!(key, o)).length;
-    }
-  }
   const broken = Object.keys(walk.counts).length > 0;
   return {
-    produced,
+    produced: truth.count,
     consumedDistinct: distinct,
     duplicates,
     lost,

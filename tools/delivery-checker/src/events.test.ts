@@ -25,6 +25,11 @@ describe('parseConsumerEvent', () => {
       error: 'x',
       offsets: [{ topic: 't', partition: 1, offset: 10 }],
     });
+    expect(
+      parseConsumerEvent(
+        '{"timestamp":3,"name":"record_data","topic":"t","partition":1,"offset":4,"key":null,"value":"17"}',
+      ),
+    ).toEqual({ name: 'record_data', timestamp: 3, topic: 't', partition: 1, offset: 4, value: '17' });
     expect(parseConsumerEvent('{"timestamp":1,"name":"partitions_lost","partitions":[]}')).toEqual({
       name: 'partitions_lost',
       timestamp: 1,
@@ -34,6 +39,23 @@ describe('parseConsumerEvent', () => {
       name: 'other',
       timestamp: 2,
       raw: { timestamp: 2, name: 'process_stats', rss: 1 },
+    });
+  });
+
+  it('reads a log event that reports a log truncation as a truncation to the divergence point', () => {
+    const line =
+      '{"timestamp":9,"name":"log","level":"warn","message":"log truncation detected","fields":{"topic":"t","partition":0,"position":120,"truncatedTo":100}}';
+    expect(parseConsumerEvent(line)).toEqual({
+      name: 'truncation',
+      timestamp: 9,
+      topic: 't',
+      partition: 0,
+      offset: 100,
+    });
+    expect(
+      parseConsumerEvent('{"timestamp":9,"name":"log","level":"info","message":"x","fields":{}}'),
+    ).toMatchObject({
+      name: 'other',
     });
   });
 

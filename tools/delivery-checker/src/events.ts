@@ -23,7 +23,11 @@ export interface CommittedOffset extends EventPartition {
   readonly offset: number;
 }
 
-/** A verifiable consumer event. `seek` is Runnel's addition (the app's pause/seek mode), not Java's. */
+/**
+ * A verifiable consumer event. Two are Runnel's additions, not Java's: `seek` (the app's pause/seek
+ * mode) and `truncation`, read from a `log` event whose fields carry `truncatedTo` (the consumer found
+ * through OffsetForLeaderEpoch that the log was truncated, KIP-320, and moved its position there).
+ */
 export type ConsumerEvent =
   | { readonly name: 'startup_complete'; readonly timestamp: number }
   | { readonly name: 'shutdown_complete'; readonly timestamp: number }
@@ -46,11 +50,19 @@ export type ConsumerEvent =
       readonly error?: string;
     }
   | {
-      readonly name: 'seek';
+      readonly name: 'seek' | 'truncation';
       readonly timestamp: number;
       readonly topic: string;
       readonly partition: number;
       readonly offset: number;
+    }
+  | {
+      readonly name: 'record_data';
+      readonly timestamp: number;
+      readonly topic: string;
+      readonly partition: number;
+      readonly offset: number;
+      readonly value: string | null;
     }
   | { readonly name: 'other'; readonly timestamp: number; readonly raw: Readonly<Record<string, unknown>> };
 
@@ -83,6 +95,7 @@ const CONSUMER_EVENT_NAMES = new Set([
   'records_consumed',
   'offsets_committed',
   'seek',
+  'record_data',
 ]);
 
 function parseObject(line: string): Record<string, unknown> | undefined {
@@ -132,11 +145,17 @@ export function parseConsumerEvent(line: string): ConsumerEvent | undefined {
   if (raw === undefined) return undefined;
   const timestamp = typeof raw.timestamp === 'number' ? raw.timestamp : 0;
   const name = raw.name as string;
-  if (!CONSUMER_EVENT_NAMES.has(name)) return { name: 'other', timestamp, raw };
   const tp = (p: Record<string, unknown>) => ({
     topic: str(p, 'topic', line),
     partition: int(p, 'partition', line),
   });
+  if (name === 'log') {
+    const fields = raw.fields as Record<string, unknown> | undefined;
+    if (typeof fields?.truncatedTo === 'number') {
+      return { name: 'truncation', timestamp, ...tp(fields), offset: int(fields, 'truncatedTo', line) };
+    }
+  }
+  if (!CONSUMER_EVENT_NAMES.has(name)) return { name: 'other', timestamp, raw };
   switch (name) {
     case 'partitions_assigned':
     case 'partitions_revoked':
@@ -164,6 +183,14 @@ export function parseConsumerEvent(line: string): ConsumerEvent | undefined {
       };
     case 'seek':
       return { name, timestamp, ...tp(raw), offset: int(raw, 'offset', line) };
+    case 'record_data':
+      return {
+        name,
+        timestamp,
+        ...tp(raw),
+        offset: int(raw, 'offset', line),
+        value: typeof raw.value === 'string' ? raw.value : null,
+      };
     default:
       return { name: name as 'startup_complete' | 'shutdown_complete', timestamp };
   }

@@ -6,6 +6,7 @@ export {
   type MemberLife,
   type Violation,
 } from './check.js';
+export { type CopyReport, checkCopy, type DeliveredRecord } from './copy.js';
 export {
   type CommittedOffset,
   type ConsumedRange,

@@ -8,7 +8,8 @@ export const RULES = {
   'replay-in-tenure':
     'no record is consumed twice within one tenure (assignment to revocation) of a partition',
   'gap-in-tenure': 'no acknowledged record is skipped within one tenure of a partition',
-  'stale-after-seek': 'the first batch after a seek starts at the sought offset, never at a buffered one',
+  'stale-after-seek':
+    'the first batch after a seek (or a reported log truncation) starts at that offset, never at a buffered one',
   'commit-unassigned': 'a member commits offsets only for partitions it owns',
   'commit-past-position': 'a committed offset is never past the position of the member that commits it',
   'replay-below-commit':

@@ -14,6 +14,7 @@ export {
   spawnJava,
 } from './java.js';
 export { kafkaCacheDir } from './paths.js';
+export { trackChild } from './processes.js';
 export type { BrokerProperties, PropertyValue } from './properties.js';
 export { brokerProperties, renderProperties } from './properties.js';
 export type {

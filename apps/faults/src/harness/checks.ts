@@ -1,0 +1,104 @@
+/**
+ * Expectations several scenarios share, read from the members' events: how fast consumption resumed
+ * after a fault, whether the group rebalanced, whether a commit failed where the user would see it,
+ * what the process stats say.
+ */
+import type { ScenarioRun } from './scenario.js';
+
+/**
+ * For every partition, the time from `since` to its first batch consumed after `since`.
+ *
+ * @returns the slowest partition's delay in ms (Infinity when some partition never resumed).
+ */
+export function slowestResume(run: ScenarioRun, since: number): number {
+  const first = new Map<string, number>();
+  for (const life of run.lives()) {
+    for (const event of life.events) {
+      if (event.name !== 'records_consumed' || event.timestamp <= since) continue;
+      for (const p of event.partitions) {
+        const key = `${p.topic}-${p.partition}`;
+        first.set(key, Math.min(first.get(key) ?? Number.POSITIVE_INFINITY, event.timestamp));
+      }
+    }
+  }
+  let slowest = 0;
+  for (let partition = 0; partition < run.partitions; partition++) {
+    const at = first.get(`${run.topic}-${partition}`);
+    slowest = Math.max(slowest, at === undefined ? Number.POSITIVE_INFINITY : at - since);
+  }
+  return slowest;
+}
+
+/** @returns a failure when some partition took longer than `limitMs` after `since` to be consumed again. */
+export function resumedWithin(run: ScenarioRun, since: number, limitMs: number, what: string): string[] {
+  const slowest = slowestResume(run, since);
+  return slowest <= limitMs
+    ? []
+    : [`after ${what}, a partition was consumed again only after ${slowest} ms (limit ${limitMs} ms)`];
+}
+
+/** @returns the revocations and losses (as `life: event partitions`) with a timestamp in [from, to]. */
+export function rebalancesBetween(run: ScenarioRun, from: number, to: number): string[] {
+  const seen: string[] = [];
+  for (const life of run.lives()) {
+    for (const event of life.events) {
+      if (event.name !== 'partitions_revoked' && event.name !== 'partitions_lost') continue;
+      if (event.timestamp < from || event.timestamp > to || event.partitions.length === 0) continue;
+      seen.push(`${life.name} ${event.name} ${event.partitions.map((p) => p.partition).join(',')}`);
+    }
+  }
+  return seen;
+}
+
+/** @returns the failed commits the members' users saw, as `life: error`. */
+export function failedCommits(run: ScenarioRun): string[] {
+  return run
+    .lives()
+    .flatMap((life) =>
+      life.events.flatMap((e) =>
+        e.name === 'offsets_committed' && !e.success ? [`${life.name}: ${e.error ?? '?'}`] : [],
+      ),
+    );
+}
+
+/** One `process_stats` event of a member. */
+export interface ProcessStats {
+  readonly life: string;
+  readonly timestamp: number;
+  readonly rss: number;
+  readonly sockets: number;
+  readonly eventLoopDelayP99Ms: number;
+}
+
+/** @returns every `process_stats` event of every life, in time order. */
+export function processStats(run: ScenarioRun): ProcessStats[] {
+  const stats: ProcessStats[] = [];
+  for (const life of run.lives()) {
+    for (const event of life.events) {
+      if (event.name !== 'other' || event.raw.name !== 'process_stats') continue;
+      const raw = event.raw as { rss: number; sockets: number; eventLoopDelayP99Ms: number };
+      stats.push({ life: life.name, timestamp: event.timestamp, ...pick(raw) });
+    }
+  }
+  return stats.sort((a, b) => a.timestamp - b.timestamp);
+}
+
+function pick(raw: { rss: number; sockets: number; eventLoopDelayP99Ms: number }) {
+  return { rss: raw.rss, sockets: raw.sockets, eventLoopDelayP99Ms: raw.eventLoopDelayP99Ms };
+}
+
+/** @returns the `log` events (with `--log-level`) whose fields carry `field`, as `life: message`. */
+export function logsWithField(
+  run: ScenarioRun,
+  field: string,
+): Array<{ life: string; message: string; fields: Record<string, unknown> }> {
+  const found: Array<{ life: string; message: string; fields: Record<string, unknown> }> = [];
+  for (const life of run.lives()) {
+    for (const event of life.events) {
+      if (event.name !== 'other' || event.raw.name !== 'log') continue;
+      const fields = (event.raw.fields ?? {}) as Record<string, unknown>;
+      if (field in fields) found.push({ life: life.name, message: String(event.raw.message), fields });
+    }
+  }
+  return found;
+}

@@ -1,0 +1,102 @@
+/**
+ * Broker faults: a rolling restart, the coordinator and a partition leader killed, a broker that
+ * hangs, the whole cluster down and back.
+ */
+import { failedCommits, rebalancesBetween, resumedWithin } from '../harness/checks.js';
+import { SESSION_TIMEOUT_MS } from '../harness/protocols.js';
+import type { ScenarioRun } from '../harness/scenario.js';
+import { scenarioSuite } from '../harness/suite.js';
+import { pause } from '../harness/wait.js';
+
+/** The issue's bound for resuming after a broker dies: the session timeout plus 10 s. */
+const RESUME_LIMIT_MS = SESSION_TIMEOUT_MS + 10_000;
+const ROLLING_ROUNDS = Number(process.env.FAULTS_ROLLING_ROUNDS ?? 5);
+
+/** Kills `nodeId` with SIGKILL (marked `killed`), holds it down for `downMs`, starts it again. */
+async function killAndRestart(run: ScenarioRun, nodeId: number, downMs: number): Promise<void> {
+  run.mark('killed');
+  await run.cluster.kafka.killNode(nodeId);
+  run.log(`node ${nodeId} killed`);
+  await pause(downMs);
+  await run.cluster.kafka.startNode(nodeId);
+  run.log(`node ${nodeId} back`);
+}
+
+scenarioSuite('broker faults', [
+  {
+    name: 'rolling-restart',
+    records: 100 * 60 * 8,
+    throughput: 100,
+    ci: ['classic-cooperative'],
+    async fault(run) {
+      await pause(5_000);
+      run.mark('restarts begin');
+      // Each node in turn stops (SIGTERM: controlled shutdown) and comes back, five times over.
+      for (let round = 0; round < ROLLING_ROUNDS; round++) {
+        for (const nodeId of run.cluster.nodeIds) {
+          await run.cluster.kafka.stopNode(nodeId);
+          await run.cluster.kafka.startNode(nodeId);
+          run.log(`round ${round + 1}: node ${nodeId} restarted`);
+        }
+      }
+      run.mark('restarts end');
+    },
+    verify(run) {
+      const rebalances = rebalancesBetween(run, run.markOf('restarts begin'), run.markOf('restarts end'));
+      const failed = failedCommits(run);
+      return [
+        ...(rebalances.length > 0
+          ? [`the rolling restart caused rebalances: ${rebalances.slice(0, 6).join('; ')}`]
+          : []),
+        ...(failed.length > 0 ? [`commit errors reached the user: ${failed.slice(0, 3).join('; ')}`] : []),
+      ];
+    },
+  },
+  {
+    name: 'kill-coordinator',
+    records: 9_000,
+    ci: ['consumer'],
+    async fault(run) {
+      await pause(5_000);
+      const coordinator = await run.cluster.coordinatorOf(run.groupId);
+      // Down for longer than it takes to resume, so the resumption is the survivors' doing.
+      await killAndRestart(run, coordinator, RESUME_LIMIT_MS + 5_000);
+    },
+    verify: (run) => resumedWithin(run, run.markOf('killed'), RESUME_LIMIT_MS, 'SIGKILL of the coordinator'),
+  },
+  {
+    name: 'kill-leader',
+    records: 9_000,
+    ci: ['classic-eager'],
+    async fault(run) {
+      await pause(5_000);
+      const coordinator = await run.cluster.coordinatorOf(run.groupId);
+      // A leader that is not the coordinator, so this is about fetching, not the group.
+      let victim = -1;
+      for (let p = 0; p < run.partitions && victim < 0; p++) {
+        const leader = await run.cluster.leaderOf(run.topic, p);
+        if (leader !== coordinator) victim = leader;
+      }
+      if (victim < 0) throw new Error('every partition is led by the coordinator');
+      await killAndRestart(run, victim, RESUME_LIMIT_MS + 5_000);
+    },
+    verify: (run) =>
+      resumedWithin(run, run.markOf('killed'), RESUME_LIMIT_MS, 'SIGKILL of a partition leader'),
+  },
+  {
+    name: 'sigstop-broker',
+    records: 9_000,
+    ci: ['classic-cooperative'],
+    async fault(run) {
+      await pause(5_000);
+      const victim = await run.cluster.leaderOf(run.topic, 0);
+      run.cluster.kafka.pauseNode(victim);
+      run.log(`node ${victim} frozen`);
+      await pause(20_000);
+      run.cluster.kafka.resumeNode(victim);
+      run.mark('thawed');
+    },
+    verify: (run) =>
+      resumedWithin(run, run.markOf('thawed'), RESUME_LIMIT_MS, 'SIGCONT of a broker frozen for 20 s'),
+  },
+]);
