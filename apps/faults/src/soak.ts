@@ -9,7 +9,7 @@
  *   pnpm soak --minutes 30 [--protocol classic-eager|classic-cooperative|consumer]
  */
 import { checkDelivery, formatReportLine } from '@runnel/delivery-checker';
-import { type ProcessStats, processStats } from './harness/checks.js';
+import { processStats, rssSlopeMbPer30Min } from './harness/checks.js';
 import { FaultCluster } from './harness/fault-cluster.js';
 import { ProducerProcess } from './harness/producer.js';
 import { PROTOCOLS, type Protocol } from './harness/protocols.js';
@@ -35,23 +35,6 @@ function parseArgs(argv: readonly string[]): { minutes: number; protocol: Protoc
   if (!PROTOCOLS.includes(protocol))
     throw new Error(`soak: --protocol must be one of ${PROTOCOLS.join(', ')}`);
   return { minutes, protocol };
-}
-
-/** @returns the least-squares slope of RSS over time, in MB per 30 minutes. */
-export function rssSlopeMbPer30Min(samples: readonly ProcessStats[]): number {
-  if (samples.length < 2) return 0;
-  const t0 = samples[0]!.timestamp;
-  const xs = samples.map((s) => (s.timestamp - t0) / 60_000);
-  const ys = samples.map((s) => s.rss / 1048576);
-  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < xs.length; i++) {
-    num += (xs[i]! - mx) * (ys[i]! - my);
-    den += (xs[i]! - mx) ** 2;
-  }
-  return den === 0 ? 0 : (num / den) * 30;
 }
 
 /** One member's numbers so far. */

@@ -102,3 +102,20 @@ export function logsWithField(
   }
   return found;
 }
+
+/** @returns the least-squares slope of RSS over time, in MB per 30 minutes. */
+export function rssSlopeMbPer30Min(samples: readonly Pick<ProcessStats, 'timestamp' | 'rss'>[]): number {
+  if (samples.length < 2) return 0;
+  const t0 = samples[0]!.timestamp;
+  const xs = samples.map((s) => (s.timestamp - t0) / 60_000);
+  const ys = samples.map((s) => s.rss / 1048576);
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < xs.length; i++) {
+    num += (xs[i]! - mx) * (ys[i]! - my);
+    den += (xs[i]! - mx) ** 2;
+  }
+  return den === 0 ? 0 : (num / den) * 30;
+}

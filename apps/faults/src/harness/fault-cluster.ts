@@ -41,6 +41,8 @@ export class FaultCluster {
     try {
       const kafka = await startKafka({
         nodes: 3,
+        // The scenarios restart nodes dozens of times on a shared 2-core machine: give each start room.
+        readyTimeoutMs: 300_000,
         externalListener: { advertisedPorts: proxies.ports },
         brokerProperties: {
           'group.consumer.session.timeout.ms': SESSION_TIMEOUT_MS,

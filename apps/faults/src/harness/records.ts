@@ -26,3 +26,36 @@ export async function deleteRecordsBefore(
   if (result.code !== 0)
     throw new Error(`DeleteRecordsCommand failed (${result.code}): ${result.stdout}${result.stderr}`);
 }
+
+/**
+ * Sets (or, with `value` null, removes) a cluster-wide default of a dynamic broker config, with
+ * Kafka's ConfigCommand. A default reaches every broker, including one that is down when it is set.
+ *
+ * @throws Error when the tool fails.
+ */
+export async function setBrokerDefault(
+  cluster: KafkaClusterInfo,
+  key: string,
+  value: string | null,
+): Promise<void> {
+  const mainClass = cluster.version.startsWith('3.')
+    ? 'kafka.admin.ConfigCommand'
+    : 'org.apache.kafka.tools.ConfigCommand';
+  const change = value === null ? ['--delete-config', key] : ['--add-config', `${key}=${value}`];
+  const result = await runJava({
+    version: cluster.version,
+    mainClass,
+    args: [
+      '--bootstrap-server',
+      cluster.bootstrap,
+      '--entity-type',
+      'brokers',
+      '--entity-default',
+      '--alter',
+      ...change,
+    ],
+    timeoutMs: 120_000,
+  });
+  if (result.code !== 0)
+    throw new Error(`ConfigCommand failed (${result.code}): ${result.stdout}${result.stderr}`);
+}

@@ -1,3 +1,4 @@
+import type { BrokerProperties } from '@runnel/kafka-local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaultCluster } from './fault-cluster.js';
 import { knownFailure } from './known-failing.js';
@@ -23,16 +24,20 @@ export function selected(scenario: Scenario | CustomScenario, protocol: Protocol
 }
 
 /**
- * Declares one vitest test per scenario and protocol, sharing one fault cluster that is started
- * before the first and stopped after the last. A run listed in KNOWN_FAILING is declared with
+ * Declares one vitest test per scenario and protocol, sharing one fault cluster (with
+ * `brokerProperties`) that is started before the first and stopped after the last. A run listed in KNOWN_FAILING is declared with
  * `it.fails`, so it still runs and the suite notices the day it passes; a run outside the selected
  * set is declared skipped, with the reason in its name.
  */
-export function scenarioSuite(title: string, scenarios: readonly (Scenario | CustomScenario)[]): void {
+export function scenarioSuite(
+  title: string,
+  scenarios: readonly (Scenario | CustomScenario)[],
+  brokerProperties: BrokerProperties = {},
+): void {
   describe(title, () => {
     let cluster: FaultCluster | undefined;
     beforeAll(async () => {
-      cluster = await FaultCluster.start();
+      cluster = await FaultCluster.start(brokerProperties);
     }, 300_000);
     afterAll(async () => {
       await cluster?.stop();

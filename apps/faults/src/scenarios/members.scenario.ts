@@ -5,7 +5,7 @@
 import { rebalancesBetween } from '../harness/checks.js';
 import type { MemberProcess } from '../harness/member.js';
 import { SESSION_TIMEOUT_MS } from '../harness/protocols.js';
-import type { ScenarioRun } from '../harness/scenario.js';
+import type { Scenario, ScenarioRun } from '../harness/scenario.js';
 import { scenarioSuite } from '../harness/suite.js';
 import { pause, until } from '../harness/wait.js';
 
@@ -31,27 +31,24 @@ async function departAndRejoin(run: ScenarioRun, member: MemberProcess, how: 'st
   await run.waitStable();
 }
 
+/** Two members in turn leave (`how`) and come back, while records flow. */
+function departures(name: string, how: 'stop' | 'kill', ci: Scenario['ci']): Scenario {
+  return {
+    name,
+    records: 12_000,
+    ci,
+    async fault(run) {
+      await pause(5_000);
+      for (const member of run.members.slice(0, 2)) await departAndRejoin(run, member, how);
+    },
+  };
+}
+
 const staticId = (index: number) => ['--group-instance-id', `static-${index + 1}`];
 
 scenarioSuite('group faults', [
-  {
-    name: 'member-clean-bounce',
-    records: 12_000,
-    ci: ['consumer'],
-    async fault(run) {
-      await pause(5_000);
-      for (const member of run.members.slice(0, 2)) await departAndRejoin(run, member, 'stop');
-    },
-  },
-  {
-    name: 'member-sigkill',
-    records: 12_000,
-    ci: ['classic-eager'],
-    async fault(run) {
-      await pause(5_000);
-      for (const member of run.members.slice(0, 2)) await departAndRejoin(run, member, 'kill');
-    },
-  },
+  departures('member-clean-bounce', 'stop', ['consumer']),
+  departures('member-sigkill', 'kill', ['classic-eager']),
   {
     name: 'static-bounce',
     records: 9_000,

@@ -3,7 +3,8 @@
  * links, connections cut again and again, a broker that swallows everything, a frame cut in half.
  */
 
-import type { ScenarioRun } from '../harness/scenario.js';
+import type { DirectionFaults } from '@runnel/fault-proxy';
+import type { Scenario, ScenarioRun } from '../harness/scenario.js';
 import { scenarioSuite } from '../harness/suite.js';
 import { between, pause } from '../harness/wait.js';
 
@@ -14,39 +15,26 @@ async function expectProgressDuring(run: ScenarioRun, what: string, forMs: numbe
   if (run.lastConsumedAt <= since) run.fail(`nothing was consumed during ${what} (${forMs} ms)`);
 }
 
+/** `faults` both ways on every broker for 30 s, with records consumed all along. */
+function slowNetwork(name: string, faults: DirectionFaults, ci: Scenario['ci']): Scenario {
+  return {
+    name,
+    route: 'proxy',
+    records: 9_000,
+    ci,
+    async fault(run) {
+      await pause(5_000);
+      for (const proxy of run.cluster.proxies.all()) proxy.setFaults({ toBroker: faults, toClient: faults });
+      await expectProgressDuring(run, JSON.stringify(faults), 30_000);
+      for (const proxy of run.cluster.proxies.all()) proxy.clearFaults();
+    },
+  };
+}
+
 scenarioSuite('network faults through the proxy', [
-  {
-    name: 'proxy-latency',
-    route: 'proxy',
-    records: 9_000,
-    ci: ['consumer'],
-    async fault(run) {
-      await pause(5_000);
-      for (const proxy of run.cluster.proxies.all()) {
-        proxy.setFaults({
-          toBroker: { latencyMs: 200, jitterMs: 100 },
-          toClient: { latencyMs: 200, jitterMs: 100 },
-        });
-      }
-      await expectProgressDuring(run, '200 ms latency with 100 ms jitter', 30_000);
-      for (const p of run.cluster.proxies.all()) p.clearFaults();
-    },
-  },
-  {
-    name: 'proxy-bandwidth',
-    route: 'proxy',
-    records: 9_000,
-    ci: ['classic-eager'],
-    async fault(run) {
-      await pause(5_000);
-      // 1 Mbit/s each way, per broker.
-      for (const proxy of run.cluster.proxies.all()) {
-        proxy.setFaults({ toBroker: { bytesPerSecond: 125_000 }, toClient: { bytesPerSecond: 125_000 } });
-      }
-      await expectProgressDuring(run, 'a 1 Mbit/s limit', 30_000);
-      for (const p of run.cluster.proxies.all()) p.clearFaults();
-    },
-  },
+  // 200 ms latency with up to 100 ms jitter, then 1 Mbit/s, each way on every broker.
+  slowNetwork('proxy-latency', { latencyMs: 200, jitterMs: 100 }, ['consumer']),
+  slowNetwork('proxy-bandwidth', { bytesPerSecond: 125_000 }, ['classic-eager']),
   {
     name: 'proxy-connection-chaos',
     route: 'proxy',
