@@ -382,6 +382,25 @@ describe('checkDelivery fails each rule on a stream that breaks it', () => {
     );
   });
 
+  it('lets the next owner start at the offset of a commit reported failed, which may have been written', () => {
+    const lives = (start: number) => [
+      life('m1', 0, (e) => {
+        e.assigned(0);
+        batch(e, 0, 0, 3);
+        e.consumed(0, 4, 5);
+        e.committed(0, 6, false); // the response was lost, the retry refused: 6 may be the group's offset
+      }),
+      life('m2', 100, (e) => {
+        e.assigned(0);
+        batch(e, 0, start, 9);
+        e.shutdown();
+      }),
+    ];
+    expect(checkDelivery(acked({ 0: 10 }), lives(6)).verdict).toBe('PASS');
+    expect(checkDelivery(acked({ 0: 10 }), lives(4)).verdict).toBe('PASS');
+    expect(checkDelivery(acked({ 0: 10 }), lives(8)).counts).toEqual({ 'skip-at-handoff': 1, lost: 1 });
+  });
+
   it('ignores a failed commit: it moves no committed offset', () => {
     const report = checkDelivery(acked({ 0: 10 }), [
       life('m1', 0, (e) => {

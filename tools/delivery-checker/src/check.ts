@@ -81,6 +81,12 @@ class Walk {
   /** Per partition: how often each offset was delivered. */
   readonly delivered = new Map<string, Map<number, number>>();
   private readonly committed = new Map<string, number>();
+  /**
+   * The highest offset a failed commit since the last successful one asked for: a commit reported as
+   * failed may still have been written (its response was lost and a retry refused), so the group's
+   * real position at a handoff is the last success or one of those.
+   */
+  private readonly maybeCommitted = new Map<string, number>();
   private readonly lastEnd = new Map<string, TenureEnd>();
 
   constructor(
@@ -114,8 +120,11 @@ class Walk {
         for (const range of event.partitions) this.consumed(state, range, event.timestamp);
         return;
       case 'offsets_committed':
-        if (!event.success) return;
-        for (const o of event.offsets) this.commit(state, o, o.offset, event.timestamp);
+        for (const o of event.offsets) {
+          const key = partitionKey(o);
+          if (event.success) this.commit(state, o, o.offset, event.timestamp);
+          else this.maybeCommitted.set(key, Math.max(this.maybeCommitted.get(key) ?? 0, o.offset));
+        }
         return;
       case 'seek':
       case 'truncation': {
@@ -209,15 +218,16 @@ class Walk {
         `group committed ${committed}, first record ${min}`,
       );
     }
-    if (committed !== undefined && min > committed) {
-      const skipped = this.acked.countBetween(key, committed, min);
+    const upTo = Math.max(committed ?? 0, this.maybeCommitted.get(key) ?? 0);
+    if (committed !== undefined && min > upTo) {
+      const skipped = this.acked.countBetween(key, upTo, min);
       if (skipped > 0) {
         this.violate(
           'skip-at-handoff',
           who,
           key,
           timestamp,
-          `${skipped} acked records in [${committed}, ${min}) skipped`,
+          `${skipped} acked records in [${upTo}, ${min}) skipped`,
         );
       }
     }
@@ -255,6 +265,7 @@ class Walk {
       );
     }
     this.committed.set(key, offset);
+    this.maybeCommitted.delete(key);
   }
 }
 

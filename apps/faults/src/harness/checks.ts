@@ -6,11 +6,16 @@
 import type { ScenarioRun } from './scenario.js';
 
 /**
- * For every partition, the time from `since` to its first batch consumed after `since`.
+ * For every partition that had records acknowledged after `since`, the time from `since` to its first
+ * batch consumed after `since` (a partition the producer wrote nothing to since then cannot resume).
  *
- * @returns the slowest partition's delay in ms (Infinity when some partition never resumed).
+ * @returns the slowest partition's delay in ms (Infinity when one of them never resumed).
  */
 export function slowestResume(run: ScenarioRun, since: number): number {
+  const written = new Set<string>();
+  run.producer?.events.forEach((event, i) => {
+    if (run.producer!.ackedAt[i]! > since) written.add(`${event.topic}-${event.partition}`);
+  });
   const first = new Map<string, number>();
   for (const life of run.lives()) {
     for (const event of life.events) {
@@ -22,10 +27,7 @@ export function slowestResume(run: ScenarioRun, since: number): number {
     }
   }
   let slowest = 0;
-  for (let partition = 0; partition < run.partitions; partition++) {
-    const at = first.get(`${run.topic}-${partition}`);
-    slowest = Math.max(slowest, at === undefined ? Number.POSITIVE_INFINITY : at - since);
-  }
+  for (const key of written) slowest = Math.max(slowest, (first.get(key) ?? Number.POSITIVE_INFINITY) - since);
   return slowest;
 }
 

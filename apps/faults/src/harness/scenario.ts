@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   checkDelivery,
@@ -233,6 +233,25 @@ export class ScenarioRun {
   }
 }
 
+/**
+ * With `FAULTS_EVENTS_DIR` set, writes every life's events (and stderr) and the producer's acks
+ * under `<dir>/<topic>/`, for looking into a failure afterwards.
+ */
+async function keepEvents(run: ScenarioRun): Promise<void> {
+  const root = process.env.FAULTS_EVENTS_DIR;
+  if (!root) return;
+  const dir = join(root, run.topic);
+  await mkdir(dir, { recursive: true });
+  for (const life of run.lives()) {
+    const lines = life.events.map((e) => JSON.stringify(e)).join('\n');
+    await writeFile(join(dir, `${life.name}.jsonl`), `${lines}\n`);
+    await writeFile(join(dir, `${life.name}.stderr`), life.stderr);
+  }
+  const acks = (run.producer?.events ?? []).map((e, i) => JSON.stringify({ ...e, at: run.producer!.ackedAt[i] }));
+  await writeFile(join(dir, 'producer.jsonl'), `${acks.join('\n')}\n`);
+  await writeFile(join(dir, 'marks.json'), JSON.stringify(Object.fromEntries(run.marks)));
+}
+
 /** Bytes the proxies forwarded so far, both ways, all brokers. */
 function proxiedBytes(cluster: FaultCluster): number {
   return cluster.proxies
@@ -324,6 +343,7 @@ export async function runScenario(
   } finally {
     await Promise.all(run.members.map((m) => m.kill()));
     await run.producer?.stop();
+    await keepEvents(run).catch(() => {});
     await cluster.heal().catch((error: unknown) => {
       crash ??= error;
     });
