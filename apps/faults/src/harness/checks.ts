@@ -27,7 +27,8 @@ export function slowestResume(run: ScenarioRun, since: number): number {
     }
   }
   let slowest = 0;
-  for (const key of written) slowest = Math.max(slowest, (first.get(key) ?? Number.POSITIVE_INFINITY) - since);
+  for (const key of written)
+    slowest = Math.max(slowest, (first.get(key) ?? Number.POSITIVE_INFINITY) - since);
   return slowest;
 }
 

@@ -247,7 +247,9 @@ async function keepEvents(run: ScenarioRun): Promise<void> {
     await writeFile(join(dir, `${life.name}.jsonl`), `${lines}\n`);
     await writeFile(join(dir, `${life.name}.stderr`), life.stderr);
   }
-  const acks = (run.producer?.events ?? []).map((e, i) => JSON.stringify({ ...e, at: run.producer!.ackedAt[i] }));
+  const acks = (run.producer?.events ?? []).map((e, i) =>
+    JSON.stringify({ ...e, at: run.producer!.ackedAt[i] }),
+  );
   await writeFile(join(dir, 'producer.jsonl'), `${acks.join('\n')}\n`);
   await writeFile(join(dir, 'marks.json'), JSON.stringify(Object.fromEntries(run.marks)));
 }
