@@ -401,6 +401,28 @@ describe('checkDelivery fails each rule on a stream that breaks it', () => {
     expect(checkDelivery(acked({ 0: 10 }), lives(8)).counts).toEqual({ 'skip-at-handoff': 1, lost: 1 });
   });
 
+  it('accepts a commit past the last record over offsets that hold none (a transaction marker)', () => {
+    const events: ProducerEvent[] = [0, 1, 2, 4, 5].map((offset) => ({
+      name: 'producer_send_success',
+      topic: T,
+      partition: 0,
+      offset,
+      key: null,
+      value: `${offset}`,
+    }));
+    const report = checkDelivery(AckedRecords.from(events), [
+      life('m1', 0, (e) => {
+        e.assigned(0);
+        e.consumed(0, 0, 2);
+        e.committed(0, 4); // offset 3 is the commit marker
+        e.consumed(0, 4, 5);
+        e.committed(0, 6);
+        e.shutdown();
+      }),
+    ]);
+    expect(report.verdict).toBe('PASS');
+  });
+
   it('ignores a failed commit: it moves no committed offset', () => {
     const report = checkDelivery(acked({ 0: 10 }), [
       life('m1', 0, (e) => {

@@ -11,7 +11,8 @@ export const RULES = {
   'stale-after-seek':
     'the first batch after a seek (or a reported log truncation) starts at that offset, never at a buffered one',
   'commit-unassigned': 'a member commits offsets only for partitions it owns',
-  'commit-past-position': 'a committed offset is never past the position of the member that commits it',
+  'commit-past-position':
+    'a committed offset is never past the position of the member that commits it (over records not consumed yet)',
   'replay-below-commit':
     "after a handoff the new owner's first record is at or after the group's last committed offset",
   'skip-at-handoff':
