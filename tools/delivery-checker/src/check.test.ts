@@ -13,6 +13,7 @@ function acked(perPartition: Record<number, number>): AckedRecords {
     for (let offset = 0; offset < n; offset++) {
       events.push({
         name: 'producer_send_success',
+        timestamp: 0,
         topic: T,
         partition: Number(p),
         offset,
@@ -404,6 +405,7 @@ describe('checkDelivery fails each rule on a stream that breaks it', () => {
   it('accepts a commit past the last record over offsets that hold none (a transaction marker)', () => {
     const events: ProducerEvent[] = [0, 1, 2, 4, 5].map((offset) => ({
       name: 'producer_send_success',
+      timestamp: 0,
       topic: T,
       partition: 0,
       offset,

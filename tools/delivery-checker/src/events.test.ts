@@ -76,7 +76,15 @@ describe('parseProducerEvent', () => {
       parseProducerEvent(
         '{"timestamp":1,"name":"producer_send_success","key":null,"value":"17","offset":4,"topic":"t","partition":2}',
       ),
-    ).toEqual({ name: 'producer_send_success', topic: 't', partition: 2, offset: 4, key: null, value: '17' });
+    ).toEqual({
+      name: 'producer_send_success',
+      timestamp: 1,
+      topic: 't',
+      partition: 2,
+      offset: 4,
+      key: null,
+      value: '17',
+    });
     expect(
       parseProducerEvent(
         '{"timestamp":1,"name":"producer_send_error","exception":"class X","message":"timed out","topic":"t","key":null,"value":"3"}',

@@ -70,6 +70,8 @@ export type ConsumerEvent =
 export type ProducerEvent =
   | {
       readonly name: 'producer_send_success';
+      /** When the producer saw the acknowledgement (its clock; 0 when the line has none). */
+      readonly timestamp: number;
       readonly topic: string;
       readonly partition: number;
       readonly offset: number;
@@ -209,6 +211,7 @@ export function parseProducerEvent(line: string): ProducerEvent | undefined {
     const text = (field: string) => (typeof raw[field] === 'string' ? (raw[field] as string) : null);
     return {
       name: 'producer_send_success',
+      timestamp: typeof raw.timestamp === 'number' ? raw.timestamp : 0,
       topic: str(raw, 'topic', line),
       partition: int(raw, 'partition', line),
       offset: int(raw, 'offset', line),

@@ -6,29 +6,39 @@
 import type { ScenarioRun } from './scenario.js';
 
 /**
- * For every partition that had records acknowledged after `since`, the time from `since` to its first
- * batch consumed after `since` (a partition the producer wrote nothing to since then cannot resume).
+ * How long the members took to consume again after `since` (a fault): for every partition with
+ * records to read after `since`, the time from when the first of them was there (acknowledged, and
+ * not before `since`) to the first batch of that partition consumed after `since`. A partition the
+ * producer could not write to is not held against the consumer.
  *
  * @returns the slowest partition's delay in ms (Infinity when one of them never resumed).
  */
 export function slowestResume(run: ScenarioRun, since: number): number {
-  const written = new Set<string>();
-  run.producer?.events.forEach((event, i) => {
-    if (run.producer!.ackedAt[i]! > since) written.add(`${event.topic}-${event.partition}`);
-  });
+  // Where each partition's consumption stood at `since`.
+  const position = new Map<string, number>();
   const first = new Map<string, number>();
   for (const life of run.lives()) {
     for (const event of life.events) {
-      if (event.name !== 'records_consumed' || event.timestamp <= since) continue;
+      if (event.name !== 'records_consumed') continue;
       for (const p of event.partitions) {
         const key = `${p.topic}-${p.partition}`;
-        first.set(key, Math.min(first.get(key) ?? Number.POSITIVE_INFINITY, event.timestamp));
+        if (event.timestamp <= since) position.set(key, Math.max(position.get(key) ?? 0, p.maxOffset + 1));
+        else first.set(key, Math.min(first.get(key) ?? Number.POSITIVE_INFINITY, event.timestamp));
       }
     }
   }
+  // When the first record past that position was there to read.
+  const available = new Map<string, number>();
+  run.producer?.events.forEach((event, i) => {
+    const key = `${event.topic}-${event.partition}`;
+    if (event.offset < (position.get(key) ?? 0)) return;
+    const at = Math.max(since, run.producer!.ackedAt[i]!);
+    available.set(key, Math.min(available.get(key) ?? Number.POSITIVE_INFINITY, at));
+  });
   let slowest = 0;
-  for (const key of written)
-    slowest = Math.max(slowest, (first.get(key) ?? Number.POSITIVE_INFINITY) - since);
+  for (const [key, at] of available) {
+    slowest = Math.max(slowest, (first.get(key) ?? Number.POSITIVE_INFINITY) - at);
+  }
   return slowest;
 }
 

@@ -25,7 +25,7 @@ export interface ProducerOptions {
 export class ProducerProcess {
   /** The acknowledged sends, in the order acknowledged. */
   readonly events: Extract<ProducerEvent, { name: 'producer_send_success' }>[] = [];
-  /** When each of `events` arrived here (Date.now()), by index. */
+  /** When each of `events` was acknowledged (the producer's Date.now()), by index. */
   readonly ackedAt: number[] = [];
   /** Sends that failed (not acknowledged; the record may or may not be in the log). */
   failed = 0;
@@ -42,7 +42,8 @@ export class ProducerProcess {
         pending = pending.slice(newline + 1);
         if (event?.name === 'producer_send_success') {
           this.events.push(event);
-          this.ackedAt.push(Date.now());
+          // The producer's own stamp: its output may reach us late on a loaded machine.
+          this.ackedAt.push(event.timestamp || Date.now());
         } else if (event?.name === 'producer_send_error') this.failed++;
       }
     });
