@@ -28,13 +28,14 @@ export async function deleteRecordsBefore(
 }
 
 /**
- * Sets (or, with `value` null, removes) a cluster-wide default of a dynamic broker config, with
- * Kafka's ConfigCommand. A default reaches every broker, including one that is down when it is set.
+ * Sets (or, with `value` null, removes) a dynamic config of broker `nodeId`, with Kafka's
+ * ConfigCommand. The broker must be running.
  *
  * @throws Error when the tool fails.
  */
-export async function setBrokerDefault(
+export async function setBrokerConfig(
   cluster: KafkaClusterInfo,
+  nodeId: number,
   key: string,
   value: string | null,
 ): Promise<void> {
@@ -50,7 +51,8 @@ export async function setBrokerDefault(
       cluster.bootstrap,
       '--entity-type',
       'brokers',
-      '--entity-default',
+      '--entity-name',
+      String(nodeId),
       '--alter',
       ...change,
     ],

@@ -27,7 +27,7 @@ scenarioSuite('broker faults', [
     name: 'rolling-restart',
     records: 100 * 60 * 8,
     throughput: 100,
-    ci: ['classic-cooperative'],
+    ci: ['consumer'],
     async fault(run) {
       await pause(5_000);
       run.mark('restarts begin');

@@ -59,9 +59,9 @@ const outage = (seconds: number, ci: Scenario['ci']): Scenario => ({
 const RSS_GROWTH_LIMIT = 30 * 1024 * 1024;
 
 scenarioSuite('whole cluster down', [
-  outage(1, ['classic-eager']),
-  outage(10, ['consumer']),
-  outage(60, ['classic-cooperative']),
+  outage(1, []),
+  outage(10, ['classic-eager']),
+  outage(60, []),
   {
     name: 'cluster-down-cycles',
     memberArgs: ['--log-level', 'info', '--stats-interval-ms', '2000'],

@@ -47,12 +47,12 @@ function departures(name: string, how: 'stop' | 'kill', ci: Scenario['ci']): Sce
 const staticId = (index: number) => ['--group-instance-id', `static-${index + 1}`];
 
 scenarioSuite('group faults', [
-  departures('member-clean-bounce', 'stop', ['consumer']),
-  departures('member-sigkill', 'kill', ['classic-eager']),
+  departures('member-clean-bounce', 'stop', []),
+  departures('member-sigkill', 'kill', ['classic-cooperative']),
   {
     name: 'static-bounce',
     records: 9_000,
-    ci: ['classic-cooperative'],
+    ci: [],
     memberArgsOf: staticId,
     async fault(run) {
       await pause(5_000);

@@ -80,7 +80,7 @@ function resetsReported(run: ScenarioRun, policy: string): string[] {
 const outOfRange: Scenario[] = [
   {
     name: 'offset-out-of-range-none',
-    ci: ['classic-eager'],
+    ci: [],
     async fault(run) {
       await commitFallsOutOfLog(run);
       // With no reset policy, the members must stop with a typed error that names the partition.
@@ -107,7 +107,7 @@ const outOfRange: Scenario[] = [
   },
   {
     name: 'offset-out-of-range-earliest',
-    ci: ['consumer'],
+    ci: ['classic-eager'],
     async fault(run) {
       await commitFallsOutOfLog(run);
       startMembers(run, 'earliest');
@@ -117,7 +117,7 @@ const outOfRange: Scenario[] = [
   },
   {
     name: 'offset-out-of-range-latest',
-    ci: ['classic-cooperative'],
+    ci: [],
     async fault(run) {
       const layout = await commitFallsOutOfLog(run);
       // Under latest, everything the producer wrote before the reset is passed over on purpose.
@@ -162,7 +162,7 @@ scenarioSuite('offsets and fetch sizes', [
   },
   {
     name: 'pause-resume-seek',
-    ci: ['classic-eager'],
+    ci: ['classic-cooperative'],
     memberArgs: ['--seek-back-every', '4', '--pause-every', '3', '--pause-ms', '300'],
     async fault() {},
     verify(run) {

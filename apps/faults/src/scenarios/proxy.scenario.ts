@@ -34,12 +34,12 @@ function slowNetwork(name: string, faults: DirectionFaults, ci: Scenario['ci']):
 scenarioSuite('network faults through the proxy', [
   // 200 ms latency with up to 100 ms jitter, then 1 Mbit/s, each way on every broker.
   slowNetwork('proxy-latency', { latencyMs: 200, jitterMs: 100 }, ['consumer']),
-  slowNetwork('proxy-bandwidth', { bytesPerSecond: 125_000 }, ['classic-eager']),
+  slowNetwork('proxy-bandwidth', { bytesPerSecond: 125_000 }, []),
   {
     name: 'proxy-connection-chaos',
     route: 'proxy',
     records: 30_000,
-    ci: ['classic-cooperative'],
+    ci: [],
     drainMs: 180_000,
     async fault(run) {
       await pause(5_000);
@@ -58,7 +58,7 @@ scenarioSuite('network faults through the proxy', [
     name: 'proxy-blackhole',
     route: 'proxy',
     records: 12_000,
-    ci: ['consumer'],
+    ci: ['classic-eager'],
     drainMs: 180_000,
     async fault(run) {
       await pause(5_000);
@@ -78,7 +78,7 @@ scenarioSuite('network faults through the proxy', [
     name: 'proxy-cut-frame',
     route: 'proxy',
     records: 9_000,
-    ci: ['classic-eager'],
+    ci: ['classic-cooperative'],
     async fault(run) {
       await pause(5_000);
       // Five times, on every broker, one response frame and one request frame are cut in half.

@@ -1,13 +1,13 @@
 /**
- * A leader change with a truncated log: partition 0's followers are starved by a replication throttle
- * until they leave the ISR, its leader is killed, and (unclean.leader.election.enable=true) a stale
+ * A leader change with a truncated log: partition 0's followers are throttled to a byte a second until
+ * they leave the ISR, its leader is killed, and (unclean.leader.election.enable=true) a stale
  * follower becomes leader; records only the old leader had are gone. The member reading partition 0
  * must find the divergence through OffsetForLeaderEpoch, continue from it (not from the log start),
  * and report what was truncated.
  */
 import { describeTopic, electLeader } from '@runnel/kafka-local';
 import { logsWithField } from '../harness/checks.js';
-import { setBrokerDefault } from '../harness/records.js';
+import { setBrokerConfig } from '../harness/records.js';
 import { scenarioSuite } from '../harness/suite.js';
 import { pause } from '../harness/wait.js';
 
@@ -21,7 +21,7 @@ scenarioSuite(
       topicConfigs: {
         'min.insync.replicas': 1,
         'unclean.leader.election.enable': true,
-        'leader.replication.throttled.replicas': '*',
+        'follower.replication.throttled.replicas': '*',
       },
       drainMs: 180_000,
       ci: ['consumer'],
@@ -29,7 +29,12 @@ scenarioSuite(
         await pause(5_000);
         const kafka = run.cluster.kafka;
         const leader = await run.cluster.leaderOf(run.topic, 0);
-        await setBrokerDefault(kafka, 'leader.replication.throttled.rate', '1');
+        const followers = run.cluster.nodeIds.filter((id) => id !== leader);
+        const throttle = (value: string | null) =>
+          Promise.all(
+            followers.map((id) => setBrokerConfig(kafka, id, 'follower.replication.throttled.rate', value)),
+          );
+        await throttle('1');
         const isrOf0 = async () => (await describeTopic(kafka, run.topic)).find((p) => p.partition === 0)!;
         const deadline = Date.now() + 90_000;
         while ((await isrOf0()).isr.length > 1 && Date.now() < deadline) await pause(1_000);
@@ -38,7 +43,7 @@ scenarioSuite(
         await pause(5_000);
         run.mark('killed');
         await kafka.killNode(leader);
-        await setBrokerDefault(kafka, 'leader.replication.throttled.rate', null);
+        await throttle(null);
         // The controller elects a stale follower by itself when the topic allows it; ask if it does not.
         const elected = async () => {
           const p = await isrOf0();
