@@ -69,18 +69,31 @@ export class FaultCluster {
     return this.kafka.brokers.map((b) => b.nodeId);
   }
 
-  /** Creates a topic replicated to every node with `min.insync.replicas=2`, plus `configs`. */
+  /**
+   * Creates a topic replicated to every node (or as `replicaAssignment` says) with
+   * `min.insync.replicas=2`, plus `configs`.
+   */
   async createTopic(
     topic: string,
     partitions: number,
     configs: Readonly<Record<string, PropertyValue>> = {},
+    replicaAssignment?: readonly (readonly number[])[],
   ): Promise<void> {
     await createTopic(this.kafka, {
       topic,
       partitions,
-      replicationFactor: 3,
+      ...(replicaAssignment ? { replicaAssignment } : { replicationFactor: 3 }),
       configs: { 'min.insync.replicas': 2, ...configs },
     });
+  }
+
+  /** This cluster as Kafka's tools should reach it while `nodeId` is frozen (without it in the bootstrap). */
+  without(nodeId: number): KafkaCluster {
+    const bootstrap = this.kafka.brokers
+      .filter((b) => b.nodeId !== nodeId)
+      .map((b) => `${b.host}:${b.port}`)
+      .join(',');
+    return { ...this.kafka, bootstrap };
   }
 
   /** @returns the node leading `topic`'s `partition` (-1 when none does). */

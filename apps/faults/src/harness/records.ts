@@ -26,38 +26,3 @@ export async function deleteRecordsBefore(
   if (result.code !== 0)
     throw new Error(`DeleteRecordsCommand failed (${result.code}): ${result.stdout}${result.stderr}`);
 }
-
-/**
- * Sets (or, with `value` null, removes) a dynamic config of broker `nodeId`, with Kafka's
- * ConfigCommand. The broker must be running.
- *
- * @throws Error when the tool fails.
- */
-export async function setBrokerConfig(
-  cluster: KafkaClusterInfo,
-  nodeId: number,
-  key: string,
-  value: string | null,
-): Promise<void> {
-  const mainClass = cluster.version.startsWith('3.')
-    ? 'kafka.admin.ConfigCommand'
-    : 'org.apache.kafka.tools.ConfigCommand';
-  const change = value === null ? ['--delete-config', key] : ['--add-config', `${key}=${value}`];
-  const result = await runJava({
-    version: cluster.version,
-    mainClass,
-    args: [
-      '--bootstrap-server',
-      cluster.bootstrap,
-      '--entity-type',
-      'brokers',
-      '--entity-name',
-      String(nodeId),
-      '--alter',
-      ...change,
-    ],
-    timeoutMs: 120_000,
-  });
-  if (result.code !== 0)
-    throw new Error(`ConfigCommand failed (${result.code}): ${result.stdout}${result.stderr}`);
-}

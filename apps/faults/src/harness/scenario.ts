@@ -37,6 +37,8 @@ export interface Scenario {
   /** Java consumer properties for every member, passed as a `--consumer.config` file. */
   readonly memberProps?: Readonly<Record<string, PropertyValue>>;
   readonly topicConfigs?: Readonly<Record<string, PropertyValue>>;
+  /** Each partition's replicas (default: all three nodes). */
+  readonly replicaAssignment?: readonly (readonly number[])[];
   readonly producerProps?: Readonly<Record<string, PropertyValue>>;
   /** How long members get to consume everything after the producer is done (default 120 s). */
   readonly drainMs?: number;
@@ -288,7 +290,7 @@ export async function runScenario(
   let report: DeliveryReport | undefined;
   const forwardedBefore = proxiedBytes(cluster);
   try {
-    await cluster.createTopic(run.topic, run.partitions, scenario.topicConfigs);
+    await cluster.createTopic(run.topic, run.partitions, scenario.topicConfigs, scenario.replicaAssignment);
     await run.prepare();
     for (let i = 0; i < (scenario.members ?? 3); i++) run.addMember(scenario.memberArgsOf?.(i) ?? []).start();
     await run.waitStable();
