@@ -425,6 +425,23 @@ describe('checkDelivery fails each rule on a stream that breaks it', () => {
     expect(report.verdict).toBe('PASS');
   });
 
+  it('lets the next owner start at the position of a member killed before it could print its commit', () => {
+    const lives = (start: number) => [
+      life('m1', 0, (e) => {
+        e.assigned(0);
+        batch(e, 0, 0, 3);
+        e.consumed(0, 4, 5); // its commit of 6 may have landed; the kill came before the event
+      }),
+      life('m2', 100, (e) => {
+        e.assigned(0);
+        batch(e, 0, start, 9);
+        e.shutdown();
+      }),
+    ];
+    expect(checkDelivery(acked({ 0: 10 }), lives(6)).verdict).toBe('PASS');
+    expect(checkDelivery(acked({ 0: 10 }), lives(7)).counts).toEqual({ 'skip-at-handoff': 1, lost: 1 });
+  });
+
   it('ignores a failed commit: it moves no committed offset', () => {
     const report = checkDelivery(acked({ 0: 10 }), [
       life('m1', 0, (e) => {

@@ -82,15 +82,18 @@ class Walk {
   readonly delivered = new Map<string, Map<number, number>>();
   private readonly committed = new Map<string, number>();
   /**
-   * The highest offset a failed commit since the last successful one asked for: a commit reported as
-   * failed may still have been written (its response was lost and a retry refused), so the group's
-   * real position at a handoff is the last success or one of those.
+   * The highest offset that may have been committed since the last commit reported successful: a
+   * commit reported as failed may still have been written (its response was lost, a retry refused),
+   * and a killed member may have committed its position without printing it. The group's real
+   * position at a handoff is the last success or one of those.
    */
   private readonly maybeCommitted = new Map<string, number>();
   private readonly lastEnd = new Map<string, TenureEnd>();
 
   constructor(
     private readonly acked: AckedRecords,
+    /** Every life's state, for what other holders of a partition may have committed. */
+    private readonly states: readonly LifeState[],
     private readonly maxPerRule: number,
   ) {}
 
@@ -148,6 +151,8 @@ class Walk {
     // A tenure that consumed nothing leaves the previous end in place: the position did not move.
     if (tenure?.position !== undefined) {
       this.lastEnd.set(key, { clean, position: tenure.position, member: state.name });
+      // A killed member may have committed its position without living to print it.
+      if (!clean) this.maybeCommitted.set(key, Math.max(this.maybeCommitted.get(key) ?? 0, tenure.position));
     }
   }
 
@@ -218,7 +223,12 @@ class Walk {
         `group committed ${committed}, first record ${min}`,
       );
     }
-    const upTo = Math.max(committed ?? 0, this.maybeCommitted.get(key) ?? 0);
+    // Another life still holding the partition (killed, or fenced and not yet told) may have
+    // committed its position too.
+    let upTo = Math.max(committed ?? 0, this.maybeCommitted.get(key) ?? 0);
+    for (const other of this.states) {
+      if (other.name !== who) upTo = Math.max(upTo, other.owned.get(key)?.position ?? 0);
+    }
     if (committed !== undefined && min > upTo) {
       const skipped = this.acked.countBetween(key, upTo, min);
       if (skipped > 0) {
@@ -291,8 +301,8 @@ export function checkDelivery(
   // Excused records count as never written: neither required, nor a gap when skipped.
   const excused = options.excusedLoss;
   const truth = excused === undefined ? acked : acked.without(excused);
-  const walk = new Walk(truth, options.maxViolationsPerRule ?? 20);
   const states: LifeState[] = lives.map((life) => ({ name: life.name, owned: new Map() }));
+  const walk = new Walk(truth, states, options.maxViolationsPerRule ?? 20);
   for (const { life, event } of timeline(lives)) walk.apply(states[life]!, event);
   lives.forEach((life, i) => {
     if (!life.events.some((e) => e.name === 'shutdown_complete')) walk.endLife(states[i]!);
