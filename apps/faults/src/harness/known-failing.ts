@@ -22,6 +22,14 @@ export const KNOWN_FAILING: Readonly<Record<string, string>> = {
   'partitions-added/classic-eager': 'partitions added to a subscribed topic are never assigned under classic',
   'partitions-added/classic-cooperative':
     'partitions added to a subscribed topic are never assigned under classic',
+  // Under the consumer protocol the blackholed coordinator fences the members; a handler's commit that
+  // was stuck meanwhile is sent again under the member's new epoch after it rejoins, for a partition
+  // it lost: once it landed after the new owner's commit and moved the group's offset back (1,159
+  // records again after a clean handoff), once the member's own OffsetFetch for the partition, given
+  // back to it, ran before that commit landed and it started from offset 0 (1,725 records below its
+  // own commit). Consumer.commit (consumer.ts `commit`) neither refuses partitions no longer
+  // assigned nor keeps the epoch the batch was delivered under.
+  'proxy-blackhole/consumer': 'a commit for a lost partition lands under the new epoch and rewinds the group',
 };
 
 /** @returns why `scenario` under `protocol` is expected to fail, or undefined. */
