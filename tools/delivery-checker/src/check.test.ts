@@ -442,6 +442,23 @@ describe('checkDelivery fails each rule on a stream that breaks it', () => {
     expect(checkDelivery(acked({ 0: 10 }), lives(7)).counts).toEqual({ 'skip-at-handoff': 1, lost: 1 });
   });
 
+  it('counts a life that failed after printing shutdown_complete as killed, not as a clean stop', () => {
+    const fenced = life('m1', 0, (e) => {
+      e.assigned(0);
+      batch(e, 0, 0, 3);
+      e.consumed(0, 4, 5);
+      e.committed(0, 6, false); // fenced: the commit is refused, the app exits 1 after its close
+      e.shutdown();
+    });
+    const next = life('m2', 100, (e) => {
+      e.assigned(0);
+      batch(e, 0, 4, 9);
+      e.shutdown();
+    });
+    expect(checkDelivery(acked({ 0: 10 }), [fenced, next]).counts).toEqual({ 'replay-after-clean-stop': 1 });
+    expect(checkDelivery(acked({ 0: 10 }), [{ ...fenced, cleanExit: false }, next]).verdict).toBe('PASS');
+  });
+
   it('ignores a failed commit: it moves no committed offset', () => {
     const report = checkDelivery(acked({ 0: 10 }), [
       life('m1', 0, (e) => {

@@ -7,6 +7,11 @@ export interface MemberLife {
   /** Names the run in violations, e.g. `m2#1` (member 2, its second start). */
   readonly name: string;
   readonly events: readonly ConsumerEvent[];
+  /**
+   * False when the process failed (a non-zero exit, a fatal error) even though it printed
+   * `shutdown_complete`: its partitions were not handed over with a commit, so it counts as killed.
+   */
+  readonly cleanExit?: boolean;
 }
 
 /** One broken invariant. */
@@ -58,6 +63,7 @@ interface Tenure {
 interface LifeState {
   readonly name: string;
   readonly owned: Map<string, Tenure>;
+  readonly cleanExit: boolean;
 }
 
 /** How the last tenure of a partition ended, for the next owner's first batch. */
@@ -117,7 +123,7 @@ class Walk {
           this.endTenure(state, partitionKey(tp), event.name === 'partitions_revoked');
         return;
       case 'shutdown_complete':
-        for (const key of [...state.owned.keys()]) this.endTenure(state, key, true);
+        for (const key of [...state.owned.keys()]) this.endTenure(state, key, state.cleanExit);
         return;
       case 'records_consumed':
         for (const range of event.partitions) this.consumed(state, range, event.timestamp);
@@ -289,7 +295,8 @@ class Walk {
  * Checks a consumer group's events against Kafka's delivery invariants (see `RULES`), with the
  * producer's acknowledged records as the truth of what was written. Events of all lives are merged by
  * timestamp (every process stamps them with the same machine clock), so a handoff is judged against
- * the commits made before it. A life without `shutdown_complete` counts as killed.
+ * the commits made before it. A life without `shutdown_complete`, or with `cleanExit: false`, counts
+ * as killed.
  *
  * @returns the counts and the verdict: PASS when no rule is broken and nothing acknowledged was lost.
  */
@@ -301,7 +308,11 @@ export function checkDelivery(
   // Excused records count as never written: neither required, nor a gap when skipped.
   const excused = options.excusedLoss;
   const truth = excused === undefined ? acked : acked.without(excused);
-  const states: LifeState[] = lives.map((life) => ({ name: life.name, owned: new Map() }));
+  const states: LifeState[] = lives.map((life) => ({
+    name: life.name,
+    owned: new Map(),
+    cleanExit: life.cleanExit ?? true,
+  }));
   const walk = new Walk(truth, states, options.maxViolationsPerRule ?? 20);
   for (const { life, event } of timeline(lives)) walk.apply(states[life]!, event);
   lives.forEach((life, i) => {

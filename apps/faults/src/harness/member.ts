@@ -21,6 +21,8 @@ export interface Life extends MemberLife {
   /** Lines that claimed to be events but did not parse (a defect of the app, reported by the harness). */
   readonly malformed: string[];
   exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  /** False once the process exited non-zero or was killed: it did not hand its partitions over cleanly. */
+  cleanExit?: boolean;
   /** Set when the harness ended the life on purpose; a life that ends without it exited by itself. */
   endedBy: 'stop' | 'kill' | 'expected' | undefined;
 }
@@ -95,6 +97,7 @@ export class MemberProcess {
     this.exited = new Promise((done) =>
       child.once('close', (code, signal) => {
         life.exit = { code, signal };
+        life.cleanExit = code === 0;
         done();
       }),
     );

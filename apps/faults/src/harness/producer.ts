@@ -16,6 +16,8 @@ export interface ProducerOptions {
   readonly props?: Readonly<Record<string, PropertyValue>>;
   /** Where to write the properties file. */
   readonly dir: string;
+  /** Keys 0..N-1 in turn (`--repeating-keys`), so every partition gets records; default: no keys. */
+  readonly repeatingKeys?: number;
 }
 
 /**
@@ -83,6 +85,7 @@ export class ProducerProcess {
         '-1',
         '--producer.config',
         config,
+        ...(options.repeatingKeys === undefined ? [] : ['--repeating-keys', String(options.repeatingKeys)]),
       ],
     });
     return new ProducerProcess(child);

@@ -40,6 +40,8 @@ export interface Scenario {
   /** Each partition's replicas (default: all three nodes). */
   readonly replicaAssignment?: readonly (readonly number[])[];
   readonly producerProps?: Readonly<Record<string, PropertyValue>>;
+  /** Keyed records (`--repeating-keys N`) spread over every partition; default: no keys. */
+  readonly producerKeys?: number;
   /** How long members get to consume everything after the producer is done (default 120 s). */
   readonly drainMs?: number;
   /** The protocols whose run belongs to the CI half (`FAULTS_SET=ci`). */
@@ -301,6 +303,7 @@ export async function runScenario(
       throughput: scenario.throughput ?? 200,
       dir: cluster.dir,
       ...(scenario.producerProps ? { props: scenario.producerProps } : {}),
+      ...(scenario.producerKeys ? { repeatingKeys: scenario.producerKeys } : {}),
     });
     await scenario.fault(run);
     run.log('fault over');
