@@ -2,7 +2,12 @@ import type { Consumer, ConsumerBatch, TopicPartition } from '@runnel/consumer';
 import { describe, expect, it } from 'vitest';
 import { configErrorOf } from './test-support/config-error.js';
 import { parseVerifiableConsumerArgs } from './verifiable-consumer-options.js';
-import { eventLogger, seekAndPause, startProcessStats } from './verifiable-consumer-probes.js';
+import {
+  eventLogger,
+  type ProbeOptions,
+  seekAndPause,
+  startProcessStats,
+} from './verifiable-consumer-probes.js';
 
 const REQUIRED = ['--bootstrap-server', 'localhost:9092', '--topic', 'orders', '--group-id', 'verifiers'];
 const parse = (args: readonly string[]) =>
@@ -101,18 +106,20 @@ describe('seekAndPause', () => {
   const tp: TopicPartition = { topic: 'orders', partition: 2 };
   const batch = (first: number) =>
     ({ ...tp, firstOffset: first, lastOffset: first + 9 }) as unknown as ConsumerBatch;
+  const probes = (set: Partial<ProbeOptions>): ProbeOptions => ({
+    statsIntervalMs: 0,
+    logLevel: 'off',
+    seekBackEvery: 0,
+    pauseEvery: 0,
+    pauseMs: 500,
+    ...set,
+  });
 
   it('seeks back to the first offset of every Nth batch of a partition and says so', () => {
     const calls: unknown[] = [];
     const consumer = { seek: (...args: unknown[]) => calls.push(['seek', ...args]) } as unknown as Consumer;
     const { events, emit } = recorder();
-    const hook = seekAndPause(consumer, emit, {
-      statsIntervalMs: 0,
-      logLevel: 'off',
-      seekBackEvery: 2,
-      pauseEvery: 0,
-      pauseMs: 0,
-    })!;
+    const hook = seekAndPause(consumer, emit, probes({ seekBackEvery: 2 }))!;
     hook(batch(0));
     hook(batch(10));
     hook(batch(20));
@@ -128,13 +135,7 @@ describe('seekAndPause', () => {
       assignment: () => [tp],
     } as unknown as Consumer;
     const { events, emit } = recorder();
-    const hook = seekAndPause(consumer, emit, {
-      statsIntervalMs: 0,
-      logLevel: 'off',
-      seekBackEvery: 0,
-      pauseEvery: 1,
-      pauseMs: 10,
-    })!;
+    const hook = seekAndPause(consumer, emit, probes({ pauseEvery: 1, pauseMs: 10 }))!;
     hook(batch(0));
     expect(calls).toEqual(['pause']);
     await new Promise((done) => setTimeout(done, 50));

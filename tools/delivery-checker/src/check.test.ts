@@ -67,6 +67,15 @@ interface EventBuilder {
   shutdown(): void;
 }
 
+/** A second member that takes partition 0 over, consumes from `start` to 9 and stops cleanly. */
+function nextOwner(start: number): MemberLife {
+  return life('m2', 100, (e) => {
+    e.assigned(0);
+    batch(e, 0, start, 9);
+    e.shutdown();
+  });
+}
+
 /** Consumes `min..max` and commits `max + 1`, as the verifiable consumer does after each batch. */
 function batch(e: EventBuilder, partition: number, min: number, max: number): void {
   e.consumed(partition, min, max);
@@ -102,11 +111,7 @@ describe('checkDelivery on good runs', () => {
         batch(e, 0, 0, 4);
         e.revoked(0);
       }),
-      life('m2', 100, (e) => {
-        e.assigned(0);
-        batch(e, 0, 5, 9);
-        e.shutdown();
-      }),
+      nextOwner(5),
     ]);
     expect(report.verdict).toBe('PASS');
     expect(report.duplicates).toBe(0);
@@ -119,11 +124,7 @@ describe('checkDelivery on good runs', () => {
         batch(e, 0, 0, 4);
         e.consumed(0, 5, 6); // killed before committing 7
       }),
-      life('m2', 100, (e) => {
-        e.assigned(0);
-        batch(e, 0, 5, 9);
-        e.shutdown();
-      }),
+      nextOwner(5),
     ]);
     expect(report).toMatchObject({ verdict: 'PASS', consumedDistinct: 10, duplicates: 2, lost: 0 });
   });
@@ -177,11 +178,7 @@ describe('checkDelivery on good runs', () => {
 
   it('merges lives by timestamp, whatever order they are given in', () => {
     const lives = [
-      life('m2', 100, (e) => {
-        e.assigned(0);
-        batch(e, 0, 5, 9);
-        e.shutdown();
-      }),
+      nextOwner(5),
       life('m1', 0, (e) => {
         e.assigned(0);
         batch(e, 0, 0, 4);
@@ -198,11 +195,7 @@ describe('checkDelivery on good runs', () => {
         batch(e, 0, 0, 2);
         e.shutdown();
       }),
-      life('m2', 100, (e) => {
-        e.assigned(0);
-        batch(e, 0, 6, 9);
-        e.shutdown();
-      }),
+      nextOwner(6),
     ];
     expect(checkDelivery(acked({ 0: 10 }), lives).counts).toEqual({ 'skip-at-handoff': 1, lost: 1 });
     const excused = checkDelivery(acked({ 0: 10 }), lives, { excusedLoss: (_p, o) => o >= 3 && o < 6 });
@@ -307,11 +300,7 @@ describe('checkDelivery fails each rule on a stream that breaks it', () => {
           e.assigned(0);
           batch(e, 0, 0, 4);
         }),
-        life('m2', 100, (e) => {
-          e.assigned(0);
-          batch(e, 0, 3, 9);
-          e.shutdown();
-        }),
+        nextOwner(3),
       ],
     },
     {
@@ -322,11 +311,7 @@ describe('checkDelivery fails each rule on a stream that breaks it', () => {
           batch(e, 0, 0, 4);
           e.revoked(0);
         }),
-        life('m2', 100, (e) => {
-          e.assigned(0);
-          batch(e, 0, 7, 9);
-          e.shutdown();
-        }),
+        nextOwner(7),
       ],
     },
     {
@@ -338,11 +323,7 @@ describe('checkDelivery fails each rule on a stream that breaks it', () => {
           e.consumed(0, 5, 6); // its revocation should have committed 7
           e.revoked(0);
         }),
-        life('m2', 100, (e) => {
-          e.assigned(0);
-          batch(e, 0, 5, 9);
-          e.shutdown();
-        }),
+        nextOwner(5),
       ],
     },
     {
@@ -391,11 +372,7 @@ describe('checkDelivery fails each rule on a stream that breaks it', () => {
         e.consumed(0, 4, 5);
         e.committed(0, 6, false); // the response was lost, the retry refused: 6 may be the group's offset
       }),
-      life('m2', 100, (e) => {
-        e.assigned(0);
-        batch(e, 0, start, 9);
-        e.shutdown();
-      }),
+      nextOwner(start),
     ];
     expect(checkDelivery(acked({ 0: 10 }), lives(6)).verdict).toBe('PASS');
     expect(checkDelivery(acked({ 0: 10 }), lives(4)).verdict).toBe('PASS');
@@ -432,11 +409,7 @@ describe('checkDelivery fails each rule on a stream that breaks it', () => {
         batch(e, 0, 0, 3);
         e.consumed(0, 4, 5); // its commit of 6 may have landed; the kill came before the event
       }),
-      life('m2', 100, (e) => {
-        e.assigned(0);
-        batch(e, 0, start, 9);
-        e.shutdown();
-      }),
+      nextOwner(start),
     ];
     expect(checkDelivery(acked({ 0: 10 }), lives(6)).verdict).toBe('PASS');
     expect(checkDelivery(acked({ 0: 10 }), lives(7)).counts).toEqual({ 'skip-at-handoff': 1, lost: 1 });
@@ -450,11 +423,7 @@ describe('checkDelivery fails each rule on a stream that breaks it', () => {
       e.committed(0, 6, false); // fenced: the commit is refused, the app exits 1 after its close
       e.shutdown();
     });
-    const next = life('m2', 100, (e) => {
-      e.assigned(0);
-      batch(e, 0, 4, 9);
-      e.shutdown();
-    });
+    const next = nextOwner(4);
     expect(checkDelivery(acked({ 0: 10 }), [fenced, next]).counts).toEqual({ 'replay-after-clean-stop': 1 });
     expect(checkDelivery(acked({ 0: 10 }), [{ ...fenced, cleanExit: false }, next]).verdict).toBe('PASS');
   });

@@ -4,7 +4,7 @@
  */
 import { failedCommits, rebalancesBetween, resumedWithin } from '../harness/checks.js';
 import { SESSION_TIMEOUT_MS } from '../harness/protocols.js';
-import type { ScenarioRun } from '../harness/scenario.js';
+import type { Scenario, ScenarioRun } from '../harness/scenario.js';
 import { scenarioSuite } from '../harness/suite.js';
 import { pause } from '../harness/wait.js';
 
@@ -20,6 +20,29 @@ async function killAndRestart(run: ScenarioRun, nodeId: number, downMs: number):
   await pause(downMs);
   await run.cluster.kafka.startNode(nodeId);
   run.log(`node ${nodeId} back`);
+}
+
+/**
+ * SIGKILL of the node `victim` picks (given the coordinator's id), down for longer than resuming may
+ * take, so the resumption is the survivors' doing; every partition must be consumed again in time.
+ */
+function killOne(
+  name: string,
+  ci: Scenario['ci'],
+  what: string,
+  victim: (run: ScenarioRun, coordinator: number) => Promise<number>,
+): Scenario {
+  return {
+    name,
+    records: 9_000,
+    ci,
+    async fault(run) {
+      await pause(5_000);
+      const nodeId = await victim(run, await run.cluster.coordinatorOf(run.groupId));
+      await killAndRestart(run, nodeId, RESUME_LIMIT_MS + 5_000);
+    },
+    verify: (run) => resumedWithin(run, run.markOf('killed'), RESUME_LIMIT_MS, what),
+  };
 }
 
 scenarioSuite('broker faults', [
@@ -52,37 +75,20 @@ scenarioSuite('broker faults', [
       ];
     },
   },
-  {
-    name: 'kill-coordinator',
-    records: 9_000,
-    ci: ['consumer'],
-    async fault(run) {
-      await pause(5_000);
-      const coordinator = await run.cluster.coordinatorOf(run.groupId);
-      // Down for longer than it takes to resume, so the resumption is the survivors' doing.
-      await killAndRestart(run, coordinator, RESUME_LIMIT_MS + 5_000);
-    },
-    verify: (run) => resumedWithin(run, run.markOf('killed'), RESUME_LIMIT_MS, 'SIGKILL of the coordinator'),
-  },
-  {
-    name: 'kill-leader',
-    records: 9_000,
-    ci: ['classic-eager'],
-    async fault(run) {
-      await pause(5_000);
-      const coordinator = await run.cluster.coordinatorOf(run.groupId);
-      // A leader that is not the coordinator, so this is about fetching, not the group.
-      let victim = -1;
-      for (let p = 0; p < run.partitions && victim < 0; p++) {
-        const leader = await run.cluster.leaderOf(run.topic, p);
-        if (leader !== coordinator) victim = leader;
-      }
-      if (victim < 0) throw new Error('every partition is led by the coordinator');
-      await killAndRestart(run, victim, RESUME_LIMIT_MS + 5_000);
-    },
-    verify: (run) =>
-      resumedWithin(run, run.markOf('killed'), RESUME_LIMIT_MS, 'SIGKILL of a partition leader'),
-  },
+  killOne(
+    'kill-coordinator',
+    ['consumer'],
+    'SIGKILL of the coordinator',
+    async (_run, coordinator) => coordinator,
+  ),
+  // A leader that is not the coordinator, so this is about fetching, not the group.
+  killOne('kill-leader', ['classic-eager'], 'SIGKILL of a partition leader', async (run, coordinator) => {
+    for (let p = 0; p < run.partitions; p++) {
+      const leader = await run.cluster.leaderOf(run.topic, p);
+      if (leader !== coordinator) return leader;
+    }
+    throw new Error('every partition is led by the coordinator');
+  }),
   {
     name: 'sigstop-broker',
     records: 9_000,
