@@ -144,13 +144,6 @@ describe('seekAndPause', () => {
   });
 
   it('is off when neither is asked for', () => {
-    const none = {
-      statsIntervalMs: 0,
-      logLevel: 'off' as const,
-      seekBackEvery: 0,
-      pauseEvery: 0,
-      pauseMs: 500,
-    };
-    expect(seekAndPause({} as Consumer, () => {}, none)).toBeUndefined();
+    expect(seekAndPause({} as Consumer, () => {}, probes({}))).toBeUndefined();
   });
 });
