@@ -9,7 +9,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 // into the cache, say so, and run everything with it. A fake `node` that says v20 and a fake `npm`
 // that records its call and "installs" by linking the real node keep this offline and fast.
 const runSh = join(dirname(fileURLToPath(import.meta.url)), '..', 'run.sh');
-const realNode = process.execPath;
+// A real Node.js binary: under Bun or Deno, process.execPath is theirs, so ask the node on PATH.
+const onNode = process.versions.bun === undefined && process.versions.deno === undefined;
+const realNode = onNode
+  ? process.execPath
+  : spawnSync('node', ['-p', 'process.execPath'], { encoding: 'utf8' }).stdout.trim();
+const realVersion = spawnSync(realNode, ['-p', 'process.version'], { encoding: 'utf8' }).stdout.trim();
 
 let dir = '';
 let fakeBin = '';
@@ -62,12 +67,12 @@ describe('tools/dev/run.sh', () => {
   it('installs Node.js 24 from npm when the node on PATH is older than 22.15, says so, and runs with it', () => {
     const first = runScript(['exec', 'node', '-p', 'process.version'], fakeBin);
     expect(first.status).toBe(0);
-    expect(first.stdout.trim()).toBe(process.version);
+    expect(first.stdout.trim()).toBe(realVersion);
     expect(first.stderr).toMatch(
       /runnel: installing Node\.js 24 \(node-\w+-\w+@24 from npm\) into .*\/runnel\/node24/,
     );
     expect(first.stderr).toContain('the node on PATH is v20.11.1, older than 22.15');
-    expect(first.stderr).toContain(`using Node.js ${process.version}`);
+    expect(first.stderr).toContain(`using Node.js ${realVersion}`);
     const calls = readFileSync(npmLog, 'utf8').trim().split('\n');
     expect(calls).toHaveLength(1);
     expect(calls[0]).toMatch(new RegExp(`^install .*--prefix ${cache}/runnel/node24 node-\\w+-\\w+@24$`));
@@ -75,7 +80,7 @@ describe('tools/dev/run.sh', () => {
     // The second time it uses the cached one without installing again.
     const second = runScript(['exec', 'node', '-p', 'process.version'], fakeBin);
     expect(second.status).toBe(0);
-    expect(second.stdout.trim()).toBe(process.version);
+    expect(second.stdout.trim()).toBe(realVersion);
     expect(second.stderr).not.toContain('installing');
     expect(readFileSync(npmLog, 'utf8').trim().split('\n')).toHaveLength(1);
   });
@@ -99,7 +104,7 @@ describe('tools/dev/run.sh', () => {
   it('keeps a supported node on PATH and stays quiet', () => {
     const result = runScript(['exec', 'node', '-p', 'process.version'], dirname(realNode));
     expect(result.status).toBe(0);
-    expect(result.stdout.trim()).toBe(process.version);
+    expect(result.stdout.trim()).toBe(realVersion);
     expect(result.stderr).toBe('');
     expect(existsSync(npmLog)).toBe(false);
   });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deepenSourceMap, planCjsEntries, wrapperSource, writeCjsEntries } from '../cjs-entry.mjs';
+import { nodeBinary } from './test-support/node-binary.js';
 
 const entry = (rel: string) => ({
   '@runnel/source': `./src/${rel}.ts`,
@@ -104,7 +105,7 @@ describe('writeCjsEntries', () => {
     ]);
     expect(readFileSync(join(dir, 'dist/cjs/index.js'), 'utf8')).toBe(wrapperSource('../index.js'));
     const probe = spawnSync(
-      process.execPath,
+      nodeBinary,
       [
         '-e',
         "const cjs = require('probe'); import('probe').then((esm) => console.log(cjs.answer, cjs.Thing === esm.Thing));",

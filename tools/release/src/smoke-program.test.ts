@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXPECTED_EXPORTS } from './smoke-cases.js';
 import { alias, smokePackages, smokeProgram } from './smoke-program.js';
+import { nodeBinary } from './test-support/node-binary.js';
 
 const names = ['@runnel/codec', '@runnel/consumer', '@runnel/new-thing'];
 
@@ -50,7 +51,7 @@ describe('smokeProgram', () => {
       writeFileSync(join(dir, 'a.mjs'), smokeProgram('esm', 'esm', packages));
       writeFileSync(join(dir, 'a.cjs'), smokeProgram('cjs', 'cjs', packages));
       for (const file of ['a.mjs', 'a.cjs']) {
-        const checked = spawnSync(process.execPath, ['--check', join(dir, file)], { encoding: 'utf8' });
+        const checked = spawnSync(nodeBinary, ['--check', join(dir, file)], { encoding: 'utf8' });
         expect(checked.stderr).toBe('');
         expect(checked.status).toBe(0);
       }
