@@ -19,8 +19,8 @@ ensure_ready() {
   pnpm build >&2
 }
 
-# With RUNNEL_REPORT_DIR set, each vitest run also writes a JSON report there; .ci/run adds them up
-# into its closing `N passed, N failed` line.
+# With RUNNEL_REPORT_DIR set, each vitest run also writes a JSON report there (`npm test`'s is named
+# RUNNEL_REPORT_NAME, default main); .ci/run adds them up into its closing `N passed, N failed` line.
 report_args() {
   if [ -n "${RUNNEL_REPORT_DIR:-}" ]; then
     mkdir -p "$RUNNEL_REPORT_DIR"
@@ -45,7 +45,7 @@ case "$cmd" in
   test)
     ensure_ready
     # shellcheck disable=SC2046
-    exec pnpm exec vitest run $(report_args main) "$@"
+    exec pnpm exec vitest run $(report_args "${RUNNEL_REPORT_NAME:-main}") "$@"
     ;;
   test-unit)
     ensure_ready
