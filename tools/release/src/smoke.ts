@@ -8,41 +8,44 @@ import { describeFailure, run } from './run.js';
 import { type SmokeFormat, smokePackages, smokeProgram } from './smoke-program.js';
 import { type Manifest, publishablePackages } from './workspace.js';
 
-/** The TypeScript set-ups a user may have: resolution, file, and how the emitted file runs. */
+/**
+ * The TypeScript set-ups a user may have: `smoke-<name>.ts` (or `.cts`) type-checked with `module` and
+ * `moduleResolution` as given, then the emitted `.js` (or `.cjs`) run with node.
+ */
 const TYPESCRIPT_CASES: readonly {
+  readonly name: string;
   readonly label: string;
   readonly format: SmokeFormat;
-  readonly file: string;
-  readonly emitted: string;
-  readonly compilerOptions: Readonly<Record<string, string>>;
+  readonly module: string;
+  readonly moduleResolution: string;
 }[] = [
   {
+    name: 'nodenext',
     label: 'TypeScript module nodenext',
     format: 'ts',
-    file: 'smoke-nodenext.ts',
-    emitted: 'smoke-nodenext.js',
-    compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext' },
+    module: 'nodenext',
+    moduleResolution: 'nodenext',
   },
   {
+    name: 'node16',
     label: 'TypeScript module node16',
     format: 'ts',
-    file: 'smoke-node16.ts',
-    emitted: 'smoke-node16.js',
-    compilerOptions: { module: 'node16', moduleResolution: 'node16' },
+    module: 'node16',
+    moduleResolution: 'node16',
   },
   {
+    name: 'bundler',
     label: 'TypeScript moduleResolution bundler',
     format: 'ts',
-    file: 'smoke-bundler.ts',
-    emitted: 'smoke-bundler.js',
-    compilerOptions: { module: 'preserve', moduleResolution: 'bundler' },
+    module: 'preserve',
+    moduleResolution: 'bundler',
   },
   {
+    name: 'node16-cjs',
     label: 'TypeScript CommonJS (.cts) under module node16',
     format: 'cts',
-    file: 'smoke-node16-cjs.cts',
-    emitted: 'smoke-node16-cjs.cjs',
-    compilerOptions: { module: 'node16', moduleResolution: 'node16' },
+    module: 'node16',
+    moduleResolution: 'node16',
   },
 ];
 
@@ -75,7 +78,7 @@ export async function smoke(root: string): Promise<CheckResult[]> {
       results.push(await runProgram(label, project, file));
     }
     for (const c of TYPESCRIPT_CASES) {
-      writeFileSync(join(project, c.file), smokeProgram(c.format, c.label, packages));
+      writeFileSync(join(project, `smoke-${c.name}.${c.format}`), smokeProgram(c.format, c.label, packages));
       results.push(await typeCheckAndRun(root, project, c));
     }
     return results;
@@ -223,10 +226,13 @@ async function typeCheckAndRun(
   project: string,
   c: (typeof TYPESCRIPT_CASES)[number],
 ): Promise<CheckResult> {
-  const outDir = `out-${c.file.replace(/\.c?ts$/, '')}`;
-  const tsconfig = `tsconfig.${c.file.replace(/\.c?ts$/, '')}.json`;
+  const file = `smoke-${c.name}.${c.format}`;
+  const emitted = `smoke-${c.name}.${c.format === 'cts' ? 'cjs' : 'js'}`;
+  const outDir = `out-${c.name}`;
+  const tsconfig = `tsconfig.${c.name}.json`;
   const compilerOptions = {
-    ...c.compilerOptions,
+    module: c.module,
+    moduleResolution: c.moduleResolution,
     target: 'es2022',
     strict: true,
     // Our declarations are checked too, as a user without skipLibCheck would.
@@ -236,13 +242,10 @@ async function typeCheckAndRun(
     typeRoots: [join(root, 'node_modules/@types')],
     types: ['node'],
   };
-  writeFileSync(
-    join(project, tsconfig),
-    `${JSON.stringify({ compilerOptions, files: [c.file] }, null, 2)}\n`,
-  );
+  writeFileSync(join(project, tsconfig), `${JSON.stringify({ compilerOptions, files: [file] }, null, 2)}\n`);
   const tsc = await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', tsconfig], {
     cwd: project,
   });
   if (tsc.code !== 0) return { name: c.label, ok: false, detail: describeFailure(`tsc -p ${tsconfig}`, tsc) };
-  return runProgram(c.label, project, join(outDir, c.emitted));
+  return runProgram(c.label, project, join(outDir, emitted));
 }
