@@ -1,4 +1,4 @@
-import { type BackoffOptions, backoffMs } from './backoff.js';
+import { type BackoffOptions, backoffMs } from '@runnel/protocol';
 import {
   BrokerConnection,
   type ClientSoftware,

@@ -1,4 +1,6 @@
 import {
+  type BackoffOptions,
+  backoffMs,
   ErrorCode,
   FindCoordinator,
   type FindCoordinatorResponse,
@@ -8,7 +10,6 @@ import {
   UnsupportedVersionError,
 } from '@runnel/protocol';
 import type { KafkaApi } from './api.js';
-import { type BackoffOptions, backoffMs } from './backoff.js';
 import type { BrokerConnection, BrokerRequestOptions } from './broker-connection.js';
 import { BrokerPool, type BrokerPoolOptions, type ConnectionPurpose } from './broker-pool.js';
 import { type Clock, Sleeps, systemClock, type TimerHandle } from './clock.js';

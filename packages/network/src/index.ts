@@ -1,6 +1,5 @@
 /** @runnel/network: connections, framing, broker pool, cluster metadata and request routing for Kafka. */
 export { type ApiRequestOptions, apiRequest, type KafkaApi, type RequestOf, type ResponseOf } from './api.js';
-export { type BackoffOptions, backoffMs } from './backoff.js';
 export {
   BrokerConnection,
   type BrokerRequestOptions,

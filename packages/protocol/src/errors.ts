@@ -189,11 +189,17 @@ export class KafkaProtocolError extends RunnelError {
   /**
    * @param errorCode the code from the response.
    * @param context what was being done, e.g. `Fetch of topic-a/0`; prefixed to the message.
+   * @param options `cause`; `code` and `message` for a subclass that has its own code and wording.
    */
-  constructor(errorCode: number, context?: string, options?: { cause?: unknown }) {
+  constructor(
+    errorCode: number,
+    context?: string,
+    options?: { cause?: unknown; code?: string; message?: string },
+  ) {
     const info = kafkaErrorInfo(errorCode);
     const text = `${info.name} (${errorCode}): ${info.description}`;
-    super('ERR_KAFKA_PROTOCOL', context === undefined ? text : `${context}: ${text}`, options);
+    const message = options?.message ?? (context === undefined ? text : `${context}: ${text}`);
+    super(options?.code ?? 'ERR_KAFKA_PROTOCOL', message, options);
     this.errorCode = errorCode;
     this.errorName = info.name;
     this.retriable = info.retriable;

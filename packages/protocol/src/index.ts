@@ -1,5 +1,6 @@
 /** @runnel/protocol: every Kafka API's request and response codecs, headers, version negotiation and error table. */
 export { type ApiDefinition, defineCodec, type MessageCodec, type MessageDefinition } from './api.js';
+export { type BackoffOptions, backoffMs, ExponentialBackoff } from './backoff.js';
 export {
   ErrorCode,
   KAFKA_ERRORS,
@@ -27,3 +28,5 @@ export {
   UnsupportedVersionError,
   type VersionRange,
 } from './negotiation.js';
+export { isRetriable, type RetriableError } from './retriable.js';
+export { partitionKey, type TopicPartition } from './topic-partition.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffMs } from './backoff.js';
+import { backoffMs, ExponentialBackoff } from './backoff.js';
 
 describe('backoffMs', () => {
   const noJitter = { initialMs: 100, maxMs: 1000, jitter: 0 };
@@ -20,5 +20,14 @@ describe('backoffMs', () => {
     const low = backoffMs({ initialMs: 100, maxMs: 1000, jitter: 0.2, random: () => 0 }, 2);
     const high = backoffMs({ initialMs: 100, maxMs: 1000, jitter: 0.2, random: () => 0.999999 }, 2);
     expect([low, high]).toEqual([160, 240]);
+  });
+});
+
+describe('ExponentialBackoff', () => {
+  it('counts failures until reset, and starts over after it', () => {
+    const backoff = new ExponentialBackoff({ initialMs: 100, maxMs: 1000, random: () => 0.5 });
+    const waits = [backoff.fail(), backoff.fail(), backoff.fail()];
+    backoff.reset();
+    expect([...waits, backoff.fail()]).toEqual([100, 200, 400, 100]);
   });
 });
