@@ -1,6 +1,4 @@
 /** @runnel/consumer: A fast, complete Apache Kafka consumer for Node.js. */
-export const PACKAGE_NAME = '@runnel/consumer';
-
 export {
   CooperativeStickyAssignor,
   type PartitionAssignor,

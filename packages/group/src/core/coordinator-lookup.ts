@@ -4,12 +4,13 @@
  * forgets the coordinator when it moved, reports the failures it retries, and tells the member what an
  * answer means; what the member does about it (heartbeat timers, FATAL) stays in the member.
  */
+
+import type { ExponentialBackoff } from '@runnel/protocol';
 import { ErrorCode } from '@runnel/protocol';
-import type { ExponentialBackoff } from './backoff.js';
-import { GroupBrokerError, GroupFatalError } from './errors.js';
+import { GroupBrokerError, GroupFatalError } from '../errors.js';
+import type { FindCoordinatorResponse } from '../messages.js';
+import { type BrokerNode, type MemberApis, type MemberRequestOf, memberRequest } from '../requests.js';
 import type { MemberEvents } from './member-events.js';
-import type { FindCoordinatorResponse } from './messages.js';
-import { type BrokerNode, type MemberApis, type MemberRequestOf, memberRequest } from './requests.js';
 
 /** The FindCoordinator request both members send. */
 export type FindCoordinatorRequestOf = MemberRequestOf<MemberApis, 'FindCoordinator'>;

@@ -1,6 +1,6 @@
 import { ErrorCode } from '@runnel/protocol';
 import { describe, expect, it } from 'vitest';
-import { GroupBrokerError, GroupFatalError } from './errors.js';
+import { GroupBrokerError, GroupFatalError } from '../errors.js';
 import { MemberEvents } from './member-events.js';
 
 const tp = (topic: string, partition: number) => ({ topic, partition });

@@ -1,12 +1,12 @@
-import type { TopicPartition } from '@runnel/assignors';
+import { ConsumerProtocolMember } from '@runnel/group';
 import { createTopic, describeGroup } from '@runnel/kafka-local';
 import { testCluster } from '@runnel/kafka-local/vitest';
+import { partitionKey, type TopicPartition } from '@runnel/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConsumerProtocolMember } from './consumer-protocol-member.js';
 import { GroupTestClient, MemberRunner } from './test-support/member-runner.js';
-import { partitionKey } from './topic-partitions.js';
 
 const PARTITIONS = 6;
+const keyOf = (p: TopicPartition): string => partitionKey(p.topic, p.partition);
 type Runner = MemberRunner<ConsumerProtocolMember>;
 const runners: Runner[] = [];
 const clients: GroupTestClient[] = [];
@@ -36,7 +36,7 @@ function startMember(
   });
   if ('topics' in subscription) member.subscribe(subscription.topics, Date.now());
   else member.subscribePattern(subscription.pattern, Date.now());
-  const runner = new MemberRunner(name, member, client, (topics) => member.onMetadata(topics));
+  const runner = new MemberRunner(name, member, client);
   runners.push(runner);
   return runner;
 }
@@ -50,7 +50,7 @@ async function waitForBalancedGroup(
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const owned = members.flatMap((m) => m.owned);
-    const keys = new Set(owned.map(partitionKey));
+    const keys = new Set(owned.map(keyOf));
     const balanced =
       members.every((m) => m.member.state === 'STABLE') &&
       owned.length === PARTITIONS &&
@@ -82,21 +82,21 @@ async function describedOwners(via: Runner): Promise<Map<string, string>> {
   if (health.describeError) throw health.describeError;
   const owners = new Map<string, string>();
   for (const m of health.group?.members ?? []) {
-    for (const p of m.assignment) owners.set(partitionKey(p), m.memberId);
+    for (const p of m.assignment) owners.set(keyOf(p), m.memberId);
   }
   return owners;
 }
 
 function ownersSeenByMembers(members: readonly Runner[]): Map<string, string> {
   const owners = new Map<string, string>();
-  for (const m of members) for (const p of m.owned) owners.set(partitionKey(p), m.member.memberId);
+  for (const m of members) for (const p of m.owned) owners.set(keyOf(p), m.member.memberId);
   return owners;
 }
 
 /** Every partition a member revoked after `mark` that it still owns now: must be none when incremental. */
 function revokedButKept(m: Runner, mark: number): TopicPartition[] {
-  const kept = new Set(m.owned.map(partitionKey));
-  return m.revocations.slice(mark).flatMap((r) => r.filter((p) => kept.has(partitionKey(p))));
+  const kept = new Set(m.owned.map(keyOf));
+  return m.revocations.slice(mark).flatMap((r) => r.filter((p) => kept.has(keyOf(p))));
 }
 
 describe('consumer-protocol members against a real broker (KIP-848)', () => {
@@ -112,13 +112,13 @@ describe('consumer-protocol members against a real broker (KIP-848)', () => {
     expect(a.member.memberEpoch).toBeGreaterThan(0);
 
     const aMark = a.revocations.length;
-    const aBefore = new Set(a.owned.map(partitionKey));
+    const aBefore = new Set(a.owned.map(keyOf));
     const b = startMember('b', groupId, { topics: [topic] });
     await waitForBalancedGroup([a, b], topic);
     expect([a.owned.length, b.owned.length]).toEqual([3, 3]);
     // Incremental: a gave up only what moved to b, and kept the rest without a revocation.
     expect(revokedButKept(a, aMark)).toEqual([]);
-    expect(a.owned.every((p) => aBefore.has(partitionKey(p)))).toBe(true);
+    expect(a.owned.every((p) => aBefore.has(keyOf(p)))).toBe(true);
     expect(a.revocations.slice(aMark).flat()).toHaveLength(3);
     expect(await describedOwners(a)).toEqual(ownersSeenByMembers([a, b]));
 

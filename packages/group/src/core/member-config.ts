@@ -1,8 +1,8 @@
-/** The configuration both group members share, and its validation. */
-import { ExponentialBackoff } from './backoff.js';
-import { GroupConfigError } from './errors.js';
+/** The configuration every group member shares, and its validation. */
+import { ExponentialBackoff } from '@runnel/protocol';
+import { GroupConfigError } from '../errors.js';
 
-/** Settings of either group member; names follow the Java consumer's settings. */
+/** Settings of any group member; names follow the Java consumer's settings. */
 export interface GroupMemberConfig {
   /** `group.id`. */
   readonly groupId: string;
@@ -37,13 +37,14 @@ export interface GroupMemberSettings {
 }
 
 /**
+ * @param option the config field, as {@link GroupMemberConfig} and the consumer's config spell it
  * @returns `value` (or `fallback` when it is undefined).
- * @throws GroupConfigError when that is not an integer in [1, 2^31-1]; `name` names the setting.
+ * @throws GroupConfigError naming `option` when that is not an integer in [1, 2^31-1].
  */
-export function positiveInt(name: string, value: number | undefined, fallback: number): number {
+export function positiveInt(option: string, value: number | undefined, fallback: number): number {
   const v = value ?? fallback;
   if (!Number.isInteger(v) || v <= 0 || v > 0x7fffffff) {
-    throw new GroupConfigError(`${name} must be a positive 32-bit integer, got ${v}`);
+    throw new GroupConfigError(`must be a positive 32-bit integer, got ${v}`, option);
   }
   return v;
 }
@@ -55,14 +56,11 @@ export function positiveInt(name: string, value: number | undefined, fallback: n
  *   integers.
  */
 export function readGroupMemberConfig(config: GroupMemberConfig): GroupMemberSettings {
-  if (!config.groupId) throw new GroupConfigError('group.id must not be empty');
-  const maxPollIntervalMs = positiveInt('max.poll.interval.ms', config.maxPollIntervalMs, 300_000);
-  const requestTimeoutMs = positiveInt('request.timeout.ms', config.requestTimeoutMs, 30_000);
-  const backoffMs = positiveInt('retry.backoff.ms', config.retryBackoffMs, 100);
-  const backoffMaxMs = Math.max(
-    backoffMs,
-    positiveInt('retry.backoff.max.ms', config.retryBackoffMaxMs, 1_000),
-  );
+  if (!config.groupId) throw new GroupConfigError('must not be empty', 'groupId');
+  const maxPollIntervalMs = positiveInt('maxPollIntervalMs', config.maxPollIntervalMs, 300_000);
+  const requestTimeoutMs = positiveInt('requestTimeoutMs', config.requestTimeoutMs, 30_000);
+  const initialMs = positiveInt('retryBackoffMs', config.retryBackoffMs, 100);
+  const maxMs = Math.max(initialMs, positiveInt('retryBackoffMaxMs', config.retryBackoffMaxMs, 1_000));
   const random = config.random ?? Math.random;
   return {
     groupId: config.groupId,
@@ -70,6 +68,6 @@ export function readGroupMemberConfig(config: GroupMemberConfig): GroupMemberSet
     clientRack: config.clientRack || null,
     maxPollIntervalMs,
     requestTimeoutMs,
-    backoff: () => new ExponentialBackoff(backoffMs, backoffMaxMs, random),
+    backoff: () => new ExponentialBackoff({ initialMs, maxMs, random }),
   };
 }

@@ -1,16 +1,21 @@
 /**
- * A test-only driver that runs either group member against a real cluster through @runnel/network's
- * `ClusterClient` (a dev dependency only: the members themselves do no I/O). It sends each request to
+ * A test-only driver that runs a @runnel/group member by itself against a real cluster through
+ * @runnel/network's `ClusterClient` (here in the consumer's tests, so that the sans-I/O group package
+ * needs no network at all, not even to test). It sends each request to
  * its target at the highest version both sides support, feeds back the answers (and, for a KIP-848
  * member, the topic ids it cannot name yet), and plays a consumer that handles every event at once.
  */
-import type { TopicPartition } from '@runnel/assignors';
+
+import {
+  type GroupEvent,
+  type GroupMember,
+  MEMBER_API_DEFINITIONS,
+  type MemberRequest,
+  type ResponseTo,
+  type TopicIdAndName,
+} from '@runnel/group';
 import { ClusterClient, type KafkaApi } from '@runnel/network';
-import { UnsupportedVersionError } from '@runnel/protocol';
-import type { TopicIdAndName } from '../consumer-protocol-assignment.js';
-import type { GroupEvent } from '../events.js';
-import { MEMBER_API_DEFINITIONS, type MemberApis, type MemberRequest, memberRequest } from '../requests.js';
-import { partitionKey, sortPartitions } from '../topic-partitions.js';
+import { Metadata, partitionKey, type TopicPartition, UnsupportedVersionError } from '@runnel/protocol';
 
 /** A member's request to send, as one of the cluster client's: versions from its range, no retries. */
 function clusterRequest(request: MemberRequest) {
@@ -54,21 +59,18 @@ export class GroupTestClient {
    * Sends a member's request at the best common version of its range.
    * @returns the decoded response. @throws what `ClusterClient.send` throws, or UnsupportedVersionError.
    */
-  send(request: MemberRequest): Promise<unknown> {
-    return this.client.send(clusterRequest(request));
+  send<R extends MemberRequest>(request: R): Promise<ResponseTo<R>> {
+    return this.client.send(clusterRequest(request)) as Promise<ResponseTo<R>>;
   }
 
   /** @returns every topic of the cluster with its id (Metadata v10+). @throws what the client throws. */
   async topics(): Promise<TopicIdAndName[]> {
-    const request = memberRequest({
-      id: 0,
-      api: 'Metadata',
-      versions: [10, 12],
+    const r = await this.client.send({
       target: { kind: 'any' },
-      timeoutMs: 30_000,
-      body: { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false },
+      api: Metadata,
+      minVersion: 10,
+      message: { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false },
     });
-    const r = (await this.send(request)) as MemberApis['Metadata']['response'];
     return r.topics.flatMap((t) =>
       t.name !== null && t.topicId !== undefined
         ? [{ topicId: t.topicId, name: t.name, isInternal: t.isInternal ?? false }]
@@ -82,30 +84,11 @@ export class GroupTestClient {
   }
 }
 
-/** What the runner needs of a member: the part of the driver API both members share. */
-export interface DrivenMember {
-  readonly state: string;
-  recordPoll(now: number): void;
-  poll(now: number): {
-    readonly requests: readonly MemberRequest[];
-    readonly events: readonly GroupEvent[];
-    readonly nextPollAt: number;
-    readonly unresolvedTopicIds?: readonly string[];
-  };
-  // biome-ignore lint/suspicious/noExplicitAny: each member takes only its own requests and responses.
-  onResponse(request: any, result: any, now: number): void;
-  acknowledge(eventId: number, now: number): void;
-  leaveGroup(now: number): void;
-}
-
-/** The states in which a member is out of the group after leaving it (classic, then KIP-848). */
-const LEFT = new Set(['UNJOINED', 'UNSUBSCRIBED']);
-
 /**
  * Runs one member: polls it, sends its requests, feeds back responses and metadata, and plays a
  * consumer that acknowledges every event at once (tracking what it owns) and polls often enough.
  */
-export class MemberRunner<M extends DrivenMember> {
+export class MemberRunner<M extends GroupMember> {
   /** The partitions the simulated consumer owns, from the events it handled. */
   owned: TopicPartition[] = [];
   readonly log: string[] = [];
@@ -116,15 +99,11 @@ export class MemberRunner<M extends DrivenMember> {
   private wake: (() => void) | null = null;
   private readonly loop: Promise<void>;
 
-  /**
-   * @param onTopics hands the member the cluster's topics with their ids, fetched whenever `poll`
-   *   reports topic ids it cannot name (only a KIP-848 member does)
-   */
+  /** Runs `member`; its topics' ids come from a listing whenever `poll` reports ids it cannot name. */
   constructor(
     readonly name: string,
     readonly member: M,
     private readonly client: GroupTestClient,
-    private readonly onTopics: (topics: readonly TopicIdAndName[]) => void = () => {},
   ) {
     this.loop = this.run();
   }
@@ -133,7 +112,7 @@ export class MemberRunner<M extends DrivenMember> {
     while (!this.stopped) {
       const now = Date.now();
       this.member.recordPoll(now);
-      const { requests, events, nextPollAt, unresolvedTopicIds = [] } = this.member.poll(now);
+      const { requests, events, nextPollAt, unresolvedTopicIds } = this.member.poll(now);
       for (const e of events) this.handle(e);
       for (const r of requests) {
         this.client.send(r).then(
@@ -163,12 +142,14 @@ export class MemberRunner<M extends DrivenMember> {
     );
     switch (e.type) {
       case 'partitionsAssigned':
-        this.owned = sortPartitions(e.assignment);
+        this.owned = [...e.assignment].sort((a, b) =>
+          a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1,
+        );
         break;
       case 'partitionsRevoked': {
         this.revocations.push([...e.partitions]);
-        const gone = new Set(e.partitions.map(partitionKey));
-        this.owned = this.owned.filter((p) => !gone.has(partitionKey(p)));
+        const gone = new Set(e.partitions.map((p) => partitionKey(p.topic, p.partition)));
+        this.owned = this.owned.filter((p) => !gone.has(partitionKey(p.topic, p.partition)));
         break;
       }
       case 'partitionsLost':
@@ -183,7 +164,7 @@ export class MemberRunner<M extends DrivenMember> {
     this.client.topics().then(
       (topics) => {
         this.metadataInFlight = false;
-        this.deliver(() => this.onTopics(topics));
+        this.deliver(() => this.member.onMetadata(topics));
       },
       () => {
         this.metadataInFlight = false;
@@ -202,7 +183,7 @@ export class MemberRunner<M extends DrivenMember> {
     this.member.leaveGroup(Date.now());
     this.wake?.();
     const deadline = Date.now() + timeoutMs;
-    while (!LEFT.has(this.member.state)) {
+    while (!this.member.isOutOfGroup || this.member.fatalError !== null) {
       if (Date.now() > deadline) throw new Error(`${this.name} did not leave: ${this.member.state}`);
       await new Promise((r) => setTimeout(r, 50));
     }

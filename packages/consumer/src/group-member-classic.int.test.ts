@@ -1,14 +1,9 @@
-import {
-  CooperativeStickyAssignor,
-  type PartitionAssignor,
-  RangeAssignor,
-  type TopicPartition,
-} from '@runnel/assignors';
+import { CooperativeStickyAssignor, type PartitionAssignor, RangeAssignor } from '@runnel/assignors';
+import { ClassicGroupMember, FencedInstanceIdError } from '@runnel/group';
 import { createTopic, describeGroup } from '@runnel/kafka-local';
 import { testCluster } from '@runnel/kafka-local/vitest';
+import type { TopicPartition } from '@runnel/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ClassicGroupMember } from './classic-member.js';
-import { FencedInstanceIdError } from './errors.js';
 import { GroupTestClient, MemberRunner } from './test-support/member-runner.js';
 
 const PARTITIONS = 6;

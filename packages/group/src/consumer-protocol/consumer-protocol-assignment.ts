@@ -3,27 +3,18 @@
  * names topics only by id, so the member resolves ids to names through metadata before it can tell the
  * consumer what it owns.
  */
-import type { TopicPartition } from '@runnel/assignors';
 import type {
   ConsumerGroupHeartbeatRequestTopicPartitions,
   ConsumerGroupHeartbeatResponseAssignment,
+  TopicPartition,
 } from '@runnel/protocol';
-import { sortPartitions } from './topic-partitions.js';
+import { sortPartitions } from '../topic-partitions.js';
 
 /** Partitions by topic id; every list sorted ascending and free of duplicates. */
 export type TopicIdAssignment = ReadonlyMap<string, readonly number[]>;
 
 /** The empty assignment. */
 export const NO_ASSIGNMENT: TopicIdAssignment = new Map();
-
-/** A topic the driver knows from metadata. */
-export interface TopicIdAndName {
-  /** Kafka's topic id, in Kafka's base64 text form (as @runnel/protocol decodes UUIDs). */
-  readonly topicId: string;
-  readonly name: string;
-  /** Internal topics (`__consumer_offsets`, ...) never match a client-side regular expression. */
-  readonly isInternal?: boolean;
-}
 
 /** A partition together with the id of its topic. */
 export interface TopicIdPartition extends TopicPartition {

@@ -3,11 +3,11 @@
  * helper both members own. The member decides what happens; this keeps the order, hands out the ids,
  * and knows which ids are still open.
  */
-import type { TopicPartition } from '@runnel/assignors';
+import type { TopicPartition } from '@runnel/protocol';
 import { ErrorCode } from '@runnel/protocol';
-import { GroupBrokerError, type GroupFatalError } from './errors.js';
-import type { GroupEvent, PartitionsAssignedEvent } from './events.js';
-import { sortPartitions } from './topic-partitions.js';
+import { GroupBrokerError, type GroupFatalError } from '../errors.js';
+import type { GroupEvent, PartitionsAssignedEvent } from '../events.js';
+import { sortPartitions } from '../topic-partitions.js';
 
 /** The events of a member, in the order it raised them, until the driver takes them. */
 export class MemberEvents {

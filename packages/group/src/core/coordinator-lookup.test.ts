@@ -1,13 +1,10 @@
 import { RangeAssignor } from '@runnel/assignors';
-import { ErrorCode } from '@runnel/protocol';
+import { ErrorCode, ExponentialBackoff } from '@runnel/protocol';
 import { describe, expect, it } from 'vitest';
-import { ExponentialBackoff } from './backoff.js';
-import { ClassicGroupMember } from './classic-member.js';
-import { ConsumerProtocolMember } from './consumer-protocol-member.js';
-import { CoordinatorLookup, isCoordinatorMoved } from './coordinator-lookup.js';
-import { GroupBrokerError, GroupFatalError } from './errors.js';
-import { MemberEvents } from './member-events.js';
-import { MEMBER_API_KEYS, type MemberRequest } from './requests.js';
+import { ClassicGroupMember } from '../classic/classic-member.js';
+import { ConsumerProtocolMember } from '../consumer-protocol/consumer-protocol-member.js';
+import { GroupBrokerError, GroupFatalError } from '../errors.js';
+import { MEMBER_API_KEYS, type MemberRequest } from '../requests.js';
 import {
   BACKOFF_MS,
   COORDINATOR,
@@ -15,7 +12,9 @@ import {
   findCoordinatorOk,
   GROUP,
   OTHER_COORDINATOR,
-} from './test-support/scripted-coordinator.js';
+} from '../test-support/scripted-coordinator.js';
+import { CoordinatorLookup, isCoordinatorMoved } from './coordinator-lookup.js';
+import { MemberEvents } from './member-events.js';
 
 const NOW = 1_000;
 
@@ -23,7 +22,7 @@ function lookup(): { lookup: CoordinatorLookup; ids: number[]; events: MemberEve
   const ids: number[] = [];
   let next = 41;
   const events = new MemberEvents();
-  const backoff = new ExponentialBackoff(BACKOFF_MS, 1_000, () => 0.5);
+  const backoff = new ExponentialBackoff({ initialMs: BACKOFF_MS, maxMs: 1_000, random: () => 0.5 });
   const nextId = () => {
     ids.push(next);
     return next++;

@@ -2,15 +2,16 @@
  * ConsumerGroupDescribe (KIP-848): what the coordinator records about a consumer group, read into plain
  * values for the consumer's health snapshot.
  */
-import type { TopicPartition } from '@runnel/assignors';
 import type {
   ConsumerGroupDescribeResponse,
   ConsumerGroupDescribeResponseAssignment,
+  TopicPartition,
 } from '@runnel/protocol';
 import { ErrorCode } from '@runnel/protocol';
-import { GroupBrokerError } from './errors.js';
-import { type ConsumerProtocolRequestOf, memberRequest, type RequestTarget } from './requests.js';
-import { sortPartitions } from './topic-partitions.js';
+import { isCoordinatorMoved } from '../core/coordinator-lookup.js';
+import { GroupBrokerError } from '../errors.js';
+import { type ConsumerProtocolRequestOf, type MemberRequestTarget, memberRequest } from '../requests.js';
+import { sortPartitions } from '../topic-partitions.js';
 
 /** One member as the coordinator records it. */
 export interface ConsumerGroupMemberDescription {
@@ -50,7 +51,7 @@ export interface ConsumerGroupDescription {
 export function consumerGroupDescribeRequest(
   id: number,
   groupId: string,
-  target: RequestTarget,
+  target: MemberRequestTarget,
   timeoutMs: number,
 ): ConsumerProtocolRequestOf<'ConsumerGroupDescribe'> {
   const body = { groupIds: [groupId], includeAuthorizedOperations: false };
@@ -110,4 +111,69 @@ function toPartitions(assignment: ConsumerGroupDescribeResponseAssignment): Topi
       t.partitions.map((partition) => ({ topic: t.topicName, partition })),
     ),
   );
+}
+
+/**
+ * The describe a member runs beside its membership: one explicit sub-state (`idle`, `wanted` until a
+ * coordinator is known, `in-flight`) and the last answer, for the health snapshot.
+ */
+export class DescribeState {
+  private step: { readonly kind: 'idle' | 'wanted' } | { readonly kind: 'in-flight'; readonly id: number } = {
+    kind: 'idle',
+  };
+  /** The last ConsumerGroupDescribe answer, or null. */
+  description: ConsumerGroupDescription | null = null;
+  /** The error of the last describe, or null. */
+  error: Error | null = null;
+  /** When `description` or `error` was received. */
+  describedAt: number | null = null;
+
+  /** Asks for a describe at the next poll that knows the coordinator (not while one is in flight). */
+  request(): void {
+    if (this.step.kind !== 'in-flight') this.step = { kind: 'wanted' };
+  }
+
+  /** @returns whether a describe waits for the coordinator to be sent. */
+  get wanted(): boolean {
+    return this.step.kind === 'wanted';
+  }
+
+  /** Records that the describe `id` went out. */
+  sent(id: number): void {
+    this.step = { kind: 'in-flight', id };
+  }
+
+  /** The coordinator lookup was refused: the describe is dropped, and its caller learns why. */
+  denied(error: Error): void {
+    this.step = { kind: 'idle' };
+    this.error = error;
+  }
+
+  /**
+   * Takes the answer to describe `id` of `groupId`.
+   * @returns null when `id` is not the describe in flight (the answer is ignored); otherwise whether
+   *   the answer says the coordinator moved.
+   */
+  onAnswer(
+    id: number,
+    result: ConsumerGroupDescribeResponse | Error,
+    groupId: string,
+    now: number,
+  ): { readonly coordinatorMoved: boolean } | null {
+    if (this.step.kind !== 'in-flight' || this.step.id !== id) return null;
+    this.step = { kind: 'idle' };
+    this.describedAt = now;
+    if (result instanceof Error) {
+      this.error = result;
+      return { coordinatorMoved: false };
+    }
+    try {
+      this.description = readConsumerGroupDescription(result, groupId);
+      this.error = null;
+      return { coordinatorMoved: false };
+    } catch (error) {
+      this.error = error as Error;
+      return { coordinatorMoved: error instanceof GroupBrokerError && isCoordinatorMoved(error.errorCode) };
+    }
+  }
 }
