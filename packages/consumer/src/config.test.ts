@@ -1,4 +1,5 @@
 import { inspect } from 'node:util';
+import { RangeAssignor } from '@runnel/assignors';
 import { Secret } from '@runnel/network';
 import { describe, expect, it } from 'vitest';
 import { DEFAULTS, resolveConfig, resolveSecurity } from './config.js';
@@ -90,6 +91,7 @@ describe('resolveConfig', () => {
     [{ brokers: 'a:1', groupProtocol: 'consumer', groupRemoteAssignor: '' }, 'groupRemoteAssignor'],
     [{ brokers: 'a:1', groupRemoteAssignor: 'uniform' }, 'groupRemoteAssignor'],
     [{ brokers: 'a:1', assignors: [{ name: 'x' }] }, 'assignors'],
+    [{ brokers: 'a:1', assignors: [new RangeAssignor(), new RangeAssignor()] }, 'assignors'],
     [{ brokers: 'a:1', logger: console.log }, 'logger'],
     [{ brokers: 'a:1', fetchMaxWaitMs: 40_000 }, 'requestTimeoutMs'],
     [{ brokers: 'a:1', 'group.id': 'g' }, 'group.id'],

@@ -1,4 +1,5 @@
 import { CooperativeStickyAssignor, type PartitionAssignor, RangeAssignor } from '@runnel/assignors';
+import { checkClassicProtocolConfig, GroupConfigError } from '@runnel/group';
 import { type Logger, type SaslOptions, Secret, silentLogger, type TlsOptions } from '@runnel/network';
 import { ConfigError } from './errors.js';
 
@@ -282,7 +283,6 @@ function assignorList(value: unknown): readonly PartitionAssignor[] {
   if (value === undefined) return [new RangeAssignor(), new CooperativeStickyAssignor()];
   if (!Array.isArray(value) || value.length === 0)
     throw new ConfigError('assignors', 'must be a non-empty list');
-  const names = new Set<string>();
   for (const a of value as unknown[]) {
     const candidate = a as Partial<PartitionAssignor> | null;
     if (
@@ -297,11 +297,22 @@ function assignorList(value: unknown): readonly PartitionAssignor[] {
         'entries must be partition assignors (name, supportedProtocols, assign)',
       );
     }
-    if (names.has(candidate.name))
-      throw new ConfigError('assignors', `assignor ${candidate.name} is listed twice`);
-    names.add(candidate.name);
   }
   return value as PartitionAssignor[];
+}
+
+/**
+ * The classic protocol's rules that tie settings together (unique assignor names, heartbeat below
+ * session) are @runnel/group's to check; its GroupConfigError names the same option as ours.
+ * @throws ConfigError naming the option.
+ */
+function classicGroupCheck(settings: Parameters<typeof checkClassicProtocolConfig>[0]): void {
+  try {
+    checkClassicProtocolConfig(settings);
+  } catch (error) {
+    if (error instanceof GroupConfigError) throw new ConfigError(error.option ?? 'assignors', error.problem);
+    throw error;
+  }
 }
 
 function loggerOf(value: unknown): Logger {
@@ -418,9 +429,7 @@ export function resolveConfig(input: ConsumerConfig): ResolvedConfig {
   const assignors = assignorList(c.assignors);
   const sessionTimeoutMs = int(c, 'sessionTimeoutMs', DEFAULTS.sessionTimeoutMs, 1);
   const heartbeatIntervalMs = int(c, 'heartbeatIntervalMs', DEFAULTS.heartbeatIntervalMs, 1);
-  if (heartbeatIntervalMs >= sessionTimeoutMs) {
-    throw new ConfigError('heartbeatIntervalMs', `must be below sessionTimeoutMs (${sessionTimeoutMs})`);
-  }
+  classicGroupCheck({ assignors, sessionTimeoutMs, heartbeatIntervalMs });
   const maxPollIntervalMs = int(c, 'maxPollIntervalMs', DEFAULTS.maxPollIntervalMs, 1);
   const rebalanceTimeoutMs = int(c, 'rebalanceTimeoutMs', maxPollIntervalMs, 1);
   let autoCommit: boolean = true;
