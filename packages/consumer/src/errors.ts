@@ -2,6 +2,8 @@ import { RunnelError } from '@runnel/codec';
 
 /** A consumer option has a wrong type or value; thrown by the constructor, naming the option. */
 export class ConfigError extends RunnelError {
+  /** False: the same options fail the same way. */
+  readonly retriable = false;
   /** The option's name as the consumer's config spells it, e.g. `sessionTimeoutMs`. */
   readonly key: string;
 
@@ -16,6 +18,8 @@ export class ConfigError extends RunnelError {
  * is kept: the user decides, e.g. with `seek` or `seekToBeginning`.
  */
 export class OffsetOutOfRangeError extends RunnelError {
+  /** False: the user decides where to go on. */
+  readonly retriable = false;
   readonly topic: string;
   readonly partition: number;
   /** The position the consumer tried to fetch from. */
@@ -34,6 +38,8 @@ export class OffsetOutOfRangeError extends RunnelError {
 
 /** The partition has no committed offset and `autoOffsetReset` is `none`, so there is nowhere to start. */
 export class NoOffsetForPartitionError extends RunnelError {
+  /** False: the user decides where to start. */
+  readonly retriable = false;
   readonly topic: string;
   readonly partition: number;
 
@@ -49,6 +55,8 @@ export class NoOffsetForPartitionError extends RunnelError {
 
 /** The consumer was closed; nothing more can be done with it. */
 export class ConsumerClosedError extends RunnelError {
+  /** False: a closed consumer stays closed. */
+  readonly retriable = false;
   constructor() {
     super('ERR_CONSUMER_CLOSED', 'the consumer is closed');
   }
@@ -56,6 +64,8 @@ export class ConsumerClosedError extends RunnelError {
 
 /** A call that needs a partition the consumer is not assigned (seek, pause, position...). */
 export class NotAssignedError extends RunnelError {
+  /** False: the partition stays unassigned until a rebalance or `assign`. */
+  readonly retriable = false;
   readonly topic: string;
   readonly partition: number;
 
@@ -68,6 +78,8 @@ export class NotAssignedError extends RunnelError {
 
 /** A call that is wrong in the consumer's current mode (e.g. `assign` after `subscribe`, commit without groupId). */
 export class IllegalStateError extends RunnelError {
+  /** False: the call is wrong in this mode. */
+  readonly retriable = false;
   constructor(message: string) {
     super('ERR_ILLEGAL_STATE', message);
   }
@@ -75,6 +87,8 @@ export class IllegalStateError extends RunnelError {
 
 /** An operation did not finish within its time limit. */
 export class ConsumerTimeoutError extends RunnelError {
+  /** True, as Kafka's TimeoutException: the operation may finish given more time. */
+  readonly retriable = true;
   readonly operation: string;
   readonly timeoutMs: number;
 
@@ -87,6 +101,8 @@ export class ConsumerTimeoutError extends RunnelError {
 
 /** Committing offsets failed for some partitions; `failures` names each one with its error. */
 export class CommitFailedError extends RunnelError {
+  /** False: see `failures` for what went wrong with each partition. */
+  readonly retriable = false;
   readonly failures: ReadonlyArray<{ topic: string; partition: number; error: Error }>;
 
   constructor(failures: ReadonlyArray<{ topic: string; partition: number; error: Error }>) {

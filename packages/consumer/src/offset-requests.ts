@@ -6,6 +6,7 @@
 
 import type { ClusterClient } from '@runnel/network';
 import {
+  isRetriable,
   KafkaProtocolError,
   ListOffsets,
   type ListOffsetsResponse,
@@ -155,7 +156,7 @@ export async function listOffsets(
           });
         } catch (error) {
           client.requestMetadataUpdate();
-          if (!isTransient(error)) throw error;
+          if (!isRetriable(error)) throw error;
           retry.push(...partitions);
           return;
         }
@@ -196,12 +197,6 @@ export async function listOffsets(
     return pending.length === 0;
   });
   return result;
-}
-
-function isTransient(error: unknown): boolean {
-  if (error instanceof KafkaProtocolError) return error.retriable;
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 'ERR_CONNECTION' || code === 'ERR_REQUEST_TIMEOUT' || code === 'ERR_DEADLINE_EXCEEDED';
 }
 
 /**
@@ -325,7 +320,7 @@ export async function commitOffsets(
         }),
       });
     } catch (error) {
-      if (isTransient(error)) return false;
+      if (isRetriable(error)) return false;
       throw error;
     }
     const byKey = new Map(pending.map((o) => [partitionKey(o.topic, o.partition), o]));

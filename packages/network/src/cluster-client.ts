@@ -4,7 +4,7 @@ import {
   ErrorCode,
   FindCoordinator,
   type FindCoordinatorResponse,
-  KafkaProtocolError,
+  isRetriable,
   Metadata,
   type MetadataRequest,
   UnsupportedVersionError,
@@ -17,7 +17,6 @@ import { type BrokerInfo, ClusterMetadata } from './cluster-metadata.js';
 import {
   ClientClosedError,
   ConnectionError,
-  CorrelationMismatchError,
   DeadlineExceededError,
   RequestTimeoutError,
 } from './errors.js';
@@ -522,15 +521,6 @@ function belowMinVersion(
   const broker = connection.apiVersions.get(api.apiKey) ?? null;
   const maxVersion = Math.min(api.maxVersion, request.maxVersion ?? api.maxVersion);
   return new UnsupportedVersionError(api.apiKey, api.name, broker, { minVersion, maxVersion });
-}
-
-function isRetriable(error: unknown): boolean {
-  if (error instanceof KafkaProtocolError) return error.retriable;
-  return (
-    error instanceof ConnectionError ||
-    error instanceof RequestTimeoutError ||
-    error instanceof CorrelationMismatchError
-  );
 }
 
 class Deferred<T> {

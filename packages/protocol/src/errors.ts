@@ -175,9 +175,9 @@ export function kafkaErrorInfo(code: number): KafkaErrorInfo {
 }
 
 /**
- * An error code returned by a broker. `code` (from RunnelError) is always `ERR_KAFKA_PROTOCOL`, and
- * `name` is the class name as for every Error; Kafka's own code and name are `errorCode` and
- * `errorName`.
+ * An error code returned by a broker. `code` (from RunnelError) is `ERR_KAFKA_PROTOCOL` (a subclass
+ * such as @runnel/group's GroupBrokerError has its own), and `name` is the class name as for every
+ * Error; Kafka's own code and name are `errorCode` and `errorName`, and `retriable` is the table's.
  */
 export class KafkaProtocolError extends RunnelError {
   /** Kafka's numeric error code, e.g. 6. */
