@@ -14,12 +14,7 @@ import type { BrokerConnection, BrokerRequestOptions } from './broker-connection
 import { BrokerPool, type BrokerPoolOptions, type ConnectionPurpose } from './broker-pool.js';
 import { type Clock, Sleeps, systemClock, type TimerHandle } from './clock.js';
 import { type BrokerInfo, ClusterMetadata } from './cluster-metadata.js';
-import {
-  ClientClosedError,
-  ConnectionError,
-  DeadlineExceededError,
-  RequestTimeoutError,
-} from './errors.js';
+import { ClientClosedError, ConnectionError, DeadlineExceededError, RequestTimeoutError } from './errors.js';
 import { COORDINATOR_MOVED_CODES, kafkaError, STALE_METADATA_CODES } from './kafka-errors.js';
 import { type Logger, silentLogger } from './logger.js';
 import { AuthenticationError } from './security/errors.js';

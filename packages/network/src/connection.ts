@@ -1,6 +1,7 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { Reader, RunnelError, Writer } from '@runnel/codec';
+import { readResponseHeaderRest, writeRequestHeader } from '@runnel/protocol';
 import { type Clock, systemClock, type TimerHandle } from './clock.js';
 import {
   ConnectionError,
@@ -9,7 +10,6 @@ import {
   RequestTimeoutError,
 } from './errors.js';
 import { FrameDecoder } from './frame-decoder.js';
-import { readResponseHeaderRest, writeRequestHeader } from './headers.js';
 import { type Logger, silentLogger } from './logger.js';
 import { TlsError } from './security/errors.js';
 import { looksLikeTlsRecord, tlsErrorOf } from './security/tls.js';

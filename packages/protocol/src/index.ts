@@ -3,6 +3,7 @@ export { type ApiDefinition, defineCodec, type MessageCodec, type MessageDefinit
 export { type BackoffOptions, backoffMs, ExponentialBackoff } from './backoff.js';
 export {
   ErrorCode,
+  type ErrorName,
   KAFKA_ERRORS,
   type KafkaErrorInfo,
   KafkaProtocolError,
@@ -15,9 +16,13 @@ export {
   decodeResponse,
   encodeRequestFrame,
   type RequestFrameOptions,
+  readApiVersionsBody,
+  readResponseBody,
+  readResponseHeaderRest,
   requestHeaderVersion,
   responseCorrelationId,
   responseHeaderVersion,
+  writeRequestHeader,
 } from './headers.js';
 export {
   apiVersionsRetryVersion,
