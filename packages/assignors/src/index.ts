@@ -26,8 +26,8 @@ export type {
   MemberAssignment,
   MemberSubscription,
   PartitionAssignor,
-  SubscribedPartition,
   RebalanceProtocol,
+  SubscribedPartition,
   SubscribedTopic,
   TopicPartition,
 } from './types.js';
