@@ -9,7 +9,7 @@ import {
   FrameTooLargeError,
   RequestTimeoutError,
 } from './errors.js';
-import { FakeClock } from './test-support/fake-clock.js';
+import { FakeClock } from './testing/fake-clock.js';
 import {
   activeResources,
   type FakeClient,
@@ -17,7 +17,7 @@ import {
   frame,
   responsePayload,
   settleIo,
-} from './test-support/fake-kafka-server.js';
+} from './testing/fake-kafka-server.js';
 
 /** A request whose body is one int32 and whose response body is one int32. */
 function int32Request(value: number, extra: Partial<RequestSpec<number>> = {}): RequestSpec<number> {
