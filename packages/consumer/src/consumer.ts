@@ -23,6 +23,7 @@ import {
   listOffsets,
   type OffsetToCommit,
 } from './offset-requests.js';
+import { CONSUMER_VERSION } from './package-version.js';
 import { listTopics } from './topic-listing.js';
 
 /** Options of {@link Consumer.run}. */
@@ -162,7 +163,7 @@ export class Consumer implements AsyncDisposable {
       metadataMaxAgeMs: this.config.metadataMaxAgeMs,
       defaultDeadlineMs: this.config.defaultApiTimeoutMs,
       logger: this.config.logger,
-      clientSoftware: { name: 'runnel', version: '0.0.0' },
+      clientSoftware: { name: 'runnel', version: CONSUMER_VERSION },
     });
     this.fetcher = new Fetcher(this.client, this.config);
   }
