@@ -8,15 +8,16 @@ import {
   DEFAULT_TOOL_JVM_OPTIONS,
   ensureKafkaJars,
   JVM_MARKER,
+  javaProducer,
   requireJdkProgram,
 } from '@runnel/kafka-local';
 import { testCluster } from '@runnel/kafka-local/vitest';
 import { describe, expect, it } from 'vitest';
-import { javaProducer } from './test-support/java-producer.js';
 
+/** This app's own build: the test runs it as a user would, with plain `node`. */
 const VERIFIABLE_CONSUMER_APP = resolve(
   dirname(fileURLToPath(import.meta.url)),
-  '../../../apps/examples/dist/verifiable-consumer.js',
+  '../dist/verifiable-consumer.js',
 );
 
 const RANGE = 'org.apache.kafka.clients.consumer.RangeAssignor';

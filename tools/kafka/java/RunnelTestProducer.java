@@ -14,7 +14,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
- * Writes the records the consumer's integration tests read back, with Kafka's own Java producer.
+ * Writes the records Runnel's integration tests read back, with Kafka's own Java producer.
  *
  *   create BOOTSTRAP PARTITIONS TOPIC...        create topics (replication factor 1)
  *   produce BOOTSTRAP COUNT (TOPIC CODEC)...    COUNT records into each TOPIC: key k-i, value
