@@ -4,17 +4,13 @@ import { createTopic, describeGroup } from '@runnel/kafka-local';
 import { testCluster } from '@runnel/kafka-local/vitest';
 import type { TopicPartition } from '@runnel/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GroupTestClient, MemberRunner } from './test-support/member-runner.js';
+import { type MemberRunner, MemberRunners, waitForBalancedGroup } from './test-support/member-runner.js';
 
 const PARTITIONS = 6;
 type Runner = MemberRunner<ClassicGroupMember>;
-const runners: Runner[] = [];
-const clients: GroupTestClient[] = [];
+const runners = new MemberRunners<ClassicGroupMember>(() => testCluster().bootstrap);
 
-afterEach(async () => {
-  await Promise.all(runners.splice(0).map((r) => r.stop()));
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-});
+afterEach(() => runners.stopAll());
 
 function startMember(
   name: string,
@@ -23,8 +19,6 @@ function startMember(
   assignor: () => PartitionAssignor,
   groupInstanceId: string | null = null,
 ): Runner {
-  const client = new GroupTestClient(testCluster().bootstrap);
-  clients.push(client);
   const member = new ClassicGroupMember({
     groupId,
     groupInstanceId,
@@ -36,38 +30,13 @@ function startMember(
     retryBackoffMaxMs: 1_000,
   });
   member.subscribe([topic], Date.now());
-  const runner = new MemberRunner(name, member, client);
-  runners.push(runner);
-  return runner;
+  return runners.start(name, member);
 }
 
 /** Waits until every runner is STABLE in one generation and together they own each partition once. */
-async function waitForBalancedGroup(
-  members: readonly Runner[],
-  topic: string,
-  timeoutMs = 60_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const generations = new Set(members.map((m) => m.member.generation().generationId));
-    const owned = members.flatMap((m) => m.owned);
-    const keys = new Set(owned.map((p) => `${p.topic}-${p.partition}`));
-    const balanced =
-      members.every((m) => m.member.state === 'STABLE') &&
-      generations.size === 1 &&
-      owned.length === PARTITIONS &&
-      keys.size === PARTITIONS &&
-      owned.every((p) => p.topic === topic);
-    if (balanced) return;
-    if (Date.now() > deadline) {
-      const report = members.map(
-        (m) =>
-          `${m.name}: ${m.member.state} gen ${m.member.generation().generationId} owns ${JSON.stringify(m.owned)}\n  ${m.log.slice(-8).join('\n  ')}`,
-      );
-      throw new Error(`group did not balance:\n${report.join('\n')}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+function waitForBalance(members: readonly Runner[], topic: string): Promise<void> {
+  const oneGeneration = () => new Set(members.map((m) => m.member.generation().generationId)).size === 1;
+  return waitForBalancedGroup(members, topic, PARTITIONS, { timeoutMs: 60_000, also: oneGeneration });
 }
 
 /** The owner the broker records for each partition, by member id (ConsumerGroupCommand --describe). */
@@ -98,19 +67,19 @@ for (const [protocol, assignor, cooperative] of [
       const a = startMember('a', groupId, topic, assignor);
       const b = startMember('b', groupId, topic, assignor);
       const c = startMember('c', groupId, topic, assignor);
-      await waitForBalancedGroup([a, b, c], topic);
+      await waitForBalance([a, b, c], topic);
       for (const m of [a, b, c]) expect(m.owned).toHaveLength(2);
       expect(await ownersOnBroker(groupId)).toEqual(ownersSeenByMembers([a, b, c]));
 
       await c.leave();
-      await waitForBalancedGroup([a, b], topic);
+      await waitForBalance([a, b], topic);
       for (const m of [a, b]) expect(m.owned).toHaveLength(3);
       expect(await ownersOnBroker(groupId)).toEqual(ownersSeenByMembers([a, b]));
 
       const ownedBefore = [a.owned.length, b.owned.length];
       const revocationsBefore = [a.revocations.length, b.revocations.length];
       const d = startMember('d', groupId, topic, assignor);
-      await waitForBalancedGroup([a, b, d], topic);
+      await waitForBalance([a, b, d], topic);
       // Eager members give up everything before rejoining; cooperative ones only what moves to d.
       const largestRevocation = [a, b].map((m, i) =>
         Math.max(0, ...m.revocations.slice(revocationsBefore[i]).map((r) => r.length)),
@@ -133,7 +102,7 @@ describe('static members against a real broker', () => {
 
     const first = startMember('first', groupId, topic, range, 'instance-1');
     const other = startMember('other', groupId, topic, range, 'instance-2');
-    await waitForBalancedGroup([first, other], topic);
+    await waitForBalance([first, other], topic);
     const generation = other.member.generation().generationId;
     const partitionsOfInstance1 = first.owned;
     const otherEvents = other.log.length;
@@ -142,7 +111,7 @@ describe('static members against a real broker', () => {
     // new one takes its place well within the session timeout.
     await first.stop();
     const second = startMember('second', groupId, topic, range, 'instance-1');
-    await waitForBalancedGroup([second, other], topic);
+    await waitForBalance([second, other], topic);
     expect(second.owned).toEqual(partitionsOfInstance1);
     expect(second.member.generation().generationId).toBe(generation);
     expect(other.member.generation().generationId).toBe(generation);
@@ -156,7 +125,7 @@ describe('static members against a real broker', () => {
       await new Promise((r) => setTimeout(r, 100));
     expect(second.member.state).toBe('FATAL');
     expect(second.member.fatalError).toBeInstanceOf(FencedInstanceIdError);
-    await waitForBalancedGroup([third, other], topic);
+    await waitForBalance([third, other], topic);
     expect(third.owned).toEqual(partitionsOfInstance1);
   });
 });

@@ -3,18 +3,14 @@ import { createTopic, describeGroup } from '@runnel/kafka-local';
 import { testCluster } from '@runnel/kafka-local/vitest';
 import { partitionKey, type TopicPartition } from '@runnel/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GroupTestClient, MemberRunner } from './test-support/member-runner.js';
+import { type MemberRunner, MemberRunners, waitForBalancedGroup } from './test-support/member-runner.js';
 
 const PARTITIONS = 6;
 const keyOf = (p: TopicPartition): string => partitionKey(p.topic, p.partition);
 type Runner = MemberRunner<ConsumerProtocolMember>;
-const runners: Runner[] = [];
-const clients: GroupTestClient[] = [];
+const runners = new MemberRunners<ConsumerProtocolMember>(() => testCluster().bootstrap);
 
-afterEach(async () => {
-  await Promise.all(runners.splice(0).map((r) => r.stop()));
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-});
+afterEach(() => runners.stopAll());
 
 type Subscription = { topics: string[] } | { pattern: string };
 
@@ -24,8 +20,6 @@ function startMember(
   subscription: Subscription,
   groupInstanceId: string | null = null,
 ): Runner {
-  const client = new GroupTestClient(testCluster().bootstrap);
-  clients.push(client);
   const member = new ConsumerProtocolMember({
     groupId,
     groupInstanceId,
@@ -36,37 +30,13 @@ function startMember(
   });
   if ('topics' in subscription) member.subscribe(subscription.topics, Date.now());
   else member.subscribePattern(subscription.pattern, Date.now());
-  const runner = new MemberRunner(name, member, client);
-  runners.push(runner);
-  return runner;
+  return runners.start(name, member);
 }
 
-/** Waits until every runner is STABLE and together they own each partition of `topic` exactly once. */
-async function waitForBalancedGroup(
-  members: readonly Runner[],
-  topic: string,
-  timeoutMs = 90_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const owned = members.flatMap((m) => m.owned);
-    const keys = new Set(owned.map(keyOf));
-    const balanced =
-      members.every((m) => m.member.state === 'STABLE') &&
-      owned.length === PARTITIONS &&
-      keys.size === PARTITIONS &&
-      owned.every((p) => p.topic === topic) &&
-      members.every((m) => Math.abs(m.owned.length - PARTITIONS / members.length) < 1);
-    if (balanced) return;
-    if (Date.now() > deadline) {
-      const report = members.map(
-        (m) =>
-          `${m.name}: ${m.member.state} epoch ${m.member.memberEpoch} owns ${JSON.stringify(m.owned)}\n  ${m.log.slice(-8).join('\n  ')}`,
-      );
-      throw new Error(`group did not balance:\n${report.join('\n')}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** Waits until every runner is STABLE, owning an even share of `topic`'s partitions, each once. */
+function waitForBalance(members: readonly Runner[], topic: string): Promise<void> {
+  const even = () => members.every((m) => Math.abs(m.owned.length - PARTITIONS / members.length) < 1);
+  return waitForBalancedGroup(members, topic, PARTITIONS, { timeoutMs: 90_000, also: even });
 }
 
 /** Asks the coordinator (ConsumerGroupDescribe, through `via`) what each member owns. */
@@ -107,14 +77,14 @@ describe('consumer-protocol members against a real broker (KIP-848)', () => {
     await createTopic(testCluster(), { topic, partitions: PARTITIONS });
 
     const a = startMember('a', groupId, { topics: [topic] });
-    await waitForBalancedGroup([a], topic);
+    await waitForBalance([a], topic);
     expect(a.owned).toHaveLength(6);
     expect(a.member.memberEpoch).toBeGreaterThan(0);
 
     const aMark = a.revocations.length;
     const aBefore = new Set(a.owned.map(keyOf));
     const b = startMember('b', groupId, { topics: [topic] });
-    await waitForBalancedGroup([a, b], topic);
+    await waitForBalance([a, b], topic);
     expect([a.owned.length, b.owned.length]).toEqual([3, 3]);
     // Incremental: a gave up only what moved to b, and kept the rest without a revocation.
     expect(revokedButKept(a, aMark)).toEqual([]);
@@ -124,7 +94,7 @@ describe('consumer-protocol members against a real broker (KIP-848)', () => {
 
     const marks = [a.revocations.length, b.revocations.length];
     const c = startMember('c', groupId, { pattern: `kip848-it-${suffix}` });
-    await waitForBalancedGroup([a, b, c], topic);
+    await waitForBalance([a, b, c], topic);
     expect([a.owned.length, b.owned.length, c.owned.length]).toEqual([2, 2, 2]);
     expect(revokedButKept(a, marks[0] ?? 0)).toEqual([]);
     expect(revokedButKept(b, marks[1] ?? 0)).toEqual([]);
@@ -132,7 +102,7 @@ describe('consumer-protocol members against a real broker (KIP-848)', () => {
 
     const leaveMarks = [a.revocations.length, b.revocations.length];
     await c.leave();
-    await waitForBalancedGroup([a, b], topic);
+    await waitForBalance([a, b], topic);
     expect([a.owned.length, b.owned.length]).toEqual([3, 3]);
     // Taking over c's partitions revokes nothing from the members that stay.
     expect(a.revocations.length).toBe(leaveMarks[0]);
@@ -152,13 +122,13 @@ describe('consumer-protocol members against a real broker (KIP-848)', () => {
 
     const first = startMember('first', groupId, { topics: [topic] }, 'instance-1');
     const other = startMember('other', groupId, { topics: [topic] }, 'instance-2');
-    await waitForBalancedGroup([first, other], topic);
+    await waitForBalance([first, other], topic);
     const partitionsOfInstance1 = first.owned;
     const otherMark = other.revocations.length;
 
     await first.leave();
     const second = startMember('second', groupId, { topics: [topic] }, 'instance-1');
-    await waitForBalancedGroup([second, other], topic);
+    await waitForBalance([second, other], topic);
     expect(second.member.memberId).not.toBe(first.member.memberId);
     expect(second.owned).toEqual(partitionsOfInstance1);
     expect(other.revocations.length).toBe(otherMark);

@@ -197,3 +197,59 @@ export class MemberRunner<M extends GroupMember> {
     await this.loop;
   }
 }
+
+/** The runners of one test and their clients (one each, as each consumer has its own). */
+export class MemberRunners<M extends GroupMember> {
+  private readonly runners: MemberRunner<M>[] = [];
+  private readonly clients: GroupTestClient[] = [];
+
+  constructor(private readonly bootstrapServers: () => string) {}
+
+  /** Starts running `member` (subscribed already) through a cluster client of its own. */
+  start(name: string, member: M): MemberRunner<M> {
+    const client = new GroupTestClient(this.bootstrapServers());
+    this.clients.push(client);
+    const runner = new MemberRunner(name, member, client);
+    this.runners.push(runner);
+    return runner;
+  }
+
+  /** Stops every runner (without leaving) and closes the clients. */
+  async stopAll(): Promise<void> {
+    await Promise.all(this.runners.splice(0).map((r) => r.stop()));
+    await Promise.all(this.clients.splice(0).map((c) => c.close()));
+  }
+}
+
+/**
+ * Waits until every runner is STABLE, together they own each of the `partitions` partitions of
+ * `topic` exactly once, and `also` holds.
+ * @throws Error listing each runner's state, epoch, partitions and last log lines after `timeoutMs`.
+ */
+export async function waitForBalancedGroup<M extends GroupMember>(
+  members: readonly MemberRunner<M>[],
+  topic: string,
+  partitions: number,
+  options: { readonly timeoutMs: number; readonly also?: () => boolean },
+): Promise<void> {
+  const deadline = Date.now() + options.timeoutMs;
+  for (;;) {
+    const owned = members.flatMap((m) => m.owned);
+    const keys = new Set(owned.map((p) => partitionKey(p.topic, p.partition)));
+    const balanced =
+      members.every((m) => m.member.state === 'STABLE') &&
+      owned.length === partitions &&
+      keys.size === partitions &&
+      owned.every((p) => p.topic === topic) &&
+      (options.also?.() ?? true);
+    if (balanced) return;
+    if (Date.now() > deadline) {
+      const report = members.map(
+        (m) =>
+          `${m.name}: ${m.member.state} epoch ${m.member.memberEpoch} owns ${JSON.stringify(m.owned)}\n  ${m.log.slice(-8).join('\n  ')}`,
+      );
+      throw new Error(`group did not balance:\n${report.join('\n')}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -89,8 +89,7 @@ export class ClassicMembership extends MemberCore<MemberState, GroupApis, Classi
   // ---------------------------------------------------------------------------------------------
   // Transitions
 
-  override settle(now: number): void {
-    if (this.events.awaitingAcknowledgement) return;
+  protected override settleProtocolState(now: number): void {
     switch (this.state) {
       case MemberState.RECONCILING:
         if (this.rejoinRequested) {
@@ -104,18 +103,16 @@ export class ClassicMembership extends MemberCore<MemberState, GroupApis, Classi
       case MemberState.LOSING:
         this.startJoining(now);
         return;
-      case MemberState.STALE:
-        if (this.pollInterval.polledSinceStalled) this.startJoining(now);
-        return;
-      case MemberState.PREPARE_LEAVING:
-        // A static member never sends LeaveGroup: its partitions stay reserved for the session timeout.
-        this.revokedForLeaving(this.config.groupInstanceId === null && this.memberId !== '');
-        return;
     }
   }
 
+  /** A static member never sends LeaveGroup (its partitions stay reserved for the session timeout). */
+  protected override leaveRequestWanted(): boolean {
+    return this.config.groupInstanceId === null && this.memberId !== '';
+  }
+
   /** Enters JOINING; the JoinGroup goes out at the next poll (not before the join backoff ends). */
-  startJoining(now: number): void {
+  override startJoining(now: number): void {
     this.transitionTo(MemberState.JOINING);
     // The JoinGroup itself keeps the membership alive from here on; a heartbeat answer still on its
     // way says nothing about the rejoin.

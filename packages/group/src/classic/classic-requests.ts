@@ -10,6 +10,12 @@ import type { ClassicMembership } from './classic-membership.js';
 /** Java's lapse added to the rebalance timeout for the JoinGroup request timeout. */
 const JOIN_GROUP_TIMEOUT_LAPSE_MS = 5000;
 
+/** @returns who the member is in its generation, as SyncGroup and Heartbeat name it. */
+function generationFields(m: ClassicMembership) {
+  const { groupId, groupInstanceId } = m.config;
+  return { groupId, generationId: m.generationId, memberId: m.memberId, groupInstanceId };
+}
+
 /** @returns the first version with `group.instance.id` when the member is static, else `dynamic`. */
 function minVersion(m: ClassicMembership, dynamic: number, staticMember: number): number {
   return m.config.groupInstanceId === null ? dynamic : staticMember;
@@ -79,10 +85,7 @@ export function syncGroupRequest(m: ClassicMembership, node: BrokerNode): GroupR
     [minVersion(m, 0, 3), 5],
     { kind: 'coordinator', node },
     {
-      groupId: m.config.groupId,
-      generationId: m.generationId,
-      memberId: m.memberId,
-      groupInstanceId: m.config.groupInstanceId,
+      ...generationFields(m),
       protocolType: CONSUMER_PROTOCOL_TYPE,
       protocolName: m.protocolName,
       assignments,
@@ -92,17 +95,7 @@ export function syncGroupRequest(m: ClassicMembership, node: BrokerNode): GroupR
 
 /** @returns the Heartbeat of `m`'s current generation. */
 export function heartbeatRequest(m: ClassicMembership, node: BrokerNode): GroupRequest {
-  return m.request(
-    'Heartbeat',
-    [minVersion(m, 0, 3), 4],
-    { kind: 'coordinator', node },
-    {
-      groupId: m.config.groupId,
-      generationId: m.generationId,
-      memberId: m.memberId,
-      groupInstanceId: m.config.groupInstanceId,
-    },
-  );
+  return m.request('Heartbeat', [minVersion(m, 0, 3), 4], { kind: 'coordinator', node }, generationFields(m));
 }
 
 /** @returns the LeaveGroup of `m` with `reason` (v3+ names the member in a list; older take one id). */

@@ -118,23 +118,12 @@ export class ConsumerProtocolMembership extends MemberCore<
   // ---------------------------------------------------------------------------------------------
   // Transitions
 
-  override settle(now: number): void {
-    if (this.events.awaitingAcknowledgement) return;
-    switch (this.state) {
-      case ConsumerProtocolMemberState.FENCED:
-        this.startJoining(now);
-        return;
-      case ConsumerProtocolMemberState.STALE:
-        if (this.pollInterval.polledSinceStalled) this.startJoining(now);
-        return;
-      case ConsumerProtocolMemberState.PREPARE_LEAVING:
-        this.revokedForLeaving(true);
-        return;
-    }
+  protected override settleProtocolState(now: number): void {
+    if (this.state === ConsumerProtocolMemberState.FENCED) this.startJoining(now);
   }
 
   /** Enters JOINING with epoch 0 and nothing owned: the next heartbeat (at once) carries every field. */
-  startJoining(now: number): void {
+  override startJoining(now: number): void {
     this.transitionTo(ConsumerProtocolMemberState.JOINING);
     this.dropAssignment();
     this.sent = unsentFields();

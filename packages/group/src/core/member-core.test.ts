@@ -52,13 +52,17 @@ class ToyMember extends MemberCore<ToyState, ToyApis, { heartbeat: undefined }> 
     super(TOY_STATES, readGroupMemberConfig(MEMBER_CONFIG));
   }
 
-  override settle(now: number): void {
-    if (this.events.awaitingAcknowledgement) return;
-    if (this.state === 'PREPARE_LEAVING') this.revokedForLeaving(this.sendsLeave);
-    else if (this.state === 'LOST' || (this.state === 'STALE' && this.pollInterval.polledSinceStalled)) {
-      this.transitionTo('IN');
-    }
+  protected override settleProtocolState(now: number): void {
+    if (this.state === 'LOST') this.startJoining(now);
+  }
+
+  override startJoining(now: number): void {
+    this.transitionTo('IN');
     void now;
+  }
+
+  protected override leaveRequestWanted(): boolean {
+    return this.sendsLeave;
   }
 
   override finishLeaving(): void {

@@ -93,8 +93,14 @@ export abstract class MemberCore<
   // ---------------------------------------------------------------------------------------------
   // What the protocol adds
 
-  /** Moves on from states that only wait for acknowledgements (or a poll) once nothing is pending. */
-  abstract settle(now: number): void;
+  /** Moves on from the protocol's own states that only wait for acknowledgements (see `settle`). */
+  protected abstract settleProtocolState(now: number): void;
+  /** Enters the protocol's joining state, to join again (from STALE here; from others in the protocol). */
+  abstract startJoining(now: number): void;
+  /** @returns whether the protocol sends a request to leave (a classic static member does not). */
+  protected leaveRequestWanted(): boolean {
+    return true;
+  }
   /** Resets the protocol's membership fields and enters the initial state (call `enterInitial`). */
   abstract finishLeaving(): void;
   /** @returns whether the member needs the coordinator in its current state. */
@@ -122,6 +128,23 @@ export abstract class MemberCore<
 
   // ---------------------------------------------------------------------------------------------
   // State
+
+  /**
+   * Moves on from states that only wait for acknowledgements (or a poll) once nothing is pending:
+   * STALE rejoins once the user polled, PREPARE_LEAVING leaves; the protocol's own states follow its
+   * `settleProtocolState`.
+   */
+  settle(now: number): void {
+    if (this.events.awaitingAcknowledgement) return;
+    const { stale, prepareLeaving } = this.states;
+    if (this.state === stale) {
+      if (this.pollInterval.polledSinceStalled) this.startJoining(now);
+    } else if (this.state === prepareLeaving) {
+      this.revokedForLeaving(this.leaveRequestWanted());
+    } else {
+      this.settleProtocolState(now);
+    }
+  }
 
   /** @returns the protocol's table and the roles of its states. */
   get states(): MemberStates<S> {
