@@ -13,7 +13,7 @@
  */
 import type { TopicPartition } from '@runnel/protocol';
 import type { GroupFatalError } from '../errors.js';
-import type { GroupMember, MemberPollResult } from '../group-member.js';
+import type { MemberPollResult } from '../group-member.js';
 import type { FindCoordinatorResponse } from '../messages.js';
 import {
   type ApiMap,
@@ -24,7 +24,6 @@ import {
   type MemberRequestTarget,
   memberRequest,
 } from '../requests.js';
-import { sortPartitions } from '../topic-partitions.js';
 import {
   CoordinatorLookup,
   type CoordinatorLookupOutcome,
