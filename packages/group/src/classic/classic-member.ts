@@ -9,6 +9,7 @@
  * member shares (leaving, failing, the poll loop) in `core/member-core.ts`.
  */
 import type { RebalanceProtocol } from '@runnel/assignors';
+import { NOT_AWAITED } from '../core/in-flight.js';
 import { GroupMemberBase } from '../core/member-base.js';
 import { GroupConfigError, IllegalTransitionError } from '../errors.js';
 import type { GroupGeneration } from '../events.js';
@@ -173,21 +174,21 @@ export class ClassicGroupMember
         onFindCoordinator(m, request, result as FindCoordinatorResponse | Error, now);
         return;
       case 'JoinGroup':
-        if (m.inFlight.take('join', request.id) === null) return;
+        if (m.inFlight.take('join', request.id) === NOT_AWAITED) return;
         onJoinGroup(m, result as JoinGroupResponse | Error, now);
         return;
       case 'Metadata':
-        if (m.inFlight.take('metadata', request.id) === null) return;
+        if (m.inFlight.take('metadata', request.id) === NOT_AWAITED) return;
         onLeaderMetadata(m, result as MetadataResponse | Error, now);
         return;
       case 'SyncGroup':
-        if (m.inFlight.take('sync', request.id) === null) return;
+        if (m.inFlight.take('sync', request.id) === NOT_AWAITED) return;
         onSyncGroup(m, result as SyncGroupResponse | Error, now);
         return;
       case 'Heartbeat': {
         const sent = m.inFlight.take('heartbeat', request.id);
-        if (sent === null) return;
-        onHeartbeat(m, result as HeartbeatResponse | Error, sent.note, now);
+        if (sent === NOT_AWAITED) return;
+        onHeartbeat(m, result as HeartbeatResponse | Error, sent, now);
         return;
       }
       case 'LeaveGroup':

@@ -17,6 +17,7 @@ import type {
   ConsumerGroupHeartbeatResponse,
   TopicPartition,
 } from '@runnel/protocol';
+import { NOT_AWAITED } from '../core/in-flight.js';
 import { GroupMemberBase } from '../core/member-base.js';
 import { type GroupMemberConfig, readGroupMemberConfig } from '../core/member-config.js';
 import { GroupConfigError, IllegalTransitionError } from '../errors.js';
@@ -265,8 +266,8 @@ export class ConsumerProtocolMember
         const answer = result as ConsumerGroupHeartbeatResponse | Error;
         if (m.onLeaveAnswer(request.id, 'ConsumerGroupHeartbeat', answer)) return;
         const sent = m.inFlight.take('heartbeat', request.id);
-        if (sent === null) return;
-        onHeartbeat(m, request, answer, sent.note, now);
+        if (sent === NOT_AWAITED) return;
+        onHeartbeat(m, request, answer, sent, now);
         return;
       }
       case 'ConsumerGroupDescribe': {

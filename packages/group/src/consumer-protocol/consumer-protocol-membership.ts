@@ -16,7 +16,6 @@ import type { ExponentialBackoff } from '@runnel/protocol';
 import type { GroupMemberSettings } from '../core/member-config.js';
 import { MemberCore } from '../core/member-core.js';
 import type { WakeUp } from '../core/timers.js';
-import type { MemberPollResult } from '../group-member.js';
 import type { BrokerNode, ConsumerProtocolApis, ConsumerProtocolRequest } from '../requests.js';
 import type { TopicIdAssignment, TopicIdPartition } from './consumer-protocol-assignment.js';
 import { consumerGroupDescribeRequest, DescribeState } from './consumer-protocol-describe.js';
@@ -228,7 +227,11 @@ export class ConsumerProtocolMembership extends MemberCore<
     return heartbeatRequest(this, coordinator, unchangedBody(this, this.leaveEpoch()));
   }
 
-  protected override metadataWants(): Pick<MemberPollResult, 'unresolvedTopicIds' | 'topicListWanted'> {
-    return { unresolvedTopicIds: this.unresolved, topicListWanted: this.subscription.topicListWanted };
+  protected override unresolvedTopicIds(): readonly string[] {
+    return this.unresolved;
+  }
+
+  protected override topicListWanted(): boolean {
+    return this.subscription.topicListWanted;
   }
 }

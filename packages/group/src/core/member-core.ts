@@ -18,6 +18,7 @@ import type { FindCoordinatorResponse } from '../messages.js';
 import {
   type ApiMap,
   type BrokerNode,
+  type MemberApiName,
   type MemberApis,
   type MemberRequest,
   type MemberRequestOf,
@@ -51,6 +52,9 @@ export type LeaveStep =
 export interface CoreNotes {
   readonly heartbeat: unknown;
 }
+
+/** The topic ids a member that needs none reports. */
+const NO_TOPIC_IDS: readonly string[] = Object.freeze([]);
 
 /** The request bodies of `Apis`, for a member's request builder. */
 type BodyOf<Apis extends ApiMap<Apis>, A extends keyof Apis> = Apis[A]['request'];
@@ -120,9 +124,13 @@ export abstract class MemberCore<
   protected onAcknowledged(eventId: number): void {
     void eventId;
   }
-  /** @returns what the member needs from metadata (by default nothing). */
-  protected metadataWants(): Pick<MemberPollResult, 'unresolvedTopicIds' | 'topicListWanted'> {
-    return { unresolvedTopicIds: [], topicListWanted: false };
+  /** @returns the topic ids the member needs named by metadata (by default none). */
+  protected unresolvedTopicIds(): readonly string[] {
+    return NO_TOPIC_IDS;
+  }
+  /** @returns whether the member needs the cluster's whole topic list (by default not). */
+  protected topicListWanted(): boolean {
+    return false;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -185,9 +193,16 @@ export abstract class MemberCore<
   ): MemberRequestOf<Apis, A> {
     const timeoutMs = options.timeoutMs ?? this.settings.requestTimeoutMs;
     const id = this.nextRequestId();
-    const init = { id, api, versions, target, timeoutMs, body, bodyAt: options.bodyAt };
-    // The API maps of the members are parts of MemberApis, so the init fits `memberRequest`.
-    return memberRequest(init as Parameters<typeof memberRequest>[0]) as unknown as MemberRequestOf<Apis, A>;
+    // The API maps of the members are parts of MemberApis, so `api` and `body` fit `memberRequest`.
+    return memberRequest({
+      id,
+      api: api as MemberApiName,
+      versions,
+      target,
+      timeoutMs,
+      body: body as never,
+      bodyAt: options.bodyAt as never,
+    }) as unknown as MemberRequestOf<Apis, A>;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -249,7 +264,13 @@ export abstract class MemberCore<
     wakeUp.consider(this.coordinatorLookup.nextLookupAt(this.needsCoordinator()));
     if (this.leave?.kind === 'due' && this.coordinatorLookup.node !== null) wakeUp.consider(now);
     this.considerDeadlines(wakeUp, now);
-    return { requests, events, nextPollAt: wakeUp.at, ...this.metadataWants() };
+    return {
+      requests,
+      events,
+      nextPollAt: wakeUp.at,
+      unresolvedTopicIds: this.unresolvedTopicIds(),
+      topicListWanted: this.topicListWanted(),
+    };
   }
 
   /** Queues `request` for the next poll without waiting for its answer. */
