@@ -110,7 +110,7 @@ describe('consumer-protocol members against a real broker (KIP-848)', () => {
 
     // Kafka's own tool (Admin client, ConsumerGroupDescribe) sees the same owners.
     const rows = await describeGroup(testCluster(), groupId);
-    const onBroker = new Map(rows.map((r) => [`${r.topic}-${r.partition}`, r.consumerId]));
+    const onBroker = new Map(rows.map((r) => [keyOf(r), r.consumerId]));
     expect(onBroker).toEqual(ownersSeenByMembers([a, b]));
   });
 
