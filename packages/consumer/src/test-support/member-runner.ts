@@ -99,20 +99,32 @@ export class MemberRunner<M extends GroupMember> {
   private wake: (() => void) | null = null;
   private readonly loop: Promise<void>;
 
-  /** Runs `member`; its topics' ids come from a listing whenever `poll` reports ids it cannot name. */
+  /**
+   * Runs `member`. Like the consumer's driver, it lists the cluster's topics first for a member that
+   * names assigned topics by id (a regular expression may have to be matched on the client, against
+   * Kafka 3.9), and again whenever `poll` reports ids it cannot name or asks for the topic list.
+   */
   constructor(
     readonly name: string,
     readonly member: M,
     private readonly client: GroupTestClient,
   ) {
-    this.loop = this.run();
+    this.loop = this.start();
+  }
+
+  private async start(): Promise<void> {
+    if (this.member.assignsByTopicId) {
+      const topics = await this.client.topics().catch(() => null);
+      if (topics !== null && !this.stopped) this.member.onMetadata(topics);
+    }
+    await this.run();
   }
 
   private async run(): Promise<void> {
     while (!this.stopped) {
       const now = Date.now();
       this.member.recordPoll(now);
-      const { requests, events, nextPollAt, unresolvedTopicIds } = this.member.poll(now);
+      const { requests, events, nextPollAt, unresolvedTopicIds, topicListWanted } = this.member.poll(now);
       for (const e of events) this.handle(e);
       for (const r of requests) {
         this.client.send(r).then(
@@ -120,7 +132,7 @@ export class MemberRunner<M extends GroupMember> {
           (error: Error) => this.deliver(() => this.member.onResponse(r, error, Date.now())),
         );
       }
-      if (unresolvedTopicIds.length > 0 && !this.metadataInFlight) this.fetchTopics();
+      if ((unresolvedTopicIds.length > 0 || topicListWanted) && !this.metadataInFlight) this.fetchTopics();
       if (events.length > 0) continue;
       const wait = Math.max(0, Math.min(nextPollAt - Date.now(), 200));
       await new Promise<void>((resolve) => {
