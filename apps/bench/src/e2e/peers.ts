@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { copyFile, mkdir, readdir } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compileJava } from '@runnel/kafka-local';
 import { exec, type Log, lastLines } from './exec.js';
@@ -109,6 +109,9 @@ export async function ensureFranzGo(log: Log): Promise<{ path: string } | { reas
   log(`building the franz-go peer with go build (${source})`);
   const result = await exec('go', ['build', '-o', binary, '.'], { cwd: source, timeoutMs: 10 * 60_000 });
   if (result.code !== 0) return { reason: `go build failed:\n${lastLines(result.output, 15)}` };
+  // go build leaves an up-to-date binary untouched; its time must still say it is newer than the sources.
+  const now = new Date();
+  await utimes(binary, now, now);
   return { path: binary };
 }
 
