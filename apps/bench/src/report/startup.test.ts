@@ -54,7 +54,7 @@ const failed: ClientTrace = {
 };
 
 describe('sideBySide', () => {
-  it('has a row per step in the order they first appear, first record last, and a column per traced client', () => {
+  it('has a row per step some client took, in the order of the start-up path, and a column per traced client', () => {
     expect(sideBySide([runnel, franz, failed])).toEqual([
       '| step | Runnel | franz-go |',
       '|---|---:|---:|',

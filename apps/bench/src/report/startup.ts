@@ -1,4 +1,4 @@
-import type { StartupRequest, StartupStep } from '../e2e/trace/steps.js';
+import { STEP_ORDER, type StartupRequest, type StartupStep } from '../e2e/trace/steps.js';
 import { formatNumber } from './markdown.js';
 
 /** One client's traced start. */
@@ -32,15 +32,12 @@ function ms(value: number | undefined): string {
 }
 
 /**
- * @returns a table with one row per step name (in the order the steps first appear, `first record`
- *   last) and one column per client: when the step was done, in ms since the client's start.
+ * @returns a table with one row per step some client took (in the order of the start-up path) and
+ *   one column per client: when the step was done, in ms since the client's start.
  */
 export function sideBySide(traces: readonly ClientTrace[]): string[] {
   const ok = traces.filter((t) => t.error === undefined);
-  const names: string[] = [];
-  for (const t of ok)
-    for (const s of t.steps) if (!names.includes(s.step) && s.step !== 'first record') names.push(s.step);
-  names.push('first record');
+  const names = STEP_ORDER.filter((name) => ok.some((t) => t.steps.some((s) => s.step === name)));
   const lines = [
     `| step | ${ok.map((t) => t.label).join(' | ')} |`,
     `|---|${ok.map(() => '---:').join('|')}|`,

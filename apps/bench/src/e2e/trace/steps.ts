@@ -40,6 +40,17 @@ const STEP_APIS: readonly [api: string, count: number][] = [
   ['ListOffsets', 1],
 ];
 
+/** Every step name `startupSteps` can give, in the order of the start-up path (for tables). */
+export const STEP_ORDER: readonly string[] = [
+  'connect',
+  ...STEP_APIS.flatMap(([api, count]) =>
+    count > 1 ? Array.from({ length: count }, (_, i) => `${api} ${i + 1}`) : [api],
+  ),
+  'first Fetch',
+  'first Fetch with records',
+  'first record',
+];
+
 /**
  * @returns the trace's requests sent before `untilMs` (absolute), with connection numbers and times
  *   made relative to `startedAtMs`.
