@@ -23,26 +23,35 @@ function nodeNote(node: NodeRuntime | undefined): string {
   return node === undefined ? 'Node of the run' : describeNode(node);
 }
 
-/** KafkaJS with its eachBatch handler. */
-export function kafkaJsAdapter(): ClientAdapter {
+/** A peer installed with npm into apps/bench/peers/node, run by its client program `script`. */
+function npmPeerAdapter(id: string, label: string, script: string, how: string): ClientAdapter {
   let node: NodeRuntime | undefined;
   return {
-    id: 'kafkajs',
-    label: `KafkaJS ${KAFKAJS_VERSION}`,
+    id,
+    label,
     checksCrc: false,
     defaultPhases: BOTH_PHASES,
-    notes: () =>
-      `${nodeNote(node)}; eachBatch; lz4 and zstd through codecs registered by the client program (KafkaJS has none built in); no CRC check`,
+    notes: () => `${nodeNote(node)}; ${how}`,
     async prepare(context) {
       node = context.node;
       return ensureNodePeers(context.node, context.log);
     },
     ...nodeClient(
-      'kafkajs.js',
+      script,
       () => node,
       () => ({ peerDir: NODE_PEERS_DIR }),
     ),
   };
+}
+
+/** KafkaJS with its eachBatch handler. */
+export function kafkaJsAdapter(): ClientAdapter {
+  return npmPeerAdapter(
+    'kafkajs',
+    `KafkaJS ${KAFKAJS_VERSION}`,
+    'kafkajs.js',
+    'eachBatch; lz4 and zstd through codecs registered by the client program (KafkaJS has none built in); no CRC check',
+  );
 }
 
 /** The package that will offer KafkaJS's consumer API on top of @runnel/consumer. */
@@ -87,24 +96,12 @@ export function runnelKafkaJsAdapter(): ClientAdapter {
 
 /** @platformatic/kafka's message stream (it asks for Node >= 22.22 or >= 24.6). */
 export function platformaticAdapter(): ClientAdapter {
-  let node: NodeRuntime | undefined;
-  return {
-    id: 'platformatic',
-    label: `@platformatic/kafka ${PLATFORMATIC_VERSION}`,
-    checksCrc: false,
-    defaultPhases: BOTH_PHASES,
-    notes: () =>
-      `${nodeNote(node)}; message stream, read_uncommitted set (its default is read_committed); no CRC check`,
-    async prepare(context) {
-      node = context.node;
-      return ensureNodePeers(context.node, context.log);
-    },
-    ...nodeClient(
-      'platformatic.js',
-      () => node,
-      () => ({ peerDir: NODE_PEERS_DIR }),
-    ),
-  };
+  return npmPeerAdapter(
+    'platformatic',
+    `@platformatic/kafka ${PLATFORMATIC_VERSION}`,
+    'platformatic.js',
+    'message stream, read_uncommitted set (its default is read_committed); no CRC check',
+  );
 }
 
 /**
