@@ -36,6 +36,10 @@ function option(name: string): string | undefined {
   return i < 0 ? undefined : process.argv[i + 1];
 }
 
+/**
+ * Traces one client: an untimed start, then a start under capture. A capture that began late (a
+ * request on a connection whose SYN it lacks) is taken again, up to three times.
+ */
 async function traceClient(
   adapter: ClientAdapter,
   run: (adapter: ClientAdapter, rep: number) => ReturnType<typeof runClientOnce>,
@@ -45,22 +49,29 @@ async function traceClient(
   const base = { client: adapter.id, label: adapter.label, steps: [], requests: [] };
   // An untimed start first, so the client's files are in the page cache like the others'.
   await run(adapter, -1);
-  const file = join(scratch, `${adapter.id}.pcapng`);
-  const capture = await startCapture(port, file);
-  const result = await run(adapter, 0).finally(() => capture.stop());
-  const report = result.report;
-  if (!result.ok || report?.firstRecordMs == null || report.startedAtMs === undefined) {
-    return { ...base, error: result.error ?? 'the client reported no first record or no start time' };
+  for (let attempt = 1; ; attempt++) {
+    const file = join(scratch, `${adapter.id}.pcapng`);
+    const capture = await startCapture(port, file);
+    const result = await run(adapter, 0).finally(() => capture.stop());
+    const report = result.report;
+    if (!result.ok || report?.firstRecordMs == null || report.startedAtMs === undefined) {
+      return { ...base, error: result.error ?? 'the client reported no first record or no start time' };
+    }
+    const trace = kafkaTrace(parseCaptureFields(await readCapture(file)), port);
+    const opened = new Set(trace.connections.map((c) => c.stream));
+    const late = trace.exchanges.some((e) => !opened.has(e.stream));
+    if (late && attempt < 3) {
+      log(`${adapter.id}: the capture missed the start of a connection; tracing again`);
+      continue;
+    }
+    if (late || trace.broken.length > 0) log(`${adapter.id}: the capture is incomplete (late start or gaps)`);
+    return {
+      ...base,
+      firstRecordMs: report.firstRecordMs,
+      steps: startupSteps(trace, report.startedAtMs, report.firstRecordMs),
+      requests: requestsBefore(trace, report.startedAtMs, report.startedAtMs + report.firstRecordMs),
+    };
   }
-  const trace = kafkaTrace(parseCaptureFields(await readCapture(file)), port);
-  if (trace.broken.length > 0)
-    log(`${adapter.id}: ${trace.broken.length} connection(s) had gaps in the capture`);
-  return {
-    ...base,
-    firstRecordMs: report.firstRecordMs,
-    steps: startupSteps(trace, report.startedAtMs, report.firstRecordMs),
-    requests: requestsBefore(trace, report.startedAtMs, report.startedAtMs + report.firstRecordMs),
-  };
 }
 
 async function main(): Promise<number> {

@@ -60,7 +60,9 @@ export async function startCapture(port: number, file: string): Promise<Capture>
       // dumpcap names the interface once the capture runs.
       if (/Capturing on/.test(stderr)) {
         clearTimeout(timer);
-        resolve();
+        // The line can come before the kernel filter is live: give it a moment (the caller still
+        // checks that every connection's SYN is in the capture).
+        setTimeout(resolve, 1000);
       }
     });
     void exited.then(() => {
