@@ -1,0 +1,153 @@
+/**
+ * Optional native block decoders: `lz4-napi` and `snappy` (napi-rs, prebuilt), optional peer
+ * dependencies loaded on first use. They only ever decode one block whose output bound this package
+ * has already checked, so the cap and the framing stay in TypeScript; a block the native decoder
+ * refuses is decoded again in JS, which reports why with a typed error.
+ */
+import { createRequire } from 'node:module';
+import { CodecOptionError, CodecUnavailableError } from './errors.js';
+
+/** Whether a codec decodes blocks natively: `auto` when its package loads, `js` never, `native` always. */
+export type NativeMode = 'auto' | 'js' | 'native';
+
+/** The codecs that have a native block decoder. */
+export type NativeCodecName = 'lz4' | 'snappy';
+
+/**
+ * Decodes the LZ4 block `data[i, i + size)` into `out` at `o`, producing at most `outEnd - o` bytes.
+ * @returns the position after the output, or -1 when the native decoder refused the block.
+ */
+export type NativeLz4Block = (
+  data: Uint8Array,
+  i: number,
+  size: number,
+  out: Uint8Array,
+  o: number,
+  outEnd: number,
+) => number;
+
+/**
+ * Decodes the raw snappy block `data[start, end)`, whose preamble declares `length` (already checked
+ * against the cap), into `out` at `o`.
+ * @returns the position after the output, or -1 when the native decoder refused the block.
+ */
+export type NativeSnappyBlock = (
+  data: Uint8Array,
+  start: number,
+  end: number,
+  length: number,
+  out: Uint8Array,
+  o: number,
+) => number;
+
+interface Lz4Napi {
+  uncompressSync(data: Uint8Array): Uint8Array;
+}
+interface SnappyNapi {
+  uncompressSync(data: Uint8Array, options?: { asBuffer?: boolean }): Uint8Array | string;
+}
+
+// The default: decided with the codec benchmark's numbers (see docs/architecture.md).
+const modes: Record<NativeCodecName, NativeMode> = { lz4: 'auto', snappy: 'auto' };
+// undefined = not tried yet, null = unavailable.
+let lz4Module: Lz4Napi | null | undefined;
+let snappyModule: SnappyNapi | null | undefined;
+let lz4Block: NativeLz4Block | null | undefined;
+let snappyBlock: NativeSnappyBlock | null | undefined;
+
+function load<T>(name: string, check: (mod: Record<string, unknown>) => boolean): T | null {
+  try {
+    // An optional peer: present only when the user installed it, and its binary may have failed to
+    // install, so any failure here means "use JS".
+    const mod = createRequire(import.meta.url)(name) as Record<string, unknown>;
+    return check(mod) ? (mod as T) : null;
+  } catch {
+    return null;
+  }
+}
+
+function lz4FromModule(mod: Lz4Napi): NativeLz4Block {
+  return (data, i, size, out, o, outEnd) => {
+    // lz4-napi takes a block behind its output size (little-endian); as the most the block may
+    // produce, it bounds the native allocation and the result by the room this caller has.
+    const framed = Buffer.allocUnsafe(4 + size);
+    framed.writeUInt32LE(outEnd - o, 0);
+    framed.set(data.subarray(i, i + size), 4);
+    let decoded: Uint8Array;
+    try {
+      decoded = mod.uncompressSync(framed);
+    } catch {
+      return -1;
+    }
+    if (decoded.length > outEnd - o) return -1;
+    out.set(decoded, o);
+    return o + decoded.length;
+  };
+}
+
+function snappyFromModule(mod: SnappyNapi): NativeSnappyBlock {
+  return (data, start, end, length, out, o) => {
+    let decoded: Uint8Array | string;
+    try {
+      decoded = mod.uncompressSync(data.subarray(start, end), { asBuffer: true });
+    } catch {
+      return -1;
+    }
+    if (typeof decoded === 'string' || decoded.length !== length) return -1;
+    out.set(decoded, o);
+    return o + length;
+  };
+}
+
+/** @returns the native LZ4 block decoder to use now, or null for JS. */
+export function nativeLz4Block(): NativeLz4Block | null {
+  if (lz4Block !== undefined) return lz4Block;
+  if (modes.lz4 === 'js') return (lz4Block = null);
+  if (lz4Module === undefined) {
+    lz4Module = load<Lz4Napi>('lz4-napi', (m) => typeof m.uncompressSync === 'function');
+  }
+  lz4Block = lz4Module === null ? null : lz4FromModule(lz4Module);
+  return lz4Block;
+}
+
+/** @returns the native raw snappy decoder to use now, or null for JS. */
+export function nativeSnappyBlock(): NativeSnappyBlock | null {
+  if (snappyBlock !== undefined) return snappyBlock;
+  if (modes.snappy === 'js') return (snappyBlock = null);
+  if (snappyModule === undefined) {
+    snappyModule = load<SnappyNapi>('snappy', (m) => typeof m.uncompressSync === 'function');
+  }
+  snappyBlock = snappyModule === null ? null : snappyFromModule(snappyModule);
+  return snappyBlock;
+}
+
+/**
+ * Chooses how the built-in `lz4` or `snappy` codec decodes blocks: `auto` (the default) uses the
+ * optional native package (`lz4-napi`, `snappy`) when it is installed and loads, else JS; `js` always
+ * uses JS; `native` requires the package.
+ * @returns whether a native decoder is now in use.
+ * @throws CodecOptionError when `codec` or `mode` is not one of those; CodecUnavailableError when
+ * `mode` is `native` and the package does not load here (the mode is left as it was).
+ */
+export function setNativeDecompression(codec: NativeCodecName, mode: NativeMode): boolean {
+  if ((codec !== 'lz4' && codec !== 'snappy') || (mode !== 'auto' && mode !== 'js' && mode !== 'native')) {
+    throw new CodecOptionError(
+      'setNativeDecompression',
+      `takes lz4 or snappy and auto, js or native, got ${String(codec)} and ${String(mode)}`,
+    );
+  }
+  const previous = modes[codec];
+  const select = (m: NativeMode): boolean => {
+    modes[codec] = m;
+    if (codec === 'lz4') lz4Block = undefined;
+    else snappyBlock = undefined;
+    return codec === 'lz4' ? nativeLz4Block() !== null : nativeSnappyBlock() !== null;
+  };
+  const inUse = select(mode);
+  if (inUse || mode !== 'native') return inUse;
+  select(previous);
+  throw new CodecUnavailableError(
+    codec === 'lz4' ? 3 : 2,
+    `${codec === 'lz4' ? 'lz4-napi' : 'snappy'} is not installed or its binary does not load here`,
+  );
+}
