@@ -40,6 +40,8 @@ function zstdStoredFrame(data: Uint8Array): Uint8Array {
   return out;
 }
 
+const require = createRequire(import.meta.url);
+
 const fixture = (name: string) =>
   new Uint8Array(readFileSync(new URL(`../../test/fixtures/${name}`, import.meta.url)));
 const plain = fixture('plain.txt');
@@ -233,6 +235,18 @@ describe('zstd', () => {
     expect(streamed[5]).toBe(0x58); // window descriptor: 2^21 bytes, no content size
     expect(zstdCodec.decompress(streamed, 64 * 1024)).toEqual(plain);
     expect(() => zstdCodec.decompress(streamed, 1000)).toThrow(DecompressedSizeError);
+  });
+
+  it('decodes frames without a content size that compress far better than expected, exactly to the cap', () => {
+    const zlib = require('node:zlib') as {
+      zstdCompressSync: (d: Uint8Array, o: object) => Uint8Array;
+      constants: Record<string, number>;
+    };
+    const data = new TextEncoder().encode('0123456789abcdef'.repeat(64 * 1024)); // 1 MiB, ratio > 1000
+    const frame = zlib.zstdCompressSync(data, { params: { [zlib.constants.ZSTD_c_contentSizeFlag!]: 0 } });
+    expect(frame[4]! & 0xe0).toBe(0); // no content size field, not single-segment
+    expect(Buffer.from(zstdDecompress(frame, MiB)).equals(data)).toBe(true);
+    expect(() => zstdDecompress(frame, MiB - 1)).toThrow(DecompressedSizeError);
   });
 
   it('refuses a frame whose declared content size is larger than the cap', () => {

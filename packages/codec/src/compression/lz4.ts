@@ -18,6 +18,9 @@ const BLOCK_SIZE = 64 * 1024;
 // An LZ4 sequence of n bytes yields at most 255 bytes per byte of match length, plus its minimum.
 const MAX_RATIO = 255;
 const MAX_SEQUENCE_EXTRA = 32;
+// Up to this bound a batch decodes into a reused buffer and is copied out (see lz4Decompress).
+const SCRATCH_LIMIT = 256 * 1024;
+let scratch = new Uint8Array(0);
 const BLOCK_MAX_SIZES: Record<number, number> = {
   4: 64 * 1024,
   5: 256 * 1024,
@@ -169,11 +172,16 @@ function decodeBlock(
 export function lz4Decompress(data: Uint8Array, maxSize: number): Uint8Array {
   checkMaxSize(maxSize);
   const bound = Math.min(walkFrames(data, maxSize, undefined), maxSize);
+  if (bound <= SCRATCH_LIMIT) {
+    // A small batch: decode into the shared scratch buffer and copy out exactly what was produced.
+    // Allocating the bound (a whole 64 KiB block for a 16 KiB batch) and trimming costs more.
+    if (scratch.length < bound) scratch = new Uint8Array(SCRATCH_LIMIT);
+    return scratch.slice(0, walkFrames(data, maxSize, scratch.subarray(0, bound)));
+  }
   // Not zero-filled: every byte handed back is written by the decoder first.
   const buffer = Buffer.allocUnsafe(bound);
   const out = new Uint8Array(buffer.buffer, buffer.byteOffset, bound);
-  const n = walkFrames(data, maxSize, out);
-  return ownedBytes(out.subarray(0, n));
+  return ownedBytes(out.subarray(0, walkFrames(data, maxSize, out)));
 }
 
 /**

@@ -44,7 +44,10 @@ interface Lz4Napi {
   uncompressSync(data: Uint8Array): Uint8Array;
 }
 interface SnappyNapi {
-  uncompressSync(data: Uint8Array, options?: { asBuffer?: boolean }): Uint8Array | string;
+  uncompressSync(
+    data: Uint8Array,
+    options?: { asBuffer?: boolean; copyOutputData?: boolean },
+  ): Uint8Array | string;
 }
 
 // The default: decided with the codec benchmark's numbers (see docs/architecture.md).
@@ -66,16 +69,24 @@ function load<T>(name: string, check: (mod: Record<string, unknown>) => boolean)
   }
 }
 
+// lz4-napi's input: a block behind its output size. Reused, since an allocation per block costs
+// several microseconds, as much as decoding a small block.
+let framed = new Uint8Array(0);
+
 function lz4FromModule(mod: Lz4Napi): NativeLz4Block {
   return (data, i, size, out, o, outEnd) => {
-    // lz4-napi takes a block behind its output size (little-endian); as the most the block may
-    // produce, it bounds the native allocation and the result by the room this caller has.
-    const framed = Buffer.allocUnsafe(4 + size);
-    framed.writeUInt32LE(outEnd - o, 0);
+    // The size (little-endian) is the most the block may produce: it bounds the native allocation
+    // and the result by the room this caller has.
+    if (framed.length < 4 + size) framed = new Uint8Array(Math.max(4 + size, 2 * framed.length));
+    const room = outEnd - o;
+    framed[0] = room;
+    framed[1] = room >>> 8;
+    framed[2] = room >>> 16;
+    framed[3] = room >>> 24;
     framed.set(data.subarray(i, i + size), 4);
     let decoded: Uint8Array;
     try {
-      decoded = mod.uncompressSync(framed);
+      decoded = mod.uncompressSync(framed.subarray(0, 4 + size));
     } catch {
       return -1;
     }
@@ -85,11 +96,14 @@ function lz4FromModule(mod: Lz4Napi): NativeLz4Block {
   };
 }
 
+const SNAPPY_OPTIONS = { asBuffer: true, copyOutputData: true };
+
 function snappyFromModule(mod: SnappyNapi): NativeSnappyBlock {
   return (data, start, end, length, out, o) => {
     let decoded: Uint8Array | string;
     try {
-      decoded = mod.uncompressSync(data.subarray(start, end), { asBuffer: true });
+      // copyOutputData: an external buffer per block (its default) made decoding 4-5x slower here.
+      decoded = mod.uncompressSync(data.subarray(start, end), SNAPPY_OPTIONS);
     } catch {
       return -1;
     }

@@ -20,6 +20,9 @@ const MAX_BLOCK = 128 * 1024;
 const MIN_WINDOW_LIMIT = 8 * 1024 * 1024;
 // node:zlib's smallest output buffer.
 const MIN_CHUNK = 64;
+// Without a declared size: the output buffer expects this ratio (JSON compresses 5-8x at level 3).
+const GUESS_RATIO = 8;
+const MIN_GUESS = 16 * 1024;
 
 // @types/node 20 does not declare zstd yet; every Node line this package supports has it.
 type ZstdSync = (
@@ -137,8 +140,11 @@ export function zstdDecompress(data: Uint8Array, maxSize: number): Uint8Array {
   checkMaxSize(maxSize);
   const { declared, bound } = checkZstdFrames(data, maxSize);
   // One byte over the expected size lets the engine report the end without a second buffer; one
-  // byte over the cap tells "exactly at the cap" from "over it".
-  const expected = declared >= 0 ? declared : Math.min(bound, maxSize);
+  // byte over the cap tells "exactly at the cap" from "over it". Without a declared size, the bound
+  // (a whole 128 KiB per compressed block) would overshoot a small batch many times: expect at most
+  // a generous ratio instead, and let node:zlib add chunks for the rare batch that compresses better.
+  const expected =
+    declared >= 0 ? declared : Math.min(bound, maxSize, Math.max(MIN_GUESS, data.length * GUESS_RATIO));
   let out: Buffer;
   try {
     out = nodeZstd.zstdDecompressSync(data, {
