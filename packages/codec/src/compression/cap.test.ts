@@ -11,17 +11,17 @@ import { CodecOptionError, DecompressedSizeError } from './errors.js';
 import { gzipCodec } from './gzip.js';
 import { lz4Codec } from './lz4.js';
 import { type NativeMode, setNativeDecompression } from './native.js';
+import { getCompressionCodec } from './registry.js';
 import { snappyCodec } from './snappy.js';
 import type { CompressionCodec } from './types.js';
 import { zstdCodec } from './zstd.js';
 
 const MiB = 1024 * 1024;
-const codecs: [string, CompressionCodec][] = [
-  ['gzip', gzipCodec],
-  ['snappy', snappyCodec],
-  ['lz4', lz4Codec],
-  ['zstd', zstdCodec],
-];
+// The built-ins by name, from the registry as a batch finds them.
+const codecs: [string, CompressionCodec][] = [1, 2, 3, 4].map((type) => {
+  const codec = getCompressionCodec(type);
+  return [codec.name, codec];
+});
 
 function thrown(fn: () => unknown): unknown {
   try {

@@ -32,12 +32,8 @@ export function lz4DecompressBlock(
     let literals = token >>> 4;
     if (literals !== 0) {
       if (literals === 15) {
-        let b: number;
-        do {
-          if (i >= end) throw new DecodeError('lz4: truncated literal length', i);
-          b = input[i++]!;
-          literals += b;
-        } while (b === 255);
+        literals = extendLength(input, i, end, literals, 'literal');
+        i = lengthEnd;
       }
       if (literals > end - i) throw new DecodeError('lz4: literals run past the end of the block', i);
       if (literals > outEnd - o) return -1;
@@ -55,12 +51,8 @@ export function lz4DecompressBlock(
     i += 2;
     let length = token & 15;
     if (length === 15) {
-      let b: number;
-      do {
-        if (i >= end) throw new DecodeError('lz4: truncated match length', i);
-        b = input[i++]!;
-        length += b;
-      } while (b === 255);
+      length = extendLength(input, i, end, length, 'match');
+      i = lengthEnd;
     }
     length += MIN_MATCH;
     if (offset === 0 || offset > o - outStart) {
@@ -70,6 +62,25 @@ export function lz4DecompressBlock(
     o = copyMatch(out, o, offset, length);
   }
   return o;
+}
+
+// Where the bytes read by extendLength ended: a module-level cursor keeps its result a number.
+let lengthEnd = 0;
+
+/**
+ * Adds a length's extension bytes at `input[i...]` to `length` (15 in the token): bytes of 255
+ * continue it, the first other byte ends it. Leaves the position after it in `lengthEnd`.
+ * @throws DecodeError when the extension runs past `end`.
+ */
+function extendLength(input: Uint8Array, i: number, end: number, length: number, what: string): number {
+  let b: number;
+  do {
+    if (i >= end) throw new DecodeError(`lz4: truncated ${what} length`, i);
+    b = input[i++]!;
+    length += b;
+  } while (b === 255);
+  lengthEnd = i;
+  return length;
 }
 
 function hash4(b: Uint8Array, i: number): number {

@@ -102,27 +102,22 @@ describe('native block decoders', () => {
     });
   }
 
-  it('lz4: the native decoder is really called when chosen, and never when JS is', () => {
-    const compressed = lz4Codec.compress(new Uint8Array(200_000).fill(7));
-    const spy = vi.spyOn(lz4Napi, 'uncompressSync');
-    setNativeDecompression('lz4', 'js');
-    lz4Codec.decompress(compressed, MiB);
-    expect(spy).not.toHaveBeenCalled();
-    setNativeDecompression('lz4', 'native');
-    expect(same(lz4Codec.decompress(compressed, MiB), new Uint8Array(200_000).fill(7))).toBe(true);
-    expect(spy).toHaveBeenCalledTimes(4); // one call per 64 KiB block
-  });
-
-  it('snappy: the native decoder is really called when chosen, and never when JS is', () => {
-    const compressed = snappyCodec.compress(new Uint8Array(100_000).fill(7));
-    const spy = vi.spyOn(snappyNapi, 'uncompressSync');
-    setNativeDecompression('snappy', 'js');
-    snappyCodec.decompress(compressed, MiB);
-    expect(spy).not.toHaveBeenCalled();
-    setNativeDecompression('snappy', 'native');
-    expect(same(snappyCodec.decompress(compressed, MiB), new Uint8Array(100_000).fill(7))).toBe(true);
-    expect(spy).toHaveBeenCalledTimes(4); // one call per 32 KiB xerial block
-  });
+  for (const [name, codec, module, size, calls] of [
+    ['lz4', lz4Codec, lz4Napi, 200_000, 4], // one call per 64 KiB block
+    ['snappy', snappyCodec, snappyNapi, 100_000, 4], // one call per 32 KiB xerial block
+  ] as const) {
+    it(`${name}: the native decoder is really called when chosen, and never when JS is`, () => {
+      const data = new Uint8Array(size).fill(7);
+      const compressed = codec.compress(data);
+      const spy = vi.spyOn(module, 'uncompressSync');
+      setNativeDecompression(name, 'js');
+      codec.decompress(compressed, MiB);
+      expect(spy).not.toHaveBeenCalled();
+      setNativeDecompression(name, 'native');
+      expect(same(codec.decompress(compressed, MiB), data)).toBe(true);
+      expect(spy).toHaveBeenCalledTimes(calls);
+    });
+  }
 
   it('decodes what the native packages compress: LZ4 frames and raw snappy blocks', () => {
     const data = new TextEncoder().encode('{"id":12,"event":"view","user":"u-77"}\n'.repeat(5000));

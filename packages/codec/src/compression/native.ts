@@ -50,13 +50,19 @@ interface SnappyNapi {
   ): Uint8Array | string;
 }
 
-// The default: decided with the codec benchmark's numbers (see docs/architecture.md).
-const modes: Record<NativeCodecName, NativeMode> = { lz4: 'auto', snappy: 'auto' };
-// undefined = not tried yet, null = unavailable.
-let lz4Module: Lz4Napi | null | undefined;
-let snappyModule: SnappyNapi | null | undefined;
-let lz4Block: NativeLz4Block | null | undefined;
-let snappyBlock: NativeSnappyBlock | null | undefined;
+/**
+ * One optional native decoder: the package, its compression type (for errors), the mode, the loaded
+ * module (undefined = not tried yet, null = unavailable) and the block function in use (undefined =
+ * not chosen yet, null = JS).
+ */
+interface Slot<M, F> {
+  readonly packageName: string;
+  readonly compressionType: number;
+  mode: NativeMode;
+  module: M | null | undefined;
+  block: F | null | undefined;
+  readonly adapt: (mod: M) => F;
+}
 
 function load<T>(name: string, check: (mod: Record<string, unknown>) => boolean): T | null {
   try {
@@ -69,6 +75,16 @@ function load<T>(name: string, check: (mod: Record<string, unknown>) => boolean)
   }
 }
 
+/** @returns the slot's block function for its mode, loading the package on first use; null for JS. */
+function choose<M, F>(slot: Slot<M, F>): F | null {
+  if (slot.block !== undefined) return slot.block;
+  if (slot.mode === 'js') return (slot.block = null);
+  if (slot.module === undefined) {
+    slot.module = load<M>(slot.packageName, (m) => typeof m.uncompressSync === 'function');
+  }
+  slot.block = slot.module === null ? null : slot.adapt(slot.module);
+  return slot.block;
+}
 // lz4-napi's input: a block behind its output size. Reused, since an allocation per block costs
 // several microseconds, as much as decoding a small block.
 let framed = new Uint8Array(0);
@@ -113,26 +129,34 @@ function snappyFromModule(mod: SnappyNapi): NativeSnappyBlock {
   };
 }
 
+// The default mode, auto, was decided with the codec benchmark's numbers (see docs/architecture.md).
+const slots = {
+  lz4: {
+    packageName: 'lz4-napi',
+    compressionType: 3,
+    mode: 'auto',
+    module: undefined,
+    block: undefined,
+    adapt: lz4FromModule,
+  } as Slot<Lz4Napi, NativeLz4Block>,
+  snappy: {
+    packageName: 'snappy',
+    compressionType: 2,
+    mode: 'auto',
+    module: undefined,
+    block: undefined,
+    adapt: snappyFromModule,
+  } as Slot<SnappyNapi, NativeSnappyBlock>,
+};
+
 /** @returns the native LZ4 block decoder to use now, or null for JS. */
 export function nativeLz4Block(): NativeLz4Block | null {
-  if (lz4Block !== undefined) return lz4Block;
-  if (modes.lz4 === 'js') return (lz4Block = null);
-  if (lz4Module === undefined) {
-    lz4Module = load<Lz4Napi>('lz4-napi', (m) => typeof m.uncompressSync === 'function');
-  }
-  lz4Block = lz4Module === null ? null : lz4FromModule(lz4Module);
-  return lz4Block;
+  return choose(slots.lz4);
 }
 
 /** @returns the native raw snappy decoder to use now, or null for JS. */
 export function nativeSnappyBlock(): NativeSnappyBlock | null {
-  if (snappyBlock !== undefined) return snappyBlock;
-  if (modes.snappy === 'js') return (snappyBlock = null);
-  if (snappyModule === undefined) {
-    snappyModule = load<SnappyNapi>('snappy', (m) => typeof m.uncompressSync === 'function');
-  }
-  snappyBlock = snappyModule === null ? null : snappyFromModule(snappyModule);
-  return snappyBlock;
+  return choose(slots.snappy);
 }
 
 /**
@@ -150,18 +174,21 @@ export function setNativeDecompression(codec: NativeCodecName, mode: NativeMode)
       `takes lz4 or snappy and auto, js or native, got ${String(codec)} and ${String(mode)}`,
     );
   }
-  const previous = modes[codec];
+  return codec === 'lz4' ? switchMode(slots.lz4, mode) : switchMode(slots.snappy, mode);
+}
+
+function switchMode<M, F>(slot: Slot<M, F>, mode: NativeMode): boolean {
+  const previous = slot.mode;
   const select = (m: NativeMode): boolean => {
-    modes[codec] = m;
-    if (codec === 'lz4') lz4Block = undefined;
-    else snappyBlock = undefined;
-    return codec === 'lz4' ? nativeLz4Block() !== null : nativeSnappyBlock() !== null;
+    slot.mode = m;
+    slot.block = undefined;
+    return choose(slot) !== null;
   };
   const inUse = select(mode);
   if (inUse || mode !== 'native') return inUse;
   select(previous);
   throw new CodecUnavailableError(
-    codec === 'lz4' ? 3 : 2,
-    `${codec === 'lz4' ? 'lz4-napi' : 'snappy'} is not installed or its binary does not load here`,
+    slot.compressionType,
+    `${slot.packageName} is not installed or its binary does not load here`,
   );
 }
