@@ -2,17 +2,7 @@ import { inspect } from 'node:util';
 import { Secret } from '@runnel/network';
 import { describe, expect, it } from 'vitest';
 import { DEFAULTS, resolveConfig, resolveSecurity } from './config.js';
-import { ConfigError } from './errors.js';
-
-function configError(run: () => unknown): ConfigError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { configErrorOf as configError } from './test-support/config-error.js';
 
 describe('resolveConfig', () => {
   it('fills in the documented defaults when only brokers are given', () => {

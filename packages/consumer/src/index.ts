@@ -46,6 +46,11 @@ export {
   type SubscriptionPattern,
 } from './consumer.js';
 export {
+  consumerConfigFromProperties,
+  type ReadTextFile,
+  SUPPORTED_PROPERTY_KEYS,
+} from './consumer-properties.js';
+export {
   CommitFailedError,
   ConfigError,
   ConsumerClosedError,
@@ -55,5 +60,6 @@ export {
   NotAssignedError,
   OffsetOutOfRangeError,
 } from './errors.js';
-export type { GroupDescription, GroupMemberDescription } from './group-description.js';
+export { describeGroup, type GroupDescription, type GroupMemberDescription } from './group-description.js';
+export { parseProperties } from './java-properties.js';
 export type { CommittedOffset, ListedOffset, OffsetToCommit } from './offset-requests.js';
