@@ -76,8 +76,8 @@ export async function main(argv: readonly string[], io: ProcessIo): Promise<numb
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
-      // `runnel` or `runnel groups` alone: commander printed the help on stderr.
-      if (error.code === 'commander.help') return 2;
+      // `runnel help ...` exits 0; `runnel` or `runnel groups` alone printed the help on stderr: usage.
+      if (error.code === 'commander.help') return error.exitCode === 0 ? 0 : 2;
       return report(new UsageError(commanderMessage(error)), io, false, helpHint(argv, program));
     }
     return report(error, io, runner.debug, helpHint(argv, program));
