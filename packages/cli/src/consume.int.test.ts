@@ -18,7 +18,7 @@ const MANY = `cli-many-${run}`;
 const FOLLOW = `cli-follow-${run}`;
 const MANY_RECORDS = 300;
 /** Any SGR escape (colors, bold, dim). */
-const SGR = /\x1b\[\d+(;\d+)*m/;
+const SGR = new RegExp(`${String.fromCharCode(27)}\\[\\d+(;\\d+)*m`);
 
 let kafka: TestKafkaCluster;
 let b: string[];

@@ -10,7 +10,7 @@ import { UsageError } from './errors.js';
 import { colorsFor, type Io } from './io.js';
 import { cliLogger } from './logger.js';
 import { buildProgram } from './program.js';
-import { type CommonOptions, resolveSettings } from './settings.js';
+import type { CommonOptions } from './settings.js';
 
 /** The process as `main` uses it: streams, environment, files, clock, and the interrupt signals. */
 export interface ProcessIo extends Io {
@@ -46,6 +46,8 @@ export class CommandRunner {
     graceful = false,
   ): Promise<void> {
     this.debug = options.debug === true;
+    // Loaded here, not at the top: it pulls in the consumer, which `--help` has no use for.
+    const { resolveSettings } = await import('./settings.js');
     const settings = resolveSettings(options, this.io);
     const logger = cliLogger(settings.debug, this.io.stderr, () => this.io.now());
     const controller = new AbortController();
