@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from './errors.js';
 import { lookupsFor, parseCount, parsePartitions, parsePosition, resolvePosition } from './positions.js';
+import { errorOf } from './test-support/error-of.js';
 
-function usageError(run: () => unknown): UsageError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(UsageError);
-    return error as UsageError;
-  }
-  throw new Error('expected a UsageError');
-}
+const usageError = (run: () => unknown) => errorOf(run, UsageError);
 
 describe('parsePosition', () => {
   it.each([

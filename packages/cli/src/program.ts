@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { IsolationLevel } from '@runnel/consumer';
 import { Command, Option } from 'commander';
+import type { CommandContext } from './context.js';
 import type { Io } from './io.js';
 import type { CommandRunner } from './main.js';
 import { parseCount, parsePartitions, parsePosition } from './positions.js';
@@ -115,6 +116,33 @@ function withRecordOptions(command: Command): Command {
     );
 }
 
+/** A subcommand that prints one answer: its name, help, argument, own options and work. */
+interface AnswerCommand {
+  readonly name: string;
+  readonly description: string;
+  /** The one argument (`<group>`, `<topic>`) and its help; null for none. */
+  readonly argument: readonly [string, string] | null;
+  /** Adds the command's own options (beside `--json`). */
+  readonly options?: (command: Command) => Command;
+  /** Does the work; it loads the module that does it. */
+  readonly run: (ctx: CommandContext, argument: string | undefined, options: Options) => Promise<void>;
+}
+
+/**
+ * Adds a subcommand that prints one answer (a list, a description) and takes `--json`.
+ * @returns the subcommand.
+ */
+function answerCommand(parent: Command, runner: CommandRunner, spec: AnswerCommand): Command {
+  let command = parent.command(spec.name).description(spec.description);
+  if (spec.argument !== null) command = command.argument(spec.argument[0], spec.argument[1]);
+  command = (spec.options ?? ((c) => c))(command).option('--json', 'print JSON');
+  return withConnectionOptions(command).action(async (...args: unknown[]) => {
+    const options = args[spec.argument === null ? 0 : 1] as Options;
+    const value = spec.argument === null ? undefined : (args[0] as string);
+    await runner.run(options, (ctx) => spec.run(ctx, value, options));
+  });
+}
+
 /**
  * Builds the program. Its actions run through `runner`, which resolves the shared options, handles
  * interrupts and keeps the exit status.
@@ -178,24 +206,23 @@ export function buildProgram(io: Io, runner: CommandRunner): Command {
     .action(consumeAction(true));
 
   const groups = program.command('groups').description('list and describe consumer groups');
-  withConnectionOptions(
-    groups
-      .command('list')
-      .description('list the groups of every broker: id, type, state')
-      .option('--json', 'print JSON'),
-  ).action(async (options: Options) => {
-    const { listGroups } = await import('./commands/groups.js');
-    await runner.run(options, (ctx) => listGroups(ctx, { json: options.json === true }));
+  answerCommand(groups, runner, {
+    name: 'list',
+    description: 'list the groups of every broker: id, type, state',
+    argument: null,
+    run: async (ctx, _, options) => {
+      const { listGroups } = await import('./commands/groups.js');
+      await listGroups(ctx, { json: options.json === true });
+    },
   });
-  withConnectionOptions(
-    groups
-      .command('describe')
-      .description('state, protocol, members, assignments, and per partition committed offset, end and lag')
-      .argument('<group>', 'group id')
-      .option('--json', 'print JSON'),
-  ).action(async (group: string, options: Options) => {
-    const { describeGroupCommand } = await import('./commands/groups.js');
-    await runner.run(options, (ctx) => describeGroupCommand(ctx, group, { json: options.json === true }));
+  answerCommand(groups, runner, {
+    name: 'describe',
+    description: 'state, protocol, members, assignments, and per partition committed offset, end and lag',
+    argument: ['<group>', 'group id'],
+    run: async (ctx, group, options) => {
+      const { describeGroupCommand } = await import('./commands/groups.js');
+      await describeGroupCommand(ctx, group!, { json: options.json === true });
+    },
   });
 
   withConnectionOptions(
@@ -237,27 +264,24 @@ export function buildProgram(io: Io, runner: CommandRunner): Command {
   });
 
   const topics = program.command('topics').description('list and describe topics');
-  withConnectionOptions(
-    topics
-      .command('list')
-      .description('topics with their partition count and replication factor')
-      .option('--all', 'include internal topics')
-      .option('--json', 'print JSON'),
-  ).action(async (options: Options) => {
-    const { listTopics } = await import('./commands/topics.js');
-    await runner.run(options, (ctx) =>
-      listTopics(ctx, { json: options.json === true, all: options.all === true }),
-    );
+  answerCommand(topics, runner, {
+    name: 'list',
+    description: 'topics with their partition count and replication factor',
+    argument: null,
+    options: (c) => c.option('--all', 'include internal topics'),
+    run: async (ctx, _, options) => {
+      const { listTopics } = await import('./commands/topics.js');
+      await listTopics(ctx, { json: options.json === true, all: options.all === true });
+    },
   });
-  withConnectionOptions(
-    topics
-      .command('describe')
-      .description('partitions with leader, replicas, in-sync replicas, earliest and latest offsets')
-      .argument('<topic>', 'topic name')
-      .option('--json', 'print JSON'),
-  ).action(async (topic: string, options: Options) => {
-    const { describeTopic } = await import('./commands/topics.js');
-    await runner.run(options, (ctx) => describeTopic(ctx, topic, { json: options.json === true }));
+  answerCommand(topics, runner, {
+    name: 'describe',
+    description: 'partitions with leader, replicas, in-sync replicas, earliest and latest offsets',
+    argument: ['<topic>', 'topic name'],
+    run: async (ctx, topic, options) => {
+      const { describeTopic } = await import('./commands/topics.js');
+      await describeTopic(ctx, topic!, { json: options.json === true });
+    },
   });
   return program;
 }

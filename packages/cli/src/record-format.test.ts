@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { RecordFormatError, UsageError } from './errors.js';
 import { parseRecordFormat, recordFormatter } from './record-format.js';
 import { compileTemplate } from './template.js';
+import { errorOf } from './test-support/error-of.js';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const plain = pc.createColors(false);
@@ -51,14 +52,9 @@ describe('compileTemplate', () => {
     ['abc %', 'lone %'],
     ['\\q', 'unknown escape \\q'],
   ])('refuses %j with a UsageError naming --format', (template, words) => {
-    try {
-      compileTemplate(template);
-      expect.unreachable();
-    } catch (error) {
-      expect(error).toBeInstanceOf(UsageError);
-      expect((error as UsageError).option).toBe('--format');
-      expect((error as Error).message).toContain(words);
-    }
+    const error = errorOf(() => compileTemplate(template), UsageError);
+    expect(error.option).toBe('--format');
+    expect(error.message).toContain(words);
   });
 });
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from './errors.js';
 import type { Io } from './io.js';
 import { DEFAULT_TIMEOUT_MS, resolveSettings } from './settings.js';
+import { errorOf } from './test-support/error-of.js';
 
 /** An Io whose files are `files` and whose environment is `env`. */
 function io(files: Record<string, string> = {}, env: Record<string, string> = {}): Io {
@@ -20,14 +21,8 @@ function io(files: Record<string, string> = {}, env: Record<string, string> = {}
   };
 }
 
-function thrown(run: () => unknown): Error {
-  try {
-    run();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected an error');
-}
+const thrown = (run: () => unknown) => errorOf(run, Error);
+const usage = (run: () => unknown) => errorOf(run, UsageError);
 
 describe('resolveSettings', () => {
   it('takes the brokers from --brokers, else the --config file, else KAFKA_BROKERS', () => {
@@ -45,9 +40,7 @@ describe('resolveSettings', () => {
     const none = thrown(() => resolveSettings({}, io()));
     expect(none).toBeInstanceOf(UsageError);
     expect((none as UsageError).option).toBe('--brokers');
-    expect((thrown(() => resolveSettings({ brokers: 'nohost' }, io())) as UsageError).option).toBe(
-      '--brokers',
-    );
+    expect(usage(() => resolveSettings({ brokers: 'nohost' }, io())).option).toBe('--brokers');
     const fromEnv = thrown(() => resolveSettings({}, io({}, { KAFKA_BROKERS: 'a:b' })));
     expect(fromEnv.message).toBe('KAFKA_BROKERS: entry "a:b" is not host:port');
   });
@@ -90,12 +83,8 @@ describe('resolveSettings', () => {
     );
     expect(config.tls).toEqual({ ca: 'CA', cert: 'CERT', key: 'KEY' });
     expect(resolveSettings({ brokers: 'k:1', tls: true }, io()).config.tls).toEqual({});
-    expect(
-      (thrown(() => resolveSettings({ brokers: 'k:1', cert: '/me.crt' }, io(files))) as UsageError).option,
-    ).toBe('--key');
-    expect((thrown(() => resolveSettings({ brokers: 'k:1', ca: '/none' }, io())) as UsageError).option).toBe(
-      '--ca',
-    );
+    expect(usage(() => resolveSettings({ brokers: 'k:1', cert: '/me.crt' }, io(files))).option).toBe('--key');
+    expect(usage(() => resolveSettings({ brokers: 'k:1', ca: '/none' }, io())).option).toBe('--ca');
   });
 
   it('takes SASL from the flags, the password from KAFKA_SASL_PASSWORD when not given', () => {
@@ -103,19 +92,17 @@ describe('resolveSettings', () => {
     const flags = { brokers: 'k:1', saslMechanism: 'scram-sha-256', saslUsername: 'u' };
     const { config } = resolveSettings(flags, io({}, env));
     expect(config.sasl).toEqual({ mechanism: 'SCRAM-SHA-256', username: 'u', password: 'from-env' });
-    expect((thrown(() => resolveSettings(flags, io())) as UsageError).option).toBe('--sasl-password');
-    expect(
-      (thrown(() => resolveSettings({ ...flags, saslMechanism: 'GSSAPI' }, io())) as UsageError).option,
-    ).toBe('--sasl-mechanism');
-    expect(
-      (thrown(() => resolveSettings({ brokers: 'k:1', saslUsername: 'u' }, io())) as UsageError).option,
-    ).toBe('--sasl-mechanism');
+    expect(usage(() => resolveSettings(flags, io())).option).toBe('--sasl-password');
+    expect(usage(() => resolveSettings({ ...flags, saslMechanism: 'GSSAPI' }, io())).option).toBe(
+      '--sasl-mechanism',
+    );
+    expect(usage(() => resolveSettings({ brokers: 'k:1', saslUsername: 'u' }, io())).option).toBe(
+      '--sasl-mechanism',
+    );
   });
 
   it('reads --timeout as a positive number of milliseconds', () => {
     expect(resolveSettings({ brokers: 'k:1', timeout: '2500' }, io()).timeoutMs).toBe(2500);
-    expect((thrown(() => resolveSettings({ brokers: 'k:1', timeout: '0' }, io())) as UsageError).option).toBe(
-      '--timeout',
-    );
+    expect(usage(() => resolveSettings({ brokers: 'k:1', timeout: '0' }, io())).option).toBe('--timeout');
   });
 });

@@ -1,10 +1,11 @@
 /** `runnel groups list` and `runnel groups describe <group>`. */
 import type { GroupDescription, GroupMemberDescription } from '@runnel/consumer';
-import { Admin } from '../admin.js';
+import type { Admin } from '../admin.js';
 import type { CommandContext } from '../context.js';
 import { groupLag, type PartitionLagRow, totalLag } from '../group-lag.js';
-import { colorsFor, Output } from '../io.js';
+import type { Colors } from '../io.js';
 import { cell, renderFields, renderTable } from '../table.js';
+import { printAnswer, withAdmin } from './shared.js';
 
 /** Output options of the group commands. */
 export interface GroupOutputOptions {
@@ -16,26 +17,17 @@ export interface GroupOutputOptions {
  * @returns once printed.
  * @throws KafkaProtocolError; CliTimeoutError.
  */
-export async function listGroups(ctx: CommandContext, options: GroupOutputOptions): Promise<void> {
-  const admin = new Admin(ctx.settings, ctx.logger);
-  try {
+export function listGroups(ctx: CommandContext, options: GroupOutputOptions): Promise<void> {
+  return withAdmin(ctx, async (admin) => {
     const groups = await admin.listGroups();
-    const out = new Output(ctx.io.stdout);
-    if (options.json) {
-      await out.write(`${JSON.stringify(groups)}\n`);
-      return;
-    }
-    const rows = groups.map((g) => [g.groupId, g.type ?? '-', g.state ?? '-', g.protocolType || '-']);
-    await out.write(
+    await printAnswer(ctx, options.json, groups, (colors) =>
       renderTable(
         [{ header: 'GROUP' }, { header: 'TYPE' }, { header: 'STATE' }, { header: 'PROTOCOL-TYPE' }],
-        rows,
-        colorsFor(ctx.io.stdout, ctx.io.env),
+        groups.map((g) => [g.groupId, g.type ?? '-', g.state ?? '-', g.protocolType || '-']),
+        colors,
       ),
     );
-  } finally {
-    await admin.close();
-  }
+  });
 }
 
 /** A described group with its partitions, as `groups describe --json` prints it. */
@@ -65,58 +57,53 @@ export async function readGroup(admin: Admin, groupId: string): Promise<Describe
  * @returns once printed.
  * @throws GroupNotFoundError; KafkaProtocolError; CliTimeoutError.
  */
-export async function describeGroupCommand(
+export function describeGroupCommand(
   ctx: CommandContext,
   groupId: string,
   options: GroupOutputOptions,
 ): Promise<void> {
-  const admin = new Admin(ctx.settings, ctx.logger);
-  try {
+  return withAdmin(ctx, async (admin) => {
     const described = await readGroup(admin, groupId);
-    const out = new Output(ctx.io.stdout);
-    if (options.json) {
-      await out.write(`${JSON.stringify(described)}\n`);
-      return;
-    }
-    const colors = colorsFor(ctx.io.stdout, ctx.io.env);
-    const { group } = described;
-    const fields: [string, string][] = [
-      ['group', group.groupId],
-      ['protocol', group.groupProtocol],
-      ['state', group.groupState],
-      ['assignor', group.assignorName || '-'],
-    ];
-    if (group.groupEpoch !== null) {
-      fields.push(['epoch', `${group.groupEpoch} (assignment epoch ${group.assignmentEpoch ?? '-'})`]);
-    }
-    fields.push(['members', String(group.members.length)], ['total lag', String(described.totalLag)]);
-    let text = renderFields(fields, colors);
-    if (group.members.length > 0) {
-      text += `\n${renderTable(
-        [
-          { header: 'MEMBER' },
-          { header: 'CLIENT-ID' },
-          { header: 'HOST' },
-          { header: 'INSTANCE' },
-          { header: 'EPOCH', align: 'right' },
-          { header: 'ASSIGNMENT' },
-        ],
-        group.members.map((m) => [
-          m.memberId,
-          m.clientId,
-          m.clientHost,
-          m.groupInstanceId ?? '-',
-          cell(m.memberEpoch),
-          assignmentText(m),
-        ]),
-        colors,
-      )}`;
-    }
-    if (described.partitions.length > 0) text += `\n${lagTable(described.partitions, colors, true)}`;
-    await out.write(text);
-  } finally {
-    await admin.close();
+    await printAnswer(ctx, options.json, described, (colors) => describedText(described, colors));
+  });
+}
+
+function describedText(described: DescribedGroup, colors: Colors): string {
+  const { group } = described;
+  const fields: [string, string][] = [
+    ['group', group.groupId],
+    ['protocol', group.groupProtocol],
+    ['state', group.groupState],
+    ['assignor', group.assignorName || '-'],
+  ];
+  if (group.groupEpoch !== null) {
+    fields.push(['epoch', `${group.groupEpoch} (assignment epoch ${group.assignmentEpoch ?? '-'})`]);
   }
+  fields.push(['members', String(group.members.length)], ['total lag', String(described.totalLag)]);
+  let text = renderFields(fields, colors);
+  if (group.members.length > 0) {
+    text += `\n${renderTable(
+      [
+        { header: 'MEMBER' },
+        { header: 'CLIENT-ID' },
+        { header: 'HOST' },
+        { header: 'INSTANCE' },
+        { header: 'EPOCH', align: 'right' },
+        { header: 'ASSIGNMENT' },
+      ],
+      group.members.map((m) => [
+        m.memberId,
+        m.clientId,
+        m.clientHost,
+        m.groupInstanceId ?? '-',
+        cell(m.memberEpoch),
+        assignmentText(m),
+      ]),
+      colors,
+    )}`;
+  }
+  if (described.partitions.length > 0) text += `\n${lagTable(described.partitions, colors, true)}`;
+  return text;
 }
 
 /** @returns a member's partitions as `topic-0,topic-1`, with the target assignment when it differs. */
@@ -133,11 +120,7 @@ function assignmentText(m: GroupMemberDescription): string {
  * @param withMember add the owning member's id.
  * @returns the partition table of `groups describe` and `lag`.
  */
-export function lagTable(
-  rows: readonly PartitionLagRow[],
-  colors: ReturnType<typeof colorsFor>,
-  withMember: boolean,
-): string {
+export function lagTable(rows: readonly PartitionLagRow[], colors: Colors, withMember: boolean): string {
   const columns = [
     { header: 'TOPIC' },
     { header: 'PARTITION', align: 'right' as const },

@@ -1,8 +1,8 @@
 /** `runnel lag <group>`: per partition the committed offset, end offset and lag; `--watch` refreshes it. */
-import { Admin } from '../admin.js';
 import { type CommandContext, pause } from '../context.js';
 import { colorsFor, Output } from '../io.js';
 import { lagTable, readGroup } from './groups.js';
+import { withAdmin } from './shared.js';
 
 /** Options of `lag`. */
 export interface LagOptions {
@@ -21,12 +21,11 @@ const HOME_AND_CLEAR = '\x1b[H\x1b[2J';
  * @returns once printed (or, watching, once stopped).
  * @throws GroupNotFoundError; KafkaProtocolError; CliTimeoutError.
  */
-export async function lag(ctx: CommandContext, groupId: string, options: LagOptions): Promise<void> {
-  const admin = new Admin(ctx.settings, ctx.logger);
+export function lag(ctx: CommandContext, groupId: string, options: LagOptions): Promise<void> {
   const out = new Output(ctx.io.stdout);
   const colors = colorsFor(ctx.io.stdout, ctx.io.env);
   const terminal = ctx.io.stdout.isTTY === true;
-  try {
+  return withAdmin(ctx, async (admin) => {
     do {
       const { partitions, totalLag } = await readGroup(admin, groupId);
       let text: string;
@@ -45,7 +44,5 @@ export async function lag(ctx: CommandContext, groupId: string, options: LagOpti
       if (!options.watch || out.closed) return;
       await pause(options.intervalMs, ctx.signal);
     } while (!ctx.signal.aborted);
-  } finally {
-    await admin.close();
-  }
+  });
 }

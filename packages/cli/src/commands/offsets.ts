@@ -1,11 +1,11 @@
 /** `runnel offsets reset <group> --topic t --to <position> [--dry-run]`. */
 import type { TopicPartition } from '@runnel/consumer';
-import { Admin, EARLIEST, keyOf, LATEST } from '../admin.js';
+import { EARLIEST, keyOf, LATEST } from '../admin.js';
 import type { CommandContext } from '../context.js';
 import { GroupNotEmptyError, GroupNotFoundError, UsageError } from '../errors.js';
-import { colorsFor, Output } from '../io.js';
 import { lookupsFor, type PositionSpec, parsePartitions, resolvePosition } from '../positions.js';
 import { cell, renderTable } from '../table.js';
+import { printAnswer, withAdmin } from './shared.js';
 
 /** Options of `offsets reset`. */
 export interface ResetOptions {
@@ -46,13 +46,8 @@ export function parseTopicPartitions(
  * @throws GroupNotEmptyError when the group has members; TopicNotFoundError; UsageError for a partition
  *   the topic lacks; KafkaProtocolError; CliTimeoutError.
  */
-export async function resetOffsets(
-  ctx: CommandContext,
-  groupId: string,
-  options: ResetOptions,
-): Promise<void> {
-  const admin = new Admin(ctx.settings, ctx.logger);
-  try {
+export function resetOffsets(ctx: CommandContext, groupId: string, options: ResetOptions): Promise<void> {
+  return withAdmin(ctx, async (admin) => {
     const state = await admin.describeGroup(groupId).catch((error: unknown) => {
       if (error instanceof GroupNotFoundError) return null;
       throw error;
@@ -95,27 +90,21 @@ export async function resetOffsets(
         rows.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.next })),
       );
     }
-    const out = new Output(ctx.io.stdout);
-    if (options.json) {
-      await out.write(`${JSON.stringify({ groupId, dryRun: options.dryRun, partitions: rows })}\n`);
-      return;
-    }
-    const colors = colorsFor(ctx.io.stdout, ctx.io.env);
-    const table = renderTable(
-      [
-        { header: 'TOPIC' },
-        { header: 'PARTITION', align: 'right' },
-        { header: 'CURRENT', align: 'right' },
-        { header: 'NEW', align: 'right' },
-      ],
-      rows.map((r) => [r.topic, String(r.partition), cell(r.current), String(r.next)]),
-      colors,
-    );
-    const done = options.dryRun
-      ? colors.yellow('dry run: nothing was committed')
-      : colors.green(`committed ${rows.length} offset(s) for group ${groupId}`);
-    await out.write(`${table}${done}\n`);
-  } finally {
-    await admin.close();
-  }
+    await printAnswer(ctx, options.json, { groupId, dryRun: options.dryRun, partitions: rows }, (colors) => {
+      const table = renderTable(
+        [
+          { header: 'TOPIC' },
+          { header: 'PARTITION', align: 'right' },
+          { header: 'CURRENT', align: 'right' },
+          { header: 'NEW', align: 'right' },
+        ],
+        rows.map((r) => [r.topic, String(r.partition), cell(r.current), String(r.next)]),
+        colors,
+      );
+      const done = options.dryRun
+        ? colors.yellow('dry run: nothing was committed')
+        : colors.green(`committed ${rows.length} offset(s) for group ${groupId}`);
+      return `${table}${done}\n`;
+    });
+  });
 }

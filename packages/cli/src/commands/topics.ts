@@ -1,8 +1,8 @@
 /** `runnel topics list` and `runnel topics describe <topic>`. */
-import { Admin, EARLIEST, keyOf, LATEST } from '../admin.js';
+import { EARLIEST, keyOf, LATEST } from '../admin.js';
 import type { CommandContext } from '../context.js';
-import { colorsFor, Output } from '../io.js';
 import { cell, renderFields, renderTable } from '../table.js';
+import { printAnswer, withAdmin } from './shared.js';
 
 /** Options of `topics list`. */
 export interface TopicListOptions {
@@ -16,9 +16,8 @@ export interface TopicListOptions {
  * @returns once printed.
  * @throws KafkaProtocolError; CliTimeoutError.
  */
-export async function listTopics(ctx: CommandContext, options: TopicListOptions): Promise<void> {
-  const admin = new Admin(ctx.settings, ctx.logger);
-  try {
+export function listTopics(ctx: CommandContext, options: TopicListOptions): Promise<void> {
+  return withAdmin(ctx, async (admin) => {
     const metadata = await admin.cluster();
     const topics = [...metadata.topics.values()]
       .filter((t) => t.errorCode === 0 && (options.all || !t.isInternal))
@@ -29,12 +28,7 @@ export async function listTopics(ctx: CommandContext, options: TopicListOptions)
         replicationFactor: t.partitions[0]?.replicaNodes.length ?? 0,
         internal: t.isInternal,
       }));
-    const out = new Output(ctx.io.stdout);
-    if (options.json) {
-      await out.write(`${JSON.stringify(topics)}\n`);
-      return;
-    }
-    await out.write(
+    await printAnswer(ctx, options.json, topics, (colors) =>
       renderTable(
         [
           { header: 'TOPIC' },
@@ -42,12 +36,10 @@ export async function listTopics(ctx: CommandContext, options: TopicListOptions)
           { header: 'REPLICATION', align: 'right' },
         ],
         topics.map((t) => [t.name, String(t.partitions), String(t.replicationFactor)]),
-        colorsFor(ctx.io.stdout, ctx.io.env),
+        colors,
       ),
     );
-  } finally {
-    await admin.close();
-  }
+  });
 }
 
 /**
@@ -56,13 +48,8 @@ export async function listTopics(ctx: CommandContext, options: TopicListOptions)
  * @returns once printed.
  * @throws TopicNotFoundError; KafkaProtocolError; CliTimeoutError.
  */
-export async function describeTopic(
-  ctx: CommandContext,
-  topic: string,
-  options: { json: boolean },
-): Promise<void> {
-  const admin = new Admin(ctx.settings, ctx.logger);
-  try {
+export function describeTopic(ctx: CommandContext, topic: string, options: { json: boolean }): Promise<void> {
+  return withAdmin(ctx, async (admin) => {
     const [metadata] = await admin.topics([topic]);
     const partitions = metadata!.partitions.flatMap((p) => (p === undefined ? [] : [p]));
     const [earliest, latest] = await Promise.all([
@@ -85,44 +72,38 @@ export async function describeTopic(
       internal: metadata!.isInternal,
       partitions: rows,
     };
-    const out = new Output(ctx.io.stdout);
-    if (options.json) {
-      await out.write(`${JSON.stringify(described)}\n`);
-      return;
-    }
-    const colors = colorsFor(ctx.io.stdout, ctx.io.env);
-    const records = rows.reduce((sum, r) => sum + ((r.latest ?? 0) - (r.earliest ?? 0)), 0);
-    const fields = renderFields(
-      [
-        ['topic', topic],
-        ['id', described.topicId ?? '-'],
-        ['partitions', String(rows.length)],
-        ['replication', String(rows[0]?.replicas.length ?? 0)],
-        ['records', `${records} (latest - earliest, all partitions)`],
-      ],
-      colors,
-    );
-    const table = renderTable(
-      [
-        { header: 'PARTITION', align: 'right' },
-        { header: 'LEADER', align: 'right' },
-        { header: 'REPLICAS' },
-        { header: 'ISR' },
-        { header: 'EARLIEST', align: 'right' },
-        { header: 'LATEST', align: 'right' },
-      ],
-      rows.map((r) => [
-        String(r.partition),
-        String(r.leader),
-        r.replicas.join(','),
-        r.isr.join(','),
-        cell(r.earliest),
-        cell(r.latest),
-      ]),
-      colors,
-    );
-    await out.write(`${fields}\n${table}`);
-  } finally {
-    await admin.close();
-  }
+    await printAnswer(ctx, options.json, described, (colors) => {
+      const records = rows.reduce((sum, r) => sum + ((r.latest ?? 0) - (r.earliest ?? 0)), 0);
+      const fields = renderFields(
+        [
+          ['topic', topic],
+          ['id', described.topicId ?? '-'],
+          ['partitions', String(rows.length)],
+          ['replication', String(rows[0]?.replicas.length ?? 0)],
+          ['records', `${records} (latest - earliest, all partitions)`],
+        ],
+        colors,
+      );
+      const table = renderTable(
+        [
+          { header: 'PARTITION', align: 'right' },
+          { header: 'LEADER', align: 'right' },
+          { header: 'REPLICAS' },
+          { header: 'ISR' },
+          { header: 'EARLIEST', align: 'right' },
+          { header: 'LATEST', align: 'right' },
+        ],
+        rows.map((r) => [
+          String(r.partition),
+          String(r.leader),
+          r.replicas.join(','),
+          r.isr.join(','),
+          cell(r.earliest),
+          cell(r.latest),
+        ]),
+        colors,
+      );
+      return `${fields}\n${table}`;
+    });
+  });
 }
