@@ -126,6 +126,17 @@ describe('recordFormatter', () => {
     expect(stripVTControlCharacters(line)).toBe(format(record()));
   });
 
+  it('keeps a readable line on one line and shows no byte a terminal would act on', () => {
+    const format = recordFormatter(parseRecordFormat({}), plain);
+    const sneaky = record({ key: bytes('a\nb'), value: bytes('x\x1b]0;owned\x07\ty\r\u009b'), headers: [] });
+    expect(format(sneaky)).toBe(
+      'orders [2] @41 2026-01-02T03:04:05.006Z a\\nb: x\\x1b]0;owned\\x07\\ty\\r\\x9b\n',
+    );
+    // A template prints the bytes as they are, as kcat does.
+    const raw = recordFormatter(parseRecordFormat({ format: '%s' }), plain);
+    expect(raw(sneaky)).toBe('x\x1b]0;owned\x07\ty\r\u009b');
+  });
+
   it('refuses --json with --format, and unknown data formats', () => {
     expect(() => parseRecordFormat({ json: true, format: '%s' })).toThrow(UsageError);
     expect(() => parseRecordFormat({ valueFormat: 'avro' })).toThrow(

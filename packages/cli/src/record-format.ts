@@ -84,6 +84,22 @@ function decode(bytes: Uint8Array, format: DataFormat, what: () => string, asJso
   }
 }
 
+/**
+ * The readable line is for eyes on a terminal: one line per record, and no bytes of the record that a
+ * terminal would act on (escape sequences could move the cursor or retitle the window).
+ * @returns the text with control characters written as `\n`, `\t`, `\r` or `\xNN`.
+ */
+export function visible<T extends string | null>(text: T): T {
+  if (text === null) return text;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) => {
+    if (ch === '\n') return '\\n';
+    if (ch === '\t') return '\\t';
+    if (ch === '\r') return '\\r';
+    return `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`;
+  }) as T;
+}
+
 function timestampTypeName(type: number): string {
   if (type === TimestampType.logAppendTime) return 'LogAppendTime';
   if (type === TimestampType.createTime) return 'CreateTime';
@@ -144,9 +160,9 @@ export function recordFormatter(options: RecordFormatOptions, colors: Colors): (
     case 'readable':
       return (r) => {
         const time = r.timestamp >= 0 ? new Date(r.timestamp).toISOString() : '-';
-        const k = key(r, false) as string | null;
-        const v = value(r, false) as string | null;
-        const h = r.headers.length > 0 ? colors.dim(` [${headers(r)}]`) : '';
+        const k = visible(key(r, false) as string | null);
+        const v = visible(value(r, false) as string | null);
+        const h = r.headers.length > 0 ? colors.dim(` [${visible(headers(r))}]`) : '';
         const shownKey = k === null ? '' : `${colors.cyan(k)}: `;
         return `${colors.dim(`${r.topic} [${r.partition}] @${r.offset} ${time}`)} ${shownKey}${v ?? colors.dim('null')}${h}\n`;
       };

@@ -7,7 +7,7 @@ import { Consumer, type ConsumerBatch, type IsolationLevel, type TopicPartition 
 import type { TopicMetadata } from '@runnel/network';
 import { Admin, EARLIEST, keyOf, LATEST } from '../admin.js';
 import type { CommandContext } from '../context.js';
-import { UsageError } from '../errors.js';
+import { CliTimeoutError, UsageError } from '../errors.js';
 import { colorsFor, Output } from '../io.js';
 import { lookupsFor, type PositionSpec, resolvePosition } from '../positions.js';
 import { ProgressLine } from '../progress.js';
@@ -37,7 +37,8 @@ const TICK_MS = 200;
  * `--follow`), the reader of stdout goes away, or the context's signal aborts.
  * @returns once the consumer is closed (its offsets committed, in a group).
  * @throws UsageError for options that do not go together; TopicNotFoundError; UsageError for a
- *   partition the topic lacks; CliTimeoutError when the brokers do not answer within `--timeout`;
+ *   partition the topic lacks; CliTimeoutError when the brokers do not answer within `--timeout`
+ *   (also while reading without a group: no position moving for that long);
  *   RecordFormatError; what the consumer's iterator throws (AuthenticationError, KafkaProtocolError...).
  */
 export async function consume(ctx: CommandContext, options: ConsumeOptions): Promise<void> {
@@ -57,6 +58,7 @@ export async function consume(ctx: CommandContext, options: ConsumeOptions): Pro
   const counts = { records: 0, bytes: 0 };
   let consumer: Consumer | null = null;
   let ticker: ReturnType<typeof setInterval> | undefined;
+  let stalled: CliTimeoutError | null = null;
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   ctx.signal.addEventListener('abort', onSignal, { once: true });
@@ -93,10 +95,22 @@ export async function consume(ctx: CommandContext, options: ConsumeOptions): Pro
       for (const tp of toRead) reading.seek(tp, starts.get(keyOf(tp))!);
     }
     const endOf = (tp: TopicPartition) => (ends === null ? Number.POSITIVE_INFINITY : ends.get(keyOf(tp))!);
+    // Reading up to offsets that exist, without a group to wait for: no position moving for
+    // `--timeout` means the brokers stopped answering, not that there is nothing to read.
+    const stalls = starts !== null && ends !== null;
+    let moved = { at: io.now(), positions: positionSum(reading) };
     // A referenced timer: while it runs the process cannot end silently, whatever the consumer's
     // own (unreferenced) timers and sockets do.
     ticker = setInterval(() => {
       if (ends !== null && atEnd(reading, ends)) stop.abort();
+      const positions = positionSum(reading);
+      if (positions !== moved.positions) moved = { at: io.now(), positions };
+      else if (stalls && io.now() - moved.at > settings.timeoutMs && stalled === null) {
+        stalled = new CliTimeoutError(`reading ${options.topics.join(', ')}`, settings.timeoutMs, {
+          cause: ctx.logger.lastError,
+        });
+        stop.abort();
+      }
       progress.draw({ ...counts, remaining: remainingRecords(reading, ends) });
     }, TICK_MS);
 
@@ -111,6 +125,7 @@ export async function consume(ctx: CommandContext, options: ConsumeOptions): Pro
       if (out.closed || (options.count !== null && counts.records >= options.count)) break;
       if (ends !== null && atEnd(reading, ends)) break;
     }
+    if (stalled !== null) throw stalled;
   } finally {
     ctx.signal.removeEventListener('abort', onSignal);
     clearInterval(ticker);
@@ -217,6 +232,11 @@ function atEnd(consumer: Consumer, ends: ReadonlyMap<string, number>): boolean {
     lags.length > 0 &&
     lags.every((l) => l.position !== null && l.position >= (ends.get(keyOf(l)) ?? Number.POSITIVE_INFINITY))
   );
+}
+
+/** @returns the sum of the assigned partitions' positions (-1 for each not yet known): it moves when reading does. */
+function positionSum(consumer: Consumer): number {
+  return consumer.lag().reduce((sum, l) => sum + (l.position ?? -1), 0);
 }
 
 /** @returns the records left before the end offsets (or, following, the current lag); null while unknown. */
