@@ -16,7 +16,6 @@ import {
   ClusterClient,
   ClusterMetadata,
   CoordinatorType,
-  DeadlineExceededError,
   type TopicMetadata,
 } from '@runnel/network';
 import {
@@ -30,9 +29,10 @@ import {
   type OffsetFetchResponse,
   UnsupportedVersionError,
 } from '@runnel/protocol';
-import { CliTimeoutError, GroupNotFoundError, TopicNotFoundError } from './errors.js';
+import { GroupNotFoundError, TopicNotFoundError } from './errors.js';
 import type { CliLogger } from './logger.js';
 import type { Settings } from './settings.js';
+import { withTimeout } from './timeout.js';
 
 /** ListOffsets' special timestamps. */
 export const EARLIEST = -2;
@@ -370,29 +370,4 @@ export function sortPartitions<T extends TopicPartition>(partitions: readonly T[
 /** An unreferenced wait: the command's own timer (see {@link withTimeout}) keeps the process alive. */
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}
-
-/**
- * Races `work` against a timer that keeps the process alive, so a command can neither hang past its
- * limit nor end silently while waiting on a client whose own timers are unreferenced.
- * @returns what `work` returns.
- * @throws CliTimeoutError when the time runs out first; otherwise what `work` throws.
- */
-export function withTimeout<T>(
-  what: string,
-  work: Promise<T>,
-  timeoutMs: number,
-  lastError: () => unknown,
-): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new CliTimeoutError(what, timeoutMs, { cause: lastError() })), timeoutMs);
-  });
-  // The client's own deadline usually ends first: report it the same way, with what it last met.
-  const named = work.catch((error: unknown) => {
-    if (error instanceof DeadlineExceededError)
-      throw new CliTimeoutError(what, timeoutMs, { cause: error.cause });
-    throw error;
-  });
-  return Promise.race([named, timeout]).finally(() => clearTimeout(timer));
 }

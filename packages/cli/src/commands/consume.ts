@@ -5,7 +5,7 @@
  */
 import { Consumer, type ConsumerBatch, type IsolationLevel, type TopicPartition } from '@runnel/consumer';
 import type { TopicMetadata } from '@runnel/network';
-import { Admin, EARLIEST, keyOf, LATEST } from '../admin.js';
+import { Admin, keyOf } from '../admin.js';
 import type { CommandContext } from '../context.js';
 import { CliTimeoutError, UsageError } from '../errors.js';
 import { colorsFor, Output } from '../io.js';
@@ -65,19 +65,6 @@ export async function consume(ctx: CommandContext, options: ConsumeOptions): Pro
   if (ctx.signal.aborted) stop.abort();
   try {
     const partitions = selectPartitions(await admin.topics(options.topics), options.partitions);
-    const isolation = isolationLevel === 'read_committed' ? 1 : 0;
-    const { latest, starts } = await lookUp(
-      admin,
-      partitions,
-      groupId === null ? options.from : null,
-      isolation,
-    );
-    const ends = options.follow ? null : latest;
-    const toRead = partitions.filter(
-      (tp) => ends === null || starts === null || starts.get(keyOf(tp))! < ends.get(keyOf(tp))!,
-    );
-    if (toRead.length === 0 || stop.signal.aborted) return;
-
     consumer = new Consumer({
       ...settings.config,
       groupId: groupId ?? undefined,
@@ -87,6 +74,16 @@ export async function consume(ctx: CommandContext, options: ConsumeOptions): Pro
       defaultApiTimeoutMs: settings.timeoutMs,
       logger: ctx.logger,
     });
+    // Looked up through the consumer, so that its metadata and connections are ready when it fetches.
+    const { latest, starts } = await admin.bounded(
+      'looking up offsets',
+      lookUp(consumer, partitions, groupId === null ? options.from : null),
+    );
+    const ends = options.follow ? null : latest;
+    const toRead = partitions.filter(
+      (tp) => ends === null || starts === null || starts.get(keyOf(tp))! < ends.get(keyOf(tp))!,
+    );
+    if (toRead.length === 0 || stop.signal.aborted) return;
     const reading = consumer;
     if (starts === null) {
       reading.subscribe(options.topics);
@@ -172,31 +169,37 @@ function selectPartitions(
 }
 
 /**
- * Looks up the end offset of each partition and, without a group, where each starts as `--from` says;
- * the lookups go out together.
+ * Looks up the end offset of each partition (the last stable offset under read_committed) and, without
+ * a group, where each starts as `--from` says; the lookups go out together.
  * @returns the end offsets, and the start offsets (null when a group decides where to start).
+ * @throws what the consumer's `watermarks` and `offsetsForTimes` throw.
  */
 async function lookUp(
-  admin: Admin,
+  consumer: Consumer,
   partitions: readonly TopicPartition[],
   from: PositionSpec | null,
-  isolation: 0 | 1,
 ): Promise<{ latest: Map<string, number>; starts: Map<string, number> | null }> {
   const needs = from === null ? { earliest: false, timestamp: null } : lookupsFor(from);
+  const byKey = <V>(found: ReadonlyMap<TopicPartition, V>) =>
+    new Map([...found].map(([tp, value]) => [keyOf(tp), value]));
   const [latestFound, earliest, atTime] = await Promise.all([
-    admin.listOffsets(partitions, LATEST, isolation),
-    needs.earliest ? admin.listOffsets(partitions, EARLIEST, isolation) : null,
-    needs.timestamp === null ? null : admin.listOffsets(partitions, needs.timestamp, isolation),
+    consumer.watermarks(partitions, 'latest').then(byKey),
+    needs.earliest ? consumer.watermarks(partitions, 'earliest').then(byKey) : null,
+    needs.timestamp === null
+      ? null
+      : consumer
+          .offsetsForTimes(partitions.map((tp) => ({ ...tp, timestamp: needs.timestamp! })))
+          .then(byKey),
   ]);
-  const latest = new Map(partitions.map((tp) => [keyOf(tp), latestFound.get(keyOf(tp)) ?? 0]));
+  const latest = new Map(partitions.map((tp) => [keyOf(tp), Math.max(0, latestFound.get(keyOf(tp)) ?? 0)]));
   if (from === null) return { latest, starts: null };
   const starts = new Map(
     partitions.map((tp) => {
       const key = keyOf(tp);
       const bounds = {
-        earliest: earliest?.get(key) ?? 0,
+        earliest: Math.max(0, earliest?.get(key) ?? 0),
         latest: latest.get(key)!,
-        atTimestamp: atTime?.get(key) ?? null,
+        atTimestamp: atTime?.get(key)?.offset ?? null,
       };
       return [key, resolvePosition(from, bounds)];
     }),
