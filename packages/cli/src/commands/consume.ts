@@ -59,12 +59,15 @@ export async function consume(ctx: CommandContext, options: ConsumeOptions): Pro
   let consumer: Consumer | null = null;
   let ticker: ReturnType<typeof setInterval> | undefined;
   let stalled: CliTimeoutError | null = null;
+  let finished = false;
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   ctx.signal.addEventListener('abort', onSignal, { once: true });
   if (ctx.signal.aborted) stop.abort();
   try {
     const partitions = selectPartitions(await admin.topics(options.topics), options.partitions);
+    // Only the partition list comes from it; its time limit (`bounded`) still serves below.
+    await admin.close();
     consumer = new Consumer({
       ...settings.config,
       groupId: groupId ?? undefined,
@@ -83,7 +86,10 @@ export async function consume(ctx: CommandContext, options: ConsumeOptions): Pro
     const toRead = partitions.filter(
       (tp) => ends === null || starts === null || starts.get(keyOf(tp))! < ends.get(keyOf(tp))!,
     );
-    if (toRead.length === 0 || stop.signal.aborted) return;
+    if (toRead.length === 0 || stop.signal.aborted) {
+      finished = true;
+      return;
+    }
     const reading = consumer;
     if (starts === null) {
       reading.subscribe(options.topics);
@@ -123,10 +129,13 @@ export async function consume(ctx: CommandContext, options: ConsumeOptions): Pro
       if (ends !== null && atEnd(reading, ends)) break;
     }
     if (stalled !== null) throw stalled;
+    finished = true;
   } finally {
     ctx.signal.removeEventListener('abort', onSignal);
     clearInterval(ticker);
-    if (consumer !== null) progress.finish({ ...counts, remaining: null });
+    // A summary only for a run that read; a failure leaves the terminal to its error line.
+    if (finished && consumer !== null) progress.finish({ ...counts, remaining: null });
+    else progress.clear();
     await consumer?.close({ timeoutMs: settings.timeoutMs });
     await admin.close();
   }
