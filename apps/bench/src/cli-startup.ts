@@ -10,8 +10,9 @@
  */
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import {
   createTopic,
@@ -21,6 +22,7 @@ import {
   requireJdkProgram,
   startKafka,
 } from '@runnel/kafka-local';
+import { hasGnuTime, parseGnuTimeUsage } from './e2e/measure.js';
 import { BENCH_DIR } from './e2e/paths.js';
 import { median, ratio, rotation } from './e2e/stats.js';
 
@@ -39,6 +41,9 @@ interface Contender {
 interface Timing {
   readonly firstOutputMs: number;
   readonly exitMs: number;
+  /** utime + stime of the whole run (GNU time): what the start costs a machine that is not busy. */
+  readonly cpuMs: number | null;
+  readonly peakRssKiB: number | null;
 }
 
 function option(name: string, fallback: string): string {
@@ -60,35 +65,46 @@ function onPath(program: string): boolean {
 const require = createRequire(import.meta.url);
 
 /**
- * Runs a command once.
- * @returns the time to its first stdout byte and to its exit.
+ * Runs a command once, under GNU time when it is installed.
+ * @returns the time to its first stdout byte and to its exit, and its CPU time and peak RSS.
  * @throws Error when it exits non-zero, prints nothing, or runs past 60 s.
  */
-function timeOnce(c: Contender): Promise<Timing> {
-  return new Promise((resolvePromise, reject) => {
-    const started = performance.now();
-    let first: number | undefined;
-    let stderr = '';
-    const child = spawn(c.command, [...c.args], {
-      env: { ...process.env, ...c.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout.once('data', () => {
-      first = performance.now() - started;
-    });
-    child.stdout.resume();
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      const exitMs = performance.now() - started;
-      if (code !== 0 || first === undefined) {
-        reject(new Error(`${c.label} failed (exit ${code}): ${stderr.slice(-2000)}`));
-      } else {
-        resolvePromise({ firstOutputMs: first, exitMs });
-      }
-    });
-  });
+async function timeOnce(c: Contender): Promise<Timing> {
+  const dir = hasGnuTime() ? await mkdtemp(join(tmpdir(), 'runnel-cli-startup-')) : null;
+  const usageFile = dir === null ? null : join(dir, 'usage');
+  const [file, args] =
+    usageFile === null
+      ? [c.command, c.args]
+      : ['/usr/bin/time', ['-f', 'runnel-usage %e %U %S %M', '-o', usageFile, c.command, ...c.args]];
+  try {
+    const { firstOutputMs, exitMs } = await new Promise<{ firstOutputMs: number; exitMs: number }>(
+      (resolvePromise, reject) => {
+        const started = performance.now();
+        let first: number | undefined;
+        let stderr = '';
+        const child = spawn(file, [...args], {
+          env: { ...process.env, ...c.env },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        child.stdout.once('data', () => {
+          first = performance.now() - started;
+        });
+        child.stdout.resume();
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+        child.on('close', (code) => {
+          clearTimeout(timer);
+          if (code !== 0 || first === undefined)
+            reject(new Error(`${c.label} failed (exit ${code}): ${stderr.slice(-2000)}`));
+          else resolvePromise({ firstOutputMs: first, exitMs: performance.now() - started });
+        });
+      },
+    );
+    const usage = usageFile === null ? undefined : parseGnuTimeUsage(await readFile(usageFile, 'utf8'));
+    return { firstOutputMs, exitMs, cpuMs: usage?.cpuMs ?? null, peakRssKiB: usage?.peakRssKiB ?? null };
+  } finally {
+    if (dir !== null) await rm(dir, { recursive: true, force: true });
+  }
 }
 
 async function main(): Promise<number> {
@@ -184,27 +200,36 @@ async function main(): Promise<number> {
       for (const c of rotation(contenders, rep)) timings.get(c.id)!.push(await timeOnce(c));
       log(`round ${rep + 1}/${reps} done`);
     }
+    const medianOf = (t: readonly Timing[], pick: (x: Timing) => number | null) => {
+      const values = t.map(pick).filter((v): v is number => v !== null);
+      return values.length === 0 ? null : median(values)!;
+    };
     const rows = contenders.map((c) => {
       const t = timings.get(c.id)!;
       return {
         id: c.id,
         label: c.label,
-        firstOutputMs: median(t.map((x) => x.firstOutputMs))!,
-        exitMs: median(t.map((x) => x.exitMs))!,
+        firstOutputMs: medianOf(t, (x) => x.firstOutputMs)!,
+        exitMs: medianOf(t, (x) => x.exitMs)!,
+        cpuMs: medianOf(t, (x) => x.cpuMs),
+        peakRssKiB: medianOf(t, (x) => x.peakRssKiB),
         runs: t,
       };
     });
     const runnelRow = rows.find((r) => r.id === 'runnel')!;
+    const show = (v: number | null | undefined, digits = 0) =>
+      v === null || v === undefined ? '-' : v.toFixed(digits);
     const table = [
-      '| command | first record ms (median) | exit ms (median) | runnel / this (first record) |',
-      '|---|---:|---:|---:|',
+      '| command | first record ms | exit ms | CPU ms (user+sys) | peak RSS MiB | runnel / this, first record | runnel / this, CPU |',
+      '|---|---:|---:|---:|---:|---:|---:|',
       ...rows.map(
         (r) =>
-          `| ${r.label} | ${r.firstOutputMs.toFixed(0)} | ${r.exitMs.toFixed(0)} | ${ratio(runnelRow.firstOutputMs, r.firstOutputMs)?.toFixed(2) ?? '-'} |`,
+          `| ${r.label} | ${show(r.firstOutputMs)} | ${show(r.exitMs)} | ${show(r.cpuMs)} | ${show(r.peakRssKiB === null ? null : r.peakRssKiB / 1024, 1)} | ${show(ratio(runnelRow.firstOutputMs, r.firstOutputMs), 2)} | ${show(ratio(runnelRow.cpuMs ?? undefined, r.cpuMs ?? undefined), 2)} |`,
       ),
     ].join('\n');
+    const load = (await readFile('/proc/loadavg', 'utf8').catch(() => '')).split(' ').slice(0, 3).join(' ');
     const date = new Date().toISOString().slice(0, 10);
-    const settings = `Kafka ${cluster.version}, 1 partition of 1000 x 100 B records, ${reps} interleaved rounds, Node ${process.version}`;
+    const settings = `Kafka ${cluster.version}, 1 partition of 1000 x 100 B records, ${reps} interleaved rounds (medians), Node ${process.version}, ${cpus().length} CPUs, load average at the end ${load || 'unknown'}`;
     await mkdir(outDir, { recursive: true });
     await writeFile(
       join(outDir, `${date}-cli-startup.json`),
@@ -212,7 +237,7 @@ async function main(): Promise<number> {
     );
     await writeFile(
       join(outDir, `${date}-cli-startup.md`),
-      `# runnel consume: time to the first record (${date})\n\n${settings}. Each command reads one record from offset 0 without a group; timed from spawn.\n\n${table}\n`,
+      `# runnel consume: time to the first record (${date})\n\n${settings}. Each command reads one record from offset 0 without a group; timed from spawn; CPU and RSS from GNU time.\n\n${table}\n`,
     );
     process.stdout.write(`${settings}\n\n${table}\n`);
     return 0;

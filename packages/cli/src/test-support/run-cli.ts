@@ -1,5 +1,5 @@
 /**
- * Runs the BUILT `runnel` (bin/runnel.mjs over dist/) as a child process, piped or inside a
+ * Runs the BUILT `runnel` (bin/runnel.mjs over dist/runnel.mjs) as a child process, piped or inside a
  * pseudo-terminal (util-linux `script`), and produces keyed records with Kafka's ConsoleProducer.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -12,12 +12,13 @@ const packageDir = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = join(packageDir, 'bin', 'runnel.mjs');
 
 /**
- * @throws Error when dist/ is missing or older than a source file: the tests must run what was built.
+ * @throws Error when the one-file build the bin runs (dist/runnel.mjs) is missing or older than a
+ *   source file: the tests must run what was built.
  */
 export function requireFreshBuild(): void {
   let built: number;
   try {
-    built = statSync(join(packageDir, 'dist', 'index.js')).mtimeMs;
+    built = statSync(join(packageDir, 'dist', 'runnel.mjs')).mtimeMs;
   } catch {
     throw new Error('packages/cli is not built: run `pnpm build` before its integration tests');
   }
