@@ -21,7 +21,7 @@ import {
   RequestTimeoutError,
 } from './errors.js';
 import { COORDINATOR_MOVED_CODES, kafkaError, STALE_METADATA_CODES } from './kafka-errors.js';
-import { type Logger, silentLogger } from './logger.js';
+import { type Logger, RateLimitedLog, silentLogger } from './logger.js';
 import { AuthenticationError } from './security/errors.js';
 
 /** FindCoordinator key types. */
@@ -89,6 +89,7 @@ export class ClusterClient {
   private readonly defaultDeadlineMs: number;
   private readonly metadataMaxAgeMs: number;
   private readonly sleeps: Sleeps;
+  private readonly warnings: RateLimitedLog;
   private snapshot = ClusterMetadata.empty();
   private readonly topicsOfInterest = new Set<string>();
   private refreshing: Promise<ClusterMetadata> | null = null;
@@ -117,6 +118,7 @@ export class ClusterClient {
     this.defaultDeadlineMs = options.defaultDeadlineMs ?? 60_000;
     this.metadataMaxAgeMs = options.metadataMaxAgeMs ?? 300_000;
     this.sleeps = new Sleeps(this.clock);
+    this.warnings = new RateLimitedLog(this.logger, () => this.clock.now());
   }
 
   /** The current metadata snapshot (empty until the first refresh). */
@@ -291,7 +293,10 @@ export class ClusterClient {
       this.refreshTimer = this.clock.setTimeout(() => {
         this.refreshTimer = undefined;
         this.refreshMetadata().then(
-          () => schedule(this.metadataMaxAgeMs),
+          () => {
+            this.warnings.reset('metadata refresh');
+            schedule(this.metadataMaxAgeMs);
+          },
           (error: unknown) => {
             if (this.closed) return;
             // Credentials do not fix themselves: retrying a rejected login on a timer would only hammer
@@ -300,7 +305,7 @@ export class ClusterClient {
               this.logger.error({ err: error }, 'metadata refresh stopped: authentication failed');
               return;
             }
-            this.logger.warn({ err: error }, 'metadata refresh failed');
+            this.warnings.warn('metadata refresh', { err: error }, 'metadata refresh failed');
             schedule(Math.max(1, backoffMs(this.retryBackoff, this.refreshFailures)));
           },
         );
