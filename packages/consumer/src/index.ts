@@ -8,8 +8,32 @@ export {
   RoundRobinAssignor,
   StickyAssignor,
 } from '@runnel/assignors';
+// Every error a consumer's calls can reject with, so that users import them from one place.
+export {
+  CodecUnavailableError,
+  CorruptRecordError,
+  DecodeError,
+  DecompressedSizeError,
+  EncodeError,
+  RunnelError,
+} from '@runnel/codec';
+export {
+  FencedInstanceIdError,
+  GroupBrokerError,
+  GroupConfigError,
+  GroupFatalError,
+  GroupMaxSizeReachedError,
+  IllegalTransitionError,
+} from '@runnel/group';
 export {
   AuthenticationError,
+  ClientClosedError,
+  ConnectionError,
+  type ConnectionErrorReason,
+  CorrelationMismatchError,
+  DeadlineExceededError,
+  FrameTooLargeError,
+  RequestTimeoutError,
   SaslAuthenticationError,
   type SaslOptions,
   SaslRequiredError,
@@ -51,14 +75,17 @@ export {
   SUPPORTED_PROPERTY_KEYS,
 } from './consumer-properties.js';
 export {
+  AllBrokersDownError,
   CommitFailedError,
   ConfigError,
   ConsumerClosedError,
   ConsumerTimeoutError,
   IllegalStateError,
+  InvalidTopicError,
   NoOffsetForPartitionError,
   NotAssignedError,
   OffsetOutOfRangeError,
+  RecordTooLargeError,
 } from './errors.js';
 export { describeGroup, type GroupDescription, type GroupMemberDescription } from './group-description.js';
 export { parseProperties } from './java-properties.js';

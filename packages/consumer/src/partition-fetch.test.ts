@@ -101,7 +101,7 @@ describe('processPartitionFetch', () => {
     expect(processPartitionFetch(data(only.subarray(0, only.length - 1)), plain)).toEqual({
       batch: null,
       nextPosition: null,
-      sizeInBytes: 0,
+      sizeInBytes: only.length - 1,
     });
     expect(processPartitionFetch(data(null), plain).nextPosition).toBeNull();
   });
