@@ -45,6 +45,7 @@ async function consume() {
         lastConnectionError: errorOf(h.lastConnectionError),
         fetchErrors: h.fetchErrors,
         bufferedBytes: h.bufferedBytes,
+        maxRssBytes: process.resourceUsage().maxRSS * 1024,
       });
     }, args.healthEveryMs).unref();
   }

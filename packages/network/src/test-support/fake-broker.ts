@@ -31,8 +31,13 @@ export interface FakeFetchAnswer {
 export interface FakeBrokerOptions {
   /** The topics and their partition counts. */
   readonly topics: Readonly<Record<string, number>>;
-  /** The records for a Fetch of `topic`-`partition` at `fetchOffset`. */
-  readonly fetch?: (topic: string, partition: number, fetchOffset: bigint) => FakeFetchAnswer | undefined;
+  /** The records for a Fetch of `topic`-`partition` at `fetchOffset`, of at most `maxBytes` as a broker cuts them. */
+  readonly fetch?: (
+    topic: string,
+    partition: number,
+    fetchOffset: bigint,
+    maxBytes: number,
+  ) => FakeFetchAnswer | undefined;
   /** The log end offset of each partition, for ListOffsets `latest` (default 0). */
   readonly endOffset?: (topic: string, partition: number) => bigint;
 }
@@ -101,7 +106,23 @@ export class FakeBroker {
     w.writeInt32(request.correlationId);
     if (responseHeaderVersion(api, version) >= 1) w.writeUnsignedVarInt(0);
     api.response.write(w, body, version);
-    client.writeFrame(w.finish());
+    const frame = w.finish();
+    // A Fetch with nothing to return waits for data as a broker does (up to maxWaitMs), instead of
+    // letting the consumer ask again at once.
+    const wait = api.apiKey === Fetch.apiKey && isEmptyFetch(body as FetchResponse);
+    if (!wait) {
+      client.writeFrame(frame);
+      return;
+    }
+    const cancel = () => clearTimeout(timer);
+    const timer = setTimeout(
+      () => {
+        client.socket.off('close', cancel);
+        client.writeFrame(frame);
+      },
+      Math.min((message as FetchRequest).maxWaitMs, 500),
+    );
+    client.socket.once('close', cancel);
   }
 
   private respond(api: ApiDefinition<unknown, unknown>, message: unknown, version: number): unknown {
@@ -173,7 +194,7 @@ export class FakeBroker {
       responses: request.topics.map((t) => ({
         topic: t.topic ?? '',
         partitions: t.partitions.map((p) => {
-          const answer = this.options.fetch?.(t.topic ?? '', p.partition, p.fetchOffset);
+          const answer = this.options.fetch?.(t.topic ?? '', p.partition, p.fetchOffset, p.partitionMaxBytes);
           const hw = answer?.highWatermark ?? this.end(t.topic ?? '', p.partition);
           return {
             partitionIndex: p.partition,
@@ -208,4 +229,10 @@ export class FakeBroker {
   private end(topic: string, partition: number): bigint {
     return this.options.endOffset?.(topic, partition) ?? 0n;
   }
+}
+
+function isEmptyFetch(response: FetchResponse): boolean {
+  return response.responses.every((t) =>
+    t.partitions.every((p) => p.errorCode === 0 && (p.records === null || p.records.length === 0)),
+  );
 }
