@@ -10,6 +10,7 @@ import {
   type ListOffsetsRequest,
   type ListOffsetsResponse,
   Metadata,
+  type MetadataRequest,
   type MetadataResponse,
   OffsetForLeaderEpoch,
   type OffsetForLeaderEpochRequest,
@@ -137,7 +138,7 @@ export class FakeBroker {
           })),
         };
       case Metadata.apiKey:
-        return this.metadata();
+        return this.metadata(message as MetadataRequest);
       case ListOffsets.apiKey:
         return this.listOffsets(message as ListOffsetsRequest);
       case Fetch.apiKey:
@@ -149,24 +150,40 @@ export class FakeBroker {
     }
   }
 
-  private metadata(): MetadataResponse {
+  /**
+   * The topics asked for (all of them for a null list): a topic it does not have is answered with
+   * UNKNOWN_TOPIC_OR_PARTITION, or INVALID_TOPIC_EXCEPTION when its name starts with `invalid-` (a name
+   * the client accepts but a broker may refuse).
+   */
+  private metadata(request: MetadataRequest): MetadataResponse {
+    const names = request.topics?.map((t) => t.name ?? '') ?? Object.keys(this.options.topics);
     return {
       brokers: [{ nodeId: 0, host: '127.0.0.1', port: this.portValue, rack: null }],
       clusterId: 'fake',
       controllerId: 0,
-      topics: Object.entries(this.options.topics).map(([name, count]) => ({
+      topics: names.map((name) => {
+        const count = this.options.topics[name];
+        if (count === undefined) {
+          return { errorCode: name.startsWith('invalid-') ? 17 : 3, name, isInternal: false, partitions: [] };
+        }
+        return this.topicMetadata(name, count);
+      }),
+    };
+  }
+
+  private topicMetadata(name: string, count: number): MetadataResponse['topics'][number] {
+    return {
+      errorCode: 0,
+      name,
+      isInternal: false,
+      partitions: Array.from({ length: count }, (_, partitionIndex) => ({
         errorCode: 0,
-        name,
-        isInternal: false,
-        partitions: Array.from({ length: count }, (_, partitionIndex) => ({
-          errorCode: 0,
-          partitionIndex,
-          leaderId: 0,
-          leaderEpoch: 0,
-          replicaNodes: [0],
-          isrNodes: [0],
-          offlineReplicas: [],
-        })),
+        partitionIndex,
+        leaderId: 0,
+        leaderEpoch: 0,
+        replicaNodes: [0],
+        isrNodes: [0],
+        offlineReplicas: [],
       })),
     };
   }
