@@ -1,6 +1,12 @@
-import { RunnelError } from '@runnel/codec';
+import {
+  type CompressionCodec,
+  getCompressionCodec,
+  RunnelError,
+  registerCompressionCodec,
+  unregisterCompressionCodec,
+} from '@runnel/codec';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Delivery } from './fetcher.js';
 import { response, setup, tick } from './test-support/fetcher-fake.js';
 import { answerFor, buildLog, logItem, type PartitionLog } from './test-support/fuzz-log.js';
@@ -9,9 +15,34 @@ const MiB = 1024 * 1024;
 const MAX_BUFFERED = MiB;
 const MAX_DECOMPRESSED = 1.5 * MiB;
 
+/** Bytes every codec has decompressed so far (each codec wrapped while this file runs). */
+let decompressed = 0;
+const CODEC_TYPES = [1, 2, 3, 4];
+
+beforeAll(() => {
+  for (const type of CODEC_TYPES) {
+    const codec = getCompressionCodec(type);
+    const counting: CompressionCodec = {
+      name: codec.name,
+      compress: (data) => codec.compress(data),
+      decompress: (data, maxSize) => {
+        const out = codec.decompress(data, maxSize);
+        decompressed += out.length;
+        return out;
+      },
+    };
+    registerCompressionCodec(type, counting);
+  }
+});
+
+afterAll(() => {
+  for (const type of CODEC_TYPES) unregisterCompressionCodec(type);
+});
+
 // The fetcher alone, in this process, over many more generated logs than the user-process property
-// (fetch-fuzz.int.test.ts) can afford: what it buffers and hands out stays within maxBufferedBytes and
-// one batch, even while the user holds batches, and every take is records in order or a typed error.
+// (fetch-fuzz.int.test.ts) can afford: nothing is decompressed when an answer arrives, one take
+// decompresses one chunk at most, what it accounts stays within maxBufferedBytes and one batch even
+// while the user holds batches, and every take is records in order or a typed error.
 describe('the fetcher under generated partition logs', () => {
   it('keeps its memory within maxBufferedBytes plus one batch and hands out records in order or typed errors', async () => {
     await fc.assert(
@@ -45,8 +76,13 @@ describe('the fetcher under generated partition logs', () => {
               // Session id 0: no fetch session, so every request names every partition it wants.
               pending.respond({ ...response(parts), sessionId: 0 });
             }
+            const beforeAnswer = decompressed;
             await tick();
+            // Answers are kept compressed: decompression happens when the user takes, within the bound.
+            expect(decompressed).toBe(beforeAnswer);
+            const beforeTake = decompressed;
             const taken = fetcher.take();
+            expect(decompressed - beforeTake).toBeLessThanOrEqual(2 * MAX_DECOMPRESSED + 64 * 1024);
             if (taken && 'error' in taken) {
               expect(taken.error).toBeInstanceOf(RunnelError);
               expect((taken.error as RunnelError).code).toMatch(/^ERR_[A-Z_]+$/);
