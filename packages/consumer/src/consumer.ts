@@ -41,17 +41,6 @@ import { runHandlers } from './run-loop.js';
 import { listTopics } from './topic-listing.js';
 import { checkTopicList, checkTopicPartitions } from './topic-validation.js';
 
-export type {
-  BatchesOptions,
-  CloseOptions,
-  ConsumerHealth,
-  GroupHealth,
-  PartitionLag,
-  RebalanceListener,
-  RunOptions,
-  SubscriptionPattern,
-} from './consumer-types.js';
-
 const NO_GENERATION: CommitGeneration = { generationId: -1, memberId: '', groupInstanceId: null };
 
 /**

@@ -11,6 +11,7 @@ import {
 import { afterEach, describe, expect, it } from 'vitest';
 import { RecordTooLargeError } from './errors.js';
 import type { Delivery } from './fetcher.js';
+import { concatBytes } from './test-support/bytes.js';
 import { records, response, setup, tick } from './test-support/fetcher-fake.js';
 
 const MiB = 1024 * 1024;
@@ -24,13 +25,7 @@ function gzipBombs(baseOffset: number, count: number, size: number): Uint8Array 
       records: [{ value: new Uint8Array(size) }],
     }),
   );
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(...parts);
 }
 
 /** Counts what gzip decompresses while installed in place of the built-in codec. */
@@ -163,9 +158,7 @@ describe('Fetcher error accounting', () => {
     const good = records(0, 2);
     const bad = records(2, 1);
     bad[bad.length - 1]! ^= 0xff;
-    const both = new Uint8Array(good.length + bad.length);
-    both.set(good);
-    both.set(bad, good.length);
+    const both = concatBytes(good, bad);
     cluster.fetches[0]!.respond(
       response([
         { partitionIndex: 0, records: both },

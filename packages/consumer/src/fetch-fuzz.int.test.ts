@@ -62,11 +62,9 @@ describe('the fetch path under generated broker answers', () => {
             await outage;
             if (early === undefined) {
               // Still waiting for records, as it should: now it must close and end by itself.
-              const signalled = Date.now();
-              program.child.kill('SIGTERM');
-              const exit = await program.exited;
+              const exit = await program.terminate();
               expect(exit.code, program.report()).toBe(0);
-              expect(exit.at - signalled).toBeLessThan(CLOSE_TIMEOUT_MS + 2_000);
+              expect(exit.afterMs).toBeLessThan(CLOSE_TIMEOUT_MS + 2_000);
             } else {
               // It stopped on its own: only a typed error may end it, never a silent exit.
               expect((await program.exited).code, program.report()).toBe(1);

@@ -58,17 +58,17 @@ export {
   type SecurityProtocol,
   silentLogger,
 } from './config.js';
-export {
-  type BatchesOptions,
-  type CloseOptions,
-  Consumer,
-  type ConsumerHealth,
-  type GroupHealth,
-  type PartitionLag,
-  type RebalanceListener,
-  type RunOptions,
-  type SubscriptionPattern,
-} from './consumer.js';
+export { Consumer } from './consumer.js';
+export type {
+  BatchesOptions,
+  CloseOptions,
+  ConsumerHealth,
+  GroupHealth,
+  PartitionLag,
+  RebalanceListener,
+  RunOptions,
+  SubscriptionPattern,
+} from './consumer-types.js';
 export {
   consumerConfigFromProperties,
   type ReadTextFile,

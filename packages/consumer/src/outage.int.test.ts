@@ -52,6 +52,12 @@ async function recordsSeen(program: UserProcess, count: number, timeoutMs: numbe
   }
 }
 
+/** Waits for the program to read all it was asked to, close and end with code 0. */
+async function finishes(program: UserProcess): Promise<void> {
+  await program.waitFor((e) => e.event === 'done', 120_000, 'the end of consumption');
+  expect((await program.exited).code, program.report()).toBe(0);
+}
+
 async function topicWith(partitions: number, records: number): Promise<string> {
   const topic = `outage-${randomUUID().slice(0, 8)}`;
   await javaProducer(kafka, 'create', partitions, topic);
@@ -73,8 +79,7 @@ describe('a consumer program across broker outages', () => {
     expect(program.running, program.report()).toBe(true);
     expect(program.eventsOf('log').some((e) => e.msg === 'cannot connect to broker')).toBe(true);
     await cluster.startNode(1);
-    await program.waitFor((e) => e.event === 'done', 120_000, 'the end of consumption');
-    expect((await program.exited).code, program.report()).toBe(0);
+    await finishes(program);
     expect(new Set(delivered(program)).size).toBe(200);
   });
 
@@ -91,8 +96,7 @@ describe('a consumer program across broker outages', () => {
     expect(program.running, program.report()).toBe(true);
     await cluster.startNode(1);
     await javaProducer(kafka, 'produce', 100, topic, 'none');
-    await program.waitFor((e) => e.event === 'done', 120_000, 'the end of consumption');
-    expect((await program.exited).code, program.report()).toBe(0);
+    await finishes(program);
     expect(new Set(delivered(program)).size).toBe(200);
   });
 
@@ -113,8 +117,7 @@ describe('a consumer program across broker outages', () => {
     expect(health.allBrokersDownSince as number).toBeLessThan(stoppedAt + 5_000);
     await cluster.startNode(1);
     await javaProducer(kafka, 'produce', 100, topic, 'none');
-    await program.waitFor((e) => e.event === 'done', 120_000, 'the end of consumption');
-    expect((await program.exited).code, program.report()).toBe(0);
+    await finishes(program);
     // A reset to the log start would hand out 0..99 again; to the end, skip records.
     expect(delivered(program)).toEqual(Array.from({ length: 200 }, (_, i) => `0:${i}`));
     expect(program.eventsOf('log').filter((e) => /reset/.test(String(e.msg)))).toEqual([]);
@@ -130,11 +133,9 @@ describe('a consumer program across broker outages', () => {
     await recordsSeen(program, 50, 90_000);
     await cluster.stopNode(1);
     await sleep(1_000);
-    const signalled = Date.now();
-    program.child.kill('SIGTERM');
-    const exit = await program.exited;
+    const exit = await program.terminate();
     expect(exit.code, program.report()).toBe(0);
-    expect(exit.at - signalled).toBeLessThan(5_000 + 2_000);
+    expect(exit.afterMs).toBeLessThan(5_000 + 2_000);
     expect(program.eventsOf('closed')).toHaveLength(1);
   });
 });

@@ -6,6 +6,7 @@
  */
 import { CompressionType, encodeRecordBatch } from '@runnel/codec';
 import fc from 'fast-check';
+import { concatBytes } from './bytes.js';
 
 /** One entry of a generated log. */
 export type LogItem =
@@ -161,11 +162,5 @@ export function answerFor(log: PartitionLog, fetchOffset: number, maxBytes: numb
     parts.push(entry.subarray(0, take));
     size += take;
   }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(...parts);
 }

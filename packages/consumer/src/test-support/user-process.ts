@@ -122,6 +122,17 @@ export class UserProcess {
     }
   }
 
+  /**
+   * Asks the program to stop as a service manager does (SIGTERM), and waits for it to end.
+   * @returns how it ended and how long after the signal.
+   */
+  async terminate(): Promise<UserExit & { readonly afterMs: number }> {
+    const signalled = Date.now();
+    this.child.kill('SIGTERM');
+    const exit = await this.exited;
+    return { ...exit, afterMs: exit.at - signalled };
+  }
+
   /** Kills the process (SIGKILL) if it still runs, and waits for it. */
   async stop(): Promise<UserExit> {
     if (this.running) this.child.kill('SIGKILL');
