@@ -112,7 +112,9 @@ export class Consumer implements AsyncDisposable {
       (error) => {
         this.config.logger.error({ err: error }, 'no broker reachable, giving up');
         this.fatalError ??= error;
-        this.fetcher.wake();
+        // Nothing more is fetched or joined: the user learns it from the iterator, and closes.
+        this.group?.close();
+        this.fetcher.close();
       },
     );
   }
