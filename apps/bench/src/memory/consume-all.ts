@@ -23,7 +23,10 @@ const consumer = new Consumer({
   isolationLevel: 'read_uncommitted',
   maxBufferedBytes: spec.maxBufferedBytes,
 });
-const partitions = Array.from({ length: spec.partitions }, (_, partition) => ({ topic: spec.topic, partition }));
+const partitions = Array.from({ length: spec.partitions }, (_, partition) => ({
+  topic: spec.topic,
+  partition,
+}));
 consumer.assign(partitions);
 const started = performance.now();
 let records = 0;

@@ -4,7 +4,7 @@
  * answer a broker would give for a fetch offset (whole batches from the one holding the offset, cut at
  * the size limit but never below one batch, as KIP-74 brokers do).
  */
-import { CompressionType, encodeRecordBatch } from '@runnel/codec';
+import { CompressionType, encodeRecordBatch, getCompressionCodec } from '@runnel/codec';
 import fc from 'fast-check';
 import { concatBytes } from './bytes.js';
 
@@ -22,7 +22,24 @@ export type LogItem =
   | { readonly kind: 'garbage'; readonly bytes: Uint8Array };
 
 const MiB = 1024 * 1024;
-const CODECS = [CompressionType.gzip, CompressionType.snappy, CompressionType.lz4, CompressionType.zstd];
+/** Whether this runtime can write `compression` (zstd needs node:zlib's, Node >= 22.15). */
+function canCompress(compression: number): boolean {
+  try {
+    getCompressionCodec(compression).compress(new Uint8Array(1));
+    return true;
+  } catch {
+    return false;
+  }
+}
+const ZSTD = canCompress(CompressionType.zstd);
+const CODECS = [
+  CompressionType.gzip,
+  CompressionType.snappy,
+  CompressionType.lz4,
+  ...(ZSTD ? [CompressionType.zstd] : []),
+];
+/** A codec id this runtime can write: zstd falls back to none where it cannot. */
+const usable = (compression: number) => (compression === CompressionType.zstd && !ZSTD ? 0 : compression);
 const bombs = new Map<string, Uint8Array>();
 
 /** @returns an arbitrary log item; bombs decompress to at most `maxBombBytes`. */
@@ -75,7 +92,7 @@ function batch(baseOffset: number, compression: number, records: number, valueSi
   const value = new Uint8Array(valueSize).map((_, i) => (i * 31) % 7);
   return encodeRecordBatch({
     baseOffset,
-    compression,
+    compression: usable(compression),
     records: Array.from({ length: records }, () => ({ value })),
   });
 }
