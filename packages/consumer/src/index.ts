@@ -59,6 +59,11 @@ export {
   silentLogger,
 } from './config.js';
 export { Consumer } from './consumer.js';
+export {
+  consumerConfigFromProperties,
+  type ReadTextFile,
+  SUPPORTED_PROPERTY_KEYS,
+} from './consumer-properties.js';
 export type {
   BatchesOptions,
   CloseOptions,
@@ -69,11 +74,6 @@ export type {
   RunOptions,
   SubscriptionPattern,
 } from './consumer-types.js';
-export {
-  consumerConfigFromProperties,
-  type ReadTextFile,
-  SUPPORTED_PROPERTY_KEYS,
-} from './consumer-properties.js';
 export {
   AllBrokersDownError,
   CommitFailedError,
