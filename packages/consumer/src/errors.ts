@@ -7,9 +7,23 @@ export class ConfigError extends RunnelError {
   /** The option's name as the consumer's config spells it, e.g. `sessionTimeoutMs`. */
   readonly key: string;
 
-  constructor(key: string, message: string) {
-    super('ERR_CONSUMER_CONFIG', `${key}: ${message}`);
+  constructor(key: string, message: string, options?: { cause?: unknown }) {
+    super('ERR_CONSUMER_CONFIG', `${key}: ${message}`, options);
     this.key = key;
+  }
+}
+
+/**
+ * A topic name breaks Kafka's rule (1 to 249 characters of `a-z A-Z 0-9 . _ -`, not `.` or `..`), or a
+ * partition is not a non-negative int32; thrown by `assign` and `subscribe` before anything changes.
+ */
+export class InvalidTopicError extends RunnelError {
+  /** The value that was refused, as given. */
+  readonly value: unknown;
+
+  constructor(value: unknown, message: string) {
+    super('ERR_INVALID_TOPIC', message);
+    this.value = value;
   }
 }
 
@@ -85,17 +99,70 @@ export class IllegalStateError extends RunnelError {
   }
 }
 
-/** An operation did not finish within its time limit. */
+/**
+ * A call of the consumer (`commit`, `committed`, `position`, `offsetsForTimes`, `describeGroup`...) did
+ * not finish within its configured time (`defaultApiTimeoutMs`, or the close timeout). `cause` is what
+ * failed last (a broker error, a connection error), when something did.
+ */
 export class ConsumerTimeoutError extends RunnelError {
   /** True, as Kafka's TimeoutException: the operation may finish given more time. */
   readonly retriable = true;
   readonly operation: string;
+  /** The configured time limit, in ms. */
   readonly timeoutMs: number;
 
   constructor(operation: string, timeoutMs: number, options?: { cause?: unknown }) {
-    super('ERR_CONSUMER_TIMEOUT', `${operation} did not finish within ${timeoutMs} ms`, options);
+    const cause = options?.cause;
+    const last = cause instanceof Error ? `; last error: ${cause.message}` : '';
+    super('ERR_CONSUMER_TIMEOUT', `${operation} did not finish within ${timeoutMs} ms${last}`, options);
     this.operation = operation;
     this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * No broker could be reached for `allBrokersDownTimeoutMs`: every connection attempt failed and no
+ * connection was open. The iterator and `run` fail with it; `cause` is the last connection error.
+ */
+export class AllBrokersDownError extends RunnelError {
+  readonly timeoutMs: number;
+  /** When (ms since the epoch) the last broker became unreachable. */
+  readonly since: number;
+
+  constructor(timeoutMs: number, since: number, options?: { cause?: unknown }) {
+    const cause = options?.cause;
+    const last = cause instanceof Error ? `: ${cause.message}` : '';
+    super(
+      'ERR_ALL_BROKERS_DOWN',
+      `no broker was reachable for ${timeoutMs} ms (allBrokersDownTimeoutMs)${last}`,
+      options,
+    );
+    this.timeoutMs = timeoutMs;
+    this.since = since;
+  }
+}
+
+/**
+ * A partition's Fetch answers held no complete record batch, even at the largest fetch size
+ * (`fetchMaxBytes`): a record larger than that on a broker without KIP-74, or a truncated response. The
+ * partition stops at `offset` until the user seeks past it (Java's RecordTooLargeException).
+ */
+export class RecordTooLargeError extends RunnelError {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  /** The largest partition fetch size tried, in bytes. */
+  readonly fetchSize: number;
+
+  constructor(topic: string, partition: number, offset: number, fetchSize: number) {
+    super(
+      'ERR_RECORD_TOO_LARGE',
+      `no complete record batch at offset ${offset} of ${topic}-${partition} within ${fetchSize} bytes: a record larger than fetchMaxBytes, or a truncated response; seek past it to go on`,
+    );
+    this.topic = topic;
+    this.partition = partition;
+    this.offset = offset;
+    this.fetchSize = fetchSize;
   }
 }
 

@@ -49,7 +49,13 @@ export {
 } from './errors.js';
 export { FrameDecoder } from './frame-decoder.js';
 export { COORDINATOR_MOVED_CODES, kafkaError, STALE_METADATA_CODES } from './kafka-errors.js';
-export { type LogFn, type Logger, silentLogger } from './logger.js';
+export {
+  DEFAULT_WARN_INTERVAL_MS,
+  type LogFn,
+  type Logger,
+  RateLimitedLog,
+  silentLogger,
+} from './logger.js';
 export {
   AuthenticationError,
   SaslAuthenticationError,

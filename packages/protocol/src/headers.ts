@@ -63,7 +63,13 @@ export function writeRequestHeader(
  * @throws DecodeError when the section is truncated or malformed.
  */
 export function readResponseHeaderRest(reader: Reader, headerVersion: number): void {
-  if (headerVersion >= 1) reader.readTaggedFields();
+  // Skipped in place: kept, each would cost an object and a view, many times its two or more bytes.
+  if (headerVersion >= 1) reader.readTaggedFields(skipField);
+}
+
+function skipField(_tag: number, reader: Reader, size: number): boolean {
+  reader.offset += size;
+  return true;
 }
 
 /**

@@ -77,12 +77,15 @@ export class FakeKafkaServer {
     });
   }
 
-  /** Starts a server on a free port of 127.0.0.1; `onClient` sets up each accepted connection. */
-  static async start(onClient: (client: FakeClient) => void = () => {}): Promise<FakeKafkaServer> {
+  /**
+   * Starts a server on 127.0.0.1, on `port` or a free one; `onClient` sets up each accepted connection.
+   * @returns the listening server.
+   */
+  static async start(onClient: (client: FakeClient) => void = () => {}, port = 0): Promise<FakeKafkaServer> {
     const server = new FakeKafkaServer(onClient);
     await new Promise<void>((resolve, reject) => {
       server.server.once('error', reject);
-      server.server.listen(0, '127.0.0.1', () => resolve());
+      server.server.listen(port, '127.0.0.1', () => resolve());
     });
     return server;
   }

@@ -7,9 +7,12 @@
  * - `FakeCluster`: brokers in memory behind a pool's `connectionFactory`; requests are really encoded
  *   and decoded with @runnel/protocol, and each test answers them (`AutoAdvanceClock` runs its timers
  *   as soon as nothing else is pending).
+ * - `FakeBroker`: a single-node broker on a real port that answers Metadata, ListOffsets, Fetch (long
+ *   poll) and OffsetForLeaderEpoch from a script, and can go down and come back.
  * - `FakeKafkaServer`: a TCP server on a free local port that parses request frames and answers what
  *   the test writes, for tests of real sockets (TLS, framing, SASL).
  */
+export { FakeBroker, type FakeBrokerOptions, type FakeFetchAnswer } from './fake-broker.js';
 export { FakeClock } from './fake-clock.js';
 export {
   AutoAdvanceClock,

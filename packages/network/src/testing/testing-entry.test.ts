@@ -5,6 +5,7 @@ describe('the @runnel/network/testing entry', () => {
   it('exports the fakes by their names', () => {
     expect(Object.keys(testing).sort()).toEqual([
       'AutoAdvanceClock',
+      'FakeBroker',
       'FakeClient',
       'FakeClock',
       'FakeCluster',

@@ -1,10 +1,7 @@
-import { CooperativeStickyAssignor, RangeAssignor, RoundRobinAssignor } from '@runnel/consumer';
+import { CooperativeStickyAssignor, RangeAssignor, RoundRobinAssignor } from '@runnel/assignors';
 import { describe, expect, it } from 'vitest';
-import {
-  consumerConfigFromProperties,
-  parseProperties,
-  SUPPORTED_PROPERTY_KEYS,
-} from './consumer-properties.js';
+import { consumerConfigFromProperties, SUPPORTED_PROPERTY_KEYS } from './consumer-properties.js';
+import { parseProperties } from './java-properties.js';
 import { configErrorOf } from './test-support/config-error.js';
 
 const noFiles = (path: string): string => {
@@ -70,6 +67,7 @@ describe('parseProperties', () => {
     const error = configErrorOf(() => parseProperties('ok=1\nbad=\\u12g4'));
     expect(error.key).toBe('consumer.config');
     expect(error.message).toContain('line 2');
+    expect(configErrorOf(() => parseProperties('bad=\\u12g4', '--config')).key).toBe('--config');
   });
 });
 
