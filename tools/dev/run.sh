@@ -29,7 +29,7 @@ report_args() {
 }
 
 # Integration test files that must also pass on Kafka 3.9.x; the harness also runs on 3 nodes.
-matrix_k39=(tools/kafka packages/protocol packages/network packages/consumer)
+matrix_k39=(tools/kafka packages/protocol packages/network packages/consumer apps/examples)
 matrix_n3=(tools/kafka packages/network)
 
 # The given folders that hold integration tests (a package may not have any yet).

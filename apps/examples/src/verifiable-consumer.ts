@@ -10,8 +10,8 @@
  *     [--assignment-strategy org.apache.kafka.clients.consumer.RangeAssignor]
  *     [--consumer.config FILE | --command-config FILE]
  *
- * The properties file is a Java consumer's (see `consumer-properties.ts` for the keys it maps); the
- * options replace its values. Without --enable-autocommit it commits after each batch, as the Java
+ * The properties file is a Java consumer's (see `consumerConfigFromProperties` of @runnel/consumer
+ * for the keys it maps); the options replace its values. Without --enable-autocommit it commits after each batch, as the Java
  * tool commits after each poll. SIGTERM or SIGINT closes the consumer (commit, leave) and prints
  * `shutdown_complete`.
  */

@@ -1,5 +1,5 @@
-import { DecodeError, type Reader, type Writer } from '@runnel/codec';
-import { requestHeaderVersion, responseHeaderVersion } from '@runnel/protocol';
+import type { Reader, Writer } from '@runnel/codec';
+import { readResponseBody, requestHeaderVersion, responseHeaderVersion } from '@runnel/protocol';
 import type { RequestSpec } from './connection.js';
 
 /**
@@ -52,19 +52,7 @@ export function apiRequest<Q, R>(
     requestHeaderVersion: requestHeaderVersion(api, version),
     responseHeaderVersion: responseHeaderVersion(api, version),
     writeBody: (writer) => api.request.write(writer, message, version),
-    readBody: options.noResponse
-      ? null
-      : (reader) => {
-          const response = api.response.decode(reader, version);
-          // Bytes left over mean the broker and Runnel disagree on the version's layout.
-          if (reader.remaining !== 0) {
-            throw new DecodeError(
-              `${api.name} v${version} response has ${reader.remaining} bytes after its body`,
-              reader.offset,
-            );
-          }
-          return response;
-        },
+    readBody: options.noResponse ? null : (reader) => readResponseBody(api, version, reader),
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
   };
 }

@@ -4,7 +4,7 @@ import {
   apiVersionsRetryVersion,
   brokerVersionRanges,
   clientVersionRanges,
-  ErrorCode,
+  readApiVersionsBody,
   UnsupportedVersionError,
   type VersionRange,
 } from '@runnel/protocol';
@@ -120,8 +120,6 @@ export class BrokerConnection {
   }
 }
 
-const { UNSUPPORTED_VERSION } = ErrorCode;
-
 /** What the client tells the broker about itself in ApiVersions v3+ (shown in broker metrics). */
 export interface ClientSoftware {
   name: string;
@@ -159,29 +157,6 @@ function apiVersionsRequest(version: number, software: ClientSoftware): RequestS
     { clientSoftwareName: software.name, clientSoftwareVersion: software.version },
     version,
   );
-  return {
-    ...spec,
-    // A broker that does not know `version` answers in v0; like Java's client, read the body at the
-    // requested version first and at v0 when that fails or says UNSUPPORTED_VERSION.
-    readBody: (reader) => {
-      const start = reader.offset;
-      let first: ApiVersionsResponse | undefined;
-      let firstError: unknown;
-      try {
-        first = ApiVersions.response.decode(reader, version);
-        if (version === 0 || (first.errorCode !== UNSUPPORTED_VERSION && reader.remaining === 0))
-          return first;
-      } catch (error) {
-        if (version === 0) throw error;
-        firstError = error;
-      }
-      reader.offset = start;
-      try {
-        return ApiVersions.response.decode(reader, 0);
-      } catch (error) {
-        if (first) return first;
-        throw firstError ?? error;
-      }
-    },
-  };
+  // A broker that does not know `version` answers in v0: read as @runnel/protocol's fallback says.
+  return { ...spec, readBody: (reader) => readApiVersionsBody(reader, version).body };
 }

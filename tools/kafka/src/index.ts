@@ -5,6 +5,8 @@ export type { ProcessResult } from './exec.js';
 export { ensureKafkaJars, renderJarsPom } from './jars.js';
 export type { CompileJavaOptions, RunJavaOptions } from './java.js';
 export { compileJava, DEFAULT_TOOL_JVM_OPTIONS, JVM_MARKER, requireJdkProgram, runJava } from './java.js';
+export { type JavaAssignorOptions, type JavaAssignorResult, runJavaAssignors } from './java-assignors.js';
+export { type JavaProducerResult, javaProducer } from './java-producer.js';
 export { kafkaCacheDir } from './paths.js';
 export type { BrokerProperties, PropertyValue } from './properties.js';
 export { brokerProperties, renderProperties } from './properties.js';

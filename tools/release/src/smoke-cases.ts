@@ -17,6 +17,7 @@ export const EXPECTED_EXPORTS: Readonly<Record<string, readonly string[]>> = {
   '@runnel/assignors': ['RangeAssignor', 'RoundRobinAssignor', 'StickyAssignor', 'CooperativeStickyAssignor'],
   '@runnel/group': ['ClassicGroupMember', 'ConsumerProtocolMember'],
   '@runnel/consumer': ['Consumer', 'ConfigError', 'CooperativeStickyAssignor'],
+  '@runnel/cli': ['main', 'processIo'],
 };
 
 /** What the scenario part of every smoke program uses; those packages must be among the packed ones. */
