@@ -9,6 +9,7 @@ describe('parseBenchArgs', () => {
       micro: true,
       e2e: true,
       updateReadme: true,
+      steadyStateMs: 10_000,
     });
   });
 
@@ -31,6 +32,10 @@ describe('parseBenchArgs', () => {
       '/tmp/x',
       '--kafka-version',
       '3.9',
+      '--node',
+      '26',
+      '--steady-seconds',
+      '3',
     ]);
     expect(args).toMatchObject({
       clients: ['runnel', 'kafkajs'],
@@ -40,6 +45,8 @@ describe('parseBenchArgs', () => {
       updateReadme: false,
       out: '/tmp/x',
       kafkaVersion: '3.9',
+      node: '26',
+      steadyStateMs: 3000,
     });
   });
 
@@ -49,5 +56,7 @@ describe('parseBenchArgs', () => {
     expect(() => parseBenchArgs(['--reps', '0'])).toThrow(UsageError);
     expect(() => parseBenchArgs(['--records', '1e3x'])).toThrow(UsageError);
     expect(() => parseBenchArgs(['--clients', ','])).toThrow(UsageError);
+    expect(() => parseBenchArgs(['--steady-seconds', '0'])).toThrow(UsageError);
+    expect(() => parseBenchArgs(['--node'])).toThrow(UsageError);
   });
 });

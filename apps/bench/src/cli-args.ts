@@ -17,6 +17,10 @@ export interface BenchArgs {
   readonly kafkaVersion?: string;
   /** Update the results section of apps/bench/README.md. */
   readonly updateReadme: boolean;
+  /** The Node every Node client runs on: a line, an exact version or `system` (default the latest LTS line). */
+  readonly node?: string;
+  /** The shortest read of the fastest client a throughput topic is grown for, in ms (default 10 s). */
+  readonly steadyStateMs: number;
 }
 
 /** Thrown for a command line the bench does not understand. */
@@ -25,6 +29,7 @@ export class UsageError extends Error {
 }
 
 export const USAGE = `usage: pnpm bench [--quick] [--reps N] [--records N] [--clients a,b] [--scenarios id,id]
+                  [--node 22|24|26|X.Y.Z|system] [--steady-seconds S]
                   [--no-micro] [--no-e2e] [--no-readme] [--out DIR] [--kafka-version V]`;
 
 function positiveInt(flag: string, text: string | undefined): number {
@@ -61,6 +66,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   let updateReadme = true;
   let out: string | undefined;
   let kafkaVersion: string | undefined;
+  let node: string | undefined;
+  let steadySeconds = 10;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     const value = () => {
@@ -99,6 +106,12 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       case '--kafka-version':
         kafkaVersion = value();
         break;
+      case '--node':
+        node = value();
+        break;
+      case '--steady-seconds':
+        steadySeconds = positiveInt(flag, value());
+        break;
       default:
         throw new UsageError(`unknown option ${flag}`);
     }
@@ -114,5 +127,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     updateReadme,
     ...(out === undefined ? {} : { out }),
     ...(kafkaVersion === undefined ? {} : { kafkaVersion }),
+    ...(node === undefined ? {} : { node }),
+    steadyStateMs: steadySeconds * 1000,
   };
 }

@@ -3,7 +3,9 @@
  * `--cpu-prof` against a local Kafka and prints the functions with the most self time. The
  * .cpuprofile is kept under apps/bench/profiles (open it in Chrome DevTools for the full tree).
  *
- * usage: pnpm bench:profile [--client runnel|kafkajs|platformatic] [--scenario ID] [--records N] [--top N]
+ * usage: pnpm bench:profile [--client runnel|runnel-consumer|runnel-assign|kafkajs|platformatic]
+ *        [--scenario ID] [--records N] [--top N] [--node 22|24|26|X.Y.Z|system]
+ * The client runs on the same Node as in `pnpm bench` (the latest LTS line unless `--node` says).
  */
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -11,13 +13,14 @@ import { pathToFileURL } from 'node:url';
 import { startKafka } from '@runnel/kafka-local';
 import { allAdapters } from './e2e/adapters.js';
 import { runMeasured } from './e2e/measure.js';
+import { DEFAULT_NODE_LINE, ensureNode, resolveNodeChoice } from './e2e/node-runtime.js';
 import { BENCH_DIR } from './e2e/paths.js';
 import { scenarioMatrix } from './e2e/scenarios.js';
 import { FETCH_SETTINGS } from './e2e/spec.js';
-import { fillTopic } from './e2e/suite.js';
+import { fillTopic } from './e2e/topics.js';
 import { type CpuProfile, formatSelfTimes, selfTimes } from './report/cpuprofile.js';
 
-const PROFILABLE = new Set(['runnel', 'kafkajs', 'platformatic']);
+const PROFILABLE = new Set(['runnel', 'runnel-consumer', 'runnel-assign', 'kafkajs', 'platformatic']);
 
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
@@ -36,12 +39,19 @@ async function main(): Promise<number> {
   const [scenario] = scenarioMatrix(false, [scenarioId], recordsText === '' ? 200_000 : Number(recordsText));
   const adapter = allAdapters().find((a) => a.id === clientId)!;
   const log = (message: string) => process.stderr.write(`[profile] ${message}\n`);
+  const node = await ensureNode(resolveNodeChoice(option('--node', DEFAULT_NODE_LINE)), log);
+  if ('reason' in node) {
+    process.stderr.write(`no Node for the client: ${node.reason}\n`);
+    return 1;
+  }
   const cluster = await startKafka();
   try {
     const availability = await adapter.prepare({
       quick: true,
+      named: true,
       kafkaLibDir: cluster.libDir,
       kafkaVersion: cluster.version,
+      node,
       log,
     });
     if (!availability.available) {
@@ -57,12 +67,13 @@ async function main(): Promise<number> {
     const command = await adapter.command({
       brokers: cluster.bootstrap,
       topic,
+      partitions: scenario!.partitions,
       groupId: `profile-${process.pid}`,
       records: scenario!.records,
       fetch: FETCH_SETTINGS,
       timeoutMs: 5 * 60_000,
     });
-    log(`running ${adapter.label} under --cpu-prof`);
+    log(`running ${adapter.label} under --cpu-prof on Node ${node.version}`);
     const run = await runMeasured(
       command.command,
       ['--cpu-prof', `--cpu-prof-dir=${scratch}`, ...command.args],

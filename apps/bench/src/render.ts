@@ -15,8 +15,10 @@ async function main(): Promise<number> {
     return 2;
   }
   const results = JSON.parse(await readFile(file, 'utf8')) as BenchResults;
-  if (results.schema !== 1) {
-    process.stderr.write(`${file} is not a results file of schema 1\n`);
+  if (results.schema !== 2) {
+    process.stderr.write(
+      `${file} is not a results file of schema 2 (earlier files cannot be rendered again)\n`,
+    );
     return 1;
   }
   const path = resolve(file);

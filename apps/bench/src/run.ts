@@ -9,11 +9,12 @@ import { cpus, loadavg } from 'node:os';
 import { basename, join, relative, resolve } from 'node:path';
 import { type KafkaCluster, startKafka } from '@runnel/kafka-local';
 import { parseBenchArgs, USAGE, UsageError } from './cli-args.js';
-import { allAdapters, type ClientAdapter } from './e2e/adapters.js';
+import { adaptersFor, allAdapters, type ClientAdapter } from './e2e/adapters.js';
 import { killRunningChildren } from './e2e/measure.js';
+import { ensureNode, NodeChoiceError, type NodeRuntime, resolveNodeChoice } from './e2e/node-runtime.js';
 import { BENCH_DIR } from './e2e/paths.js';
-import type { BenchResults, ClientEntry, MicroResult, RunRecord } from './e2e/results.js';
-import { computeCells } from './e2e/results.js';
+import type { BenchResults, ClientEntry, DatasetSizing, MicroResult, RunRecord } from './e2e/results.js';
+import { computeCells, firstRecordCells } from './e2e/results.js';
 import { scenarioMatrix } from './e2e/scenarios.js';
 import { FETCH_SETTINGS } from './e2e/spec.js';
 import { clientEntry, MEASUREMENT_DESCRIPTION, PRODUCER_DESCRIPTION, runSuite } from './e2e/suite.js';
@@ -23,11 +24,12 @@ const log = (message: string) =>
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 
 function runProgram(
+  node: string,
   args: readonly string[],
   env: NodeJS.ProcessEnv,
 ): Promise<{ code: number | null; output: string }> {
   return new Promise((resolvePromise) => {
-    const child = spawn(process.execPath, args, {
+    const child = spawn(node, args, {
       cwd: resolve(BENCH_DIR, '..', '..'),
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -44,10 +46,12 @@ function runProgram(
   });
 }
 
-async function runMicro(quick: boolean, outDir: string, stem: string): Promise<MicroResult[]> {
+/** Runs the micro-benchmarks on the run's Node, like every Node client. */
+async function runMicro(node: string, quick: boolean, outDir: string, stem: string): Promise<MicroResult[]> {
   const results: MicroResult[] = [];
   log('codec micro-benchmarks (apps/bench/src/codec)');
   const codec = await runProgram(
+    node,
     [join(BENCH_DIR, 'dist', 'codec', 'codec-bench.js'), ...(quick ? ['--quick'] : []), '--out', outDir],
     process.env,
   );
@@ -59,7 +63,7 @@ async function runMicro(quick: boolean, outDir: string, stem: string): Promise<M
     output: codec.output.trimEnd().split('\n').slice(-20).join('\n'),
   });
   log('assignor micro-benchmark (apps/bench/src/assignors)');
-  const assignors = await runProgram([join(BENCH_DIR, 'dist', 'assignors', 'cooperative-sticky.js')], {
+  const assignors = await runProgram(node, [join(BENCH_DIR, 'dist', 'assignors', 'cooperative-sticky.js')], {
     ...process.env,
     ROUNDS: quick ? '3' : '5',
   });
@@ -76,23 +80,17 @@ async function runMicro(quick: boolean, outDir: string, stem: string): Promise<M
 
 async function main(): Promise<number> {
   let args: ReturnType<typeof parseBenchArgs>;
+  let nodeVersion: string;
   try {
     args = parseBenchArgs(process.argv.slice(2));
+    nodeVersion = resolveNodeChoice(args.node);
   } catch (error) {
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || error instanceof NodeChoiceError) {
       process.stderr.write(`${error.message}\n${USAGE}\n`);
       return 2;
     }
     throw error;
   }
-  const startedAt = new Date();
-  const loadAverageAtStart = loadavg();
-  const outDir = resolve(args.out ?? join(BENCH_DIR, 'results'));
-  await mkdir(outDir, { recursive: true });
-  const stem = `${startedAt.toISOString().slice(0, 10)}${args.quick ? '-quick' : ''}`;
-  const micro = args.micro ? await runMicro(args.quick, outDir, stem) : [];
-
-  const scenarios = args.e2e ? scenarioMatrix(args.quick, args.scenarios, args.records) : [];
   const known = allAdapters();
   for (const id of args.clients ?? []) {
     if (!known.some((a) => a.id === id)) {
@@ -100,7 +98,23 @@ async function main(): Promise<number> {
       return 2;
     }
   }
-  const chosen = args.clients === undefined ? known : known.filter((a) => args.clients!.includes(a.id));
+  const startedAt = new Date();
+  const loadAverageAtStart = loadavg();
+  const outDir = resolve(args.out ?? join(BENCH_DIR, 'results'));
+  await mkdir(outDir, { recursive: true });
+  const stem = `${startedAt.toISOString().slice(0, 10)}${args.quick ? '-quick' : ''}`;
+  const node = await ensureNode(nodeVersion, log);
+  if ('reason' in node) {
+    process.stderr.write(`no Node ${nodeVersion} for the clients: ${node.reason}\n`);
+    return 1;
+  }
+  log(`every Node client runs on Node ${node.version}${node.lts === undefined ? '' : ` (LTS ${node.lts})`}`);
+  const micro = args.micro ? await runMicro(node.path, args.quick, outDir, stem) : [];
+
+  const scenarios = args.e2e ? scenarioMatrix(args.quick, args.scenarios, args.records) : [];
+  const firstRecordAdapters = adaptersFor(known, 'first-record', args.clients);
+  const throughputAdapters = adaptersFor(known, 'throughput', args.clients);
+  const chosen = known.filter((a) => firstRecordAdapters.includes(a) || throughputAdapters.includes(a));
   let cluster: KafkaCluster | undefined;
   const stop = async () => {
     await cluster?.stop();
@@ -112,9 +126,10 @@ async function main(): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const entries: ClientEntry[] = [];
-  const available: ClientAdapter[] = [];
+  const available = new Set<ClientAdapter>();
   let runs: RunRecord[] = [];
   let fills = new Map<string, unknown>();
+  let sizings = new Map<string, DatasetSizing>();
   let kafkaVersion = '';
   try {
     if (scenarios.length > 0) {
@@ -127,31 +142,37 @@ async function main(): Promise<number> {
       for (const adapter of chosen) {
         const availability = await adapter.prepare({
           quick: args.quick,
+          named: args.clients?.includes(adapter.id) === true,
           kafkaLibDir: cluster.libDir,
           kafkaVersion: cluster.version,
+          node,
           log,
         });
         entries.push(clientEntry(adapter, availability));
-        if (availability.available) available.push(adapter);
+        if (availability.available) available.add(adapter);
         else log(`${adapter.label} not available: ${availability.reason.split('\n')[0]}`);
       }
       const outcome = await runSuite(cluster, {
         scenarios,
-        adapters: available,
+        firstRecordAdapters: firstRecordAdapters.filter((a) => available.has(a)),
+        throughputAdapters: throughputAdapters.filter((a) => available.has(a)),
         repetitions: args.repetitions,
-        timeoutMs: 10 * 60_000,
+        timeoutMs: 20 * 60_000,
+        steadyStateMs: args.steadyStateMs,
         log,
       });
       runs = outcome.runs;
       fills = outcome.fills;
+      sizings = outcome.sizings;
     }
   } finally {
     await stop();
   }
 
-  const clientIds = available.map((a) => a.id);
+  const scenarioIds = scenarios.map((s) => s.id);
+  const clientIds = chosen.filter((a) => available.has(a)).map((a) => a.id);
   const results: BenchResults = {
-    schema: 1,
+    schema: 2,
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     quick: args.quick,
@@ -160,21 +181,27 @@ async function main(): Promise<number> {
       cpus: cpus().length,
       loadAverageAtStart,
       loadAverageAtEnd: loadavg(),
-      node: process.version,
+      harnessNode: process.version,
       platform: `${process.platform}-${process.arch}`,
     },
+    node: nodeEntry(node, args.node),
+    steadyStateMs: args.steadyStateMs,
     kafka: { version: kafkaVersion, brokers: 1 },
     fetch: FETCH_SETTINGS,
     producer: PRODUCER_DESCRIPTION,
     measurement: MEASUREMENT_DESCRIPTION,
     clients: entries,
-    scenarios: scenarios.map((s) => ({ ...s, fill: fills.get(s.id) })),
+    scenarios: scenarios.map((s) => {
+      const sizing = sizings.get(s.id);
+      return {
+        ...s,
+        ...(sizing === undefined ? {} : { records: sizing.records, sizing }),
+        fill: fills.get(s.id),
+      };
+    }),
     runs,
-    cells: computeCells(
-      scenarios.map((s) => s.id),
-      clientIds,
-      runs,
-    ),
+    cells: computeCells(scenarioIds, clientIds, runs),
+    firstRecord: firstRecordCells(scenarioIds, clientIds, runs),
     micro,
   };
   await writeFile(join(outDir, `${stem}.json`), `${JSON.stringify(results, null, 2)}\n`);
@@ -182,6 +209,14 @@ async function main(): Promise<number> {
   log(`wrote ${relative(process.cwd(), join(outDir, stem))}.{json,md${scenarios.length > 0 ? ',svg' : ''}}`);
   process.stdout.write(summary);
   return runs.every((r) => r.ok) && micro.every((m) => m.ok) ? 0 : 1;
+}
+
+function nodeEntry(node: NodeRuntime, choice: string | undefined): BenchResults['node'] {
+  return {
+    version: node.version,
+    lts: node.lts ?? null,
+    choice: choice === undefined ? 'default (latest LTS line)' : `--node ${choice}`,
+  };
 }
 
 main().then(

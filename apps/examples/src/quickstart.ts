@@ -99,6 +99,9 @@ async function main(): Promise<void> {
     }
     const expected = [...ends.values()].reduce((sum, end) => sum + Number(end), 0);
     await consumeAll(cluster.bootstrap, topic, expected);
+    say(`the runnel command reads it too: npx runnel consume ${topic} -b ${cluster.bootstrap} -n 5`);
+    if (started)
+      say('(this Kafka stops now; with KAFKA_BROKERS naming a cluster of your own, the topic stays)');
   } finally {
     await stop();
   }

@@ -3,8 +3,13 @@
  * properties file (`--consumer.config` or `--command-config`) first, then the options, which replace
  * what the file says, and one consumer configuration checked as a whole.
  */
-import { ConfigError, type ConsumerConfig } from '@runnel/consumer';
-import { consumerConfigFromProperties, parseProperties, type ReadTextFile } from './consumer-properties.js';
+import {
+  ConfigError,
+  type ConsumerConfig,
+  consumerConfigFromProperties,
+  parseProperties,
+  type ReadTextFile,
+} from '@runnel/consumer';
 import { PROBE_OPTIONS, type ProbeOptions, parseProbeOptions } from './verifiable-consumer-probes.js';
 
 /** What the verifiable consumer runs with. */

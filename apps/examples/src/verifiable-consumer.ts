@@ -12,8 +12,8 @@
  *     [--stats-interval-ms MS] [--log-level debug|info|warn|error] [--seek-back-every N]
  *     [--pause-every N] [--pause-ms MS]
  *
- * The properties file is a Java consumer's (see `consumer-properties.ts` for the keys it maps); the
- * options replace its values. Without --enable-autocommit it commits after each batch, as the Java
+ * The properties file is a Java consumer's (see `consumerConfigFromProperties` of @runnel/consumer
+ * for the keys it maps); the options replace its values. Without --enable-autocommit it commits after each batch, as the Java
  * tool commits after each poll. SIGTERM or SIGINT closes the consumer (commit, leave) and prints
  * `shutdown_complete`. The Runnel-only options print events of their own beside Kafka's (see
  * `verifiable-consumer-probes.ts`).

@@ -12,9 +12,9 @@ import {
   encodeStickyUserData,
 } from './sticky-user-data.js';
 import { previousOwners, randomGroup, spread, unassignedCount, violations } from './test-support/cases.js';
-import type { GroupAssignment, GroupSubscription, MemberSubscription, TopicMetadata } from './types.js';
+import type { GroupAssignment, GroupSubscription, MemberSubscription, SubscribedTopic } from './types.js';
 
-function topic(name: string, n: number, racks?: (i: number) => string[]): TopicMetadata {
+function topic(name: string, n: number, racks?: (i: number) => string[]): SubscribedTopic {
   return {
     topic: name,
     partitions: Array.from({ length: n }, (_, partition) => ({

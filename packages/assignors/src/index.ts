@@ -1,6 +1,4 @@
 /** @runnel/assignors: Kafka partition assignors (range, roundrobin, sticky, cooperative-sticky), compatible with Java group members. */
-export const PACKAGE_NAME = '@runnel/assignors';
-
 export {
   CONSUMER_PROTOCOL_TYPE,
   CONSUMER_PROTOCOL_VERSION,
@@ -28,8 +26,8 @@ export type {
   MemberAssignment,
   MemberSubscription,
   PartitionAssignor,
-  PartitionMetadata,
   RebalanceProtocol,
-  TopicMetadata,
+  SubscribedPartition,
+  SubscribedTopic,
   TopicPartition,
 } from './types.js';

@@ -1,8 +1,7 @@
-/** A partition of a topic, named the way Kafka's `TopicPartition` is. */
-export interface TopicPartition {
-  readonly topic: string;
-  readonly partition: number;
-}
+import type { TopicPartition } from '@runnel/protocol';
+
+// The one TopicPartition of every Runnel package is @runnel/protocol's; assignors name it too.
+export type { TopicPartition };
 
 /**
  * The rebalance protocols of the classic group protocol (KIP-429). EAGER members revoke everything
@@ -30,16 +29,22 @@ export interface MemberSubscription {
   readonly userData?: Uint8Array | null;
 }
 
-/** One partition in cluster metadata, with the racks of its replicas (null for a replica without a rack). */
-export interface PartitionMetadata {
+/**
+ * One partition of a subscribed topic as the assignor sees it, with the racks of its replicas (null for a
+ * replica without a rack). (Not @runnel/network's `PartitionMetadata`, which is the broker's full view.)
+ */
+export interface SubscribedPartition {
   readonly partition: number;
   readonly replicaRacks?: readonly (string | null)[];
 }
 
-/** One topic in cluster metadata. Its partitions must be numbered 0..n-1, as brokers report them. */
-export interface TopicMetadata {
+/**
+ * One subscribed topic as the assignor sees it. Its partitions must be numbered 0..n-1, as brokers
+ * report them. (Not @runnel/network's `TopicMetadata`, which is the broker's full view.)
+ */
+export interface SubscribedTopic {
   readonly topic: string;
-  readonly partitions: readonly PartitionMetadata[];
+  readonly partitions: readonly SubscribedPartition[];
 }
 
 /** Everything an assignor needs: the members with their subscriptions, and the subscribed topics' metadata. */
@@ -47,7 +52,7 @@ export interface GroupSubscription {
   /** Members in the order the leader received them (JoinGroup response order). */
   readonly members: readonly MemberSubscription[];
   /** Metadata of the subscribed topics; a subscribed topic missing here gets no partitions assigned. */
-  readonly topics: readonly TopicMetadata[];
+  readonly topics: readonly SubscribedTopic[];
 }
 
 /** What one member receives: its partitions and optional assignor-specific bytes. */

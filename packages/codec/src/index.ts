@@ -1,4 +1,5 @@
 export {
+  CodecOptionError,
   CodecUnavailableError,
   type CompressionCodec,
   CompressionType,
@@ -8,7 +9,10 @@ export {
   gzipCodec,
   lazyCompressionCodec,
   lz4Codec,
+  type NativeCodecName,
+  type NativeMode,
   registerCompressionCodec,
+  setNativeDecompression,
   snappyCodec,
   unregisterCompressionCodec,
   zstdCodec,

@@ -1,18 +1,23 @@
 import { type OffsetAndEpoch, partitionKey } from './batch.js';
-import type { PartitionFetchResult } from './partition-fetch.js';
+import type { PartitionFetchCursor } from './partition-fetch.js';
 
 /** How a partition without a position gets one. */
 export type PositionSource = 'committed' | 'earliest' | 'latest';
 
-/** Fetched data of one partition waiting for the user, or the error its fetch ended in. */
+/**
+ * Fetched data of one partition waiting for the user, handed out a chunk at a time, or the error its
+ * fetch ended in (after the chunks before it).
+ */
 export interface BufferedFetch {
   readonly partition: AssignedPartition;
   /** The partition's generation when the fetch was sent; a seek since then makes the data stale. */
   readonly generation: number;
-  readonly fetchOffset: number;
-  readonly result: PartitionFetchResult | null;
-  readonly error: Error | null;
-  readonly sizeInBytes: number;
+  /** The partition's position this data continues from; it moves as chunks are handed out. */
+  position: number;
+  readonly cursor: PartitionFetchCursor | null;
+  error: Error | null;
+  /** The fetched bytes it holds (the partition's part of the Fetch response). */
+  readonly rawBytes: number;
 }
 
 /**
@@ -54,6 +59,14 @@ export class AssignedPartition {
   logStartOffset = -1;
   /** Clock time before which no fetch is sent for it (after a retriable partition error). */
   retryAt = 0;
+  /** Why the last position lookup failed, for the cause of a timeout in `position()`. */
+  lastError: Error | null = null;
+  /** A partition fetch size above `maxPartitionFetchBytes`, after answers that held no complete batch. */
+  fetchSize: number | null = null;
+  /** Answers in a row that held no complete batch. */
+  partialAnswers = 0;
+  /** Clock time since which its topic or partition has been missing from the metadata; null while known. */
+  missingSince: number | null = null;
 
   constructor(
     readonly topic: string,
@@ -78,6 +91,12 @@ export class AssignedPartition {
     );
   }
 
+  /** Stops the partition with an error the user must see; it resumes after a seek. */
+  halt(error: Error): void {
+    this.halted = error;
+    this.haltedReported = false;
+  }
+
   /**
    * Moves the position (a seek, a reset, a truncation): buffered and in-flight data become stale and
    * a halting error is cleared.
@@ -90,6 +109,9 @@ export class AssignedPartition {
     this.halted = null;
     this.haltedReported = false;
     this.needsValidation = false;
+    this.fetchSize = null;
+    this.partialAnswers = 0;
+    this.missingSince = null;
     if (position !== null) this.consumed = position;
   }
 }

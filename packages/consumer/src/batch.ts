@@ -1,21 +1,13 @@
 import type { KafkaRecord, RecordHeader, TimestampType } from '@runnel/codec';
 
-/** A partition of a topic, as Kafka's `TopicPartition`. */
-export interface TopicPartition {
-  readonly topic: string;
-  readonly partition: number;
-}
+// One TopicPartition and one key for it in every package: @runnel/protocol's.
+export { partitionKey, type TopicPartition } from '@runnel/protocol';
 
 /** A position in a partition: the next offset to read and the leader epoch of the record before it. */
 export interface OffsetAndEpoch {
   readonly offset: number;
   /** The leader epoch of the last consumed record; -1 when unknown. */
   readonly leaderEpoch: number;
-}
-
-/** @returns the map key of a partition: the topic and the number joined by a NUL, which no topic name contains. */
-export function partitionKey(topic: string, partition: number): string {
-  return `${topic}\u0000${partition}`;
 }
 
 /**

@@ -1,18 +1,9 @@
 import { inspect } from 'node:util';
+import { RangeAssignor } from '@runnel/assignors';
 import { Secret } from '@runnel/network';
 import { describe, expect, it } from 'vitest';
 import { DEFAULTS, resolveConfig, resolveSecurity } from './config.js';
-import { ConfigError } from './errors.js';
-
-function configError(run: () => unknown): ConfigError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { configErrorOf as configError } from './test-support/config-error.js';
 
 describe('resolveConfig', () => {
   it('fills in the documented defaults when only brokers are given', () => {
@@ -64,6 +55,38 @@ describe('resolveConfig', () => {
     expect([c.autoCommit, c.autoCommitIntervalMs]).toEqual([true, 250]);
   });
 
+  it('takes the decompression cap, the reconnect backoff and the give-up time, all off or Java’s by default', () => {
+    const defaults = resolveConfig({ brokers: 'a:1' });
+    expect([
+      defaults.maxDecompressedSize,
+      defaults.reconnectBackoffMs,
+      defaults.reconnectBackoffMaxMs,
+    ]).toEqual([64 * 1024 * 1024, 50, 1_000]);
+    expect(defaults.allBrokersDownTimeoutMs).toBeNull();
+    const c = resolveConfig({
+      brokers: 'a:1',
+      maxDecompressedSize: 1_000_000,
+      reconnectBackoffMs: 10,
+      reconnectBackoffMaxMs: 5_000,
+      allBrokersDownTimeoutMs: 30_000,
+    });
+    expect([
+      c.maxDecompressedSize,
+      c.reconnectBackoffMs,
+      c.reconnectBackoffMaxMs,
+      c.allBrokersDownTimeoutMs,
+    ]).toEqual([1_000_000, 10, 5_000, 30_000]);
+    expect(
+      resolveConfig({ brokers: 'a:1', allBrokersDownTimeoutMs: null }).allBrokersDownTimeoutMs,
+    ).toBeNull();
+  });
+
+  it('says why a NaN cap is refused instead of switching the cap off', () => {
+    expect(
+      configError(() => resolveConfig({ brokers: 'a:1', maxDecompressedSize: Number.NaN })).message,
+    ).toBe('maxDecompressedSize: must be an integer, got NaN');
+  });
+
   it('defaults the rebalance timeout to the max poll interval', () => {
     expect(resolveConfig({ brokers: 'a:1', maxPollIntervalMs: 9_000 }).rebalanceTimeoutMs).toBe(9_000);
   });
@@ -81,7 +104,17 @@ describe('resolveConfig', () => {
     [{ brokers: 'a:1', autoOffsetReset: 'smallest' }, 'autoOffsetReset'],
     [{ brokers: 'a:1', isolationLevel: 'committed' }, 'isolationLevel'],
     [{ brokers: 'a:1', autoCommit: 'yes' }, 'autoCommit'],
-    [{ brokers: 'a:1', autoCommit: { intervalMs: -1 } }, 'intervalMs'],
+    [{ brokers: 'a:1', autoCommit: { intervalMs: -1 } }, 'autoCommit.intervalMs'],
+    [{ brokers: 'a:1', autoCommit: { intervalMs: Number.NaN } }, 'autoCommit.intervalMs'],
+    [{ brokers: 'a:1', groupId: '   ' }, 'groupId'],
+    [{ brokers: 'a:1', groupId: 'g', groupInstanceId: '\t' }, 'groupInstanceId'],
+    [{ brokers: 'a:1', maxDecompressedSize: Number.NaN }, 'maxDecompressedSize'],
+    [{ brokers: 'a:1', maxDecompressedSize: Number.POSITIVE_INFINITY }, 'maxDecompressedSize'],
+    [{ brokers: 'a:1', maxDecompressedSize: -1 }, 'maxDecompressedSize'],
+    [{ brokers: 'a:1', maxDecompressedSize: 1024.5 }, 'maxDecompressedSize'],
+    [{ brokers: 'a:1', maxDecompressedSize: 0 }, 'maxDecompressedSize'],
+    [{ brokers: 'a:1', allBrokersDownTimeoutMs: 0 }, 'allBrokersDownTimeoutMs'],
+    [{ brokers: 'a:1', reconnectBackoffMs: 500, reconnectBackoffMaxMs: 100 }, 'reconnectBackoffMaxMs'],
     [{ brokers: 'a:1', checkCrcs: 1 }, 'checkCrcs'],
     [{ brokers: 'a:1', groupId: '' }, 'groupId'],
     [{ brokers: 'a:1', groupInstanceId: 'x' }, 'groupInstanceId'],
@@ -90,6 +123,7 @@ describe('resolveConfig', () => {
     [{ brokers: 'a:1', groupProtocol: 'consumer', groupRemoteAssignor: '' }, 'groupRemoteAssignor'],
     [{ brokers: 'a:1', groupRemoteAssignor: 'uniform' }, 'groupRemoteAssignor'],
     [{ brokers: 'a:1', assignors: [{ name: 'x' }] }, 'assignors'],
+    [{ brokers: 'a:1', assignors: [new RangeAssignor(), new RangeAssignor()] }, 'assignors'],
     [{ brokers: 'a:1', logger: console.log }, 'logger'],
     [{ brokers: 'a:1', fetchMaxWaitMs: 40_000 }, 'requestTimeoutMs'],
     [{ brokers: 'a:1', 'group.id': 'g' }, 'group.id'],

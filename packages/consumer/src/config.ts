@@ -1,9 +1,14 @@
 import { CooperativeStickyAssignor, type PartitionAssignor, RangeAssignor } from '@runnel/assignors';
-import { type Logger, type SaslOptions, Secret, silentLogger, type TlsOptions } from '@runnel/network';
+import { DEFAULT_MAX_DECOMPRESSED_SIZE } from '@runnel/codec';
+import { checkClassicProtocolConfig, GroupConfigError } from '@runnel/group';
+import { type Logger, type SaslOptions, silentLogger, type TlsOptions } from '@runnel/network';
+import { describe, INT32_MAX, int, oneOf, optionalString } from './config-checks.js';
 import { ConfigError } from './errors.js';
+import { mechanismName, resolveSecurity, type SecurityProtocol } from './security-config.js';
 
 /** Where the consumer logs: the network layer's pino-compatible logger, silent by default. */
 export { type LogFn, type Logger, silentLogger } from '@runnel/network';
+export { resolveSecurity, type SecurityConfig, type SecurityProtocol } from './security-config.js';
 
 /** Where to start when a partition has no committed offset or its position left the log. */
 export type AutoOffsetReset = 'earliest' | 'latest' | 'none';
@@ -61,8 +66,17 @@ export interface ConsumerConfig {
   fetchMaxWaitMs?: number;
   /** `max.partition.fetch.bytes` (default 1 048 576). */
   maxPartitionFetchBytes?: number;
-  /** Fetched bytes held before fetching pauses (default 104 857 600); no Java equivalent. */
+  /**
+   * The memory fetched data may take before fetching pauses (default 104 857 600); no Java equivalent.
+   * Compressed data counts at its decompressed size: a batch is decompressed only while the data held
+   * (fetched, and handed out but not yet processed) is below it, so one batch at most goes past it.
+   */
   maxBufferedBytes?: number;
+  /**
+   * The most bytes one compressed record batch may decompress to (default 67 108 864, 64 MiB); a
+   * batch past it fails its partition with `DecompressedSizeError`. A guard against compression bombs.
+   */
+  maxDecompressedSize?: number;
   /** `check.crcs` (default true). */
   checkCrcs?: boolean;
   /** `request.timeout.ms` (default 30 000). */
@@ -71,6 +85,16 @@ export interface ConsumerConfig {
   defaultApiTimeoutMs?: number;
   /** `retry.backoff.ms` (default 100). */
   retryBackoffMs?: number;
+  /** `reconnect.backoff.ms` (default 50): the first wait before connecting again to a broker that failed. */
+  reconnectBackoffMs?: number;
+  /** `reconnect.backoff.max.ms` (default 1 000): the longest such wait, reached by doubling. */
+  reconnectBackoffMaxMs?: number;
+  /**
+   * Gives up after this many ms without any reachable broker (default: never, as Java): the iterator and
+   * `run` then fail with `AllBrokersDownError`, whose `cause` is the last connection error. Until then,
+   * and without it, the consumer keeps connecting with backoff and the process stays alive.
+   */
+  allBrokersDownTimeoutMs?: number | null;
   /** `metadata.max.age.ms` (default 300 000). */
   metadataMaxAgeMs?: number;
   /** Where to log (default: nowhere). */
@@ -90,18 +114,6 @@ export interface ConsumerConfig {
    * `tokenProvider`, and any other mechanism is a `SaslMechanism` object. Default: none.
    */
   sasl?: SaslOptions;
-}
-
-/** `security.protocol`, as Kafka names the four combinations of TLS and SASL. */
-export type SecurityProtocol = 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
-
-/**
- * The checked `tls` and `sasl` options, kept apart from {@link ResolvedConfig} so that no object a user
- * can inspect (the consumer's `config`) holds a key or password; the consumer hands them to its client.
- */
-export interface SecurityConfig {
-  readonly tls: TlsOptions | undefined;
-  readonly sasl: SaslOptions | undefined;
 }
 
 /** The configuration with every default applied and every value checked. */
@@ -127,10 +139,15 @@ export interface ResolvedConfig {
   readonly fetchMaxWaitMs: number;
   readonly maxPartitionFetchBytes: number;
   readonly maxBufferedBytes: number;
+  readonly maxDecompressedSize: number;
   readonly checkCrcs: boolean;
   readonly requestTimeoutMs: number;
   readonly defaultApiTimeoutMs: number;
   readonly retryBackoffMs: number;
+  readonly reconnectBackoffMs: number;
+  readonly reconnectBackoffMaxMs: number;
+  /** Null: never give up. */
+  readonly allBrokersDownTimeoutMs: number | null;
   readonly metadataMaxAgeMs: number;
   readonly logger: Logger;
   /** `security.protocol`, from whether `tls` and `sasl` are set. */
@@ -154,10 +171,13 @@ export const DEFAULTS = {
   fetchMaxWaitMs: 500,
   maxPartitionFetchBytes: 1_048_576,
   maxBufferedBytes: 104_857_600,
+  maxDecompressedSize: DEFAULT_MAX_DECOMPRESSED_SIZE,
   checkCrcs: true,
   requestTimeoutMs: 30_000,
   defaultApiTimeoutMs: 60_000,
   retryBackoffMs: 100,
+  reconnectBackoffMs: 50,
+  reconnectBackoffMaxMs: 1_000,
   metadataMaxAgeMs: 300_000,
 } as const;
 
@@ -182,79 +202,19 @@ const KNOWN_KEYS = new Set<string>([
   'fetchMaxWaitMs',
   'maxPartitionFetchBytes',
   'maxBufferedBytes',
+  'maxDecompressedSize',
   'checkCrcs',
   'requestTimeoutMs',
   'defaultApiTimeoutMs',
   'retryBackoffMs',
+  'reconnectBackoffMs',
+  'reconnectBackoffMaxMs',
+  'allBrokersDownTimeoutMs',
   'metadataMaxAgeMs',
   'logger',
   'tls',
   'sasl',
 ]);
-
-const TLS_KEYS = new Set<string>([
-  'ca',
-  'cert',
-  'key',
-  'passphrase',
-  'servername',
-  'rejectUnauthorized',
-  'checkServerIdentity',
-  'minVersion',
-]);
-
-const SASL_MECHANISM_NAMES = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER'] as const;
-
-const INT32_MAX = 0x7fff_ffff;
-
-function int(
-  config: Record<string, unknown>,
-  key: string,
-  fallback: number,
-  min: number,
-  max = INT32_MAX,
-): number {
-  const value = config[key];
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value)) {
-    throw new ConfigError(key, `must be an integer, got ${describe(value)}`);
-  }
-  if (value < min || value > max)
-    throw new ConfigError(key, `must be between ${min} and ${max}, got ${value}`);
-  return value;
-}
-
-function optionalString(config: Record<string, unknown>, key: string): string | null {
-  const value = config[key];
-  if (value === undefined || value === null) return null;
-  if (typeof value !== 'string') throw new ConfigError(key, `must be a string, got ${describe(value)}`);
-  if (value === '') throw new ConfigError(key, 'must not be empty');
-  return value;
-}
-
-function oneOf<T extends string>(
-  config: Record<string, unknown>,
-  key: string,
-  values: readonly T[],
-  fallback: T,
-): T {
-  const value = config[key];
-  if (value === undefined) return fallback;
-  if (typeof value !== 'string' || !(values as readonly string[]).includes(value)) {
-    throw new ConfigError(
-      key,
-      `must be one of ${values.map((v) => `'${v}'`).join(', ')}, got ${describe(value)}`,
-    );
-  }
-  return value as T;
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? 'an object' : String(value);
-}
 
 function brokerList(value: unknown): string[] {
   if (value === undefined) throw new ConfigError('brokers', 'is required');
@@ -282,7 +242,6 @@ function assignorList(value: unknown): readonly PartitionAssignor[] {
   if (value === undefined) return [new RangeAssignor(), new CooperativeStickyAssignor()];
   if (!Array.isArray(value) || value.length === 0)
     throw new ConfigError('assignors', 'must be a non-empty list');
-  const names = new Set<string>();
   for (const a of value as unknown[]) {
     const candidate = a as Partial<PartitionAssignor> | null;
     if (
@@ -297,11 +256,22 @@ function assignorList(value: unknown): readonly PartitionAssignor[] {
         'entries must be partition assignors (name, supportedProtocols, assign)',
       );
     }
-    if (names.has(candidate.name))
-      throw new ConfigError('assignors', `assignor ${candidate.name} is listed twice`);
-    names.add(candidate.name);
   }
   return value as PartitionAssignor[];
+}
+
+/**
+ * The classic protocol's rules that tie settings together (unique assignor names, heartbeat below
+ * session) are @runnel/group's to check; its GroupConfigError names the same option as ours.
+ * @throws ConfigError naming the option.
+ */
+function classicGroupCheck(settings: Parameters<typeof checkClassicProtocolConfig>[0]): void {
+  try {
+    checkClassicProtocolConfig(settings);
+  } catch (error) {
+    if (error instanceof GroupConfigError) throw new ConfigError(error.option ?? 'assignors', error.problem);
+    throw error;
+  }
 }
 
 function loggerOf(value: unknown): Logger {
@@ -320,76 +290,6 @@ function loggerOf(value: unknown): Logger {
   return l as Logger;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function tlsOf(value: unknown): TlsOptions | undefined {
-  if (value === undefined || value === false) return undefined;
-  if (value === true) return {};
-  if (!isPlainObject(value))
-    throw new ConfigError('tls', `must be a boolean or TLS options, got ${describe(value)}`);
-  for (const key of Object.keys(value)) {
-    if (!TLS_KEYS.has(key)) throw new ConfigError('tls', `${key} is not a TLS option`);
-  }
-  if ((value.cert === undefined) !== (value.key === undefined)) {
-    throw new ConfigError('tls', 'cert and key go together (mutual TLS needs both)');
-  }
-  const options = { ...value } as TlsOptions;
-  // Wrapped at once, so that the copy handed on shows `[redacted]` wherever it is inspected.
-  if (options.key !== undefined) options.key = Secret.from(options.key);
-  if (options.passphrase !== undefined) options.passphrase = Secret.from(options.passphrase);
-  return options;
-}
-
-function saslOf(value: unknown): SaslOptions | undefined {
-  if (value === undefined) return undefined;
-  if (!isPlainObject(value)) throw new ConfigError('sasl', `must be SASL options, got ${describe(value)}`);
-  const { mechanism } = value;
-  if (isPlainObject(mechanism)) {
-    if (typeof mechanism.name !== 'string' || typeof mechanism.start !== 'function') {
-      throw new ConfigError('sasl', 'a custom mechanism needs a name and a start function');
-    }
-    return value as SaslOptions;
-  }
-  if (typeof mechanism !== 'string' || !(SASL_MECHANISM_NAMES as readonly string[]).includes(mechanism)) {
-    throw new ConfigError(
-      'sasl',
-      `mechanism must be one of ${SASL_MECHANISM_NAMES.join(', ')} or a SaslMechanism, got ${describe(mechanism)}`,
-    );
-  }
-  if (mechanism === 'OAUTHBEARER') {
-    if (typeof value.tokenProvider !== 'function') {
-      throw new ConfigError('sasl', 'OAUTHBEARER needs a tokenProvider function');
-    }
-    return value as SaslOptions;
-  }
-  if (typeof value.username !== 'string' || value.username === '') {
-    throw new ConfigError('sasl', `${mechanism} needs a non-empty username`);
-  }
-  const password = value.password;
-  if (typeof password !== 'string' && !(password instanceof Secret)) {
-    // The value is not described: it may be a mistyped secret.
-    throw new ConfigError('sasl', `${mechanism} needs a password (a string or a Secret)`);
-  }
-  return { ...value, password: Secret.from(password) } as SaslOptions;
-}
-
-function mechanismName(sasl: SaslOptions): string {
-  return typeof sasl.mechanism === 'string' ? sasl.mechanism : sasl.mechanism.name;
-}
-
-/**
- * Checks the `tls` and `sasl` options and copies them with every password and private key wrapped in
- * a `Secret`.
- * @returns the options to hand to the `ClusterClient`; `undefined` for an option not set (or `tls: false`).
- * @throws ConfigError naming `tls` or `sasl` when the option is malformed.
- */
-export function resolveSecurity(input: ConsumerConfig): SecurityConfig {
-  const c = input as unknown as Record<string, unknown>;
-  return { tls: tlsOf(c.tls), sasl: saslOf(c.sasl) };
-}
-
 /**
  * Checks a consumer configuration and fills in the defaults.
  * @returns the resolved configuration.
@@ -403,8 +303,8 @@ export function resolveConfig(input: ConsumerConfig): ResolvedConfig {
   }
   const brokers = brokerList(c.brokers);
   const clientId = optionalString(c, 'clientId') ?? DEFAULTS.clientId;
-  const groupId = optionalString(c, 'groupId');
-  const groupInstanceId = optionalString(c, 'groupInstanceId');
+  const groupId = optionalString(c, 'groupId', false);
+  const groupInstanceId = optionalString(c, 'groupInstanceId', false);
   if (groupInstanceId !== null && groupId === null) {
     throw new ConfigError('groupInstanceId', 'needs a groupId');
   }
@@ -418,9 +318,7 @@ export function resolveConfig(input: ConsumerConfig): ResolvedConfig {
   const assignors = assignorList(c.assignors);
   const sessionTimeoutMs = int(c, 'sessionTimeoutMs', DEFAULTS.sessionTimeoutMs, 1);
   const heartbeatIntervalMs = int(c, 'heartbeatIntervalMs', DEFAULTS.heartbeatIntervalMs, 1);
-  if (heartbeatIntervalMs >= sessionTimeoutMs) {
-    throw new ConfigError('heartbeatIntervalMs', `must be below sessionTimeoutMs (${sessionTimeoutMs})`);
-  }
+  classicGroupCheck({ assignors, sessionTimeoutMs, heartbeatIntervalMs });
   const maxPollIntervalMs = int(c, 'maxPollIntervalMs', DEFAULTS.maxPollIntervalMs, 1);
   const rebalanceTimeoutMs = int(c, 'rebalanceTimeoutMs', maxPollIntervalMs, 1);
   let autoCommit: boolean = true;
@@ -431,7 +329,14 @@ export function resolveConfig(input: ConsumerConfig): ResolvedConfig {
     const keys = Object.keys(ac);
     if (keys.some((k) => k !== 'intervalMs'))
       throw new ConfigError('autoCommit', 'takes only { intervalMs }');
-    autoCommitIntervalMs = int(ac as Record<string, unknown>, 'intervalMs', DEFAULTS.autoCommitIntervalMs, 1);
+    autoCommitIntervalMs = int(
+      ac as Record<string, unknown>,
+      'intervalMs',
+      DEFAULTS.autoCommitIntervalMs,
+      1,
+      INT32_MAX,
+      'autoCommit.intervalMs',
+    );
   } else if (ac !== undefined) {
     throw new ConfigError('autoCommit', `must be a boolean or { intervalMs }, got ${describe(ac)}`);
   }
@@ -452,6 +357,16 @@ export function resolveConfig(input: ConsumerConfig): ResolvedConfig {
   const fetchMaxWaitMs = int(c, 'fetchMaxWaitMs', DEFAULTS.fetchMaxWaitMs, 0);
   const maxPartitionFetchBytes = int(c, 'maxPartitionFetchBytes', DEFAULTS.maxPartitionFetchBytes, 1);
   const maxBufferedBytes = int(c, 'maxBufferedBytes', DEFAULTS.maxBufferedBytes, 1, Number.MAX_SAFE_INTEGER);
+  const maxDecompressedSize = int(c, 'maxDecompressedSize', DEFAULTS.maxDecompressedSize, 1);
+  const reconnectBackoffMs = int(c, 'reconnectBackoffMs', DEFAULTS.reconnectBackoffMs, 0);
+  const reconnectBackoffMaxMs = int(
+    c,
+    'reconnectBackoffMaxMs',
+    Math.max(reconnectBackoffMs, DEFAULTS.reconnectBackoffMaxMs),
+    reconnectBackoffMs,
+  );
+  const allBrokersDownTimeoutMs =
+    c.allBrokersDownTimeoutMs === null ? null : int(c, 'allBrokersDownTimeoutMs', -1, 1);
   const checkCrcs = c.checkCrcs === undefined ? DEFAULTS.checkCrcs : c.checkCrcs;
   if (typeof checkCrcs !== 'boolean')
     throw new ConfigError('checkCrcs', `must be a boolean, got ${describe(checkCrcs)}`);
@@ -485,10 +400,14 @@ export function resolveConfig(input: ConsumerConfig): ResolvedConfig {
     fetchMaxWaitMs,
     maxPartitionFetchBytes,
     maxBufferedBytes,
+    maxDecompressedSize,
     checkCrcs,
     requestTimeoutMs,
     defaultApiTimeoutMs: int(c, 'defaultApiTimeoutMs', DEFAULTS.defaultApiTimeoutMs, 1),
     retryBackoffMs: int(c, 'retryBackoffMs', DEFAULTS.retryBackoffMs, 0),
+    reconnectBackoffMs,
+    reconnectBackoffMaxMs,
+    allBrokersDownTimeoutMs: allBrokersDownTimeoutMs === -1 ? null : allBrokersDownTimeoutMs,
     metadataMaxAgeMs: int(c, 'metadataMaxAgeMs', DEFAULTS.metadataMaxAgeMs, 1),
     logger: loggerOf(c.logger),
     securityProtocol:

@@ -1,21 +1,35 @@
-import { ClusterClient } from '@runnel/network';
+import { ClusterClient, DeadlineExceededError, TlsError } from '@runnel/network';
 import type { AssignedPartition } from './assigned-partition.js';
-import { type ConsumerBatch, type ConsumerRecord, partitionKey, type TopicPartition } from './batch.js';
+import { type ConsumerBatch, partitionKey, type TopicPartition } from './batch.js';
+import { BrokersDownWatch } from './brokers-down-watch.js';
+import { type ConsumerConfig, type ResolvedConfig, resolveConfig, resolveSecurity } from './config.js';
+import type {
+  BatchesOptions,
+  CloseOptions,
+  ConsumerHealth,
+  GroupHealth,
+  PartitionLag,
+  RebalanceListener,
+  RunOptions,
+  SubscriptionPattern,
+} from './consumer-types.js';
 import {
-  type ConsumerConfig,
-  type GroupProtocol,
-  type ResolvedConfig,
-  resolveConfig,
-  resolveSecurity,
-} from './config.js';
-import { ConsumerClosedError, ConsumerTimeoutError, IllegalStateError, NotAssignedError } from './errors.js';
+  ConfigError,
+  ConsumerClosedError,
+  ConsumerTimeoutError,
+  IllegalStateError,
+  NotAssignedError,
+} from './errors.js';
 import { type Delivery, Fetcher } from './fetcher.js';
 import { describeGroup, type GroupDescription } from './group-description.js';
 import { GroupDriver } from './group-driver.js';
+import { KeepAlive } from './keep-alive.js';
 import {
   type CommitGeneration,
   type CommittedOffset,
   commitOffsets,
+  type Deadline,
+  deadlineIn,
   EARLIEST_TIMESTAMP,
   fetchCommittedOffsets,
   LATEST_TIMESTAMP,
@@ -23,97 +37,10 @@ import {
   listOffsets,
   type OffsetToCommit,
 } from './offset-requests.js';
+import { CONSUMER_VERSION } from './package-version.js';
+import { runHandlers } from './run-loop.js';
 import { listTopics } from './topic-listing.js';
-
-/** Options of {@link Consumer.run}. */
-export interface RunOptions {
-  /** Called with each batch (one partition's records from one fetch); the batch counts as processed when it resolves. */
-  eachBatch?: (batch: ConsumerBatch) => Promise<void> | void;
-  /** Called with each record, one at a time per partition; used when `eachBatch` is not given. */
-  eachRecord?: (record: ConsumerRecord) => Promise<void> | void;
-  /** How many partitions are processed at the same time (default 1). Order within a partition is always kept. */
-  concurrency?: number;
-  /** Stops `run` (after the handlers in progress finish) when aborted. */
-  signal?: AbortSignal;
-}
-
-/**
- * Called around rebalances (subscribe mode). Each may be async: the rebalance waits for it. Partitions
- * are those added (`onAssigned`), given up in order after their handlers finished and, with auto-commit,
- * their offsets were committed (`onRevoked`), or lost without a chance to commit (`onLost`).
- */
-export interface RebalanceListener {
-  onAssigned?(partitions: readonly TopicPartition[]): Promise<void> | void;
-  onRevoked?(partitions: readonly TopicPartition[]): Promise<void> | void;
-  onLost?(partitions: readonly TopicPartition[]): Promise<void> | void;
-}
-
-/** Options of {@link Consumer.batches}. */
-export interface BatchesOptions {
-  /** Ends the iteration when aborted. */
-  signal?: AbortSignal;
-}
-
-/** Options of {@link Consumer.close}. */
-export interface CloseOptions {
-  /** The longest `close` takes, handlers and the final commit included (default 30 000 ms). */
-  timeoutMs?: number;
-}
-
-/** The consumer's view of one partition, for monitoring. */
-export interface PartitionLag extends TopicPartition {
-  /** The next offset to hand out; null before the position is known. */
-  readonly position: number | null;
-  /** The offset after the last processed record; what a commit stores. */
-  readonly consumed: number | null;
-  readonly highWatermark: number;
-  /** Records from `consumed` to the end of the log in the isolation level in use; null while unknown. */
-  readonly lag: number | null;
-  readonly paused: boolean;
-}
-
-/**
- * A subscription by a regular expression that the broker resolves (KIP-848; Java's
- * `SubscriptionPattern`), under `groupProtocol: 'consumer'` only. `regex` is in RE2/J syntax and must
- * match a whole topic name. Brokers without ConsumerGroupHeartbeat v1 (Kafka 3.9) cannot resolve it:
- * the consumer then matches it itself, as a JavaScript regular expression, against a listing of every
- * topic renewed every `metadataMaxAgeMs`.
- */
-export interface SubscriptionPattern {
-  readonly regex: string;
-}
-
-/** The consumer's group membership in a health snapshot. */
-export interface GroupHealth {
-  readonly groupProtocol: GroupProtocol;
-  /** The member's state as its state machine names it (e.g. `STABLE`, `RECONCILING`); null before subscribe. */
-  readonly memberState: string | null;
-  /** The member id: '' until a classic coordinator hands one out; a consumer-protocol member makes its own. */
-  readonly memberId: string;
-  /** The member epoch (consumer protocol) or generation id (classic); 0 or -1 while not in the group. */
-  readonly memberEpoch: number;
-  /** The last answer of {@link Consumer.describeGroup}, or null before the first. */
-  readonly description: GroupDescription | null;
-  /** Why the last {@link Consumer.describeGroup} failed, or null when it succeeded or none ran. */
-  readonly describeError: Error | null;
-}
-
-/** A point-in-time health snapshot. */
-export interface ConsumerHealth {
-  readonly state: 'running' | 'closing' | 'closed';
-  readonly assigned: number;
-  readonly paused: number;
-  readonly bufferedBytes: number;
-  readonly fetchesInFlight: number;
-  readonly fetchesSent: number;
-  readonly fetchErrors: number;
-  readonly bytesFetched: number;
-  readonly lastCommitAt: number | null;
-  readonly lastCommitError: Error | null;
-  readonly totalLag: number;
-  /** The group membership and its last description; null without `groupId`. */
-  readonly group: GroupHealth | null;
-}
+import { checkTopicList, checkTopicPartitions } from './topic-validation.js';
 
 const NO_GENERATION: CommitGeneration = { generationId: -1, memberId: '', groupInstanceId: null };
 
@@ -143,51 +70,70 @@ export class Consumer implements AsyncDisposable {
   private readonly active = new Set<Promise<void>>();
   private readonly stopControllers = new Set<AbortController>();
   private closePromise: Promise<void> | null = null;
+  private readonly keepAlive = new KeepAlive();
+  private readonly brokersDown: BrokersDownWatch;
 
   /**
-   * @throws ConfigError naming the option that is missing, unknown or out of range; TlsError (reason
-   *   `invalid-configuration`) when the `tls` CA, certificate or key cannot be loaded.
+   * Checks the configuration; connects nothing yet, and holds nothing that keeps the process alive.
+   * @throws ConfigError naming the option that is missing, unknown or out of range, or `tls` when its
+   *   CA, certificate or key cannot be loaded (with the TlsError as `cause`).
    */
   constructor(config: ConsumerConfig) {
     this.config = resolveConfig(config);
     // Handed to the client and not kept: the pool holds no reference to them either, so no object
     // reachable from the consumer shows a key or password.
     const { tls, sasl } = resolveSecurity(config);
-    this.client = new ClusterClient({
-      ...(tls === undefined ? {} : { tls }),
-      ...(sasl === undefined ? {} : { sasl }),
-      bootstrapServers: this.config.brokers,
-      connection: { clientId: this.config.clientId, requestTimeoutMs: this.config.requestTimeoutMs },
-      retryBackoffMs: this.config.retryBackoffMs,
-      metadataMaxAgeMs: this.config.metadataMaxAgeMs,
-      defaultDeadlineMs: this.config.defaultApiTimeoutMs,
-      logger: this.config.logger,
-      clientSoftware: { name: 'runnel', version: '0.0.0' },
-    });
+    try {
+      this.client = new ClusterClient({
+        ...(tls === undefined ? {} : { tls }),
+        ...(sasl === undefined ? {} : { sasl }),
+        bootstrapServers: this.config.brokers,
+        connection: {
+          clientId: this.config.clientId,
+          requestTimeoutMs: this.config.requestTimeoutMs,
+          // A Fetch answer may reach fetchMaxBytes plus one oversized first batch (KIP-74).
+          maxResponseSize: Math.max(128 * 1024 * 1024, this.config.fetchMaxBytes + 16 * 1024 * 1024),
+        },
+        retryBackoffMs: this.config.retryBackoffMs,
+        reconnectBackoffMs: this.config.reconnectBackoffMs,
+        reconnectBackoffMaxMs: this.config.reconnectBackoffMaxMs,
+        metadataMaxAgeMs: this.config.metadataMaxAgeMs,
+        defaultDeadlineMs: this.config.defaultApiTimeoutMs,
+        logger: this.config.logger,
+        clientSoftware: { name: 'runnel', version: CONSUMER_VERSION },
+      });
+    } catch (error) {
+      if (error instanceof TlsError) throw new ConfigError('tls', error.message, { cause: error });
+      throw error;
+    }
     this.fetcher = new Fetcher(this.client, this.config);
+    this.brokersDown = new BrokersDownWatch(
+      this.client.pool,
+      this.config.allBrokersDownTimeoutMs,
+      (error) => {
+        this.config.logger.error({ err: error }, 'no broker reachable, giving up');
+        this.fatalError ??= error;
+        // Nothing more is fetched or joined: the user learns it from the iterator, and closes.
+        this.group?.close();
+        this.fetcher.close();
+      },
+    );
   }
 
   /**
    * Assigns partitions by hand, without a group; replaces the previous assignment. Each new partition
    * starts at the group's committed offset (when `groupId` is set) or per `autoOffsetReset`.
-   * @throws ConsumerClosedError after close; IllegalStateError after subscribe; TypeError on a malformed partition.
+   * @throws ConsumerClosedError after close; IllegalStateError after subscribe; InvalidTopicError on a
+   *   topic name Kafka would refuse or a partition that is not a non-negative int32 (nothing changes).
    */
   assign(partitions: readonly TopicPartition[]): void {
     this.ensureOpen();
-    for (const p of partitions) {
-      if (
-        typeof p?.topic !== 'string' ||
-        p.topic === '' ||
-        !Number.isInteger(p.partition) ||
-        p.partition < 0
-      ) {
-        throw new TypeError(`not a topic partition: ${JSON.stringify(p)}`);
-      }
-    }
+    checkTopicPartitions(partitions);
     if (this.mode === 'subscribe') throw new IllegalStateError('assign() cannot follow subscribe()');
     this.mode = 'assign';
     this.fetcher.setAssignment(partitions);
     this.client.startMetadataRefresh();
+    this.brokersDown.start();
     this.startAutoCommit();
   }
 
@@ -202,7 +148,9 @@ export class Consumer implements AsyncDisposable {
    * `groupProtocol: 'consumer'`, for a {@link SubscriptionPattern} the broker resolves. Calling it again
    * changes the subscription. Partitions come and go with rebalances, reported to `listener`.
    * @throws IllegalStateError without `groupId`, after `assign`, or for a SubscriptionPattern under the
-   *   classic protocol; ConsumerClosedError after close; TypeError on an empty topic name or regex.
+   *   classic protocol; ConsumerClosedError after close; InvalidTopicError on a topic name Kafka would
+   *   refuse; TypeError on an empty regex or an argument of another kind (a single string among them).
+   *   Nothing changes when it throws.
    */
   subscribe(
     topics: readonly string[] | RegExp | SubscriptionPattern,
@@ -211,8 +159,17 @@ export class Consumer implements AsyncDisposable {
     this.ensureOpen();
     this.requireGroup('subscribe');
     if (this.mode === 'assign') throw new IllegalStateError('subscribe() cannot follow assign()');
+    if (typeof topics === 'string') {
+      throw new TypeError(
+        `subscribe takes a list of topics, a RegExp or { regex }, not a string: write subscribe([${JSON.stringify(topics)}])`,
+      );
+    }
+    if (Array.isArray(topics)) checkTopicList(topics);
     const brokerPattern = !(topics instanceof RegExp) && !Array.isArray(topics);
     if (brokerPattern) {
+      if (typeof topics !== 'object' || topics === null || !('regex' in topics)) {
+        throw new TypeError('subscribe takes a list of topics, a RegExp or { regex }');
+      }
       const { regex } = topics as SubscriptionPattern;
       if (typeof regex !== 'string' || regex === '') {
         throw new TypeError(`not a regular expression: ${JSON.stringify(regex)}`);
@@ -235,6 +192,7 @@ export class Consumer implements AsyncDisposable {
         isPolling: () => this.isPolling(),
       });
       this.client.startMetadataRefresh();
+      this.brokersDown.start();
       this.startAutoCommit();
     }
     if (this.patternTimer !== undefined) clearTimeout(this.patternTimer);
@@ -247,8 +205,6 @@ export class Consumer implements AsyncDisposable {
       this.group.subscribePattern((topics as SubscriptionPattern).regex);
       return;
     }
-    for (const t of topics as readonly string[])
-      if (typeof t !== 'string' || t === '') throw new TypeError(`not a topic name: ${JSON.stringify(t)}`);
     this.group.subscribe(topics as readonly string[]);
   }
 
@@ -269,7 +225,8 @@ export class Consumer implements AsyncDisposable {
     const iterator: AsyncIterableIterator<ConsumerBatch> = {
       next: async () => {
         finishCurrent();
-        const delivery = await this.nextDelivery(options.signal);
+        // While the user waits here the process must stay alive, sockets or not.
+        const delivery = await this.keepAlive.during(() => this.nextDelivery(options.signal));
         if (!delivery) return { done: true, value: undefined };
         current = delivery;
         return { done: false, value: delivery.batch };
@@ -304,59 +261,21 @@ export class Consumer implements AsyncDisposable {
     const concurrency = options.concurrency ?? 1;
     if (!Number.isInteger(concurrency) || concurrency < 1)
       throw new TypeError('concurrency must be a positive integer');
-    const stop = new AbortController();
-    this.stopControllers.add(stop);
-    const onAbort = () => stop.abort();
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    if (options.signal?.aborted) stop.abort();
-    const running = new Set<Promise<void>>();
-    let failure: unknown = null;
-    const process = async (delivery: Delivery): Promise<void> => {
-      const { batch } = delivery;
-      let processedUpTo = batch.firstOffset;
-      const started = { at: Date.now() };
-      this.handlerStarts.add(started);
-      try {
-        if (eachBatch) {
-          await eachBatch(batch);
-        } else {
-          for (const record of batch.records) {
-            if (failure !== null) throw new IllegalStateError('stopped after another handler failed');
-            await eachRecord!(record);
-            processedUpTo = record.offset + 1;
-          }
-        }
-        this.fetcher.finish(delivery);
-      } catch (error) {
-        if (failure === null) failure = error;
-        stop.abort();
-        this.rewind(delivery, processedUpTo);
-      } finally {
-        this.handlerStarts.delete(started);
-        this.notePoll();
-      }
-    };
-    try {
-      while (!stop.signal.aborted) {
-        while (running.size >= concurrency) await Promise.race(running);
-        if (stop.signal.aborted) break;
-        const delivery = await this.nextDelivery(stop.signal);
-        if (!delivery) break;
-        const task = process(delivery).finally(() => {
-          running.delete(task);
-          this.active.delete(task);
-        });
-        running.add(task);
-        this.active.add(task);
-      }
-    } catch (error) {
-      if (failure === null) failure = error;
-    } finally {
-      await Promise.all(running);
-      options.signal?.removeEventListener('abort', onAbort);
-      this.stopControllers.delete(stop);
-    }
-    if (failure !== null) throw failure;
+    return this.keepAlive.during(() =>
+      runHandlers(
+        {
+          nextDelivery: (signal) => this.nextDelivery(signal),
+          finish: (delivery) => this.fetcher.finish(delivery),
+          rewind: (delivery, offset) => this.rewind(delivery, offset),
+          handlerStarts: this.handlerStarts,
+          active: this.active,
+          stopControllers: this.stopControllers,
+          notePoll: () => this.notePoll(),
+        },
+        options,
+        concurrency,
+      ),
+    );
   }
 
   /**
@@ -368,7 +287,7 @@ export class Consumer implements AsyncDisposable {
    */
   commit(offsets?: readonly OffsetToCommit[]): Promise<void> {
     this.ensureOpen();
-    return this.commitNow(offsets, Date.now() + this.config.defaultApiTimeoutMs);
+    return this.keepAlive.during(() => this.commitNow(offsets, deadlineIn(this.config.defaultApiTimeoutMs)));
   }
 
   /**
@@ -404,16 +323,23 @@ export class Consumer implements AsyncDisposable {
   async position(tp: TopicPartition): Promise<number> {
     this.ensureOpen();
     const p = this.partitionOf(tp);
-    const deadline = Date.now() + this.config.defaultApiTimeoutMs;
-    while (p.position === null) {
-      if (p.halted) throw p.halted;
-      if (this.fetcher.fatalError) throw this.fetcher.fatalError;
-      if (this.state !== 'running') throw new ConsumerClosedError();
-      if (Date.now() >= deadline) throw new ConsumerTimeoutError('position', this.config.defaultApiTimeoutMs);
-      this.fetcher.wake();
-      await Promise.race([this.fetcher.changed(), delay(50)]);
-    }
-    return p.position.offset;
+    const timeoutMs = this.config.defaultApiTimeoutMs;
+    const deadline = Date.now() + timeoutMs;
+    return this.keepAlive.during(async () => {
+      while (p.position === null) {
+        if (p.halted) throw p.halted;
+        if (this.fetcher.fatalError) throw this.fetcher.fatalError;
+        if (this.fatalError) throw this.fatalError;
+        if (this.state !== 'running') throw new ConsumerClosedError();
+        if (Date.now() >= deadline) {
+          const cause = p.lastError ?? this.client.pool.lastConnectionError;
+          throw new ConsumerTimeoutError('position', timeoutMs, cause ? { cause } : undefined);
+        }
+        this.fetcher.wake();
+        await Promise.race([this.fetcher.changed(), delay(50)]);
+      }
+      return p.position.offset;
+    });
   }
 
   /**
@@ -426,12 +352,14 @@ export class Consumer implements AsyncDisposable {
   ): Promise<Map<TopicPartition, CommittedOffset | null>> {
     this.ensureOpen();
     const groupId = this.requireGroup('committed');
-    const found = await fetchCommittedOffsets(
-      this.client,
-      groupId,
-      partitions,
-      Date.now() + this.config.defaultApiTimeoutMs,
-      this.config.retryBackoffMs,
+    const found = await this.keepAlive.during(() =>
+      fetchCommittedOffsets(
+        this.client,
+        groupId,
+        partitions,
+        deadlineIn(this.config.defaultApiTimeoutMs),
+        this.config.retryBackoffMs,
+      ),
     );
     return new Map(partitions.map((tp) => [tp, found.get(partitionKey(tp.topic, tp.partition)) ?? null]));
   }
@@ -445,12 +373,14 @@ export class Consumer implements AsyncDisposable {
     query: ReadonlyArray<TopicPartition & { timestamp: number }>,
   ): Promise<Map<TopicPartition, ListedOffset | null>> {
     this.ensureOpen();
-    const found = await listOffsets(
-      this.client,
-      query,
-      this.isolation(),
-      Date.now() + this.config.defaultApiTimeoutMs,
-      this.config.retryBackoffMs,
+    const found = await this.keepAlive.during(() =>
+      listOffsets(
+        this.client,
+        query,
+        this.isolation(),
+        deadlineIn(this.config.defaultApiTimeoutMs),
+        this.config.retryBackoffMs,
+      ),
     );
     return new Map(query.map((q) => [q, found.get(partitionKey(q.topic, q.partition)) ?? null]));
   }
@@ -465,12 +395,14 @@ export class Consumer implements AsyncDisposable {
   ): Promise<Map<TopicPartition, number>> {
     this.ensureOpen();
     const timestamp = which === 'earliest' ? EARLIEST_TIMESTAMP : LATEST_TIMESTAMP;
-    const found = await listOffsets(
-      this.client,
-      partitions.map((p) => ({ ...p, timestamp })),
-      this.isolation(),
-      Date.now() + this.config.defaultApiTimeoutMs,
-      this.config.retryBackoffMs,
+    const found = await this.keepAlive.during(() =>
+      listOffsets(
+        this.client,
+        partitions.map((p) => ({ ...p, timestamp })),
+        this.isolation(),
+        deadlineIn(this.config.defaultApiTimeoutMs),
+        this.config.retryBackoffMs,
+      ),
     );
     return new Map(partitions.map((p) => [p, found.get(partitionKey(p.topic, p.partition))?.offset ?? -1]));
   }
@@ -522,18 +454,25 @@ export class Consumer implements AsyncDisposable {
    *   the group's error code (GROUP_ID_NOT_FOUND when the group does not exist or uses the other
    *   protocol, GROUP_AUTHORIZATION_FAILED...); UnsupportedVersionError when the broker lacks the
    *   describe API (ConsumerGroupDescribe needs Kafka 3.7+ with the consumer protocol enabled);
-   *   DeadlineExceededError when the coordinator did not answer within `defaultApiTimeoutMs`.
+   *   ConsumerTimeoutError when the coordinator did not answer within `defaultApiTimeoutMs`.
    */
   async describeGroup(): Promise<GroupDescription> {
     this.ensureOpen();
     const groupId = this.requireGroup('describeGroup');
+    const timeoutMs = this.config.defaultApiTimeoutMs;
     try {
-      const description = await describeGroup(
-        this.client,
-        groupId,
-        this.config.groupProtocol,
-        this.group?.membership().memberId ?? '',
-        this.config.defaultApiTimeoutMs,
+      const description = await this.keepAlive.during(() =>
+        describeGroup(
+          this.client,
+          groupId,
+          this.config.groupProtocol,
+          this.group?.membership().memberId ?? '',
+          timeoutMs,
+        ).catch((error: unknown) => {
+          if (!(error instanceof DeadlineExceededError)) throw error;
+          const cause = error.cause;
+          throw new ConsumerTimeoutError('describeGroup', timeoutMs, cause ? { cause } : undefined);
+        }),
       );
       this.lastDescription = description;
       this.describeError = null;
@@ -556,6 +495,8 @@ export class Consumer implements AsyncDisposable {
       ...this.fetcher.stats,
       lastCommitAt: this.lastCommitAt,
       lastCommitError: this.lastCommitError,
+      allBrokersDownSince: this.brokersDown.downSince,
+      lastConnectionError: this.client.pool.lastConnectionError,
       totalLag: lags.reduce((sum, l) => sum + (l.lag ?? 0), 0),
       group: this.groupHealth(),
     };
@@ -581,7 +522,11 @@ export class Consumer implements AsyncDisposable {
    * @returns once everything is closed; it never rejects (a failed final commit is logged).
    */
   close(options: CloseOptions = {}): Promise<void> {
-    this.closePromise ??= this.doClose(options.timeoutMs ?? 30_000);
+    // Held until closed, so that `await consumer.close()` at the end of a program is waited for; the
+    // last release lets the program exit.
+    this.closePromise ??= this.keepAlive
+      .during(() => this.doClose(options.timeoutMs ?? 30_000))
+      .finally(() => this.keepAlive.stop());
     return this.closePromise;
   }
 
@@ -592,8 +537,9 @@ export class Consumer implements AsyncDisposable {
 
   private async doClose(timeoutMs: number): Promise<void> {
     this.state = 'closing';
-    const deadline = Date.now() + timeoutMs;
+    const deadline: Deadline = deadlineIn(timeoutMs);
     for (const c of this.stopControllers) c.abort();
+    this.brokersDown.stop();
     this.stopAutoCommit();
     this.fetcher.wake();
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -611,7 +557,7 @@ export class Consumer implements AsyncDisposable {
           this.config.logger.warn({ err: error }, 'final commit failed');
         }
       }
-      await this.group?.leave(deadline);
+      await this.group?.leave(deadline.at);
     })();
     await Promise.race([graceful, timeout]);
     this.group?.close();
@@ -661,7 +607,7 @@ export class Consumer implements AsyncDisposable {
     }
     if (this.config.autoCommit) {
       try {
-        await this.commitNow(undefined, Date.now() + this.config.defaultApiTimeoutMs, owned);
+        await this.commitNow(undefined, deadlineIn(this.config.defaultApiTimeoutMs), owned);
       } catch (error) {
         this.config.logger.warn({ err: error }, 'commit on revocation failed');
       }
@@ -733,7 +679,7 @@ export class Consumer implements AsyncDisposable {
 
   private rewind(delivery: Delivery, offset: number): void {
     const p = delivery.partition;
-    p.busy = false;
+    this.fetcher.finish(delivery, false);
     if (p.generation !== delivery.generation || p.revoked) return;
     p.seek({ offset, leaderEpoch: -1 });
     this.fetcher.purge(p);
@@ -754,7 +700,7 @@ export class Consumer implements AsyncDisposable {
 
   private commitNow(
     offsets: readonly OffsetToCommit[] | undefined,
-    deadline: number,
+    deadline: Deadline,
     only?: readonly AssignedPartition[],
   ): Promise<void> {
     const groupId = this.requireGroup('commit');
@@ -814,7 +760,7 @@ export class Consumer implements AsyncDisposable {
     const tick = () => {
       this.autoCommitTimer = undefined;
       if (this.state !== 'running') return;
-      this.commitNow(undefined, Date.now() + this.config.defaultApiTimeoutMs)
+      this.commitNow(undefined, deadlineIn(this.config.defaultApiTimeoutMs))
         .catch((error: unknown) => this.config.logger.warn({ err: error }, 'auto-commit failed'))
         .finally(() => {
           if (this.state === 'running') {

@@ -1,93 +1,6 @@
-import { encodeRecordBatch } from '@runnel/codec';
-import type { ClusterClient } from '@runnel/network';
-import type { FetchRequest, FetchResponse, FetchResponsePartitionData } from '@runnel/protocol';
 import { describe, expect, it } from 'vitest';
-import { type ConsumerConfig, resolveConfig } from './config.js';
 import { OffsetOutOfRangeError } from './errors.js';
-import { Fetcher } from './fetcher.js';
-
-interface SentFetch {
-  readonly request: FetchRequest;
-  respond(response: FetchResponse): void;
-}
-
-/** A cluster client that knows one broker leading every partition and lets the test answer each Fetch. */
-class FakeCluster {
-  readonly fetches: SentFetch[] = [];
-  readonly metadata = {
-    leaderFor: () => ({ nodeId: 1, host: 'broker', port: 9092, rack: null }),
-    partition: () => ({ leaderEpoch: 7 }),
-    topic: () => ({ topicId: null }),
-    topicName: () => undefined,
-  };
-
-  send(request: { api: { name: string }; message: unknown }): Promise<unknown> {
-    if (request.api.name !== 'Fetch') return Promise.reject(new Error(`unexpected ${request.api.name}`));
-    const message = request.message as (version: number) => FetchRequest;
-    return new Promise((resolve) => this.fetches.push({ request: message(12), respond: resolve }));
-  }
-
-  requestMetadataUpdate(): void {}
-  topicMetadata(): Promise<unknown> {
-    return Promise.resolve(this.metadata);
-  }
-  refreshMetadata(): Promise<unknown> {
-    return Promise.resolve(this.metadata);
-  }
-}
-
-const text = new TextEncoder();
-const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
-
-function records(baseOffset: number, count: number, partitionLeaderEpoch = 7): Uint8Array {
-  return encodeRecordBatch({
-    baseOffset,
-    partitionLeaderEpoch,
-    records: Array.from({ length: count }, (_, i) => ({ value: text.encode(`v${baseOffset + i}`) })),
-  });
-}
-
-function response(
-  partitions: Array<Partial<FetchResponsePartitionData> & { partitionIndex: number }>,
-): FetchResponse {
-  return {
-    throttleTimeMs: 0,
-    errorCode: 0,
-    sessionId: 5,
-    responses: [
-      {
-        topic: 't',
-        partitions: partitions.map((p) => ({
-          errorCode: 0,
-          highWatermark: 100n,
-          lastStableOffset: 100n,
-          logStartOffset: 0n,
-          abortedTransactions: null,
-          preferredReadReplica: -1,
-          records: null,
-          ...p,
-        })),
-      },
-    ],
-  };
-}
-
-function setup(config: Partial<ConsumerConfig> = {}, partitions = [0]) {
-  const cluster = new FakeCluster();
-  const fetcher = new Fetcher(
-    cluster as unknown as ClusterClient,
-    resolveConfig({ brokers: 'broker:9092', ...config }),
-  );
-  fetcher.setAssignment(partitions.map((partition) => ({ topic: 't', partition })));
-  for (const p of fetcher.partitions.values()) p.seek({ offset: 0, leaderEpoch: -1 });
-  return { cluster, fetcher, p0: fetcher.partitions.values().next().value! };
-}
-
-function offsetsIn(request: FetchRequest): Array<[number, bigint]> {
-  return request.topics.flatMap((t) =>
-    t.partitions.map((p) => [p.partition, p.fetchOffset] as [number, bigint]),
-  );
-}
+import { offsetsIn, records, response, setup, tick } from './test-support/fetcher-fake.js';
 
 describe('Fetcher', () => {
   it('hands out a fetched batch and already fetches the next offsets while the batch is being processed', async () => {
@@ -168,7 +81,7 @@ describe('Fetcher', () => {
     fetcher.close();
   });
 
-  it('stops fetching while buffered bytes are at the limit and resumes once the user takes data', async () => {
+  it('stops fetching while buffered bytes are at the limit and resumes once the user is done with the data', async () => {
     const { cluster, fetcher } = setup({ maxBufferedBytes: 10 }, [0, 1]);
     await tick();
     expect(offsetsIn(cluster.fetches[0]!.request)).toEqual([
@@ -182,6 +95,11 @@ describe('Fetcher', () => {
     const taken = fetcher.take();
     expect(taken && 'delivery' in taken).toBe(true);
     await tick();
+    // The batch handed out still holds its bytes (its records are views of them).
+    expect(cluster.fetches).toHaveLength(1);
+    fetcher.finish((taken as { delivery: import('./fetcher.js').Delivery }).delivery);
+    await tick();
+    expect(fetcher.bufferedBytes).toBe(0);
     expect(cluster.fetches).toHaveLength(2);
     expect(offsetsIn(cluster.fetches[1]!.request)).toEqual([[0, 2n]]);
     fetcher.close();

@@ -1,57 +1,28 @@
 /**
  * The fetch loop: for every leader broker of the assigned partitions, one Fetch long poll at a time
- * inside an incremental fetch session; fetched data goes into a buffer bounded by bytes, from which the
- * consumer takes one partition's batch at a time. Positions are looked up (committed offset or reset
- * policy) before a partition is fetched, and checked against the leader after a leader change.
+ * inside an incremental fetch session; fetched data goes into a buffer bounded by memory (see
+ * FetchBuffer), from which the consumer takes one partition's batch at a time. Positions are looked up
+ * (committed offset or reset policy) before a partition is fetched, and checked against the leader
+ * after a leader change.
  */
 
-import { AuthenticationError, type ClusterClient } from '@runnel/network';
-import {
-  Fetch,
-  type FetchRequest,
-  type FetchRequestFetchTopic,
-  type FetchResponse,
-  type FetchResponsePartitionData,
-  KafkaProtocolError,
-} from '@runnel/protocol';
-import { AssignedPartition, type BufferedFetch } from './assigned-partition.js';
-import { type ConsumerBatch, type OffsetAndEpoch, partitionKey } from './batch.js';
+import { AuthenticationError, type ClusterClient, RateLimitedLog } from '@runnel/network';
+import { Fetch, type FetchResponse } from '@runnel/protocol';
+import { AssignedPartition } from './assigned-partition.js';
+import { partitionKey } from './batch.js';
 import type { ResolvedConfig } from './config.js';
-import { NoOffsetForPartitionError, OffsetOutOfRangeError } from './errors.js';
+import { type Delivery, FetchBuffer, type TakeResult } from './fetch-buffer.js';
+import { buildFetchRequest, FIRST_TOPIC_ID_VERSION } from './fetch-request.js';
 import { FetchSession, type FetchSessionRequest, type SessionPartition } from './fetch-session.js';
-import {
-  EARLIEST_TIMESTAMP,
-  fetchCommittedOffsets,
-  LATEST_TIMESTAMP,
-  listOffsets,
-  offsetsForLeaderEpochs,
-} from './offset-requests.js';
-import { processPartitionFetch } from './partition-fetch.js';
+import { noLeaderError } from './offset-requests.js';
+import { type FetcherStats, onPartitionData, type PartitionResponseHost } from './partition-response.js';
+import { PositionLookup } from './position-lookup.js';
 
-const OFFSET_OUT_OF_RANGE = 1;
-const UNKNOWN_LEADER_EPOCH = 75;
-/** Partition errors that mean our metadata (leader, epoch, topic id) is stale. */
-const STALE_METADATA = new Set([3, 5, 6, 9, 56, 74, 100, 103]);
-/** Fetch v13+ names topics by id; older versions by name. */
-const FIRST_TOPIC_ID_VERSION = 13;
+export type { Delivery, TakeResult } from './fetch-buffer.js';
 
-/** A batch handed to the user; `finish` records it as processed. */
-export interface Delivery {
-  readonly batch: ConsumerBatch;
-  readonly partition: AssignedPartition;
-  readonly generation: number;
-  readonly next: OffsetAndEpoch;
-}
+export type { FetcherStats } from './partition-response.js';
 
-/** What {@link Fetcher.take} returns. */
-export type TakeResult = { readonly delivery: Delivery } | { readonly error: Error } | null;
-
-/** Counters for the health snapshot. */
-export interface FetcherStats {
-  fetchesSent: number;
-  fetchErrors: number;
-  bytesFetched: number;
-}
+const UNKNOWN_TOPIC_OR_PARTITION = 3;
 
 export class Fetcher {
   readonly partitions = new Map<string, AssignedPartition>();
@@ -59,8 +30,10 @@ export class Fetcher {
   private readonly sessions = new Map<number, FetchSession>();
   private readonly inFlight = new Set<number>();
   private readonly nodeRetryAt = new Map<number, number>();
-  private readonly ready: BufferedFetch[] = [];
-  private bufferedBytesValue = 0;
+  private readonly buffer: FetchBuffer;
+  private readonly positions: PositionLookup;
+  private readonly warnings: RateLimitedLog;
+  private readonly responseHost: PartitionResponseHost;
   private pumpScheduled = false;
   private metadataRefreshing = false;
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
@@ -71,11 +44,36 @@ export class Fetcher {
   constructor(
     private readonly client: ClusterClient,
     private readonly config: ResolvedConfig,
-  ) {}
+  ) {
+    this.buffer = new FetchBuffer(config.maxBufferedBytes, config.maxPartitionFetchBytes, () => {
+      this.stats.fetchErrors++;
+    });
+    this.warnings = new RateLimitedLog(config.logger, () => Date.now());
+    this.positions = new PositionLookup({
+      client,
+      config,
+      isClosed: () => this.closed,
+      stopOnAuthentication: (error) => this.stopOnAuthentication(error),
+      refreshMetadata: () => this.refreshMetadata(),
+      later: (ms) => this.later(ms),
+      wake: () => this.wake(),
+      warnRepeated: (key, obj, msg) => this.warnings.warn(key, obj, msg),
+    });
+    this.responseHost = {
+      client,
+      config,
+      stats: this.stats,
+      buffer: this.buffer,
+      positions: this.positions,
+      warnings: this.warnings,
+      refreshMetadata: () => this.refreshMetadata(),
+      wake: () => this.wake(),
+    };
+  }
 
-  /** @returns the bytes of fetched data not yet handed out. */
+  /** @returns the memory fetched data takes: buffered responses, and batches handed out but not finished. */
   get bufferedBytes(): number {
-    return this.bufferedBytesValue;
+    return this.buffer.bufferedBytes;
   }
 
   /**
@@ -112,18 +110,12 @@ export class Fetcher {
 
   /** Drops the buffered data of a partition (after a seek or revocation). */
   purge(p: AssignedPartition): void {
-    for (let i = this.ready.length - 1; i >= 0; i--) {
-      const entry = this.ready[i]!;
-      if (entry.partition !== p) continue;
-      this.ready.splice(i, 1);
-      this.bufferedBytesValue -= entry.sizeInBytes;
-    }
-    p.buffered = null;
+    this.buffer.purge(p);
   }
 
   /**
-   * Takes the oldest buffered batch of a partition that is neither paused nor held by the user, and
-   * moves that partition's fetch position past it (so its next Fetch can start at once).
+   * Takes the next batch of a partition that is neither paused nor held by the user, and moves that
+   * partition's fetch position past it (so its next Fetch can start at once).
    * @returns the delivery, an error the user must see, or null when nothing is ready. After an
    *   authentication failure, that error on every call.
    */
@@ -135,41 +127,21 @@ export class Fetcher {
         return { error: p.halted };
       }
     }
-    for (let i = 0; i < this.ready.length; i++) {
-      const entry = this.ready[i]!;
-      const p = entry.partition;
-      const stale =
-        p.revoked || entry.generation !== p.generation || p.position?.offset !== entry.fetchOffset;
-      if (!stale && (p.paused || p.busy || p.revoking)) continue;
-      this.ready.splice(i, 1);
-      i--;
-      this.bufferedBytesValue -= entry.sizeInBytes;
-      if (p.buffered === entry) p.buffered = null;
-      this.wake();
-      if (stale) continue;
-      if (entry.error) {
-        p.retryAt = Date.now() + this.config.retryBackoffMs;
-        return { error: entry.error };
-      }
-      const result = entry.result!;
-      if (result.nextPosition) p.position = result.nextPosition;
-      if (!result.batch) {
-        if (result.nextPosition) p.consumed = result.nextPosition;
-        continue;
-      }
-      p.busy = true;
-      return {
-        delivery: { batch: result.batch, partition: p, generation: p.generation, next: result.nextPosition! },
-      };
-    }
-    return null;
+    const taken = this.buffer.take(this.config.retryBackoffMs);
+    // Data left the buffer or a partition became free: the loop may fetch again.
+    if (taken !== null) this.wake();
+    return taken;
   }
 
-  /** Records that the user finished a delivered batch: its partition's consumed position moves past it. */
-  finish(delivery: Delivery): void {
+  /**
+   * Records that the user is done with a delivered batch and releases what it held; with `processed`,
+   * its partition's consumed position moves past it. A second call for the same delivery does nothing.
+   */
+  finish(delivery: Delivery, processed = true): void {
+    if (!this.buffer.release(delivery)) return;
     const p = delivery.partition;
     p.busy = false;
-    if (p.generation === delivery.generation && !p.revoked) p.consumed = delivery.next;
+    if (processed && p.generation === delivery.generation && !p.revoked) p.consumed = delivery.next;
     this.wake();
   }
 
@@ -195,8 +167,7 @@ export class Fetcher {
     this.closed = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    this.ready.length = 0;
-    this.bufferedBytesValue = 0;
+    this.buffer.clear();
     for (const w of this.waiters) w();
     this.waiters.clear();
   }
@@ -207,6 +178,7 @@ export class Fetcher {
       this.timers.delete(timer);
       this.wake();
     }, ms);
+    // The consumer's keep-alive holds the process while someone waits for data; this timer must not.
     timer.unref();
     this.timers.add(timer);
   }
@@ -237,9 +209,9 @@ export class Fetcher {
         needValidation.push(p);
       }
     }
-    if (needPosition.length > 0) void this.initialize(needPosition);
-    if (needValidation.length > 0) void this.validate(needValidation);
-    if (this.bufferedBytesValue >= this.config.maxBufferedBytes) return;
+    if (needPosition.length > 0) void this.positions.initialize(needPosition);
+    if (needValidation.length > 0) void this.positions.validate(needValidation);
+    if (this.buffer.room <= 0) return;
 
     const metadata = this.client.metadata;
     const byNode = new Map<number, AssignedPartition[]>();
@@ -252,9 +224,10 @@ export class Fetcher {
       }
       const leader = metadata.leaderFor(p.topic, p.partition);
       if (!leader) {
-        missing = true;
+        if (!this.haltIfGone(p, now)) missing = true;
         continue;
       }
+      p.missingSince = null;
       const retryAt = this.nodeRetryAt.get(leader.nodeId) ?? 0;
       if (retryAt > now) {
         earliestRetry = Math.min(earliestRetry, retryAt);
@@ -267,7 +240,32 @@ export class Fetcher {
     }
     if (missing) this.refreshMetadata();
     if (earliestRetry < Number.POSITIVE_INFINITY) this.later(Math.max(1, earliestRetry - now));
-    for (const [nodeId, list] of byNode) this.sendFetch(nodeId, list);
+    for (const [nodeId, list] of byNode) {
+      // Brokers share what room there is, so that responses together stay within the bound.
+      const room = Math.floor(this.buffer.room / byNode.size);
+      if (room > 0) this.sendFetch(nodeId, list, Math.min(this.config.fetchMaxBytes, room));
+    }
+  }
+
+  /**
+   * A fetched partition whose topic the metadata no longer has a leader for: halts it when the topic
+   * is invalid or refused, or unknown for longer than `defaultApiTimeoutMs` (deleted, or never there).
+   * @returns whether it halted the partition.
+   */
+  private haltIfGone(p: AssignedPartition, now: number): boolean {
+    const metadata = this.client.metadata;
+    if (metadata.topic(p.topic) === undefined) return false;
+    const error = noLeaderError(metadata, p.topic, p.partition);
+    if (error.errorCode === UNKNOWN_TOPIC_OR_PARTITION) p.missingSince ??= now;
+    else p.missingSince = null;
+    const gone =
+      !error.retriable ||
+      (p.missingSince !== null && now - p.missingSince >= this.config.defaultApiTimeoutMs);
+    if (!gone) return false;
+    this.config.logger.error({ err: error, topic: p.topic, partition: p.partition }, 'partition stopped');
+    p.halt(error);
+    this.wake();
+    return true;
   }
 
   private refreshMetadata(): void {
@@ -281,10 +279,13 @@ export class Fetcher {
         () => this.client.refreshMetadata(),
         (error: unknown) => void this.stopOnAuthentication(error),
       )
-      .catch((error: unknown) => {
-        if (!this.stopOnAuthentication(error))
-          this.config.logger.warn({ err: error }, 'metadata refresh failed');
-      })
+      .then(
+        () => this.warnings.reset('metadata'),
+        (error: unknown) => {
+          if (!this.stopOnAuthentication(error))
+            this.warnings.warn('metadata', { err: error }, 'metadata refresh failed');
+        },
+      )
       .finally(() => {
         this.metadataRefreshing = false;
         // Leaders may still be unknown right after a topic is created: look again after a backoff.
@@ -292,7 +293,7 @@ export class Fetcher {
       });
   }
 
-  private sendFetch(nodeId: number, parts: AssignedPartition[]): void {
+  private sendFetch(nodeId: number, parts: AssignedPartition[], roomBytes: number): void {
     const metadata = this.client.metadata;
     let session = this.sessions.get(nodeId);
     if (!session) {
@@ -305,8 +306,10 @@ export class Fetcher {
       fetchOffset: p.position!.offset,
       currentLeaderEpoch: metadata.partition(p.topic, p.partition)?.leaderEpoch ?? -1,
       lastFetchedEpoch: p.position!.leaderEpoch,
-      maxBytes: this.config.maxPartitionFetchBytes,
+      maxBytes: p.fetchSize ?? this.config.maxPartitionFetchBytes,
     }));
+    // A partition grown past its usual size after partial answers gets what it needs to make progress.
+    const maxBytes = Math.max(roomBytes, ...parts.map((p) => p.fetchSize ?? 0));
     const request = session.build(wanted);
     const generations = new Map<string, number>();
     for (const p of parts) {
@@ -321,6 +324,7 @@ export class Fetcher {
       else allIds = false;
     }
     this.inFlight.add(nodeId);
+    this.buffer.reserve(maxBytes);
     this.stats.fetchesSent++;
     this.config.logger.debug(
       {
@@ -329,6 +333,7 @@ export class Fetcher {
         epoch: request.sessionEpoch,
         partitions: request.partitions.length,
         forgotten: request.forgotten.length,
+        maxBytes,
       },
       'sending fetch',
     );
@@ -341,15 +346,20 @@ export class Fetcher {
         retry: false,
         timeoutMs: this.config.fetchMaxWaitMs + this.config.requestTimeoutMs,
         ...(allIds ? {} : { maxVersion: FIRST_TOPIC_ID_VERSION - 1 }),
-        message: (version: number) => this.fetchRequest(request, version, topicIds),
+        message: (version: number) => buildFetchRequest(request, version, topicIds, this.config, maxBytes),
       })
       .then(
-        (response) => this.onFetchResponse(nodeId, fetchSession, request, response, generations),
+        (response) => {
+          this.buffer.unreserve(maxBytes);
+          this.warnings.reset(`fetch ${nodeId}`);
+          this.onFetchResponse(nodeId, fetchSession, request, response, generations);
+        },
         (error: unknown) => {
+          this.buffer.unreserve(maxBytes);
           fetchSession.onFailure(request);
           if (this.closed || this.stopOnAuthentication(error)) return;
           this.stats.fetchErrors++;
-          this.config.logger.warn({ err: error, nodeId }, 'fetch failed');
+          this.warnings.warn(`fetch ${nodeId}`, { err: error, nodeId }, 'fetch failed');
           this.nodeRetryAt.set(nodeId, Date.now() + this.config.retryBackoffMs);
           this.client.requestMetadataUpdate();
           this.refreshMetadata();
@@ -360,47 +370,6 @@ export class Fetcher {
         for (const p of parts) p.fetching = false;
         this.wake();
       });
-  }
-
-  private fetchRequest(
-    request: FetchSessionRequest,
-    version: number,
-    topicIds: Map<string, string>,
-  ): FetchRequest {
-    const byId = version >= FIRST_TOPIC_ID_VERSION;
-    const topics = new Map<string, FetchRequestFetchTopic>();
-    for (const p of request.partitions) {
-      let t = topics.get(p.topic);
-      if (!t) {
-        t = byId ? { topicId: topicIds.get(p.topic)!, partitions: [] } : { topic: p.topic, partitions: [] };
-        topics.set(p.topic, t);
-      }
-      t.partitions.push({
-        partition: p.partition,
-        currentLeaderEpoch: p.currentLeaderEpoch,
-        fetchOffset: BigInt(p.fetchOffset),
-        lastFetchedEpoch: p.lastFetchedEpoch,
-        logStartOffset: -1n,
-        partitionMaxBytes: p.maxBytes,
-      });
-    }
-    const forgotten = new Map<string, number[]>();
-    for (const p of request.forgotten)
-      forgotten.set(p.topic, [...(forgotten.get(p.topic) ?? []), p.partition]);
-    return {
-      replicaId: -1,
-      maxWaitMs: this.config.fetchMaxWaitMs,
-      minBytes: this.config.fetchMinBytes,
-      maxBytes: this.config.fetchMaxBytes,
-      isolationLevel: this.config.isolationLevel === 'read_committed' ? 1 : 0,
-      sessionId: request.sessionId,
-      sessionEpoch: request.sessionEpoch,
-      topics: [...topics.values()],
-      forgottenTopicsData: [...forgotten].map(([topic, partitions]) =>
-        byId ? { topicId: topicIds.get(topic)!, partitions } : { topic, partitions },
-      ),
-      rackId: this.config.rack ?? '',
-    };
   }
 
   private onFetchResponse(
@@ -434,249 +403,8 @@ export class Fetcher {
         const p = this.partitions.get(key);
         if (!sent || !p || p.revoked || p.generation !== generations.get(key)) continue;
         if (p.position?.offset !== sent.fetchOffset || p.buffered !== null) continue;
-        this.onPartitionData(p, sent.fetchOffset, data);
+        onPartitionData(this.responseHost, p, sent.fetchOffset, data);
       }
-    }
-  }
-
-  private onPartitionData(p: AssignedPartition, fetchOffset: number, data: FetchResponsePartitionData): void {
-    const hw = Number(data.highWatermark);
-    if (hw >= 0) p.highWatermark = hw;
-    p.lastStableOffset = Number(data.lastStableOffset);
-    if (data.logStartOffset !== undefined && data.logStartOffset >= 0n)
-      p.logStartOffset = Number(data.logStartOffset);
-    const code = data.errorCode;
-    if (code === 0) {
-      const diverging = data.divergingEpoch;
-      if (diverging && diverging.epoch >= 0 && diverging.endOffset >= 0n) {
-        this.truncate(p, { offset: Number(diverging.endOffset), leaderEpoch: diverging.epoch });
-        return;
-      }
-      let entry: BufferedFetch;
-      try {
-        const result = processPartitionFetch(
-          {
-            topic: p.topic,
-            partition: p.partition,
-            fetchOffset,
-            records: data.records,
-            highWatermark: p.highWatermark,
-            lastStableOffset: p.lastStableOffset,
-            abortedTransactions: data.abortedTransactions,
-          },
-          {
-            readCommitted: this.config.isolationLevel === 'read_committed',
-            checkCrcs: this.config.checkCrcs,
-          },
-        );
-        if (result.nextPosition === null) return;
-        entry = {
-          partition: p,
-          generation: p.generation,
-          fetchOffset,
-          result,
-          error: null,
-          sizeInBytes: result.sizeInBytes,
-        };
-        this.stats.bytesFetched += result.sizeInBytes;
-      } catch (error) {
-        entry = {
-          partition: p,
-          generation: p.generation,
-          fetchOffset,
-          result: null,
-          error: error as Error,
-          sizeInBytes: 0,
-        };
-      }
-      p.buffered = entry;
-      this.ready.push(entry);
-      this.bufferedBytesValue += entry.sizeInBytes;
-      return;
-    }
-    if (code === OFFSET_OUT_OF_RANGE) {
-      if (this.config.autoOffsetReset === 'none') {
-        p.halted = new OffsetOutOfRangeError(p.topic, p.partition, fetchOffset);
-        p.haltedReported = false;
-      } else {
-        this.config.logger.info(
-          { topic: p.topic, partition: p.partition, offset: fetchOffset, reset: this.config.autoOffsetReset },
-          'fetch offset out of range, resetting',
-        );
-        p.seek(null, this.config.autoOffsetReset);
-      }
-      return;
-    }
-    if (STALE_METADATA.has(code)) {
-      this.client.requestMetadataUpdate();
-      this.refreshMetadata();
-      if (p.position && p.position.leaderEpoch >= 0) p.needsValidation = true;
-      p.retryAt = Date.now() + this.config.retryBackoffMs;
-      return;
-    }
-    if (code === UNKNOWN_LEADER_EPOCH) {
-      p.retryAt = Date.now() + this.config.retryBackoffMs;
-      return;
-    }
-    const error = new KafkaProtocolError(code, `Fetch of ${p.topic}-${p.partition}`);
-    this.config.logger.warn({ err: error, topic: p.topic, partition: p.partition }, 'fetch partition error');
-    p.retryAt = Date.now() + this.config.retryBackoffMs;
-    if (!error.retriable) {
-      const entry: BufferedFetch = {
-        partition: p,
-        generation: p.generation,
-        fetchOffset,
-        result: null,
-        error,
-        sizeInBytes: 0,
-      };
-      p.buffered = entry;
-      this.ready.push(entry);
-    }
-  }
-
-  /** The leader's log ends before our position in our epoch: continue from where it diverged (KIP-320). */
-  private truncate(p: AssignedPartition, divergence: OffsetAndEpoch): void {
-    const position = p.position;
-    if (!position || divergence.offset >= position.offset) {
-      p.needsValidation = false;
-      return;
-    }
-    this.config.logger.warn(
-      { topic: p.topic, partition: p.partition, position: position.offset, truncatedTo: divergence.offset },
-      'log truncation detected, continuing from the divergence point',
-    );
-    const consumed = p.consumed;
-    p.seek(divergence);
-    // Records past the divergence were consumed but are gone from the log: keep the commit position
-    // where the user got to only if it is not past the new log end.
-    if (consumed && consumed.offset < divergence.offset) p.consumed = consumed;
-  }
-
-  private async initialize(parts: AssignedPartition[]): Promise<void> {
-    const generations = new Map(parts.map((p) => [p, p.generation]));
-    for (const p of parts) p.initializing = true;
-    const deadline = Date.now() + this.config.defaultApiTimeoutMs;
-    try {
-      const fromCommitted = parts.filter((p) => p.source === 'committed' && this.config.groupId !== null);
-      const toReset = parts.filter((p) => !fromCommitted.includes(p));
-      if (fromCommitted.length > 0) {
-        const committed = await fetchCommittedOffsets(
-          this.client,
-          this.config.groupId!,
-          fromCommitted,
-          deadline,
-          this.config.retryBackoffMs,
-        );
-        for (const p of fromCommitted) {
-          if (p.generation !== generations.get(p) || p.revoked) continue;
-          const c = committed.get(p.key);
-          if (c) {
-            p.position = { offset: c.offset, leaderEpoch: c.leaderEpoch };
-            p.consumed = p.position;
-            p.committedOffset = c.offset;
-            // The leader may have changed since the commit: check the epoch before fetching.
-            if (c.leaderEpoch >= 0) p.needsValidation = true;
-          } else {
-            toReset.push(p);
-          }
-        }
-      }
-      const listed: AssignedPartition[] = [];
-      for (const p of toReset) {
-        const strategy = p.source === 'committed' ? this.config.autoOffsetReset : p.source;
-        if (strategy === 'none') {
-          p.halted = new NoOffsetForPartitionError(p.topic, p.partition);
-          p.haltedReported = false;
-        } else {
-          p.source = strategy;
-          listed.push(p);
-        }
-      }
-      if (listed.length > 0) {
-        const offsets = await listOffsets(
-          this.client,
-          listed.map((p) => ({
-            topic: p.topic,
-            partition: p.partition,
-            timestamp: p.source === 'earliest' ? EARLIEST_TIMESTAMP : LATEST_TIMESTAMP,
-          })),
-          this.config.isolationLevel === 'read_committed' ? 1 : 0,
-          deadline,
-          this.config.retryBackoffMs,
-        );
-        for (const p of listed) {
-          if (p.generation !== generations.get(p) || p.revoked) continue;
-          const o = offsets.get(p.key);
-          if (!o) continue;
-          p.position = { offset: o.offset, leaderEpoch: -1 };
-          p.consumed = p.position;
-        }
-      }
-    } catch (error) {
-      if (this.stopOnAuthentication(error)) return;
-      if (!this.closed) this.config.logger.warn({ err: error }, 'looking up positions failed, retrying');
-      for (const p of parts) p.retryAt = Date.now() + this.config.retryBackoffMs;
-      this.later(this.config.retryBackoffMs);
-    } finally {
-      for (const p of parts) p.initializing = false;
-      this.wake();
-    }
-  }
-
-  private async validate(parts: AssignedPartition[]): Promise<void> {
-    for (const p of parts) p.validating = true;
-    this.config.logger.debug({ partitions: parts.length }, 'validating positions against the leader epoch');
-    const metadata = this.client.metadata;
-    const byNode = new Map<number, AssignedPartition[]>();
-    let missing = false;
-    for (const p of parts) {
-      const leader = metadata.leaderFor(p.topic, p.partition);
-      if (!leader) {
-        missing = true;
-        continue;
-      }
-      byNode.set(leader.nodeId, [...(byNode.get(leader.nodeId) ?? []), p]);
-    }
-    if (missing) this.refreshMetadata();
-    const generations = new Map(parts.map((p) => [p, p.generation]));
-    try {
-      await Promise.all(
-        [...byNode].map(async ([nodeId, list]) => {
-          const answers = await offsetsForLeaderEpochs(
-            this.client,
-            nodeId,
-            list.map((p) => ({
-              topic: p.topic,
-              partition: p.partition,
-              currentLeaderEpoch: metadata.partition(p.topic, p.partition)?.leaderEpoch ?? -1,
-              leaderEpoch: p.position!.leaderEpoch,
-            })),
-          );
-          for (const p of list) {
-            if (p.generation !== generations.get(p)) continue;
-            const answer = answers.get(p.key);
-            if (answer === undefined || answer instanceof Error) {
-              if (answer instanceof KafkaProtocolError && !answer.retriable) p.needsValidation = false;
-              continue;
-            }
-            p.needsValidation = false;
-            if (answer.leaderEpoch >= 0 && answer.offset >= 0) this.truncate(p, answer);
-          }
-        }),
-      );
-    } catch (error) {
-      if (this.stopOnAuthentication(error)) return;
-      // Brokers before 2.1 lack the API, and a failed check must not stop consumption: fetch, and let
-      // Fetch v12+ report divergence through divergingEpoch.
-      this.config.logger.debug({ err: error }, 'leader epoch validation failed');
-      for (const p of parts) p.needsValidation = false;
-    } finally {
-      for (const p of parts) {
-        p.validating = false;
-        if (p.needsValidation) p.retryAt = Date.now() + this.config.retryBackoffMs;
-      }
-      this.wake();
     }
   }
 }

@@ -1,25 +1,26 @@
 /**
- * Runs one of @runnel/group's sans-I/O members (the classic `ClassicGroupMember`, or KIP-848's
- * `ConsumerProtocolMember` under `groupProtocol: 'consumer'`) with real timers and the cluster client: it
- * sends the requests the member asks for, hands back the answers, wakes the member at `nextPollAt`, and
- * turns the member's events into assignment changes of the consumer. Heartbeats ride on these timers, so
- * user code never delays them.
+ * Runs one of @runnel/group's sans-I/O members through its `GroupMember` interface (the classic
+ * `ClassicGroupMember`, or KIP-848's `ConsumerProtocolMember` under `groupProtocol: 'consumer'`; which
+ * one is decided once, in `createGroupMember`) with real timers and the cluster client: it sends the
+ * requests the member asks for, hands back the answers, wakes the member at `nextPollAt`, and turns the
+ * member's events into assignment changes of the consumer. Heartbeats ride on these timers, so user code
+ * never delays them.
  */
 import type { TopicPartition } from '@runnel/assignors';
 import {
   ClassicGroupMember,
   ConsumerProtocolMember,
-  ConsumerProtocolMemberState,
   type GroupEvent,
   type GroupGeneration,
+  type GroupMember,
   MEMBER_API_DEFINITIONS,
+  type MemberPollResult,
   type MemberRequest,
-  MemberState,
+  type ResponseTo,
   type TopicIdAndName,
 } from '@runnel/group';
 import { AuthenticationError, type ClusterClient, type ClusterMetadata } from '@runnel/network';
 import type { ResolvedConfig } from './config.js';
-import { IllegalStateError } from './errors.js';
 import { listTopics } from './topic-listing.js';
 
 /** What the driver asks of the consumer when the member's assignment changes. */
@@ -36,16 +37,30 @@ export interface AssignmentHandler {
   isPolling(): boolean;
 }
 
-/** Either member: both are driven the same way. */
-export type GroupMember = ClassicGroupMember | ConsumerProtocolMember;
-
-/** What one `poll` of either member returns; the metadata wants come from the consumer-protocol member only. */
-interface MemberPoll {
-  readonly requests: readonly MemberRequest[];
-  readonly events: readonly GroupEvent[];
-  readonly nextPollAt: number;
-  readonly unresolvedTopicIds?: readonly string[];
-  readonly topicListWanted?: boolean;
+/**
+ * @returns the member of `config.groupProtocol`: KIP-848's under 'consumer' (Java ignores the
+ *   classic-only options there: the broker sets the session and heartbeat times), else the classic one.
+ * @throws GroupConfigError on settings the member cannot run with.
+ */
+export function createGroupMember(config: ResolvedConfig): GroupMember {
+  const common = {
+    groupId: config.groupId!,
+    groupInstanceId: config.groupInstanceId,
+    clientRack: config.rack,
+    maxPollIntervalMs: config.maxPollIntervalMs,
+    requestTimeoutMs: config.requestTimeoutMs,
+    retryBackoffMs: Math.max(1, config.retryBackoffMs),
+  };
+  if (config.groupProtocol === 'consumer') {
+    return new ConsumerProtocolMember({ ...common, serverAssignor: config.groupRemoteAssignor });
+  }
+  return new ClassicGroupMember({
+    ...common,
+    assignors: config.assignors,
+    sessionTimeoutMs: config.sessionTimeoutMs,
+    heartbeatIntervalMs: config.heartbeatIntervalMs,
+    rebalanceTimeoutMs: config.rebalanceTimeoutMs,
+  });
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the member's request carries the API by name; the send pairs that name with its codec.
@@ -83,31 +98,7 @@ export class GroupDriver {
     private readonly config: ResolvedConfig,
     private readonly handler: AssignmentHandler,
   ) {
-    if (config.groupProtocol === 'consumer') {
-      // Java ignores the classic-only options here: the broker sets the session and heartbeat times.
-      this.member = new ConsumerProtocolMember({
-        groupId: config.groupId!,
-        groupInstanceId: config.groupInstanceId,
-        clientRack: config.rack,
-        serverAssignor: config.groupRemoteAssignor,
-        maxPollIntervalMs: config.maxPollIntervalMs,
-        requestTimeoutMs: config.requestTimeoutMs,
-        retryBackoffMs: Math.max(1, config.retryBackoffMs),
-      });
-      return;
-    }
-    this.member = new ClassicGroupMember({
-      groupId: config.groupId!,
-      groupInstanceId: config.groupInstanceId,
-      clientRack: config.rack,
-      assignors: config.assignors,
-      sessionTimeoutMs: config.sessionTimeoutMs,
-      heartbeatIntervalMs: config.heartbeatIntervalMs,
-      maxPollIntervalMs: config.maxPollIntervalMs,
-      rebalanceTimeoutMs: config.rebalanceTimeoutMs,
-      requestTimeoutMs: config.requestTimeoutMs,
-      retryBackoffMs: Math.max(1, config.retryBackoffMs),
-    });
+    this.member = createGroupMember(config);
   }
 
   /** @returns the membership to send commits under. */
@@ -117,12 +108,8 @@ export class GroupDriver {
 
   /** @returns the member's state, its id ('' while it has none) and epoch (classic: the generation id). */
   membership(): { readonly state: string; readonly memberId: string; readonly memberEpoch: number } {
-    const m = this.member;
-    if (m instanceof ConsumerProtocolMember) {
-      return { state: m.state, memberId: m.memberId, memberEpoch: m.memberEpoch };
-    }
-    const g = m.generation();
-    return { state: m.state, memberId: g.memberId, memberEpoch: g.generationId };
+    const { state, memberId, memberEpoch } = this.member;
+    return { state, memberId, memberEpoch };
   }
 
   /** Subscribes (or changes the subscription) and starts the loop. @throws IllegalTransitionError while leaving. */
@@ -130,7 +117,7 @@ export class GroupDriver {
     this.member.subscribe(topics, Date.now());
     this.patternSubscribed = false;
     this.stopListing();
-    if (this.member instanceof ConsumerProtocolMember) {
+    if (this.member.assignsByTopicId) {
       // The coordinator names assigned topics by id only: keep the subscribed topics' ids at hand.
       this.fetchMetadata(() => this.client.topicMetadata(topics));
     }
@@ -141,13 +128,10 @@ export class GroupDriver {
    * Subscribes to the topics whose whole name matches `regex` (RE2/J syntax; consumer protocol only):
    * the broker resolves it where ConsumerGroupHeartbeat v1 exists, the member itself elsewhere, from
    * a listing of every topic that this driver renews every `metadataMaxAgeMs`.
-   * @throws IllegalStateError under the classic protocol; GroupConfigError on an invalid regex the
-   *   member must resolve itself; IllegalTransitionError while leaving.
+   * @throws GroupConfigError under the classic protocol (the consumer refuses that earlier) or on an
+   *   invalid regex the member must resolve itself; IllegalTransitionError while leaving.
    */
   subscribePattern(regex: string): void {
-    if (!(this.member instanceof ConsumerProtocolMember)) {
-      throw new IllegalStateError("a broker-side regular expression needs groupProtocol 'consumer'");
-    }
     this.member.subscribePattern(regex, Date.now());
     this.patternSubscribed = true;
     // List at once: should the broker lack regex support, the member matches against this listing.
@@ -175,7 +159,7 @@ export class GroupDriver {
     if (this.closed) return;
     this.member.leaveGroup(Date.now());
     this.wake();
-    while (!this.isOut()) {
+    while (!this.member.isOutOfGroup) {
       const left = deadline - Date.now();
       if (left <= 0) return;
       await new Promise<void>((resolve) => {
@@ -186,14 +170,6 @@ export class GroupDriver {
         });
       });
     }
-  }
-
-  /** @returns whether the member is out of the group: never joined, left, or fatal. */
-  private isOut(): boolean {
-    const state = this.member.state;
-    return this.member instanceof ConsumerProtocolMember
-      ? state === ConsumerProtocolMemberState.UNSUBSCRIBED || state === ConsumerProtocolMemberState.FATAL
-      : state === MemberState.UNJOINED || state === MemberState.FATAL;
   }
 
   /** Stops the timers; requests still in flight end with the client. */
@@ -220,7 +196,7 @@ export class GroupDriver {
     if (this.closed) return;
     const now = Date.now();
     if (this.handler.isPolling()) this.member.recordPoll(now);
-    let result: MemberPoll;
+    let result: MemberPollResult;
     try {
       this.feedMetadata();
       result = this.member.poll(now);
@@ -249,7 +225,7 @@ export class GroupDriver {
 
   /** Hands a consumer-protocol member the topic ids of a metadata snapshot it has not seen yet. */
   private feedMetadata(force = false): void {
-    if (!(this.member instanceof ConsumerProtocolMember)) return;
+    if (!this.member.assignsByTopicId) return;
     const snapshot = this.client.metadata;
     if (snapshot === this.fedMetadata && !force) return;
     this.fedMetadata = snapshot;
@@ -266,8 +242,8 @@ export class GroupDriver {
   }
 
   /** Refreshes metadata (at most once per retry backoff) when the member names topic ids it cannot resolve. */
-  private askForMetadata(result: MemberPoll, now: number): void {
-    const unresolved = (result.unresolvedTopicIds?.length ?? 0) > 0;
+  private askForMetadata(result: MemberPollResult, now: number): void {
+    const unresolved = result.unresolvedTopicIds.length > 0;
     if (!unresolved && !result.topicListWanted) return;
     if (now - this.lastMetadataAsk < Math.max(1, this.config.retryBackoffMs)) return;
     this.lastMetadataAsk = now;
@@ -287,7 +263,7 @@ export class GroupDriver {
     fetch: () => Promise<ClusterMetadata | TopicIdAndName[]>,
     failed: () => void = () => {},
   ): boolean {
-    if (this.metadataInFlight || !(this.member instanceof ConsumerProtocolMember)) return false;
+    if (this.metadataInFlight || !this.member.assignsByTopicId) return false;
     this.metadataInFlight = true;
     fetch()
       .then(
@@ -369,13 +345,8 @@ export class GroupDriver {
 
   /** Hands a response (or the Error that stopped the request) to the member that asked. */
   private deliver(request: MemberRequest, result: unknown): void {
-    // Each member only emits requests of its own APIs, so the request is of the member's kind.
-    (this.member.onResponse as (r: MemberRequest, result: unknown, now: number) => void).call(
-      this.member,
-      request,
-      result,
-      Date.now(),
-    );
+    // The client decoded `result` with the codec of the request's own API.
+    this.member.onResponse(request, result as ResponseTo<MemberRequest>, Date.now());
   }
 
   private async handleEvents(): Promise<void> {

@@ -1,6 +1,4 @@
 /** @runnel/consumer: A fast, complete Apache Kafka consumer for Node.js. */
-export const PACKAGE_NAME = '@runnel/consumer';
-
 export {
   CooperativeStickyAssignor,
   type PartitionAssignor,
@@ -8,8 +6,32 @@ export {
   RoundRobinAssignor,
   StickyAssignor,
 } from '@runnel/assignors';
+// Every error a consumer's calls can reject with, so that users import them from one place.
+export {
+  CodecUnavailableError,
+  CorruptRecordError,
+  DecodeError,
+  DecompressedSizeError,
+  EncodeError,
+  RunnelError,
+} from '@runnel/codec';
+export {
+  FencedInstanceIdError,
+  GroupBrokerError,
+  GroupConfigError,
+  GroupFatalError,
+  GroupMaxSizeReachedError,
+  IllegalTransitionError,
+} from '@runnel/group';
 export {
   AuthenticationError,
+  ClientClosedError,
+  ConnectionError,
+  type ConnectionErrorReason,
+  CorrelationMismatchError,
+  DeadlineExceededError,
+  FrameTooLargeError,
+  RequestTimeoutError,
   SaslAuthenticationError,
   type SaslOptions,
   SaslRequiredError,
@@ -34,26 +56,35 @@ export {
   type SecurityProtocol,
   silentLogger,
 } from './config.js';
+export { Consumer } from './consumer.js';
 export {
-  type BatchesOptions,
-  type CloseOptions,
-  Consumer,
-  type ConsumerHealth,
-  type GroupHealth,
-  type PartitionLag,
-  type RebalanceListener,
-  type RunOptions,
-  type SubscriptionPattern,
-} from './consumer.js';
+  consumerConfigFromProperties,
+  type ReadTextFile,
+  SUPPORTED_PROPERTY_KEYS,
+} from './consumer-properties.js';
+export type {
+  BatchesOptions,
+  CloseOptions,
+  ConsumerHealth,
+  GroupHealth,
+  PartitionLag,
+  RebalanceListener,
+  RunOptions,
+  SubscriptionPattern,
+} from './consumer-types.js';
 export {
+  AllBrokersDownError,
   CommitFailedError,
   ConfigError,
   ConsumerClosedError,
   ConsumerTimeoutError,
   IllegalStateError,
+  InvalidTopicError,
   NoOffsetForPartitionError,
   NotAssignedError,
   OffsetOutOfRangeError,
+  RecordTooLargeError,
 } from './errors.js';
-export type { GroupDescription, GroupMemberDescription } from './group-description.js';
+export { describeGroup, type GroupDescription, type GroupMemberDescription } from './group-description.js';
+export { parseProperties } from './java-properties.js';
 export type { CommittedOffset, ListedOffset, OffsetToCommit } from './offset-requests.js';

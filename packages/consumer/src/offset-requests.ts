@@ -4,8 +4,9 @@
  * groups partitions by the broker that answers for them and retries retriable errors until a deadline.
  */
 
-import type { ClusterClient } from '@runnel/network';
+import { type ClusterClient, type ClusterMetadata, DeadlineExceededError } from '@runnel/network';
 import {
+  isRetriable,
   KafkaProtocolError,
   ListOffsets,
   type ListOffsetsResponse,
@@ -21,6 +22,17 @@ import {
 import { type OffsetAndEpoch, partitionKey, type TopicPartition } from './batch.js';
 import { CommitFailedError, ConsumerTimeoutError } from './errors.js';
 
+/** When a call must be done (clock ms), and the configured time limit that set it (named in errors). */
+export interface Deadline {
+  readonly at: number;
+  readonly timeoutMs: number;
+}
+
+/** @returns the deadline `timeoutMs` from now. */
+export function deadlineIn(timeoutMs: number): Deadline {
+  return { at: Date.now() + timeoutMs, timeoutMs };
+}
+
 /** ListOffsets timestamps with a special meaning. */
 export const LATEST_TIMESTAMP = -1;
 export const EARLIEST_TIMESTAMP = -2;
@@ -32,6 +44,8 @@ const NOT_COORDINATOR = 16;
 const COORDINATOR_NOT_AVAILABLE = 15;
 const COORDINATOR_LOAD_IN_PROGRESS = 14;
 const UNSTABLE_OFFSET_COMMIT = 88;
+const UNKNOWN_TOPIC_OR_PARTITION = 3;
+const LEADER_NOT_AVAILABLE = 5;
 const STALE_MEMBER_EPOCH = 113;
 
 /** What to answer for a partition of ListOffsets. */
@@ -75,30 +89,62 @@ function sleep(ms: number): Promise<void> {
 }
 
 /**
- * Repeats `attempt` until it reports nothing left to do or the deadline passes. Only retriable Kafka
- * errors are retried: anything else, an AuthenticationError above all (refused credentials fail the
- * same way every time), ends the loop at once.
+ * Repeats `attempt` until it reports nothing left to do or the deadline passes. Retriable Kafka errors
+ * and connection failures are retried (`attempt` may also `note` one it handled itself); anything else,
+ * an AuthenticationError above all (refused credentials fail the same way every time), ends the loop
+ * at once. Past the deadline it throws ConsumerTimeoutError naming the configured time and, as its
+ * `cause`, the last error seen.
  */
 async function untilDone(
   operation: string,
-  deadline: number,
+  deadline: Deadline,
   backoffMs: number,
-  attempt: () => Promise<boolean>,
+  attempt: (note: (error: unknown) => void) => Promise<boolean>,
 ): Promise<void> {
   let lastError: unknown;
+  const note = (error: unknown) => {
+    lastError = error;
+  };
   for (let n = 0; ; n++) {
     try {
-      if (await attempt()) return;
+      if (await attempt(note)) return;
     } catch (error) {
-      if (!(error instanceof KafkaProtocolError && error.retriable)) throw error;
-      lastError = error;
+      // The client retried until the deadline: what it last met is the cause worth reporting.
+      if (error instanceof DeadlineExceededError) lastError = error.cause ?? lastError;
+      else if (isRetriable(error)) lastError = error;
+      else throw error;
     }
     const wait = Math.min(backoffMs * 2 ** Math.min(n, 5), 1000);
-    if (Date.now() + wait >= deadline) {
-      throw new ConsumerTimeoutError(operation, Math.max(0, deadline - Date.now()), { cause: lastError });
+    if (Date.now() + wait >= deadline.at) {
+      throw new ConsumerTimeoutError(
+        operation,
+        deadline.timeoutMs,
+        lastError === undefined ? undefined : { cause: lastError },
+      );
     }
     await sleep(wait);
   }
+}
+
+/**
+ * @returns why a partition has no leader in `metadata`: the topic's error (e.g. UNKNOWN_TOPIC_OR_PARTITION,
+ *   INVALID_TOPIC_EXCEPTION), UNKNOWN_TOPIC_OR_PARTITION for a partition past the topic's count, or
+ *   LEADER_NOT_AVAILABLE.
+ */
+export function noLeaderError(
+  metadata: ClusterMetadata,
+  topic: string,
+  partition: number,
+): KafkaProtocolError {
+  const t = metadata.topic(topic);
+  if (t && t.errorCode !== 0) return new KafkaProtocolError(t.errorCode, `topic ${topic}`);
+  if (t && partition >= t.partitions.length) {
+    return new KafkaProtocolError(
+      UNKNOWN_TOPIC_OR_PARTITION,
+      `${topic}-${partition} (the topic has ${t.partitions.length})`,
+    );
+  }
+  return new KafkaProtocolError(LEADER_NOT_AVAILABLE, `${topic}-${partition}`);
 }
 
 /**
@@ -111,18 +157,22 @@ export async function listOffsets(
   client: ClusterClient,
   requests: ReadonlyArray<TopicPartition & { timestamp: number }>,
   isolationLevel: 0 | 1,
-  deadline: number,
+  deadline: Deadline,
   backoffMs: number,
 ): Promise<Map<string, ListedOffset | null>> {
   const result = new Map<string, ListedOffset | null>();
   let pending = [...requests];
-  await untilDone('ListOffsets', deadline, backoffMs, async () => {
+  await untilDone('ListOffsets', deadline, backoffMs, async (note) => {
     const metadata = await client.topicMetadata(new Set(pending.map((p) => p.topic)));
     const byLeader = new Map<number, typeof pending>();
     const retry: typeof pending = [];
     for (const p of pending) {
       const leader = metadata.leaderFor(p.topic, p.partition);
       if (!leader) {
+        const error = noLeaderError(metadata, p.topic, p.partition);
+        // An invalid name or a refused topic does not heal by waiting.
+        if (!error.retriable) throw error;
+        note(error);
         retry.push(p);
         continue;
       }
@@ -155,7 +205,8 @@ export async function listOffsets(
           });
         } catch (error) {
           client.requestMetadataUpdate();
-          if (!isTransient(error)) throw error;
+          if (!isRetriable(error)) throw error;
+          note(error);
           retry.push(...partitions);
           return;
         }
@@ -172,6 +223,7 @@ export async function listOffsets(
                 `ListOffsets of ${t.name}-${p.partitionIndex}`,
               );
               if (!error.retriable) throw error;
+              note(error);
               client.requestMetadataUpdate();
               retry.push(req);
               continue;
@@ -198,12 +250,6 @@ export async function listOffsets(
   return result;
 }
 
-function isTransient(error: unknown): boolean {
-  if (error instanceof KafkaProtocolError) return error.retriable;
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 'ERR_CONNECTION' || code === 'ERR_REQUEST_TIMEOUT' || code === 'ERR_DEADLINE_EXCEEDED';
-}
-
 /**
  * Reads the group's committed offsets (waiting for pending transactional commits: requireStable).
  * @returns the committed offset by partition key, or null where the group has none.
@@ -214,7 +260,7 @@ export async function fetchCommittedOffsets(
   client: ClusterClient,
   groupId: string,
   partitions: readonly TopicPartition[],
-  deadline: number,
+  deadline: Deadline,
   backoffMs: number,
 ): Promise<Map<string, CommittedOffset | null>> {
   const result = new Map<string, CommittedOffset | null>();
@@ -224,7 +270,7 @@ export async function fetchCommittedOffsets(
     const response: OffsetFetchResponse = await client.send({
       target: { kind: 'coordinator', keyType: GROUP_COORDINATOR, key: groupId },
       api: OffsetFetch,
-      deadlineMs: Math.max(1, deadline - Date.now()),
+      deadlineMs: Math.max(1, deadline.at - Date.now()),
       message: (version: number): OffsetFetchRequest =>
         version >= 8
           ? {
@@ -290,14 +336,14 @@ export async function commitOffsets(
   groupId: string,
   generationOf: CommitGeneration | (() => CommitGeneration),
   offsets: readonly OffsetToCommit[],
-  deadline: number,
+  deadline: Deadline,
   backoffMs: number,
   onPartitionError?: (errorCode: number, generation: CommitGeneration) => void,
 ): Promise<void> {
   const followsEpoch = typeof generationOf === 'function';
   let pending = [...offsets];
   if (pending.length === 0) return;
-  await untilDone('OffsetCommit', deadline, backoffMs, async () => {
+  await untilDone('OffsetCommit', deadline, backoffMs, async (note) => {
     const topics = new Map<string, OffsetToCommit[]>();
     for (const o of pending) topics.set(o.topic, [...(topics.get(o.topic) ?? []), o]);
     const generation = typeof generationOf === 'function' ? generationOf() : generationOf;
@@ -306,7 +352,7 @@ export async function commitOffsets(
       response = await client.send({
         target: { kind: 'coordinator', keyType: GROUP_COORDINATOR, key: groupId },
         api: OffsetCommit,
-        deadlineMs: Math.max(1, deadline - Date.now()),
+        deadlineMs: Math.max(1, deadline.at - Date.now()),
         maxVersion: 9,
         message: (): OffsetCommitRequest => ({
           groupId,
@@ -325,8 +371,10 @@ export async function commitOffsets(
         }),
       });
     } catch (error) {
-      if (isTransient(error)) return false;
-      throw error;
+      if (error instanceof DeadlineExceededError) throw error;
+      if (!isRetriable(error)) throw error;
+      note(error);
+      return false;
     }
     const byKey = new Map(pending.map((o) => [partitionKey(o.topic, o.partition), o]));
     const retry: OffsetToCommit[] = [];
@@ -343,8 +391,10 @@ export async function commitOffsets(
         if (p.errorCode === NOT_COORDINATOR || p.errorCode === COORDINATOR_NOT_AVAILABLE) {
           client.invalidateCoordinator(GROUP_COORDINATOR, groupId);
         }
-        if (error.retriable || (followsEpoch && p.errorCode === STALE_MEMBER_EPOCH)) retry.push(o);
-        else failures.push({ topic: o.topic, partition: o.partition, error });
+        if (error.retriable || (followsEpoch && p.errorCode === STALE_MEMBER_EPOCH)) {
+          note(error);
+          retry.push(o);
+        } else failures.push({ topic: o.topic, partition: o.partition, error });
       }
     }
     if (failures.length > 0) throw new CommitFailedError(failures);

@@ -6,6 +6,7 @@ import {
 } from '@runnel/codec';
 import { describe, expect, it } from 'vitest';
 import { type FetchedPartitionData, processPartitionFetch } from './partition-fetch.js';
+import { concatBytes } from './test-support/bytes.js';
 
 const text = new TextEncoder();
 const str = (b: Uint8Array | null) => (b === null ? null : new TextDecoder().decode(b));
@@ -19,15 +20,7 @@ function records(prefix: string, n: number): RecordInput[] {
   }));
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+const concat = concatBytes;
 
 function data(bytes: Uint8Array | null, overrides: Partial<FetchedPartitionData> = {}): FetchedPartitionData {
   return {
@@ -101,7 +94,7 @@ describe('processPartitionFetch', () => {
     expect(processPartitionFetch(data(only.subarray(0, only.length - 1)), plain)).toEqual({
       batch: null,
       nextPosition: null,
-      sizeInBytes: 0,
+      sizeInBytes: only.length - 1,
     });
     expect(processPartitionFetch(data(null), plain).nextPosition).toBeNull();
   });

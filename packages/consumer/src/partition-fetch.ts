@@ -1,14 +1,20 @@
 /**
  * Turns the `records` bytes of one partition of a Fetch response into what the user sees: complete
- * batches only, CRC-checked, decompressed on demand, records before the fetch offset dropped (a batch
- * starts where the producer wrote it, not where we asked), control records dropped, and under
- * read_committed the batches of aborted transactions dropped. No I/O.
+ * batches only, CRC-checked, records before the fetch offset dropped (a batch starts where the producer
+ * wrote it, not where we asked), control records dropped, and under read_committed the batches of
+ * aborted transactions dropped. No I/O.
+ *
+ * The bytes are read one record batch at a time, in chunks: a compressed batch is decompressed only when
+ * the chunk asks for it and the caller's memory gate allows it, so the decompressed size of a fetch is
+ * never held all at once. The records of a chunk before a corrupt batch are still handed out.
  */
 import {
   ControlRecordType,
+  DefaultRecordBatch,
   decodeControlRecord,
   decodeRecordBatches,
   type KafkaRecord,
+  LOG_OVERHEAD,
   type RecordBatch,
 } from '@runnel/codec';
 import { type ConsumerBatch, type ConsumerRecord, FetchedRecord, type OffsetAndEpoch } from './batch.js';
@@ -31,21 +37,44 @@ export interface FetchedPartitionData {
   readonly abortedTransactions: readonly AbortedTransactionInfo[] | null;
 }
 
-/** Options of {@link processPartitionFetch}. */
+/** Options of {@link PartitionFetchCursor}. */
 export interface PartitionFetchOptions {
   readonly readCommitted: boolean;
   readonly checkCrcs: boolean;
+  /** The most bytes one compressed batch may decompress to (default: the codec's, 64 MiB). */
+  readonly maxDecompressedSize?: number;
 }
 
-/** What one partition's fetched bytes amount to. */
-export interface PartitionFetchResult {
-  /** The user's batch, or null when nothing deliverable was fetched (only control records, aborted data, nothing). */
+/** What one chunk of a partition's fetched bytes amounts to. */
+export interface PartitionChunk {
+  /** The user's batch, or null when the batches read held nothing deliverable (control records, aborted data). */
   readonly batch: ConsumerBatch | null;
-  /** Where the next fetch continues; null when no complete record batch arrived (the position stays). */
+  /** Where the position goes after the batches read; null when none was read. */
   readonly nextPosition: OffsetAndEpoch | null;
-  /** Bytes of complete record batches (what the buffer accounts for). */
-  readonly sizeInBytes: number;
+  /** Memory the batch keeps besides the fetched bytes: decompressed bytes and one object per record. */
+  readonly heldBytes: number;
+  /**
+   * An error met after the batches read (CorruptRecordError, DecompressedSizeError, DecodeError): the
+   * position stops at the batch that failed, and the cursor is done.
+   */
+  readonly error: Error | null;
 }
+
+/** Limits of one chunk. */
+export interface ChunkLimits {
+  /** Stop adding batches once the chunk holds this many bytes (decompressed or fetched) of records. */
+  readonly maxBytes: number;
+  /** Asked before each compressed batch, with the bytes the chunk holds so far: may it decompress one more? */
+  readonly mayDecompress: (heldSoFar: number) => boolean;
+}
+
+/** Heap taken by one handed-out record: its FetchedRecord, its codec record and an array slot (measured). */
+export const RECORD_OBJECT_BYTES = 180;
+
+/** Byte offsets in a batch header: the size after the log overhead, the magic, and the attributes. */
+const MAGIC_AT = 16;
+const V2_ATTRIBUTES_LOW_BYTE_AT = 22;
+const LEGACY_ATTRIBUTES_AT = 17;
 
 function isAbortMarker(batch: RecordBatch): boolean {
   for (const record of batch as Iterable<KafkaRecord>) {
@@ -54,8 +83,188 @@ function isAbortMarker(batch: RecordBatch): boolean {
   return false;
 }
 
+function int32(b: Uint8Array, o: number): number {
+  return (b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!;
+}
+
 /**
- * Decodes and filters one partition's fetched records.
+ * Reads one partition's fetched bytes a chunk at a time. The constructor reads nothing but the frame
+ * of the first batch; `next` decodes, checks and (when allowed) decompresses.
+ */
+export class PartitionFetchCursor {
+  /** The bytes of the partition's records, partial tail included: what the fetch holds in memory. */
+  readonly rawBytes: number;
+  private readonly bytes: Uint8Array;
+  private position = 0;
+  private failed = false;
+  private readonly aborted: AbortedTransactionInfo[];
+  private nextAborted = 0;
+  private readonly abortedProducers = new Set<bigint>();
+
+  constructor(
+    private readonly data: FetchedPartitionData,
+    private readonly options: PartitionFetchOptions,
+  ) {
+    this.bytes = data.records ?? new Uint8Array(0);
+    this.rawBytes = this.bytes.length;
+    this.aborted = options.readCommitted && data.abortedTransactions ? [...data.abortedTransactions] : [];
+    this.aborted.sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : a.firstOffset > b.firstOffset ? 1 : 0));
+  }
+
+  /** True when no complete batch is left to read (the broker's partial batch at the end never is one). */
+  get done(): boolean {
+    return this.failed || this.batchEnd() < 0;
+  }
+
+  /**
+   * True when the bytes hold data but not one complete batch: a record larger than the fetch size on
+   * a broker without KIP-74, or a truncated response. The caller must fetch more to get anywhere.
+   */
+  get partialOnly(): boolean {
+    return this.rawBytes > 0 && this.position === 0 && this.batchEnd() < 0;
+  }
+
+  /**
+   * Reads batches until the chunk holds `limits.maxBytes` (at least one batch), the bytes end, a
+   * compressed batch may not be decompressed now, or a batch fails.
+   * @returns the chunk; null when the first batch is compressed and may not be decompressed now.
+   */
+  next(limits: ChunkLimits): PartitionChunk | null {
+    const records: ConsumerRecord[] = [];
+    let chunkBytes = 0;
+    let held = 0;
+    let nextPosition: OffsetAndEpoch | null = null;
+    let error: Error | null = null;
+    while (!this.done && (chunkBytes < limits.maxBytes || nextPosition === null)) {
+      const end = this.batchEnd();
+      if (this.compressedAt(this.position) && !limits.mayDecompress(held)) {
+        if (nextPosition === null) return null;
+        break;
+      }
+      const read = records.length;
+      let batch: RecordBatch;
+      try {
+        batch = this.decodeBatch(end);
+        const decompressed = this.readBatch(batch, records);
+        chunkBytes += decompressed > 0 ? decompressed : batch.sizeInBytes;
+        held += decompressed + (records.length - read) * RECORD_OBJECT_BYTES;
+      } catch (caught) {
+        // The batch's records are not handed out; those of earlier batches are.
+        records.length = read;
+        this.failed = true;
+        error = caught as Error;
+        break;
+      }
+      this.position = end;
+      nextPosition = {
+        offset: Math.max(batch.lastOffset + 1, this.data.fetchOffset),
+        leaderEpoch: batch.magic >= 2 ? batch.partitionLeaderEpoch : -1,
+      };
+    }
+    return { batch: this.userBatch(records, nextPosition), nextPosition, heldBytes: held, error };
+  }
+
+  /** @returns where the complete batch at the current position ends, or -1 when there is none. */
+  private batchEnd(): number {
+    const left = this.bytes.length - this.position;
+    if (left < LOG_OVERHEAD) return -1;
+    const size = int32(this.bytes, this.position + 8);
+    // A size below the minimum is left to the codec, which reports it as corrupt.
+    if (size > left - LOG_OVERHEAD) return -1;
+    return this.position + LOG_OVERHEAD + Math.max(0, size);
+  }
+
+  /** @returns whether the batch at `at` is compressed (so reading it decompresses). */
+  private compressedAt(at: number): boolean {
+    const b = this.bytes;
+    if (b.length - at <= V2_ATTRIBUTES_LOW_BYTE_AT) return false;
+    const magic = b[at + MAGIC_AT];
+    const attributes = magic === 2 ? b[at + V2_ATTRIBUTES_LOW_BYTE_AT]! : b[at + LEGACY_ATTRIBUTES_AT]!;
+    return (attributes & 0x07) !== 0;
+  }
+
+  /** @throws CorruptRecordError for a bad CRC, magic or size; DecodeError for a legacy wrapper that fails to decompress. */
+  private decodeBatch(end: number): RecordBatch {
+    const [batch] = decodeRecordBatches(this.bytes.subarray(this.position, end), {
+      verifyCrc: this.options.checkCrcs,
+      ...(this.options.maxDecompressedSize === undefined
+        ? {}
+        : { maxDecompressedSize: this.options.maxDecompressedSize }),
+    });
+    return batch!;
+  }
+
+  /**
+   * Adds the deliverable records of `batch` to `records`.
+   * @returns the bytes it decompressed to (0 when not compressed).
+   * @throws DecodeError (DecompressedSizeError among them) when it cannot be decompressed or decoded.
+   */
+  private readBatch(batch: RecordBatch, records: ConsumerRecord[]): number {
+    const { data, options } = this;
+    if (batch.lastOffset < data.fetchOffset) return 0;
+    if (options.readCommitted && batch.producerIdBig >= 0n) {
+      // A transaction is aborted from its first offset up to its abort marker; collect those that
+      // began before this batch ends, and forget a producer once its marker passes.
+      const lastOffset = batch.lastOffsetBig;
+      while (
+        this.nextAborted < this.aborted.length &&
+        this.aborted[this.nextAborted]!.firstOffset <= lastOffset
+      ) {
+        this.abortedProducers.add(this.aborted[this.nextAborted]!.producerId);
+        this.nextAborted++;
+      }
+      if (batch.isControl) {
+        if (isAbortMarker(batch)) this.abortedProducers.delete(batch.producerIdBig);
+        return 0;
+      }
+      if (batch.isTransactional && this.abortedProducers.has(batch.producerIdBig)) return 0;
+    }
+    if (batch.isControl) return 0;
+    const epoch = batch.partitionLeaderEpoch;
+    const timestampType = batch.timestampType;
+    let bytes = 0;
+    for (const record of batch) {
+      if (record.offset < data.fetchOffset) continue;
+      records.push(new FetchedRecord(data.topic, data.partition, epoch, timestampType, record));
+      if (batch.compression !== 0 && !(batch instanceof DefaultRecordBatch)) {
+        // A legacy wrapper's records are views of its decompressed bytes.
+        bytes += (record.key?.length ?? 0) + (record.value?.length ?? 0);
+      }
+    }
+    if (batch.compression !== 0 && batch instanceof DefaultRecordBatch) bytes = batch.recordBytes().length;
+    return bytes;
+  }
+
+  private userBatch(records: ConsumerRecord[], next: OffsetAndEpoch | null): ConsumerBatch | null {
+    if (records.length === 0 || next === null) return null;
+    const { data, options } = this;
+    const end =
+      data.lastStableOffset >= 0 && options.readCommitted ? data.lastStableOffset : data.highWatermark;
+    return {
+      topic: data.topic,
+      partition: data.partition,
+      records,
+      firstOffset: records[0]!.offset,
+      lastOffset: records[records.length - 1]!.offset,
+      nextOffset: next.offset,
+      highWatermark: data.highWatermark,
+      lastStableOffset: data.lastStableOffset,
+      lag: Math.max(0, end - next.offset),
+    };
+  }
+}
+
+/** What {@link processPartitionFetch} returns. */
+export interface PartitionFetchResult {
+  readonly batch: ConsumerBatch | null;
+  /** Where the next fetch continues; null when no complete record batch arrived (the position stays). */
+  readonly nextPosition: OffsetAndEpoch | null;
+  /** Bytes of the partition's records. */
+  readonly sizeInBytes: number;
+}
+
+/**
+ * Decodes and filters one partition's fetched records all at once (no memory gate); for tools and tests.
  * @returns the batch to hand out (or null), the next fetch position and the size of the data.
  * @throws CorruptRecordError when a batch fails its CRC or is malformed; DecodeError (or a subclass)
  *   when compressed data or a record cannot be decoded. The position is then left where it was.
@@ -64,63 +273,8 @@ export function processPartitionFetch(
   data: FetchedPartitionData,
   options: PartitionFetchOptions,
 ): PartitionFetchResult {
-  const bytes = data.records;
-  if (bytes === null || bytes.length === 0) return { batch: null, nextPosition: null, sizeInBytes: 0 };
-  const batches = decodeRecordBatches(bytes, { verifyCrc: options.checkCrcs });
-  if (batches.length === 0) return { batch: null, nextPosition: null, sizeInBytes: 0 };
-
-  const aborted = options.readCommitted && data.abortedTransactions ? [...data.abortedTransactions] : [];
-  aborted.sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : a.firstOffset > b.firstOffset ? 1 : 0));
-  let nextAborted = 0;
-  const abortedProducers = new Set<bigint>();
-
-  const records: ConsumerRecord[] = [];
-  let size = 0;
-  let last: RecordBatch | undefined;
-  for (const batch of batches) {
-    size += batch.sizeInBytes;
-    last = batch;
-    if (batch.lastOffset < data.fetchOffset) continue;
-    if (options.readCommitted && batch.producerIdBig >= 0n) {
-      // A transaction is aborted from its first offset up to its abort marker; collect those that
-      // began before this batch ends, and forget a producer once its marker passes.
-      const lastOffset = batch.lastOffsetBig;
-      while (nextAborted < aborted.length && aborted[nextAborted]!.firstOffset <= lastOffset) {
-        abortedProducers.add(aborted[nextAborted]!.producerId);
-        nextAborted++;
-      }
-      if (batch.isControl) {
-        if (isAbortMarker(batch)) abortedProducers.delete(batch.producerIdBig);
-        continue;
-      }
-      if (batch.isTransactional && abortedProducers.has(batch.producerIdBig)) continue;
-    }
-    if (batch.isControl) continue;
-    const epoch = batch.partitionLeaderEpoch;
-    const timestampType = batch.timestampType;
-    for (const record of batch) {
-      if (record.offset < data.fetchOffset) continue;
-      records.push(new FetchedRecord(data.topic, data.partition, epoch, timestampType, record));
-    }
-  }
-  const lastBatch = last as RecordBatch;
-  const nextPosition: OffsetAndEpoch = {
-    offset: Math.max(lastBatch.lastOffset + 1, data.fetchOffset),
-    leaderEpoch: lastBatch.magic >= 2 ? lastBatch.partitionLeaderEpoch : -1,
-  };
-  if (records.length === 0) return { batch: null, nextPosition, sizeInBytes: size };
-  const end =
-    data.lastStableOffset >= 0 && options.readCommitted ? data.lastStableOffset : data.highWatermark;
-  const batch: ConsumerBatch = {
-    topic: data.topic,
-    partition: data.partition,
-    records,
-    firstOffset: records[0]!.offset,
-    lastOffset: records[records.length - 1]!.offset,
-    nextOffset: nextPosition.offset,
-    highWatermark: data.highWatermark,
-    lastStableOffset: data.lastStableOffset,
-    lag: Math.max(0, end - nextPosition.offset),
-  };
-  return { batch, nextPosition, sizeInBytes: size };
+  const cursor = new PartitionFetchCursor(data, options);
+  const chunk = cursor.next({ maxBytes: Number.POSITIVE_INFINITY, mayDecompress: () => true })!;
+  if (chunk.error) throw chunk.error;
+  return { batch: chunk.batch, nextPosition: chunk.nextPosition, sizeInBytes: cursor.rawBytes };
 }

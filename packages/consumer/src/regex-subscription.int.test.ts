@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { testCluster } from '@runnel/kafka-local/vitest';
 import { describe, expect, it } from 'vitest';
-import { Consumer, type SubscriptionPattern } from './consumer.js';
+import { Consumer } from './consumer.js';
+import type { SubscriptionPattern } from './consumer-types.js';
 import { javaProducer } from './test-support/java-producer.js';
 
 const RECORDS = 30;

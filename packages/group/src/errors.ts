@@ -1,10 +1,18 @@
 import { RunnelError } from '@runnel/codec';
-import { ErrorCode, kafkaErrorInfo } from '@runnel/protocol';
+import { ErrorCode, KafkaProtocolError, kafkaErrorInfo } from '@runnel/protocol';
 
 /** A configuration the group member cannot run with (e.g. a heartbeat interval not below the session timeout). */
 export class GroupConfigError extends RunnelError {
-  constructor(message: string) {
-    super('ERR_GROUP_CONFIG', message);
+  /** The member's config field at fault (e.g. `heartbeatIntervalMs`), or null when no one field is. */
+  readonly option: string | null;
+  /** What is wrong with it, without the option's name (e.g. `must be below sessionTimeoutMs (45000)`). */
+  readonly problem: string;
+  readonly retriable = false;
+
+  constructor(problem: string, option: string | null = null) {
+    super('ERR_GROUP_CONFIG', option === null ? problem : `${option}: ${problem}`);
+    this.option = option;
+    this.problem = problem;
   }
 }
 
@@ -15,6 +23,7 @@ export class GroupConfigError extends RunnelError {
 export class IllegalTransitionError extends RunnelError {
   readonly from: string;
   readonly to: string;
+  readonly retriable = false;
 
   constructor(from: string, to: string, message?: string) {
     super('ERR_ILLEGAL_TRANSITION', message ?? `illegal group member transition ${from} -> ${to}`);
@@ -23,22 +32,20 @@ export class IllegalTransitionError extends RunnelError {
   }
 }
 
-/** An error code a broker returned to a group request that the member survives (it retries or rejoins). */
-export class GroupBrokerError extends RunnelError {
-  /** Kafka's numeric error code. */
-  readonly errorCode: number;
-  /** Kafka's name for the code, e.g. `UNKNOWN_SERVER_ERROR`. */
-  readonly errorName: string;
-  readonly retriable: boolean;
+/**
+ * An error code a broker returned to a group request that the member survives (it retries or
+ * rejoins): a KafkaProtocolError (code, name, retriable from the error table) that also names the API.
+ */
+export class GroupBrokerError extends KafkaProtocolError {
   /** The API whose response carried the code, e.g. `JoinGroup`. */
   readonly api: string;
 
   constructor(api: string, errorCode: number, message?: string | null) {
-    const info = kafkaErrorInfo(errorCode);
-    super('ERR_GROUP_BROKER', `${api} failed with ${info.name}${message ? `: ${message}` : ''}`);
-    this.errorCode = errorCode;
-    this.errorName = info.name;
-    this.retriable = info.retriable;
+    const name = kafkaErrorInfo(errorCode).name;
+    super(errorCode, api, {
+      code: 'ERR_GROUP_BROKER',
+      message: `${api} failed with ${name}${message ? `: ${message}` : ''}`,
+    });
     this.api = api;
   }
 }
@@ -52,6 +59,8 @@ export class GroupFatalError extends RunnelError {
   /** Kafka's numeric error code, or null when the failure was not a broker error (e.g. undecodable assignment). */
   readonly errorCode: number | null;
   readonly errorName: string | null;
+  /** Never: the member stays in FATAL. */
+  readonly retriable = false;
 
   constructor(message: string, errorCode: number | null, options?: { cause?: unknown; code?: string }) {
     super(options?.code ?? 'ERR_GROUP_FATAL', message, options);

@@ -1,4 +1,4 @@
-import type { TopicPartition } from '@runnel/assignors';
+import type { TopicPartition } from '@runnel/protocol';
 import type { GroupBrokerError, GroupFatalError } from './errors.js';
 
 /**

@@ -1,40 +1,40 @@
 /** @runnel/group: Sans-I/O Kafka consumer-group membership state machines (classic and KIP-848). */
-export const PACKAGE_NAME = '@runnel/group';
-
 export {
-  ClassicGroupMember,
   type ClassicGroupMemberConfig,
-  MemberState,
-  type PollResult,
+  checkClassicProtocolConfig,
   selectRebalanceProtocol,
-  VALID_PREVIOUS_STATES,
-} from './classic-member.js';
+} from './classic/classic-config.js';
+export { ClassicGroupMember, type PollResult } from './classic/classic-member.js';
+export { MemberState, VALID_PREVIOUS_STATES } from './classic/classic-states.js';
 export {
   assignmentFromResponse,
   NO_ASSIGNMENT,
   resolveAssignment,
-  type TopicIdAndName,
   type TopicIdAssignment,
   type TopicIdPartition,
-} from './consumer-protocol-assignment.js';
+} from './consumer-protocol/consumer-protocol-assignment.js';
 export {
   type ConsumerGroupDescription,
   type ConsumerGroupMemberDescription,
   consumerGroupDescribeRequest,
   readConsumerGroupDescription,
-} from './consumer-protocol-describe.js';
+} from './consumer-protocol/consumer-protocol-describe.js';
 export {
-  CONSUMER_PROTOCOL_VALID_PREVIOUS_STATES,
   type ConsumerProtocolGeneration,
   type ConsumerProtocolHealth,
   ConsumerProtocolMember,
   type ConsumerProtocolMemberConfig,
-  ConsumerProtocolMemberState,
   type ConsumerProtocolPollResult,
-  type ConsumerProtocolSubscription,
+} from './consumer-protocol/consumer-protocol-member.js';
+export {
+  CONSUMER_PROTOCOL_VALID_PREVIOUS_STATES,
+  ConsumerProtocolMemberState,
   LEAVE_GROUP_MEMBER_EPOCH,
   LEAVE_GROUP_STATIC_MEMBER_EPOCH,
-} from './consumer-protocol-member.js';
+} from './consumer-protocol/consumer-protocol-states.js';
+export type { ConsumerProtocolSubscription } from './consumer-protocol/consumer-protocol-subscription.js';
+export type { GroupMemberConfig } from './core/member-config.js';
+export type { MemberStates } from './core/state-machine.js';
 export * from './errors.js';
 export type {
   GroupErrorEvent,
@@ -45,14 +45,12 @@ export type {
   PartitionsLostEvent,
   PartitionsRevokedEvent,
 } from './events.js';
-export type { GroupMemberConfig } from './member-config.js';
+export type { AnyMemberRequest, GroupMember, MemberPollResult, ResponseTo } from './group-member.js';
 export type * from './messages.js';
 export {
-  API_KEYS,
   type ApiBodies,
   type ApiMap,
   type BrokerNode,
-  CONSUMER_PROTOCOL_API_KEYS,
   type ConsumerProtocolApiName,
   type ConsumerProtocolApis,
   type ConsumerProtocolRequest,
@@ -69,7 +67,8 @@ export {
   type MemberApis,
   type MemberRequest,
   type MemberRequestOf,
+  type MemberRequestTarget,
   type MemberResponseFor,
   type RequestShape,
-  type RequestTarget,
 } from './requests.js';
+export type { TopicIdAndName } from './topic-partitions.js';

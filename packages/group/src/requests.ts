@@ -45,7 +45,7 @@ export interface BrokerNode {
  * Where a request must go: the group coordinator the member currently knows (the driver connects to
  * `node`), or any broker of the cluster (the driver picks one, e.g. the least loaded).
  */
-export type RequestTarget =
+export type MemberRequestTarget =
   | { readonly kind: 'coordinator'; readonly node: BrokerNode }
   | { readonly kind: 'any' };
 
@@ -132,7 +132,7 @@ export interface RequestShape<A extends string, Body> {
   readonly minVersion: number;
   /** The highest version whose fields this code fills and reads. */
   readonly maxVersion: number;
-  readonly target: RequestTarget;
+  readonly target: MemberRequestTarget;
   /** How long the driver should wait for the response (JoinGroup waits up to the rebalance timeout). */
   readonly timeoutMs: number;
   /** The body at `maxVersion`, for reading; encode `bodyAt(version)`. */
@@ -170,7 +170,7 @@ export interface RequestInit<A extends MemberApiName> {
   readonly id: number;
   readonly api: A;
   readonly versions: readonly [number, number];
-  readonly target: RequestTarget;
+  readonly target: MemberRequestTarget;
   readonly timeoutMs: number;
   readonly body: MemberApis[A]['request'];
   readonly bodyAt?: (version: number) => MemberApis[A]['request'];
@@ -197,16 +197,6 @@ export function memberRequest<A extends MemberApiName>(init: RequestInit<A>): Me
 /** The name of an API the classic group member sends. */
 export type GroupApiName = keyof GroupApis;
 
-/** Kafka's API keys of the APIs the classic group member sends. */
-export const API_KEYS: { readonly [A in GroupApiName]: number } = {
-  Metadata: MEMBER_API_KEYS.Metadata,
-  FindCoordinator: MEMBER_API_KEYS.FindCoordinator,
-  JoinGroup: MEMBER_API_KEYS.JoinGroup,
-  Heartbeat: MEMBER_API_KEYS.Heartbeat,
-  LeaveGroup: MEMBER_API_KEYS.LeaveGroup,
-  SyncGroup: MEMBER_API_KEYS.SyncGroup,
-};
-
 /** One request the classic member emits. */
 export type GroupRequestOf<A extends GroupApiName> = MemberRequestOf<GroupApis, A>;
 
@@ -220,13 +210,6 @@ export type GroupResponseFor<R extends GroupRequest> = MemberResponseFor<R, Grou
 
 /** The name of an API a consumer-protocol member sends. */
 export type ConsumerProtocolApiName = keyof ConsumerProtocolApis;
-
-/** Kafka's API keys of the APIs a consumer-protocol member sends. */
-export const CONSUMER_PROTOCOL_API_KEYS: { readonly [A in ConsumerProtocolApiName]: number } = {
-  FindCoordinator: MEMBER_API_KEYS.FindCoordinator,
-  ConsumerGroupHeartbeat: MEMBER_API_KEYS.ConsumerGroupHeartbeat,
-  ConsumerGroupDescribe: MEMBER_API_KEYS.ConsumerGroupDescribe,
-};
 
 /** One request a consumer-protocol member emits. */
 export type ConsumerProtocolRequestOf<A extends ConsumerProtocolApiName> = MemberRequestOf<

@@ -1,5 +1,5 @@
-import { DecodeError, type Reader, type Writer } from '@runnel/codec';
-import { requestHeaderVersion, responseHeaderVersion } from '@runnel/protocol';
+import type { Reader, Writer } from '@runnel/codec';
+import { readResponseBody, requestHeaderVersion, responseHeaderVersion } from '@runnel/protocol';
 import type { RequestSpec } from './connection.js';
 
 /**
@@ -13,8 +13,14 @@ export interface KafkaApi<Request, Response> {
   readonly maxVersion: number;
   /** The first flexible version; null when no version is flexible. */
   readonly flexibleMinVersion: number | null;
-  readonly request: { write(writer: Writer, message: Request, version: number): void };
-  readonly response: { decode(input: Reader, version: number): Response };
+  readonly request: {
+    /** Writes `message` as the body of a request of `version`. @throws EncodeError on a value the version cannot carry. */
+    write(writer: Writer, message: Request, version: number): void;
+  };
+  readonly response: {
+    /** @returns the response body of `version` read from `input`. @throws DecodeError on malformed bytes. */
+    decode(input: Reader, version: number): Response;
+  };
 }
 
 /** The request type of an API object. */
@@ -46,19 +52,7 @@ export function apiRequest<Q, R>(
     requestHeaderVersion: requestHeaderVersion(api, version),
     responseHeaderVersion: responseHeaderVersion(api, version),
     writeBody: (writer) => api.request.write(writer, message, version),
-    readBody: options.noResponse
-      ? null
-      : (reader) => {
-          const response = api.response.decode(reader, version);
-          // Bytes left over mean the broker and Runnel disagree on the version's layout.
-          if (reader.remaining !== 0) {
-            throw new DecodeError(
-              `${api.name} v${version} response has ${reader.remaining} bytes after its body`,
-              reader.offset,
-            );
-          }
-          return response;
-        },
+    readBody: options.noResponse ? null : (reader) => readResponseBody(api, version, reader),
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
   };
 }

@@ -4,7 +4,7 @@ import {
   apiVersionsRetryVersion,
   brokerVersionRanges,
   clientVersionRanges,
-  ErrorCode,
+  readApiVersionsBody,
   UnsupportedVersionError,
   type VersionRange,
 } from '@runnel/protocol';
@@ -21,9 +21,24 @@ export interface ConnectionLike {
   readonly inFlightCount: number;
   readonly queuedCount: number;
   readonly lastActivityAt: number;
+  /**
+   * Opens the socket and completes the connection's handshakes.
+   * @returns once the connection is ready for requests.
+   * @throws ConnectionError (or a subclass such as an authentication error) when it cannot be opened.
+   */
   connect(): Promise<void>;
+  /**
+   * Writes one request.
+   * @returns its decoded response.
+   * @throws ConnectionError when the connection fails or closes first; RequestTimeoutError past the timeout.
+   */
   send<T>(spec: RequestSpec<T>): Promise<T>;
+  /** Closes the socket, failing requests still in flight. @returns once it is closed. */
   close(): Promise<void>;
+  /**
+   * Registers a listener called once when the connection closes for any reason.
+   * @returns a function that removes the listener.
+   */
   onClose(listener: (error: ConnectionError) => void): () => void;
   /**
    * Runs `task` while other requests wait (see {@link Connection.exclusive}); the pool re-authenticates
@@ -105,8 +120,6 @@ export class BrokerConnection {
   }
 }
 
-const { UNSUPPORTED_VERSION } = ErrorCode;
-
 /** What the client tells the broker about itself in ApiVersions v3+ (shown in broker metrics). */
 export interface ClientSoftware {
   name: string;
@@ -144,29 +157,6 @@ function apiVersionsRequest(version: number, software: ClientSoftware): RequestS
     { clientSoftwareName: software.name, clientSoftwareVersion: software.version },
     version,
   );
-  return {
-    ...spec,
-    // A broker that does not know `version` answers in v0; like Java's client, read the body at the
-    // requested version first and at v0 when that fails or says UNSUPPORTED_VERSION.
-    readBody: (reader) => {
-      const start = reader.offset;
-      let first: ApiVersionsResponse | undefined;
-      let firstError: unknown;
-      try {
-        first = ApiVersions.response.decode(reader, version);
-        if (version === 0 || (first.errorCode !== UNSUPPORTED_VERSION && reader.remaining === 0))
-          return first;
-      } catch (error) {
-        if (version === 0) throw error;
-        firstError = error;
-      }
-      reader.offset = start;
-      try {
-        return ApiVersions.response.decode(reader, 0);
-      } catch (error) {
-        if (first) return first;
-        throw firstError ?? error;
-      }
-    },
-  };
+  // A broker that does not know `version` answers in v0: read as @runnel/protocol's fallback says.
+  return { ...spec, readBody: (reader) => readApiVersionsBody(reader, version).body };
 }

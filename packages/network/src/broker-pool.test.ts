@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseBootstrapServers } from './broker-pool.js';
+import { BrokerPool, parseBootstrapServers } from './broker-pool.js';
 import { ConnectionError } from './errors.js';
+import { FakeClock } from './testing/fake-clock.js';
+import { AutoAdvanceClock, FakeCluster } from './testing/fake-cluster.js';
 
 describe('parseBootstrapServers', () => {
   it('reads a comma-separated list into bootstrap brokers with negative node ids', () => {
@@ -18,3 +20,73 @@ describe('parseBootstrapServers', () => {
     expect(() => parseBootstrapServers(entry)).toThrow(ConnectionError);
   });
 });
+
+describe('BrokerPool while no broker is reachable', () => {
+  const logged = () => {
+    const lines: Array<{ level: string; msg: string; obj: Record<string, unknown> }> = [];
+    const at = (level: string) => (obj: Record<string, unknown>, msg: string) =>
+      lines.push({ level, msg, obj });
+    return { lines, logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') } };
+  };
+
+  it('says since when no broker was reachable, keeps the last connection error, and clears both once one answers', async () => {
+    const clock = new AutoAdvanceClock();
+    const cluster = new FakeCluster(clock);
+    cluster.down.add('b1:9092');
+    const pool = new BrokerPool({ bootstrapServers: 'b1:9092', connectionFactory: cluster.factory, clock });
+    expect(pool.allBrokersDownSince).toBeNull();
+    const [broker] = pool.bootstrapBrokers;
+    await expect(pool.connection(broker!)).rejects.toBeInstanceOf(ConnectionError);
+    const since = pool.allBrokersDownSince;
+    expect(since).toBe(clock.now());
+    await expect(pool.connection(broker!)).rejects.toBeInstanceOf(ConnectionError);
+    expect(pool.allBrokersDownSince).toBe(since);
+    expect(clock.now()).toBeGreaterThan(since!);
+    expect(pool.lastConnectionError).toMatchObject({ reason: 'refused', broker: 'b1:9092' });
+    cluster.down.clear();
+    await pool.connection(broker!);
+    expect(pool.allBrokersDownSince).toBeNull();
+    expect(pool.lastConnectionError).toBeNull();
+    await pool.close();
+  });
+
+  it('warns about a refused broker once per 30 s with the cause, not once per attempt, and says when it answers again', async () => {
+    const clock = new FakeClock();
+    const cluster = new FakeCluster(clock);
+    cluster.down.add('b1:9092');
+    const { lines, logger } = logged();
+    const pool = new BrokerPool({
+      bootstrapServers: 'b1:9092',
+      connectionFactory: cluster.factory,
+      clock,
+      logger,
+      reconnectBackoffMs: 1_000,
+      reconnectBackoffMaxMs: 1_000,
+    });
+    const [broker] = pool.bootstrapBrokers;
+    for (let attempt = 0; attempt < 70; attempt++) {
+      const pending = pool.connection(broker!);
+      pending.catch(() => {});
+      await settle();
+      clock.advance(1_200);
+      await settle();
+      await pending.catch(() => {});
+    }
+    expect(cluster.connectAttempts.length).toBe(70);
+    const warns = lines.filter((l) => l.level === 'warn');
+    expect(warns.map((l) => l.msg)).toEqual(Array(3).fill('cannot connect to broker'));
+    expect(warns[0]!.obj.err).toMatchObject({ reason: 'refused' });
+    expect(warns[1]!.obj.repeated).toBeGreaterThanOrEqual(20);
+    cluster.down.clear();
+    await pool.connection(broker!);
+    expect(lines.filter((l) => l.level === 'info').map((l) => l.msg)).toEqual([
+      'connected to broker again',
+      'a broker is reachable again',
+    ]);
+    await pool.close();
+  });
+});
+
+function settle(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

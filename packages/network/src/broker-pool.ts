@@ -1,4 +1,4 @@
-import { type BackoffOptions, backoffMs } from './backoff.js';
+import { type BackoffOptions, backoffMs } from '@runnel/protocol';
 import {
   BrokerConnection,
   type ClientSoftware,
@@ -10,7 +10,7 @@ import { type Clock, Sleeps, systemClock, type TimerHandle } from './clock.js';
 import type { BrokerInfo } from './cluster-metadata.js';
 import { Connection, type ConnectionOptions, type RequestSpec } from './connection.js';
 import { ClientClosedError, ConnectionError } from './errors.js';
-import { type Logger, silentLogger } from './logger.js';
+import { type Logger, RateLimitedLog, silentLogger } from './logger.js';
 import { AuthenticationError } from './security/errors.js';
 import {
   authenticateSasl,
@@ -128,6 +128,9 @@ export class BrokerPool {
   private readonly saslSuspects = new Set<string>();
   private idleTimer: TimerHandle | undefined;
   private closed = false;
+  private readonly warnings: RateLimitedLog;
+  private downSince: number | null = null;
+  private lastFailure: Error | null = null;
 
   /** @throws ConnectionError when the bootstrap list is empty or malformed. */
   constructor(options: BrokerPoolOptions) {
@@ -144,6 +147,7 @@ export class BrokerPool {
     };
     this.idleTimeoutMs = options.idleTimeoutMs ?? 540_000;
     this.sleeps = new Sleeps(this.clock);
+    this.warnings = new RateLimitedLog(this.logger, () => this.clock.now());
     this.bootstrapBrokers = parseBootstrapServers(options.bootstrapServers);
     const tls = options.tls === true ? {} : options.tls || null;
     this.connectionOptions =
@@ -235,6 +239,19 @@ export class BrokerPool {
     return best;
   }
 
+  /**
+   * The clock time since which no broker has been reachable: every connection attempt since then failed
+   * and no connection is open. Null while a broker is reachable, and before the first attempt.
+   */
+  get allBrokersDownSince(): number | null {
+    return this.downSince;
+  }
+
+  /** The error of the last failed connection attempt while no broker is reachable; null otherwise. */
+  get lastConnectionError(): Error | null {
+    return this.downSince === null ? null : this.lastFailure;
+  }
+
   /** True while the broker is in reconnect backoff after a failed attempt. */
   isBackingOff(broker: BrokerInfo): boolean {
     const health = this.health.get(address(broker));
@@ -317,6 +334,7 @@ export class BrokerPool {
       if (this.options.authenticate) await this.options.authenticate(connection);
       if (this.closed) throw new ClientClosedError();
       this.health.delete(addr);
+      this.onConnected(addr);
       handshakeResponses = raw.responsesReceived ?? -1;
       entry.connection = connection;
       this.logger.debug({ broker: raw.broker, nodeId: broker.nodeId, purpose }, 'broker connection ready');
@@ -330,8 +348,11 @@ export class BrokerPool {
           : caught;
       if (this.entries.get(key) === entry) this.entries.delete(key);
       this.recordFailure(addr);
-      this.logger.warn(
-        { broker: raw.broker, nodeId: broker.nodeId, purpose, err: error },
+      if (!(error instanceof ClientClosedError)) this.onConnectFailed(error);
+      const failures = this.health.get(addr)?.failures ?? 1;
+      this.warnings.warn(
+        `connect ${addr}`,
+        { broker: raw.broker, nodeId: broker.nodeId, purpose, failures, err: error },
         'cannot connect to broker',
       );
       await raw.close();
@@ -381,6 +402,28 @@ export class BrokerPool {
       );
       await raw.close();
     }
+  }
+
+  /** Notes that a connection to `broker` is ready: the cluster is reachable. */
+  private onConnected(broker: string): void {
+    if (this.warnings.reset(`connect ${broker}`)) this.logger.info({ broker }, 'connected to broker again');
+    if (this.downSince !== null) {
+      this.logger.info(
+        { broker, downForMs: Math.round(this.clock.now() - this.downSince) },
+        'a broker is reachable again',
+      );
+    }
+    this.downSince = null;
+    this.lastFailure = null;
+  }
+
+  /** Notes a failed connection attempt; with no other connection open, no broker is reachable. */
+  private onConnectFailed(error: unknown): void {
+    this.lastFailure = error instanceof Error ? error : new Error(String(error));
+    let open = false;
+    for (const entry of this.entries.values())
+      if (entry.connection && entry.raw?.state === 'ready') open = true;
+    if (!open) this.downSince ??= this.clock.now();
   }
 
   private recordFailure(addr: string, atLeast = 0): void {

@@ -11,7 +11,7 @@ import {
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClusterClient, type ClusterClientOptions, CoordinatorType } from './cluster-client.js';
 import { ConnectionError, DeadlineExceededError } from './errors.js';
-import { AutoAdvanceClock, FakeCluster, type ReceivedRequest } from './test-support/fake-cluster.js';
+import { AutoAdvanceClock, FakeCluster, type ReceivedRequest } from './testing/fake-cluster.js';
 
 const METADATA = 3;
 const LIST_OFFSETS = 2;

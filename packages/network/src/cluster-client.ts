@@ -1,27 +1,22 @@
 import {
+  type BackoffOptions,
+  backoffMs,
   ErrorCode,
   FindCoordinator,
   type FindCoordinatorResponse,
-  KafkaProtocolError,
+  isRetriable,
   Metadata,
   type MetadataRequest,
   UnsupportedVersionError,
 } from '@runnel/protocol';
 import type { KafkaApi } from './api.js';
-import { type BackoffOptions, backoffMs } from './backoff.js';
 import type { BrokerConnection, BrokerRequestOptions } from './broker-connection.js';
 import { BrokerPool, type BrokerPoolOptions, type ConnectionPurpose } from './broker-pool.js';
 import { type Clock, Sleeps, systemClock, type TimerHandle } from './clock.js';
 import { type BrokerInfo, ClusterMetadata } from './cluster-metadata.js';
-import {
-  ClientClosedError,
-  ConnectionError,
-  CorrelationMismatchError,
-  DeadlineExceededError,
-  RequestTimeoutError,
-} from './errors.js';
+import { ClientClosedError, ConnectionError, DeadlineExceededError, RequestTimeoutError } from './errors.js';
 import { COORDINATOR_MOVED_CODES, kafkaError, STALE_METADATA_CODES } from './kafka-errors.js';
-import { type Logger, silentLogger } from './logger.js';
+import { type Logger, RateLimitedLog, silentLogger } from './logger.js';
 import { AuthenticationError } from './security/errors.js';
 
 /** FindCoordinator key types. */
@@ -89,6 +84,7 @@ export class ClusterClient {
   private readonly defaultDeadlineMs: number;
   private readonly metadataMaxAgeMs: number;
   private readonly sleeps: Sleeps;
+  private readonly warnings: RateLimitedLog;
   private snapshot = ClusterMetadata.empty();
   private readonly topicsOfInterest = new Set<string>();
   private refreshing: Promise<ClusterMetadata> | null = null;
@@ -117,6 +113,7 @@ export class ClusterClient {
     this.defaultDeadlineMs = options.defaultDeadlineMs ?? 60_000;
     this.metadataMaxAgeMs = options.metadataMaxAgeMs ?? 300_000;
     this.sleeps = new Sleeps(this.clock);
+    this.warnings = new RateLimitedLog(this.logger, () => this.clock.now());
   }
 
   /** The current metadata snapshot (empty until the first refresh). */
@@ -216,7 +213,7 @@ export class ClusterClient {
       if (request.retry === false || !isRetriable(error)) throw error;
       const wait = backoffMs(this.retryBackoff, attempt);
       if (this.clock.now() + wait >= deadline) {
-        throw new DeadlineExceededError(request.api.name, deadlineMs, { cause: error });
+        throw new DeadlineExceededError(request.api.name, deadlineMs, { cause: lastFailure(error) });
       }
       this.logger.debug({ api: request.api.name, attempt, waitMs: wait, err: error }, 'retrying request');
       await this.sleeps.sleep(wait);
@@ -246,7 +243,7 @@ export class ClusterClient {
         if (!isRetriable(error)) throw error;
         const wait = backoffMs(this.retryBackoff, attempt);
         if (this.clock.now() + wait >= deadline) {
-          throw new DeadlineExceededError(FindCoordinator.name, deadlineMs, { cause: error });
+          throw new DeadlineExceededError(FindCoordinator.name, deadlineMs, { cause: lastFailure(error) });
         }
         await this.sleeps.sleep(wait);
       }
@@ -291,7 +288,10 @@ export class ClusterClient {
       this.refreshTimer = this.clock.setTimeout(() => {
         this.refreshTimer = undefined;
         this.refreshMetadata().then(
-          () => schedule(this.metadataMaxAgeMs),
+          () => {
+            this.warnings.reset('metadata refresh');
+            schedule(this.metadataMaxAgeMs);
+          },
           (error: unknown) => {
             if (this.closed) return;
             // Credentials do not fix themselves: retrying a rejected login on a timer would only hammer
@@ -300,7 +300,7 @@ export class ClusterClient {
               this.logger.error({ err: error }, 'metadata refresh stopped: authentication failed');
               return;
             }
-            this.logger.warn({ err: error }, 'metadata refresh failed');
+            this.warnings.warn('metadata refresh', { err: error }, 'metadata refresh failed');
             schedule(Math.max(1, backoffMs(this.retryBackoff, this.refreshFailures)));
           },
         );
@@ -523,15 +523,6 @@ function belowMinVersion(
   return new UnsupportedVersionError(api.apiKey, api.name, broker, { minVersion, maxVersion });
 }
 
-function isRetriable(error: unknown): boolean {
-  if (error instanceof KafkaProtocolError) return error.retriable;
-  return (
-    error instanceof ConnectionError ||
-    error instanceof RequestTimeoutError ||
-    error instanceof CorrelationMismatchError
-  );
-}
-
 class Deferred<T> {
   readonly promise: Promise<T>;
   resolve!: (value: T) => void;
@@ -542,4 +533,12 @@ class Deferred<T> {
       this.reject = reject;
     });
   }
+}
+
+/**
+ * @returns what really failed: a nested call that ran out of time (a coordinator lookup inside a
+ *   request) already names its own last failure, and reporting the inner deadline would hide it.
+ */
+function lastFailure(error: unknown): unknown {
+  return error instanceof DeadlineExceededError && error.cause !== undefined ? error.cause : error;
 }

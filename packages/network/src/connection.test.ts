@@ -9,7 +9,7 @@ import {
   FrameTooLargeError,
   RequestTimeoutError,
 } from './errors.js';
-import { FakeClock } from './test-support/fake-clock.js';
+import { FakeClock } from './testing/fake-clock.js';
 import {
   activeResources,
   type FakeClient,
@@ -17,7 +17,7 @@ import {
   frame,
   responsePayload,
   settleIo,
-} from './test-support/fake-kafka-server.js';
+} from './testing/fake-kafka-server.js';
 
 /** A request whose body is one int32 and whose response body is one int32. */
 function int32Request(value: number, extra: Partial<RequestSpec<number>> = {}): RequestSpec<number> {
@@ -225,6 +225,32 @@ describe('Connection', () => {
     }
     expect(connection.state).toBe('closed');
     await expect(rejection(connection.send(int32Request(4)))).resolves.toBeInstanceOf(ConnectionError);
+  });
+
+  it('holds a response without records (JoinGroup here) to 32 MiB by default, closing the connection past it', async () => {
+    server = await FakeKafkaServer.start((client) => {
+      client.onRequest = (_req, c) => c.writeRaw(int32(33 * 1024 * 1024));
+    });
+    const connection = connect();
+    const error = await rejection(connection.send(int32Request(1, { apiKey: 11 })));
+    expect(error).toBeInstanceOf(FrameTooLargeError);
+    expect(error).toMatchObject({ size: 33 * 1024 * 1024, maxSize: 32 * 1024 * 1024 });
+    expect(connection.state).toBe('closed');
+  });
+
+  it('lets a Fetch response pass the smaller limit of other responses, up to maxResponseSize', async () => {
+    server = await FakeKafkaServer.start((client) => {
+      client.onRequest = (req, c) => {
+        // Fetch (api key 1) gets a 3000-byte frame, anything else a 2100-byte one.
+        const body = new Uint8Array(req.apiKey === 1 ? 2996 : 2096);
+        c.respond(req.correlationId, body);
+      };
+    });
+    const connection = connect({ maxResponseSize: 4000, maxNonFetchResponseSize: 2000 });
+    const readAll = (r: Reader) => r.readRaw(r.remaining).length;
+    await expect(connection.send(int32Request(1, { apiKey: 1, readBody: readAll }))).resolves.toBe(2996);
+    const error = await rejection(connection.send(int32Request(2, { apiKey: 3, readBody: readAll })));
+    expect(error).toMatchObject({ name: 'FrameTooLargeError', size: 2100, maxSize: 2000 });
   });
 
   it('fails with FrameTooLargeError on a negative size prefix', async () => {

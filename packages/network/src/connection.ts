@@ -1,6 +1,7 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { Reader, RunnelError, Writer } from '@runnel/codec';
+import { Fetch, readResponseHeaderRest, ShareFetch, writeRequestHeader } from '@runnel/protocol';
 import { type Clock, systemClock, type TimerHandle } from './clock.js';
 import {
   ConnectionError,
@@ -9,7 +10,6 @@ import {
   RequestTimeoutError,
 } from './errors.js';
 import { FrameDecoder } from './frame-decoder.js';
-import { readResponseHeaderRest, writeRequestHeader } from './headers.js';
 import { type Logger, silentLogger } from './logger.js';
 import { TlsError } from './security/errors.js';
 import { looksLikeTlsRecord, tlsErrorOf } from './security/tls.js';
@@ -29,8 +29,18 @@ export interface ConnectionOptions {
   port: number;
   /** Sent in every request header of version >= 1 (default `runnel`). */
   clientId?: string | null;
-  /** Response frames announcing more bytes than this close the connection (default 128 MiB). */
+  /**
+   * Response frames announcing more bytes than this close the connection (default 128 MiB). It is the
+   * limit of the responses that carry records (Fetch, ShareFetch); every other response is held to the
+   * smaller {@link maxNonFetchResponseSize} as well.
+   */
   maxResponseSize?: number;
+  /**
+   * The largest frame of a response that carries no records (Metadata, JoinGroup, OffsetFetch...):
+   * default 32 MiB. These responses decode into many small objects, so a huge one costs far more
+   * memory than its size; past the limit the connection closes with a FrameTooLargeError.
+   */
+  maxNonFetchResponseSize?: number;
   /** Requests written but not yet answered; more are queued in order (default 5, as Java). */
   maxInFlightRequests?: number;
   /** Default per-request timeout, counted from `send()` (default 30 000 ms, as Java). */
@@ -90,6 +100,9 @@ interface Pending {
 }
 
 const DEFAULT_MAX_RESPONSE_SIZE = 128 * 1024 * 1024;
+const DEFAULT_MAX_NON_FETCH_RESPONSE_SIZE = 32 * 1024 * 1024;
+/** The APIs whose responses carry record data, and so may be as large as `maxResponseSize`. */
+const RECORD_RESPONSE_API_KEYS: ReadonlySet<number> = new Set([Fetch.apiKey, ShareFetch.apiKey]);
 
 /**
  * One TCP connection to one broker: Kafka framing, correlation ids, pipelining with a bound on
@@ -110,6 +123,8 @@ export class Connection {
   private readonly requestTimeoutMs: number;
   private readonly clientId: string | null;
   private readonly decoder: FrameDecoder;
+  private readonly maxResponseSize: number;
+  private readonly maxNonFetchResponseSize: number;
   private readonly queue: Pending[] = [];
   /** Requests of an {@link exclusive} task; while one runs, only these are written. */
   private readonly priorityQueue: Pending[] = [];
@@ -141,7 +156,18 @@ export class Connection {
     this.maxInFlight = Math.max(1, options.maxInFlightRequests ?? 5);
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.clientId = options.clientId === undefined ? 'runnel' : options.clientId;
-    this.decoder = new FrameDecoder(this.broker, options.maxResponseSize ?? DEFAULT_MAX_RESPONSE_SIZE);
+    this.maxResponseSize = options.maxResponseSize ?? DEFAULT_MAX_RESPONSE_SIZE;
+    this.maxNonFetchResponseSize = Math.min(
+      this.maxResponseSize,
+      options.maxNonFetchResponseSize ?? DEFAULT_MAX_NON_FETCH_RESPONSE_SIZE,
+    );
+    // Kafka answers in order, so the next frame belongs to the oldest request in flight.
+    this.decoder = new FrameDecoder(this.broker, () => {
+      const head = this.inFlight[0];
+      return head && RECORD_RESPONSE_API_KEYS.has(head.apiKey)
+        ? this.maxResponseSize
+        : this.maxNonFetchResponseSize;
+    });
     this.nextCorrelationId = options.initialCorrelationId ?? 0;
     this.lastActivity = this.clock.now();
   }
@@ -531,6 +557,7 @@ export class Connection {
     pendingError: unknown = error,
   ): void {
     if (this.stateValue === 'closed') return;
+    const wasReady = this.stateValue === 'ready';
     this.stateValue = 'closed';
     this.closeError = error;
     this.decoder.stop();
@@ -542,7 +569,10 @@ export class Connection {
       if (!socket.destroyed) socket.destroy();
     }
     if (error.reason !== 'closed' || culprit) {
-      this.logger.info({ broker: this.broker, reason: error.reason }, 'connection closed');
+      // A failed connection attempt is the pool's to report (rate-limited): once per attempt here
+      // would flood the log while a broker is down.
+      const log = wasReady ? this.logger.info : this.logger.debug;
+      log.call(this.logger, { broker: this.broker, reason: error.reason }, 'connection closed');
     }
     // Requests with no response whose write is still pending fail too; their write callback is a no-op then.
     const pending = [...this.inFlight, ...this.unflushed, ...this.priorityQueue, ...this.queue];

@@ -27,6 +27,8 @@ export type ConnectionErrorReason =
  * error below). Retrying on a fresh connection is safe for idempotent requests.
  */
 export class ConnectionError extends RunnelError {
+  /** True: a fresh connection may succeed (Kafka's NetworkException is retriable). */
+  readonly retriable = true;
   /** The broker as `host:port`. */
   readonly broker: string;
   readonly reason: ConnectionErrorReason;
@@ -40,6 +42,8 @@ export class ConnectionError extends RunnelError {
 
 /** A request got no response within its timeout. */
 export class RequestTimeoutError extends RunnelError {
+  /** True: the request may succeed on a fresh connection (as Kafka's TimeoutException). */
+  readonly retriable = true;
   /** The broker as `host:port`. */
   readonly broker: string;
   readonly apiKey: number;
@@ -61,6 +65,8 @@ export class RequestTimeoutError extends RunnelError {
  * 4-byte size prefix alone, before any buffer is allocated for the frame; the connection is closed.
  */
 export class FrameTooLargeError extends RunnelError {
+  /** False: the broker sends the same frame again. */
+  readonly retriable = false;
   /** The broker as `host:port`. */
   readonly broker: string;
   /** The size the frame announced (negative when the prefix was garbage). */
@@ -85,6 +91,8 @@ export class FrameTooLargeError extends RunnelError {
  * the requests of one connection in order, so this means the stream is corrupt; the connection is closed.
  */
 export class CorrelationMismatchError extends RunnelError {
+  /** True: the connection is closed, and a fresh one starts a clean stream. */
+  readonly retriable = true;
   /** The broker as `host:port`. */
   readonly broker: string;
   /** The correlation id of the oldest in-flight request, or -1 when none was in flight. */
@@ -106,6 +114,8 @@ export class CorrelationMismatchError extends RunnelError {
 
 /** A request could not be completed before its deadline, retries included. */
 export class DeadlineExceededError extends RunnelError {
+  /** True, as Kafka's TimeoutException: a caller with time left may try again. */
+  readonly retriable = true;
   readonly api: string;
   readonly deadlineMs: number;
 
@@ -118,6 +128,8 @@ export class DeadlineExceededError extends RunnelError {
 
 /** The client (broker pool or cluster client) was closed; nothing more can be sent through it. */
 export class ClientClosedError extends RunnelError {
+  /** False: nothing more can be sent through a closed client. */
+  readonly retriable = false;
   constructor() {
     super('ERR_CLIENT_CLOSED', 'the client is closed');
   }

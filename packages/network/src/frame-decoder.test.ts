@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FrameTooLargeError } from './errors.js';
 import { FrameDecoder } from './frame-decoder.js';
-import { frame } from './test-support/fake-kafka-server.js';
+import { frame } from './testing/fake-kafka-server.js';
 
 function collect(decoder: FrameDecoder, chunks: Uint8Array[]): Uint8Array[] {
   const frames: Uint8Array[] = [];

@@ -18,11 +18,12 @@ export class FrameDecoder {
 
   /**
    * @param broker `host:port`, named in errors.
-   * @param maxFrameSize the largest frame accepted, in bytes (not counting the size prefix).
+   * @param maxFrameSize the largest frame accepted, in bytes (not counting the size prefix); a function
+   *   is asked at each size prefix, so the limit can depend on the request the next frame answers.
    */
   constructor(
     private readonly broker: string,
-    private readonly maxFrameSize: number,
+    private readonly maxFrameSize: number | (() => number),
   ) {}
 
   /** True while part of a frame (or of its size prefix) has arrived but not all of it. */
@@ -59,9 +60,10 @@ export class FrameDecoder {
           this.sizePrefixFilled = 0;
           size = int32At(this.sizePrefix, 0);
         }
-        if (size < 0 || size > this.maxFrameSize) {
+        const max = typeof this.maxFrameSize === 'number' ? this.maxFrameSize : this.maxFrameSize();
+        if (size < 0 || size > max) {
           this.stop();
-          throw new FrameTooLargeError(this.broker, size, this.maxFrameSize);
+          throw new FrameTooLargeError(this.broker, size, max);
         }
         if (length - pos >= size) {
           const end = pos + size;

@@ -1,6 +1,5 @@
 /** @runnel/network: connections, framing, broker pool, cluster metadata and request routing for Kafka. */
 export { type ApiRequestOptions, apiRequest, type KafkaApi, type RequestOf, type ResponseOf } from './api.js';
-export { type BackoffOptions, backoffMs } from './backoff.js';
 export {
   BrokerConnection,
   type BrokerRequestOptions,
@@ -50,7 +49,13 @@ export {
 } from './errors.js';
 export { FrameDecoder } from './frame-decoder.js';
 export { COORDINATOR_MOVED_CODES, kafkaError, STALE_METADATA_CODES } from './kafka-errors.js';
-export { type LogFn, type Logger, silentLogger } from './logger.js';
+export {
+  DEFAULT_WARN_INTERVAL_MS,
+  type LogFn,
+  type Logger,
+  RateLimitedLog,
+  silentLogger,
+} from './logger.js';
 export {
   AuthenticationError,
   SaslAuthenticationError,

@@ -16,3 +16,46 @@ const noop: LogFn = () => {};
 
 /** The default logger: discards everything. */
 export const silentLogger: Logger = { debug: noop, info: noop, warn: noop, error: noop };
+
+/** How often a recurring condition is logged at warn (default of {@link RateLimitedLog}). */
+export const DEFAULT_WARN_INTERVAL_MS = 30_000;
+
+/**
+ * Logs a condition that recurs on every retry (a broker that refuses connections, a metadata refresh
+ * that fails) at warn at most once per interval and key. Repeats in between go to debug, and the next
+ * warn counts them (`repeated`), so a long outage leaves a few lines, not one per attempt.
+ */
+export class RateLimitedLog {
+  private readonly keys = new Map<string, { at: number; repeated: number }>();
+
+  /**
+   * @param now the clock, in ms (injected so tests need not wait).
+   * @param intervalMs the least time between two warns of one key.
+   */
+  constructor(
+    private readonly logger: Logger,
+    private readonly now: () => number,
+    private readonly intervalMs = DEFAULT_WARN_INTERVAL_MS,
+  ) {}
+
+  /** Logs at warn when `key` was not warned about within the interval, else at debug. */
+  warn(key: string, obj: Record<string, unknown>, msg: string): void {
+    const now = this.now();
+    const seen = this.keys.get(key);
+    if (seen && now - seen.at < this.intervalMs) {
+      seen.repeated++;
+      this.logger.debug(obj, msg);
+      return;
+    }
+    this.logger.warn(seen && seen.repeated > 0 ? { ...obj, repeated: seen.repeated } : obj, msg);
+    this.keys.set(key, { at: now, repeated: 0 });
+  }
+
+  /**
+   * Forgets `key` because its condition ended.
+   * @returns whether the key had been warned about (the condition had been reported).
+   */
+  reset(key: string): boolean {
+    return this.keys.delete(key);
+  }
+}

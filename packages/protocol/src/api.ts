@@ -1,4 +1,5 @@
 import { DecodeError, EncodeError, Reader, Writer } from '@runnel/codec';
+import { withDecodeBudget } from './runtime.js';
 
 /** Encodes and decodes one message type at any of its versions. */
 export interface MessageCodec<T> {
@@ -13,8 +14,10 @@ export interface MessageCodec<T> {
   write(writer: Writer, message: T, version: number): void;
   /**
    * Decodes one message of `version` from `input` (a Reader advances past it).
-   * @returns the message; fields that `version` lacks hold their defaults.
-   * @throws DecodeError on truncated or malformed bytes, or a version that is not valid.
+   * @returns the message; fields that `version` lacks hold their defaults. Empty bytes fields share
+   *   one empty view.
+   * @throws DecodeError on truncated or malformed bytes, a version that is not valid, or bytes that
+   *   would take more than `DECODE_COST_RATIO` (16) times their size in memory once decoded.
    */
   decode(input: Reader | Uint8Array, version: number): T;
 }
@@ -84,7 +87,7 @@ export function defineCodec<T>(
           r.offset,
         );
       }
-      return read(r, version);
+      return withDecodeBudget(r, () => read(r, version));
     },
   };
 }

@@ -1,7 +1,9 @@
 /** @runnel/protocol: every Kafka API's request and response codecs, headers, version negotiation and error table. */
 export { type ApiDefinition, defineCodec, type MessageCodec, type MessageDefinition } from './api.js';
+export { type BackoffOptions, backoffMs, ExponentialBackoff } from './backoff.js';
 export {
   ErrorCode,
+  type ErrorName,
   KAFKA_ERRORS,
   type KafkaErrorInfo,
   KafkaProtocolError,
@@ -14,9 +16,13 @@ export {
   decodeResponse,
   encodeRequestFrame,
   type RequestFrameOptions,
+  readApiVersionsBody,
+  readResponseBody,
+  readResponseHeaderRest,
   requestHeaderVersion,
   responseCorrelationId,
   responseHeaderVersion,
+  writeRequestHeader,
 } from './headers.js';
 export {
   apiVersionsRetryVersion,
@@ -27,3 +33,5 @@ export {
   UnsupportedVersionError,
   type VersionRange,
 } from './negotiation.js';
+export { isRetriable, type RetriableError } from './retriable.js';
+export { partitionKey, type TopicPartition } from './topic-partition.js';

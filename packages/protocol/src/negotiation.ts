@@ -16,6 +16,8 @@ export class UnsupportedVersionError extends RunnelError {
   /** The broker's range, or null when the broker does not offer the API at all. */
   readonly brokerVersions: VersionRange | null;
   readonly clientVersions: VersionRange | null;
+  /** Never: another broker of the same cluster answers alike. */
+  readonly retriable = false;
 
   constructor(apiKey: number, apiName: string, broker: VersionRange | null, client: VersionRange | null) {
     const show = (r: VersionRange | null): string =>

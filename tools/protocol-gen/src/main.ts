@@ -1,8 +1,10 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureKafkaJars } from '@runnel/kafka-local';
 import { GeneratorError } from './errors.js';
 import { generate } from './generate.js';
+import { emitErrorCodes, readKafkaErrors } from './kafka-errors.js';
 import { PROTOCOL_KAFKA_VERSION } from './pinned-version.js';
 import { readZipEntries } from './zip.js';
 
@@ -32,22 +34,12 @@ function parseArgs(argv: readonly string[]): Options {
   return o;
 }
 
-/** Finds the kafka-clients jar of `version`, downloading Kafka's jars through @runnel/kafka-local if needed. */
+/**
+ * Finds the kafka-clients jar of `version`, downloading Kafka's jars through @runnel/kafka-local if
+ * needed; the jars beside it are the classpath the error table is read with.
+ */
 async function findClientsJar(version: string): Promise<string> {
-  // Imported by a computed name so that building the generator does not need kafka-local's types.
-  const name = '@runnel/kafka-local';
-  const mod = (await import(name)) as Record<string, unknown>;
-  const ensure = mod.ensureKafkaJars;
-  if (typeof ensure !== 'function') throw new GeneratorError('@runnel/kafka-local has no ensureKafkaJars');
-  const result: unknown = await ensure(version);
-  const dir =
-    typeof result === 'string'
-      ? result
-      : typeof result === 'object' && result !== null && 'libDir' in result
-        ? String((result as { libDir: unknown }).libDir)
-        : undefined;
-  if (dir === undefined) throw new GeneratorError('ensureKafkaJars returned no lib directory');
-  const jar = join(dir, `kafka-clients-${version}.jar`);
+  const jar = join(await ensureKafkaJars(version), `kafka-clients-${version}.jar`);
   if (!existsSync(jar)) throw new GeneratorError(`${jar} does not exist`);
   return jar;
 }
@@ -69,6 +61,8 @@ async function main(): Promise<number> {
   for (const [name, bytes] of entries)
     definitions.set(name.slice('common/message/'.length), decoder.decode(bytes));
   const files = generate(definitions, o.kafkaVersion);
+  // The error table comes from the same jar, through its Errors enum (and the jars beside it).
+  files.set('generated/error-codes.ts', emitErrorCodes(readKafkaErrors(dirname(jar)), o.kafkaVersion));
   const existing = listFiles(join(outRoot, 'generated'));
   const stale = existing.filter((f) => !files.has(f));
   const changed = [...files].filter(([path, text]) => {

@@ -1,5 +1,7 @@
 /**
- * The Kafka version whose definitions @runnel/protocol is generated from. Keep it equal to
- * @runnel/kafka-local's DEFAULT_KAFKA_VERSION, so the code and the default test broker agree.
+ * The Kafka version whose definitions and error table @runnel/protocol is generated from: the default
+ * test broker's, so the generated code and the broker the tests run against agree.
  */
-export const PROTOCOL_KAFKA_VERSION = '4.4.0';
+import { DEFAULT_KAFKA_VERSION } from '@runnel/kafka-local';
+
+export const PROTOCOL_KAFKA_VERSION: string = DEFAULT_KAFKA_VERSION;

@@ -1,6 +1,7 @@
 // Command franz-go-consumer is the franz-go peer of Runnel's end-to-end benchmark: it joins a consumer
 // group, reads exactly -records records of -topic from the earliest offset with auto-commit off, and
-// prints one JSON line with its own timings, as every client of the benchmark does.
+// prints one JSON line with its own timings, as every client of the benchmark does. Like the other
+// clients, its total time ends at the last record; closing the client comes after.
 package main
 
 import (
@@ -22,6 +23,9 @@ type result struct {
 	FirstRecordMs float64 `json:"firstRecordMs"`
 	ConsumeMs     float64 `json:"consumeMs"`
 	TotalMs       float64 `json:"totalMs"`
+	// StartedAtMs is the wall clock at the client's creation, in ms since the epoch, so that a packet
+	// capture can be lined up with this run.
+	StartedAtMs float64 `json:"startedAtMs"`
 }
 
 func main() {
@@ -90,7 +94,8 @@ func main() {
 		Bytes:         bytes,
 		FirstRecordMs: ms(first.Sub(start)),
 		ConsumeMs:     ms(last.Sub(first)),
-		TotalMs:       ms(time.Since(start)),
+		TotalMs:       ms(last.Sub(start)),
+		StartedAtMs:   float64(start.UnixMicro()) / 1000,
 	})
 	fmt.Println(string(out))
 }

@@ -1,6 +1,6 @@
 /**
  * Benchmark: Runnel's `cooperative-sticky` assignor against Java's `CooperativeStickyAssignor`
- * (Kafka 4.4.0) on the same input: 1,000 members, 10,000 partitions (100 topics x 100), every member
+ * (of `@runnel/kafka-local`'s default Kafka version) on the same input: 1,000 members, 10,000 partitions (100 topics x 100), every member
  * subscribed to every topic, 950 members returning with their previous partitions, 50 new members,
  * and the partitions of 50 departed members unowned.
  *
@@ -9,21 +9,15 @@
  * the machine hits both alike; the result is the median of each side's per-round medians.
  *
  * Run: `pnpm turbo run build --filter @runnel/bench-app... && node apps/bench/dist/assignors/cooperative-sticky.js`
- * Needs `java`/`javac` and the Kafka 4.4.0 jars: from `@runnel/kafka-local` when it is resolvable,
- * else from the directory in `RUNNEL_KAFKA_LIB`.
+ * Needs `java`/`javac`; the Kafka jars and Java's side (`runJavaAssignors`) come from `@runnel/kafka-local`.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   CooperativeStickyAssignor,
   type GroupSubscription,
   type MemberSubscription,
 } from '@runnel/assignors';
+import { DEFAULT_KAFKA_VERSION, runJavaAssignors } from '@runnel/kafka-local';
 
-const KAFKA_VERSION = '4.4.0';
 const MEMBERS = 1000;
 const TOPICS = 100;
 const PARTITIONS_PER_TOPIC = 100;
@@ -32,9 +26,6 @@ const ROUNDS = Number(process.env.ROUNDS ?? 5);
 // but both get the same counts.
 const WARMUP = Number(process.env.WARMUP ?? 200);
 const ITERATIONS = Number(process.env.ITERATIONS ?? 30);
-
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
-const harnessSource = join(repoRoot, 'packages/assignors/test-java/AssignorHarness.java');
 
 /** The benchmark input (deterministic). */
 function benchmarkGroup(): GroupSubscription {
@@ -64,28 +55,6 @@ function benchmarkGroup(): GroupSubscription {
   return { members, topics };
 }
 
-async function kafkaLibDir(): Promise<string> {
-  try {
-    const local = (await import('@runnel/kafka-local' as string)) as {
-      ensureKafkaJars(v: string): Promise<string>;
-    };
-    return await local.ensureKafkaJars(KAFKA_VERSION);
-  } catch (cause) {
-    const dir = process.env.RUNNEL_KAFKA_LIB;
-    if (dir) return dir;
-    throw new Error('Kafka jars not found: make @runnel/kafka-local resolvable or set RUNNEL_KAFKA_LIB', {
-      cause,
-    });
-  }
-}
-
-function run(command: string, args: string[], input?: string): string {
-  const result = spawnSync(command, args, { input, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-  if (result.status !== 0)
-    throw new Error(`${command} failed (${result.status}): ${result.stderr.slice(-2000)}`);
-  return result.stdout;
-}
-
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
@@ -94,14 +63,10 @@ function median(values: readonly number[]): number {
 
 async function main(): Promise<void> {
   const group = benchmarkGroup();
-  const lib = await kafkaLibDir();
-  const classes = mkdtempSync(join(tmpdir(), 'runnel-assignor-bench-'));
-  const classpath = `${classes}:${join(lib, '*')}`;
-  run('javac', ['-d', classes, '-cp', join(lib, '*'), harnessSource]);
-  const javaInput = JSON.stringify({
+  const javaInput = {
     bench: { warmup: WARMUP, iterations: ITERATIONS },
     cases: [{ assignor: 'cooperative-sticky', topics: group.topics, members: group.members }],
-  });
+  };
 
   const javaMedians: number[] = [];
   const nodeMedians: number[] = [];
@@ -110,16 +75,13 @@ async function main(): Promise<void> {
   let checksum = 0;
   for (let round = 0; round < ROUNDS; round++) {
     // SerialGC: the machine has two cores, and Node collects on its main thread too.
-    const out = run(
-      'java',
-      ['-Xms1g', '-Xmx1g', '-XX:+UseSerialGC', '-Dlog4j2.level=OFF', '-cp', classpath, 'AssignorHarness'],
-      javaInput,
-    );
-    const parsed = JSON.parse(out.slice(out.lastIndexOf('@@RESULT@@') + '@@RESULT@@'.length)) as {
-      nanos: number[];
-    }[];
-    javaMedians.push(median(parsed[0]!.nanos) / 1e6);
-    javaMins.push(Math.min(...parsed[0]!.nanos) / 1e6);
+    const [result] = await runJavaAssignors(javaInput, {
+      jvmOptions: ['-Xms1g', '-Xmx1g', '-XX:+UseSerialGC', '-Dlog4j2.level=OFF'],
+    });
+    if (result === undefined || !('nanos' in result))
+      throw new Error(`Java answered ${JSON.stringify(result)}`);
+    javaMedians.push(median(result.nanos) / 1e6);
+    javaMins.push(Math.min(...result.nanos) / 1e6);
 
     const times: number[] = [];
     for (let i = 0; i < WARMUP + ITERATIONS; i++) {
@@ -140,7 +102,7 @@ async function main(): Promise<void> {
   console.log(
     JSON.stringify({
       benchmark: 'cooperative-sticky 1000 members x 10000 partitions',
-      kafkaVersion: KAFKA_VERSION,
+      kafkaVersion: DEFAULT_KAFKA_VERSION,
       rounds: ROUNDS,
       warmup: WARMUP,
       iterations: ITERATIONS,

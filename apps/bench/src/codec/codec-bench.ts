@@ -1,28 +1,25 @@
 /**
  * The codec benchmark: record-batch decoding (Runnel against KafkaJS's and @platformatic/kafka's own
- * decoders, on the same bytes) and CRC32C (Runnel's JS against the fastest npm packages).
+ * fetch-path decoders, on the same records, in two fetch shapes), CRC32C (Runnel's JS against the
+ * fastest npm packages), int64 reads, and decompression speed per codec (JS and native blocks).
  *
  * Contenders run interleaved (round 1: A, B, C; round 2: A, B, C; ...) so drift in machine load
- * hits all of them alike; each result is the median of the rounds. Writes JSON and Markdown.
+ * hits all of them alike; each result is the median of the rounds (see harness.ts). Writes JSON and
+ * Markdown.
  *
  * Run: pnpm --filter @runnel/codec build && pnpm --filter @runnel/bench-app build &&
- *      node --expose-gc apps/bench/dist/codec/codec-bench.js [--quick] [--only=int64|decode|crc]
- *      [--out apps/bench/results]
+ *      node apps/bench/dist/codec/codec-bench.js [--quick] [--only=int64|decode|crc|decompress]
+ *      [--baseline=<another codec build's dist/index.js>] [--out apps/bench/results]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import {
-  crc32c,
-  crc32cJs,
-  decodeRecordBatches,
-  encodeRecordBatch,
-  Reader,
-  type RecordInput,
-  setNativeCrc32c,
-} from '@runnel/codec';
-import { kafkaJsDecode, peerCrc32c, platformaticDecode } from './peers.js';
+import { crc32c, crc32cJs, decodeRecordBatches, Reader, setNativeCrc32c } from '@runnel/codec';
+import { benchDecompress, type DecompressRow, decompressMarkdown } from './decompress-bench.js';
+import { buildFetch, FETCH_SHAPES, type FetchShape } from './fetch-shapes.js';
+import { type HarnessOptions, interleaved } from './harness.js';
+import { kafkaJsDecode, kafkaJsInput, peerCrc32c, platformaticDecode, platformaticInput } from './peers.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -30,101 +27,9 @@ const outDir =
   args[args.indexOf('--out') + 1] && args.includes('--out')
     ? args[args.indexOf('--out') + 1]!
     : 'apps/bench/results';
-const ROUNDS = quick ? 3 : 7;
-const SAMPLE_MS = quick ? 100 : 300;
-
-// With --expose-gc, collect before each sample so one contender's garbage is not billed to the next.
-const collect = (globalThis as { gc?: () => void }).gc;
-
-const cpuMicros = () => {
-  const u = process.cpuUsage();
-  return u.user + u.system;
-};
-
-/**
- * Runs `fn` repeatedly for about `SAMPLE_MS` of this process's CPU time and returns CPU nanoseconds
- * per call. CPU time rather than wall time: on a shared machine the wall clock also counts the time
- * other processes held the cores. Calls are timed in groups of at least a millisecond, so the cost of
- * reading the clock does not count.
- */
-async function sample(fn: () => unknown): Promise<number> {
-  collect?.();
-  let sink = 0;
-  let group = 1;
-  for (;;) {
-    const t = process.hrtime.bigint();
-    for (let i = 0; i < group; i++) {
-      const r = fn();
-      sink += typeof r === 'number' ? r : Number(await r);
-    }
-    if (process.hrtime.bigint() - t >= 1_000_000n) break;
-    group *= 2;
-  }
-  let calls = 0;
-  const start = cpuMicros();
-  let elapsed = 0;
-  while (elapsed < SAMPLE_MS * 1000) {
-    for (let i = 0; i < group; i++) {
-      const r = fn();
-      sink += typeof r === 'number' ? r : Number(await r);
-    }
-    calls += group;
-    elapsed = cpuMicros() - start;
-  }
-  if (sink === -1) console.log('unreachable');
-  return (elapsed * 1000) / calls;
-}
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-
-async function interleaved(contenders: Record<string, () => unknown>): Promise<Record<string, number>> {
-  const samples: Record<string, number[]> = Object.fromEntries(Object.keys(contenders).map((k) => [k, []]));
-  // One warm-up pass so every contender is optimised before it is measured.
-  for (const fn of Object.values(contenders)) await sample(fn);
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const [name, fn] of Object.entries(contenders)) samples[name]!.push(await sample(fn));
-  }
-  return Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
-}
-
-/** A fetch-sized blob: batches of about 16 KiB (the producer's default batch.size), 1 MiB in all. */
-function buildFetch(recordSize: number, headers: number): { bytes: Uint8Array; records: number } {
-  const perBatch = Math.max(1, Math.floor(16384 / recordSize));
-  const batches: Uint8Array[] = [];
-  let total = 0;
-  let offset = 0;
-  let seed = 7;
-  const random = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) & 0xff;
-  while (total < 1024 * 1024) {
-    const records: RecordInput[] = [];
-    for (let i = 0; i < perBatch; i++) {
-      records.push({
-        key: new TextEncoder().encode(`key-${offset + i}`),
-        value: Uint8Array.from({ length: recordSize }, random),
-        timestamp: 1_700_000_000_000 + offset + i,
-        headers: Array.from({ length: headers }, (_, h) => ({
-          key: `header-${h}`,
-          value: new TextEncoder().encode(`v${h}`),
-        })),
-      });
-    }
-    const batch = encodeRecordBatch({
-      baseOffset: offset,
-      records,
-      producerId: 1000,
-      producerEpoch: 0,
-      baseSequence: offset,
-    });
-    batches.push(batch);
-    total += batch.length;
-    offset += perBatch;
-  }
-  return { bytes: new Uint8Array(Buffer.concat(batches)), records: offset };
-}
+const harness: HarnessOptions = quick
+  ? { rounds: 3, sampleMs: 150, maxWarmupMs: 1000 }
+  : { rounds: 7, sampleMs: 300, maxWarmupMs: 3000 };
 
 function runnelAllFields(bytes: Uint8Array): number {
   let seen = 0;
@@ -171,29 +76,40 @@ function runnelNoCrc(bytes: Uint8Array): number {
 }
 
 interface DecodeRow {
+  shape: FetchShape;
   recordSize: number;
   headers: number;
   records: number;
   nsPerRecord: Record<string, number>;
 }
 
+const KAFKAJS = 'kafkajs 2.2.4 decodeMessages (no CRC check)';
+const PLATFORMATIC = '@platformatic/kafka 2.12.1 readRecordsBatches (no CRC check)';
+const RUNNEL = 'runnel (all fields, CRC on)';
+
 async function benchDecode(): Promise<DecodeRow[]> {
   const rows: DecodeRow[] = [];
-  for (const recordSize of [100, 1024, 10240]) {
-    for (const headers of [0, 3]) {
-      const { bytes, records } = buildFetch(recordSize, headers);
-      const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-      const result = await interleaved({
-        'runnel (all fields, CRC on)': () => runnelAllFields(bytes),
-        'runnel (offset + value, CRC on)': () => runnelOffsetAndValue(bytes),
-        'runnel (all fields, CRC off)': () => runnelNoCrc(bytes),
-        'runnel (all fields, CRC on, JS CRC only)': () => runnelJsCrc(bytes),
-        'kafkajs 2.2.4 (no CRC check)': () => kafkaJsDecode(buffer),
-        '@platformatic/kafka 2.12.1 (no CRC check)': () => platformaticDecode(buffer),
-      });
-      const nsPerRecord = Object.fromEntries(Object.entries(result).map(([k, v]) => [k, v / records]));
-      rows.push({ recordSize, headers, records, nsPerRecord });
-      console.log(`decode ${recordSize} B x ${records}, ${headers} headers:`, nsPerRecord);
+  for (const shape of FETCH_SHAPES) {
+    for (const recordSize of quick ? [100] : [100, 1024, 10240]) {
+      for (const headers of [0, 3]) {
+        const { bytes, records } = buildFetch(shape, recordSize, headers);
+        const kafkaJs = kafkaJsInput(bytes);
+        const platformaticChunks = platformaticInput(bytes);
+        const result = await interleaved(
+          {
+            [RUNNEL]: () => runnelAllFields(bytes),
+            'runnel (offset + value, CRC on)': () => runnelOffsetAndValue(bytes),
+            'runnel (all fields, CRC off)': () => runnelNoCrc(bytes),
+            'runnel (all fields, CRC on, JS CRC only)': () => runnelJsCrc(bytes),
+            [KAFKAJS]: () => kafkaJsDecode(kafkaJs),
+            [PLATFORMATIC]: () => platformaticDecode(platformaticChunks),
+          },
+          harness,
+        );
+        const nsPerRecord = Object.fromEntries(Object.entries(result).map(([k, v]) => [k, v / records]));
+        rows.push({ shape, recordSize, headers, records, nsPerRecord });
+        console.log(`decode ${shape}, ${recordSize} B x ${records}, ${headers} headers:`, nsPerRecord);
+      }
     }
   }
   return rows;
@@ -218,7 +134,7 @@ async function benchCrc(): Promise<CrcRow[]> {
     for (const [name, fn] of Object.entries(contenders)) {
       if (fn() !== expected) throw new Error(`${name} disagrees on a ${size}-byte input`);
     }
-    const result = await interleaved(contenders);
+    const result = await interleaved(contenders, harness);
     const gbPerSecond = Object.fromEntries(Object.entries(result).map(([k, ns]) => [k, size / ns]));
     rows.push({ size, gbPerSecond });
     console.log(`crc32c ${size} B (GB/s):`, gbPerSecond);
@@ -238,40 +154,48 @@ async function benchInt64(): Promise<Record<string, number>> {
   for (let i = 0; i < n; i++) view.setBigInt64(i * 8, BigInt(1_700_000_000_000 + i * 1009));
   const baseBig = 123_456_789_012n;
   const baseNumber = 123_456_789_012;
-  const result = await interleaved({
-    'readInt64 (bigint)': () => {
-      const r = new Reader(bytes);
-      let s = 0n;
-      for (let i = 0; i < n; i++) s += r.readInt64();
-      return Number(s & 1n);
+  const result = await interleaved(
+    {
+      'readInt64 (bigint)': () => {
+        const r = new Reader(bytes);
+        let s = 0n;
+        for (let i = 0; i < n; i++) s += r.readInt64();
+        return Number(s & 1n);
+      },
+      'readInt64Number (number, guarded)': () => {
+        const r = new Reader(bytes);
+        let s = 0;
+        for (let i = 0; i < n; i++) s += r.readInt64Number();
+        return s;
+      },
+      'offset = base + BigInt(delta)': () => {
+        let last = 0n;
+        for (let i = 0; i < n; i++) last = baseBig + BigInt(i);
+        return Number(last & 1n);
+      },
+      'offset = base + delta (number)': () => {
+        let last = 0;
+        for (let i = 0; i < n; i++) last = baseNumber + i;
+        return last;
+      },
     },
-    'readInt64Number (number, guarded)': () => {
-      const r = new Reader(bytes);
-      let s = 0;
-      for (let i = 0; i < n; i++) s += r.readInt64Number();
-      return s;
-    },
-    'offset = base + BigInt(delta)': () => {
-      let last = 0n;
-      for (let i = 0; i < n; i++) last = baseBig + BigInt(i);
-      return Number(last & 1n);
-    },
-    'offset = base + delta (number)': () => {
-      let last = 0;
-      for (let i = 0; i < n; i++) last = baseNumber + i;
-      return last;
-    },
-  });
+    harness,
+  );
   const perOp = Object.fromEntries(Object.entries(result).map(([k, v]) => [k, v / n]));
   console.log('int64 (ns per value):', perOp);
   return perOp;
 }
 
-function markdown(decode: DecodeRow[], crc: CrcRow[], int64: Record<string, number>): string {
+function markdown(
+  decode: DecodeRow[],
+  crc: CrcRow[],
+  int64: Record<string, number>,
+  decompress: DecompressRow[],
+): string {
   const lines = [
     `# Codec benchmark`,
     '',
-    `Node ${process.version}, ${ROUNDS} interleaved rounds of ${SAMPLE_MS} ms of process CPU time, medians${collect ? ', GC before each sample' : ''}; load average ${loadavg()
+    `Node ${process.version}, each contender warmed up until it settles (at most ${harness.maxWarmupMs} ms), then ${harness.rounds} interleaved rounds of ${harness.sampleMs} ms of process CPU time, medians; load average ${loadavg()
       .map((l) => l.toFixed(1))
       .join(' ')} on ${cpus().length} CPUs at the end.`,
     '',
@@ -279,15 +203,17 @@ function markdown(decode: DecodeRow[], crc: CrcRow[], int64: Record<string, numb
   if (decode.length > 0) {
     lines.push('## Record batch decode (ns per record; lower is better)', '');
     const names = Object.keys(decode[0]!.nsPerRecord);
-    lines.push(`| record size | headers | ${names.join(' | ')} | kafkajs / runnel | platformatic / runnel |`);
-    lines.push(`|---|---|${names.map(() => '---').join('|')}|---|---|`);
+    lines.push(
+      `| shape | record size | headers | ${names.join(' | ')} | kafkajs / runnel | platformatic / runnel |`,
+    );
+    lines.push(`|---|---|---|${names.map(() => '---').join('|')}|---|---|`);
     for (const row of decode) {
-      const runnel = row.nsPerRecord['runnel (all fields, CRC on)']!;
-      const kjs = row.nsPerRecord['kafkajs 2.2.4 (no CRC check)']!;
-      const plat = row.nsPerRecord['@platformatic/kafka 2.12.1 (no CRC check)']!;
+      const runnel = row.nsPerRecord[RUNNEL]!;
+      const kjs = row.nsPerRecord[KAFKAJS]!;
+      const plat = row.nsPerRecord[PLATFORMATIC]!;
       const cells = names.map((n) => row.nsPerRecord[n]!.toFixed(1)).join(' | ');
       lines.push(
-        `| ${row.recordSize} B | ${row.headers} | ${cells} | ${(kjs / runnel).toFixed(1)}x | ${(plat / runnel).toFixed(1)}x |`,
+        `| ${row.shape} | ${row.recordSize} B | ${row.headers} | ${cells} | ${(kjs / runnel).toFixed(1)}x | ${(plat / runnel).toFixed(1)}x |`,
       );
     }
     lines.push('');
@@ -306,17 +232,26 @@ function markdown(decode: DecodeRow[], crc: CrcRow[], int64: Record<string, numb
   if (Object.keys(int64).length > 0) {
     lines.push('## int64 (ns per value)', '', '| operation | ns |', '|---|---|');
     for (const [name, ns] of Object.entries(int64)) lines.push(`| ${name} | ${ns.toFixed(2)} |`);
+    lines.push('');
   }
+  if (decompress.length > 0) lines.push(...decompressMarkdown(decompress));
   return lines.join('\n') + '\n';
+}
+
+/** `--baseline=<path>`: another build of @runnel/codec (its dist/index.js) to compare decompression with. */
+function baselineModule(): string | undefined {
+  return args.find((a) => a.startsWith('--baseline='))?.slice('--baseline='.length);
 }
 
 const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 const int64 = only === undefined || only === 'int64' ? await benchInt64() : {};
 const decode = only === undefined || only === 'decode' ? await benchDecode() : [];
 const crc = only === undefined || only === 'crc' ? await benchCrc() : [];
+const decompress =
+  only === undefined || only === 'decompress' ? await benchDecompress(harness, baselineModule()) : [];
 mkdirSync(outDir, { recursive: true });
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-const json = { node: process.version, rounds: ROUNDS, sampleMs: SAMPLE_MS, int64, decode, crc };
+const json = { node: process.version, harness, int64, decode, crc, decompress };
 writeFileSync(join(outDir, `codec-${stamp}.json`), JSON.stringify(json, null, 2));
-writeFileSync(join(outDir, `codec-${stamp}.md`), markdown(decode, crc, int64));
+writeFileSync(join(outDir, `codec-${stamp}.md`), markdown(decode, crc, int64, decompress));
 console.log(`wrote ${join(outDir, `codec-${stamp}.{json,md}`)}`);

@@ -20,6 +20,7 @@ import {
   Reader,
   type RecordBatch,
   type RecordInput,
+  setNativeDecompression,
   Writer,
 } from '@runnel/codec';
 import { compileJava } from '@runnel/kafka-local';
@@ -140,7 +141,12 @@ describe('batches written by the Java producer', () => {
       String(COUNT),
       ...CODECS.map((c) => `java-to-runnel-${c}-${suffix}:${c}`),
     ]);
-    for (const codec of CODECS) {
+    // lz4 and snappy blocks decode in JS and natively (lz4-napi, snappy: the codec's dev dependencies).
+    for (const [codec, mode] of CODECS.flatMap((c) =>
+      (['js', 'native'] as const).map((m) => [c, m] as const),
+    )) {
+      setNativeDecompression('lz4', mode);
+      setNativeDecompression('snappy', mode);
       const batches = decodeRecordBatches(await readLog(`java-to-runnel-${codec}-${suffix}`), {
         eager: true,
       });
@@ -161,6 +167,8 @@ describe('batches written by the Java producer', () => {
         ]);
       });
     }
+    setNativeDecompression('lz4', 'auto');
+    setNativeDecompression('snappy', 'auto');
   });
 
   it('mark transactional batches and end them with commit and abort control records', async () => {

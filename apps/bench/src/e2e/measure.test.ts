@@ -44,18 +44,23 @@ describe('parseVmHwmKiB', () => {
   });
 });
 
-// Burns 300 ms of CPU however loaded the machine is, and holds about 64 MiB.
+// Burns 300 ms of CPU however loaded the machine is, and holds about 64 MiB. On a loaded machine that
+// takes seconds of wall time, hence the longer test timeouts below.
 const BURN = `const keep = Buffer.alloc(64 * 1024 * 1024, 1); while (process.cpuUsage().user < 300000) {} console.log(keep[0]);`;
 
 describe('runMeasured', () => {
-  it.runIf(hasGnuTime())('measures CPU time and peak RSS of a child exactly through GNU time', async () => {
-    const run = await runMeasured(process.execPath, ['-e', BURN], { timeoutMs: 60_000 });
-    expect(run.code).toBe(0);
-    expect(run.stdout.trim()).toBe('1');
-    expect(run.usage?.source).toBe('rusage');
-    expect(run.usage!.cpuMs).toBeGreaterThanOrEqual(290);
-    expect(run.usage!.peakRssKiB).toBeGreaterThan(64 * 1024);
-  });
+  it.runIf(hasGnuTime())(
+    'measures CPU time and peak RSS of a child exactly through GNU time',
+    async () => {
+      const run = await runMeasured(process.execPath, ['-e', BURN], { timeoutMs: 60_000 });
+      expect(run.code).toBe(0);
+      expect(run.stdout.trim()).toBe('1');
+      expect(run.usage?.source).toBe('rusage');
+      expect(run.usage!.cpuMs).toBeGreaterThanOrEqual(290);
+      expect(run.usage!.peakRssKiB).toBeGreaterThan(64 * 1024);
+    },
+    60_000,
+  );
 
   it('measures by polling /proc when asked to', async () => {
     const run = await runMeasured(process.execPath, ['-e', BURN], { timeoutMs: 60_000, forceProc: true });
@@ -64,7 +69,7 @@ describe('runMeasured', () => {
     // Polling misses at most the last interval.
     expect(run.usage!.cpuMs).toBeGreaterThanOrEqual(200);
     expect(run.usage!.peakRssKiB).toBeGreaterThan(64 * 1024);
-  });
+  }, 60_000);
 
   it('reports a failing child with its status and stderr', async () => {
     const run = await runMeasured(process.execPath, ['-e', 'console.error("boom"); process.exit(3)'], {

@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PEERS_DIR } from './paths.js';
 import {
+  CONFLUENT_VERSION,
   FRANZ_GO_VERSION,
   installedVersion,
   KAFKAJS_VERSION,
@@ -20,6 +23,7 @@ describe('peer manifests', () => {
     expect(manifest('node').dependencies.kafkajs).toBe(KAFKAJS_VERSION);
     expect(manifest('node').dependencies['@platformatic/kafka']).toBe(PLATFORMATIC_VERSION);
     expect(manifest('rdkafka').dependencies['node-rdkafka']).toBe(NODE_RDKAFKA_VERSION);
+    expect(manifest('confluent').dependencies['@confluentinc/kafka-javascript']).toBe(CONFLUENT_VERSION);
     for (const version of Object.values(manifest('node').dependencies))
       expect(version).toMatch(/^\d+\.\d+\.\d+$/);
   });
@@ -35,5 +39,16 @@ describe('peer manifests', () => {
 describe('installedVersion', () => {
   it('is undefined for a package that is not installed', () => {
     expect(installedVersion(join(PEERS_DIR, 'node'), 'no-such-package-here')).toBeUndefined();
+  });
+
+  it("reads an installed package's version without the v node-rdkafka writes", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'runnel-peers-'));
+    try {
+      await mkdir(join(dir, 'node_modules', 'node-rdkafka'), { recursive: true });
+      await writeFile(join(dir, 'node_modules', 'node-rdkafka', 'package.json'), '{"version":"v3.6.1"}');
+      expect(installedVersion(dir, 'node-rdkafka')).toBe('3.6.1');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

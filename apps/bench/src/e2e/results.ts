@@ -1,3 +1,4 @@
+import type { Phase } from './client-adapter.js';
 import type { ProcessUsage } from './measure.js';
 import type { Scenario } from './scenarios.js';
 import type { ClientReport, FetchSettings } from './spec.js';
@@ -7,6 +8,8 @@ import { median, ratio } from './stats.js';
 export interface RunRecord {
   readonly scenario: string;
   readonly client: string;
+  /** `throughput`: the whole topic; `first-record`: until the first record. */
+  readonly phase: Phase;
   /** 0-based repetition. */
   readonly rep: number;
   readonly ok: boolean;
@@ -51,9 +54,40 @@ export interface Cell {
   readonly runnelRssRatio?: number;
 }
 
+/** The median time to first record of one client in one scenario, from its `first-record` runs. */
+export interface FirstRecordCell {
+  readonly scenario: string;
+  readonly client: string;
+  readonly runs: number;
+  readonly failures: number;
+  readonly firstRecordMs?: number;
+  /** The fastest and slowest run, to show the spread. */
+  readonly minMs?: number;
+  readonly maxMs?: number;
+}
+
+/** How a throughput topic was sized: each read of the calibration client and what it led to. */
+export interface DatasetSizing {
+  /** The client whose untimed reads sized the topic (the fastest peer); also the page-cache warm-up. */
+  readonly client: string;
+  readonly steps: readonly { readonly records: number; readonly readMs?: number; readonly error?: string }[];
+  /** Records in the topic at the end, which every client then reads. */
+  readonly records: number;
+  /** True when the topic reached `MAX_TOPIC_BYTES` before the read was steady-state long. */
+  readonly capped: boolean;
+}
+
+/** The Node release every Node client ran on. */
+export interface NodeEntry {
+  readonly version: string;
+  readonly lts: string | null;
+  /** How it was chosen: `--node` or the default. */
+  readonly choice: string;
+}
+
 /** The file `apps/bench/results/<date>.json`. */
 export interface BenchResults {
-  readonly schema: 1;
+  readonly schema: 2;
   readonly startedAt: string;
   readonly finishedAt: string;
   readonly quick: boolean;
@@ -62,17 +96,24 @@ export interface BenchResults {
     readonly cpus: number;
     readonly loadAverageAtStart: readonly number[];
     readonly loadAverageAtEnd: readonly number[];
-    readonly node: string;
+    /** The Node that ran the harness (not the clients: see `node`). */
+    readonly harnessNode: string;
     readonly platform: string;
   };
+  /** The Node every Node client ran on; undefined when no end-to-end scenario ran. */
+  readonly node?: NodeEntry;
+  /** The shortest read of the fastest client a throughput topic is sized for, in ms. */
+  readonly steadyStateMs: number;
   readonly kafka: { readonly version: string; readonly brokers: 1 };
   readonly fetch: FetchSettings;
   readonly producer: string;
   readonly measurement: string;
   readonly clients: readonly ClientEntry[];
-  readonly scenarios: readonly (Scenario & { readonly fill?: unknown })[];
+  readonly scenarios: readonly (Scenario & { readonly fill?: unknown; readonly sizing?: DatasetSizing })[];
   readonly runs: readonly RunRecord[];
+  /** Throughput medians. */
   readonly cells: readonly Cell[];
+  readonly firstRecord: readonly FirstRecordCell[];
   readonly micro: readonly MicroResult[];
 }
 
@@ -85,9 +126,9 @@ export interface MicroResult {
   readonly output: string;
 }
 
-/** @returns the medians of one client's successful runs of one scenario. */
+/** @returns the medians of one client's successful throughput runs of one scenario. */
 export function cellOf(scenario: string, client: string, runs: readonly RunRecord[]): Cell {
-  const mine = runs.filter((r) => r.scenario === scenario && r.client === client);
+  const mine = runs.filter((r) => r.scenario === scenario && r.client === client && r.phase === 'throughput');
   const good = mine.filter((r) => r.ok && r.report !== undefined);
   const pick = (f: (r: RunRecord) => number | undefined) =>
     median(good.map(f).filter((x): x is number => x !== undefined && Number.isFinite(x)));
@@ -111,7 +152,40 @@ export function cellOf(scenario: string, client: string, runs: readonly RunRecor
 }
 
 /**
- * Computes every scenario x client cell and, for each peer, Runnel's ratios in the same scenario.
+ * @returns every scenario x client cell of the first-record phase (median, fastest and slowest run),
+ *   in scenario order, then client order; clients without such runs are left out.
+ */
+export function firstRecordCells(
+  scenarios: readonly string[],
+  clients: readonly string[],
+  runs: readonly RunRecord[],
+): FirstRecordCell[] {
+  const cells: FirstRecordCell[] = [];
+  for (const scenario of scenarios) {
+    for (const client of clients) {
+      const mine = runs.filter(
+        (r) => r.scenario === scenario && r.client === client && r.phase === 'first-record',
+      );
+      if (mine.length === 0) continue;
+      const times = mine
+        .map((r) => (r.ok ? r.report?.firstRecordMs : undefined))
+        .filter((x): x is number => typeof x === 'number');
+      cells.push({
+        scenario,
+        client,
+        runs: times.length,
+        failures: mine.length - times.length,
+        ...(times.length === 0
+          ? {}
+          : { firstRecordMs: median(times)!, minMs: Math.min(...times), maxMs: Math.max(...times) }),
+      });
+    }
+  }
+  return cells;
+}
+
+/**
+ * Computes every scenario x client throughput cell and, for each peer, Runnel's ratios in the same scenario.
  *
  * @returns cells in scenario order, then client order.
  */

@@ -1,6 +1,6 @@
 import { deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { compressiblePayload, scenarioMatrix, sizeLabel } from './scenarios.js';
+import { compressiblePayload, nextRecordCount, scenarioMatrix, sizeLabel } from './scenarios.js';
 
 describe('scenarioMatrix', () => {
   it('covers every size, compression and partition count in a full run', () => {
@@ -10,24 +10,51 @@ describe('scenarioMatrix', () => {
     expect(all.map((s) => s.id)).toContain('10KiB-zstd-p16');
   });
 
-  it('keeps each size, each compression and both partition counts in quick mode', () => {
+  it('keeps each size, each compression and both partition counts in quick mode, reading whole topics only in some', () => {
     const quick = scenarioMatrix(true);
     expect(quick.map((s) => s.id)).toEqual(['100B-none-p1', '1KiB-lz4-p16', '10KiB-zstd-p1']);
     expect(new Set(quick.map((s) => s.partitions))).toEqual(new Set([1, 16]));
+    expect(quick.filter((s) => s.throughput).map((s) => s.id)).toEqual(['1KiB-lz4-p16']);
+    expect(scenarioMatrix(false).every((s) => s.throughput)).toBe(true);
   });
 
-  it('sizes topics by bytes, so small records come in larger numbers, and caps them at a million', () => {
+  it('starts every topic with the same bytes of values, so small records come in larger numbers', () => {
     const [small, large] = scenarioMatrix(true, ['100B-none-p1', '10KiB-none-p1']);
-    expect(small!.records).toBe(Math.floor((32 * 1024 * 1024) / 100));
-    expect(large!.records).toBe(Math.floor((32 * 1024 * 1024) / 10_240));
-    expect(scenarioMatrix(false, ['100B-none-p1'])[0]!.records).toBe(1_000_000);
+    expect(small!.records).toBe(Math.floor((64 * 1024 * 1024) / 100));
+    expect(large!.records).toBe(Math.floor((64 * 1024 * 1024) / 10_240));
+    expect(small!.fixedSize).toBe(false);
   });
 
-  it('picks named scenarios, applies a record count override, and rejects an unknown id', () => {
-    expect(scenarioMatrix(false, ['1KiB-zstd-p1'], 500)).toEqual([
-      { id: '1KiB-zstd-p1', recordSize: 1024, compression: 'zstd', partitions: 1, records: 500 },
+  it('picks named scenarios, applies a record count override as a fixed size, and rejects an unknown id', () => {
+    expect(scenarioMatrix(true, ['1KiB-zstd-p1'], 500)).toEqual([
+      {
+        id: '1KiB-zstd-p1',
+        recordSize: 1024,
+        compression: 'zstd',
+        partitions: 1,
+        records: 500,
+        throughput: true,
+        fixedSize: true,
+      },
     ]);
     expect(() => scenarioMatrix(false, ['2KiB-none-p1'])).toThrow(RangeError);
+  });
+});
+
+describe('nextRecordCount', () => {
+  it('is done once the read lasted the steady-state time, or the topic is at its limit', () => {
+    expect(nextRecordCount(1000, 10_000, 10_000, 1e9)).toBeUndefined();
+    expect(nextRecordCount(1000, 500, 10_000, 1000)).toBeUndefined();
+  });
+
+  it('aims 20% past the steady-state time at the measured rate', () => {
+    // 1M records in 2.5 s: 4M records take 10 s, and 20% more is 4.8M.
+    expect(nextRecordCount(1_000_000, 2500, 10_000, 1e9)).toBe(4_800_000);
+  });
+
+  it('grows at most 64-fold at a time and never past the limit', () => {
+    expect(nextRecordCount(1000, 0, 10_000, 1e9)).toBe(64_000);
+    expect(nextRecordCount(1_000_000, 2500, 10_000, 3_000_000)).toBe(3_000_000);
   });
 });
 

@@ -7,8 +7,15 @@ export interface Scenario {
   /** `compression.type` of the producer that filled the topic. */
   readonly compression: Compression;
   readonly partitions: number;
-  /** Records in the topic; every client reads all of them. */
+  /**
+   * Records the topic is first filled with. A throughput scenario then grows until the fastest client
+   * reads for the steady-state time (see `nextRecordCount`), unless `fixedSize`.
+   */
   readonly records: number;
+  /** Whether clients read the whole topic (throughput); otherwise only the time to first record is measured. */
+  readonly throughput: boolean;
+  /** The record count was set by hand (`--records`): the topic is not grown. */
+  readonly fixedSize: boolean;
 }
 
 export type Compression = 'none' | 'lz4' | 'zstd';
@@ -17,40 +24,49 @@ export const RECORD_SIZES: readonly number[] = [100, 1024, 10_240];
 export const COMPRESSIONS: readonly Compression[] = ['none', 'lz4', 'zstd'];
 export const PARTITION_COUNTS: readonly number[] = [1, 16];
 
-/** Bytes of record values per topic: enough that a run lasts seconds, not milliseconds. */
-const FULL_BYTES = 128 * 1024 * 1024;
-const QUICK_BYTES = 32 * 1024 * 1024;
-const MAX_RECORDS = 1_000_000;
+/**
+ * Bytes of record values a topic starts with: more than a first Fetch takes (1 MiB per partition,
+ * 16 partitions) even compressed, so the time to the first record is the same as on a larger topic.
+ */
+const INITIAL_BYTES = 64 * 1024 * 1024;
+/** The most record values a topic may grow to (the broker keeps it on disk and in the page cache). */
+export const MAX_TOPIC_BYTES = 8 * 1024 * 1024 * 1024;
+
+/** Scenarios of `--quick`: where the time to first record is measured, and which of them are read whole. */
+export const QUICK_SCENARIOS: readonly string[] = ['100B-none-p1', '1KiB-lz4-p16', '10KiB-zstd-p1'];
+export const QUICK_THROUGHPUT_SCENARIOS: readonly string[] = ['1KiB-lz4-p16'];
 
 /** @returns the short form of a size: `100B`, `1KiB`, `10KiB`. */
 export function sizeLabel(bytes: number): string {
   return bytes % 1024 === 0 ? `${bytes / 1024}KiB` : `${bytes}B`;
 }
 
-/** @returns the scenario of these parameters, holding about `totalBytes` of values (at most 1M records). */
+/** @returns the scenario of these parameters, first filled with about `totalBytes` of values. */
 export function scenario(
   recordSize: number,
   compression: Compression,
   partitions: number,
-  totalBytes: number,
+  totalBytes: number = INITIAL_BYTES,
 ): Scenario {
-  const records = Math.min(MAX_RECORDS, Math.max(1, Math.floor(totalBytes / recordSize)));
   return {
     id: `${sizeLabel(recordSize)}-${compression}-p${partitions}`,
     recordSize,
     compression,
     partitions,
-    records,
+    records: Math.max(1, Math.floor(totalBytes / recordSize)),
+    throughput: true,
+    fixedSize: false,
   };
 }
 
 /**
  * The scenarios of a run: every record size, compression and partition count (18), or in quick mode
- * three that still cover each size, each compression and both partition counts; quick scenarios hold
- * a quarter of the data.
+ * the three of `QUICK_SCENARIOS`, which cover each size, each compression and both partition counts,
+ * of which only `QUICK_THROUGHPUT_SCENARIOS` are read whole (the others measure the time to first
+ * record only), so that a quick run stays within minutes while every read lasts steady-state long.
  *
- * @param ids when given, these scenarios of the full matrix instead (sized for the mode).
- * @param recordsOverride when given, every scenario holds this many records instead.
+ * @param ids when given, these scenarios of the full matrix instead (all read whole).
+ * @param recordsOverride when given, every scenario holds exactly this many records.
  * @returns the scenarios, in matrix order.
  * @throws RangeError when an id names no scenario.
  */
@@ -59,25 +75,47 @@ export function scenarioMatrix(
   ids?: readonly string[],
   recordsOverride?: number,
 ): Scenario[] {
-  const bytes = quick ? QUICK_BYTES : FULL_BYTES;
   const all: Scenario[] = [];
   for (const size of RECORD_SIZES)
     for (const compression of COMPRESSIONS)
-      for (const partitions of PARTITION_COUNTS) all.push(scenario(size, compression, partitions, bytes));
+      for (const partitions of PARTITION_COUNTS) all.push(scenario(size, compression, partitions));
+  const find = (id: string) => {
+    const found = all.find((s) => s.id === id);
+    if (found === undefined)
+      throw new RangeError(`no scenario ${id}; known: ${all.map((s) => s.id).join(', ')}`);
+    return found;
+  };
   let list: Scenario[];
-  if (ids !== undefined) {
-    list = ids.map((id) => {
-      const found = all.find((s) => s.id === id);
-      if (found === undefined)
-        throw new RangeError(`no scenario ${id}; known: ${all.map((s) => s.id).join(', ')}`);
-      return found;
-    });
-  } else if (quick) {
-    list = ['100B-none-p1', '1KiB-lz4-p16', '10KiB-zstd-p1'].map((id) => all.find((s) => s.id === id)!);
-  } else {
-    list = all;
-  }
-  return recordsOverride === undefined ? list : list.map((s) => ({ ...s, records: recordsOverride }));
+  if (ids !== undefined) list = ids.map(find);
+  else if (quick)
+    list = QUICK_SCENARIOS.map((id) => ({
+      ...find(id),
+      throughput: QUICK_THROUGHPUT_SCENARIOS.includes(id),
+    }));
+  else list = all;
+  return recordsOverride === undefined
+    ? list
+    : list.map((s) => ({ ...s, records: recordsOverride, fixedSize: true }));
+}
+
+/**
+ * Decides how far a throughput topic must grow for the steady state: the calibration client (the
+ * fastest peer) read `records` records in `readMs` (first record to last); a read shorter than
+ * `targetMs` means start-up would weigh too much in the rates. The new count aims 20% past the target,
+ * grows at most 64-fold per step (a very short read says little about the rate), and stops at
+ * `maxRecords`.
+ *
+ * @returns the record count to grow the topic to, or undefined when it is long enough or cannot grow.
+ */
+export function nextRecordCount(
+  records: number,
+  readMs: number,
+  targetMs: number,
+  maxRecords: number,
+): number | undefined {
+  if (readMs >= targetMs || records >= maxRecords) return undefined;
+  const wanted = Math.ceil((records * 1.2 * targetMs) / Math.max(readMs, 1));
+  return Math.min(wanted, records * 64, maxRecords);
 }
 
 /**

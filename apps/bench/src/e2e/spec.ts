@@ -23,10 +23,22 @@ export const FETCH_SETTINGS: FetchSettings = {
   fetchMaxWaitMs: 500,
 };
 
-/** One client run: read `records` records of `topic` from the earliest offset, in group `groupId`. */
+/** How a client variant takes its partitions and which client options go over the shared ones. */
+export interface ClientVariant {
+  /** `subscribe`: group membership in `groupId`; `assign`: every partition by hand, no group. */
+  readonly mode: 'subscribe' | 'assign';
+  readonly config: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * One client run: read `records` records of `topic` from the earliest offset, in group `groupId`
+ * (a client stops at the first batch that reaches the count, so 1 means "until the first record").
+ */
 export interface ClientRunSpec {
   readonly brokers: string;
   readonly topic: string;
+  /** The topic's partition count (for clients that assign partitions by hand). */
+  readonly partitions: number;
   readonly groupId: string;
   readonly records: number;
   readonly fetch: FetchSettings;
@@ -34,6 +46,10 @@ export interface ClientRunSpec {
   readonly timeoutMs: number;
   /** Where a Node peer's packages are installed (a dir holding `node_modules`). */
   readonly peerDir?: string;
+  /** The package a client program with a KafkaJS-shaped API loads (`kafkajs`, `@runnel/kafkajs`). */
+  readonly module?: string;
+  /** Runnel's variant; absent means subscribe with the default options. */
+  readonly variant?: ClientVariant;
 }
 
 /** The JSON line a client prints when it has read every record. Times are the client's own clock. */
@@ -48,6 +64,11 @@ export interface ClientReport {
   readonly consumeMs: number;
   /** From creating the consumer to holding the last record. */
   readonly totalMs: number;
+  /**
+   * The wall clock when the consumer was created, in ms since the epoch (fractional), so a packet
+   * capture of the run can be lined up with it; absent for clients that do not say.
+   */
+  readonly startedAtMs?: number;
 }
 
 /**
@@ -81,6 +102,7 @@ function isReport(value: unknown): value is ClientReport {
     finite(r.bytes) &&
     (r.firstRecordMs === null || finite(r.firstRecordMs)) &&
     finite(r.consumeMs) &&
-    finite(r.totalMs)
+    finite(r.totalMs) &&
+    (r.startedAtMs === undefined || finite(r.startedAtMs))
   );
 }

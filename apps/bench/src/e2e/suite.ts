@@ -1,74 +1,38 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import {
-  createTopic,
-  getEndOffsets,
-  type KafkaCluster,
-  type ProducePerfSummary,
-  producePerf,
-} from '@runnel/kafka-local';
-import type { ClientAdapter } from './adapters.js';
+import type { KafkaCluster, ProducePerfSummary } from '@runnel/kafka-local';
+import type { ClientAdapter, Phase } from './client-adapter.js';
 import { runMeasured } from './measure.js';
 import type { Log } from './peers.js';
-import type { ClientEntry, RunRecord } from './results.js';
-import { compressiblePayload, type Scenario } from './scenarios.js';
+import type { ClientEntry, DatasetSizing, RunRecord } from './results.js';
+import { MAX_TOPIC_BYTES, nextRecordCount, type Scenario } from './scenarios.js';
 import { FETCH_SETTINGS } from './spec.js';
 import { rotation } from './stats.js';
+import { deleteTopic, fillTopic, produceRecords } from './topics.js';
 
-/** What the producer side of every scenario is, for the results. */
-export const PRODUCER_DESCRIPTION =
-  "Topics filled by Kafka's ProducerPerformance (acks=1, producer defaults otherwise: batch.size 16384, linger.ms 5) " +
-  'from a payload file of JSON-like lines of exactly the record size (compressible, as real events are); ' +
-  'records have no key.';
+export { PRODUCER_DESCRIPTION } from './topics.js';
 
 export const MEASUREMENT_DESCRIPTION =
   'records/s and MB/s: records and key+value bytes over the time from creating the consumer to holding the last ' +
-  "record, as each client timed it (Java: ConsumerPerformance's rebalance.time.ms + fetch.time.ms); the runtime's " +
-  'own start (Node, JVM) is outside that time (the JSON also has steadyRecordsPerSec, from the first record to ' +
-  'the last, which overstates when a topic takes only a few fetches). CPU: utime+stime of ' +
-  'the whole client process (start-up, join and close included; the JVM start counts for Java) and peak RSS, ' +
-  'from the rusage of the waited process (GNU time), else polled from /proc. First record: from creating the ' +
-  'consumer to holding the first record (connect, metadata, join, first fetch).';
-
-/**
- * Creates a scenario's topic and fills it with exactly `scenario.records` records.
- *
- * @returns ProducerPerformance's summary.
- * @throws KafkaToolError when a tool fails; Error when the topic does not end up holding the records.
- */
-export async function fillTopic(
-  cluster: KafkaCluster,
-  scenario: Scenario,
-  topic: string,
-): Promise<ProducePerfSummary> {
-  await createTopic(cluster, { topic, partitions: scenario.partitions });
-  const dir = await mkdtemp(join(tmpdir(), 'runnel-bench-payload-'));
-  try {
-    const payloadFile = join(dir, 'payload.txt');
-    await writeFile(payloadFile, compressiblePayload(scenario.recordSize));
-    const summary = await producePerf(cluster, {
-      topic,
-      numRecords: scenario.records,
-      payloadFile,
-      ...(scenario.compression === 'none' ? {} : { compression: scenario.compression }),
-      timeoutMs: 15 * 60_000,
-    });
-    const ends = await getEndOffsets(cluster, topic);
-    const total = [...ends.values()].reduce((sum, end) => sum + end, 0n);
-    if (total !== BigInt(scenario.records)) {
-      throw new Error(`topic ${topic} holds ${total} records, not ${scenario.records}`);
-    }
-    return summary;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+  "record, as each client timed it; the runtime's own start (Node, JVM) and the loading of the client's modules " +
+  'are outside that time (the JSON also has steadyRecordsPerSec, from the first record to the last). Throughput ' +
+  'topics are grown until the fastest peer reads for the steady-state time, so start-up is a small share. CPU: ' +
+  'utime+stime of the whole client process (start-up, join and close included; the JVM start counts for Java) and ' +
+  'peak RSS, from the rusage of the waited process (GNU time), else polled from /proc. First record: from creating ' +
+  'the consumer to holding the first record (connect, metadata, join, first fetch), the median of separate runs ' +
+  'that stop there.';
 
 /** @returns the tail of a text, at most `lines` lines. */
 function tail(text: string, lines: number): string {
   return text.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+/** One client run: which topic, how many records, and for which phase. */
+export interface RunTarget {
+  readonly scenario: Scenario;
+  readonly topic: string;
+  readonly records: number;
+  readonly phase: Phase;
+  readonly rep: number;
 }
 
 /**
@@ -79,20 +43,19 @@ function tail(text: string, lines: number): string {
 export async function runClientOnce(
   cluster: KafkaCluster,
   adapter: ClientAdapter,
-  scenario: Scenario,
-  topic: string,
-  rep: number,
+  target: RunTarget,
   timeoutMs: number,
 ): Promise<RunRecord> {
   const spec = {
     brokers: cluster.bootstrap,
-    topic,
-    groupId: `bench-${adapter.id}-${scenario.id}-${rep}-${randomBytes(4).toString('hex')}`,
-    records: scenario.records,
+    topic: target.topic,
+    partitions: target.scenario.partitions,
+    groupId: `bench-${adapter.id}-${target.scenario.id}-${target.rep}-${randomBytes(4).toString('hex')}`,
+    records: target.records,
     fetch: FETCH_SETTINGS,
     timeoutMs,
   };
-  const base = { scenario: scenario.id, client: adapter.id, rep };
+  const base = { scenario: target.scenario.id, client: adapter.id, phase: target.phase, rep: target.rep };
   let command: Awaited<ReturnType<ClientAdapter['command']>>;
   try {
     command = await adapter.command(spec);
@@ -114,57 +77,145 @@ export async function runClientOnce(
       ...(usage ? { usage } : {}),
     };
   }
-  if (report.records < scenario.records) {
-    return { ...base, ok: false, error: `read ${report.records} of ${scenario.records} records`, report };
+  if (report.records < target.records) {
+    return { ...base, ok: false, error: `read ${report.records} of ${target.records} records`, report };
   }
   return { ...base, ok: true, report, ...(usage ? { usage } : {}) };
 }
 
 export interface SuiteOptions {
   readonly scenarios: readonly Scenario[];
-  readonly adapters: readonly ClientAdapter[];
+  /** Clients of the time-to-first-record phase (every scenario). */
+  readonly firstRecordAdapters: readonly ClientAdapter[];
+  /** Clients that read whole topics (throughput scenarios). */
+  readonly throughputAdapters: readonly ClientAdapter[];
   readonly repetitions: number;
   readonly timeoutMs: number;
+  /** The shortest read of the fastest client a throughput topic is grown for. */
+  readonly steadyStateMs: number;
   readonly log: Log;
 }
 
 /** The end-to-end part of the results. */
 export interface SuiteOutcome {
   readonly runs: RunRecord[];
-  readonly fills: Map<string, ProducePerfSummary>;
+  /** ProducerPerformance's summaries, per scenario, in order (the first fill, then each growth). */
+  readonly fills: Map<string, ProducePerfSummary[]>;
+  readonly sizings: Map<string, DatasetSizing>;
+}
+
+function rate(record: RunRecord): string {
+  if (!record.ok || record.report === undefined) return `FAILED ${record.error?.split('\n')[0]}`;
+  if (record.phase === 'first-record') return `first record after ${record.report.firstRecordMs} ms`;
+  return `${Math.round(record.report.records / (Math.max(record.report.totalMs, 1) / 1000))} records/s`;
 }
 
 /**
- * Runs every scenario: fills its topic, warms the broker's page cache with one untimed read, then
- * `repetitions` rounds in which every available client reads the topic once, the order rotating
- * from round to round.
+ * Grows a throughput topic until the calibration client (franz-go, the fastest peer, when it runs)
+ * reads it for `steadyStateMs`; its reads also fill the broker's page cache. A `fixedSize` scenario
+ * gets one such read and keeps its size.
  *
- * @returns every run's record and each topic's fill summary.
+ * @returns how the topic was sized; `records` is what every client then reads.
+ */
+async function sizeDataset(
+  cluster: KafkaCluster,
+  scenario: Scenario,
+  topic: string,
+  options: SuiteOptions,
+  fills: ProducePerfSummary[],
+): Promise<DatasetSizing> {
+  const adapters = options.throughputAdapters;
+  const calibrator =
+    adapters.find((a) => a.id === 'franz-go') ?? adapters.find((a) => a.id === 'runnel') ?? adapters[0]!;
+  const maxRecords = Math.max(scenario.records, Math.floor(MAX_TOPIC_BYTES / scenario.recordSize));
+  const steps: DatasetSizing['steps'][number][] = [];
+  let records = scenario.records;
+  for (let step = 0; step < 6; step++) {
+    const target = { scenario, topic, records, phase: 'throughput' as const, rep: -1 - step };
+    const read = await runClientOnce(cluster, calibrator, target, options.timeoutMs);
+    const readMs = read.report?.consumeMs;
+    steps.push({
+      records,
+      ...(readMs === undefined ? {} : { readMs }),
+      ...(read.ok ? {} : { error: read.error }),
+    });
+    // The last step only reads, so the final size is always read once (and so in the page cache).
+    if (!read.ok || readMs === undefined || scenario.fixedSize || step === 5) break;
+    const next = nextRecordCount(records, readMs, options.steadyStateMs, maxRecords);
+    options.log(
+      `${scenario.id}: ${calibrator.id} read ${records} records in ${Math.round(readMs)} ms` +
+        (next === undefined ? '' : `; growing the topic to ${next} records`),
+    );
+    if (next === undefined) break;
+    fills.push(await produceRecords(cluster, scenario, topic, next - records, next));
+    records = next;
+  }
+  const last = steps.at(-1)!;
+  return {
+    client: calibrator.id,
+    steps,
+    records,
+    capped: records >= maxRecords && (last.readMs ?? 0) < options.steadyStateMs,
+  };
+}
+
+/**
+ * Runs every scenario: fills its topic; measures each first-record client's time to its first record
+ * `repetitions` times (after one untimed start of each at the first scenario); for a throughput scenario grows the topic to steady-state size, then runs
+ * `repetitions` rounds in which every throughput client reads the whole topic once, the order
+ * rotating from round to round; finally deletes the topic.
+ *
+ * @returns every run's record, each topic's fill summaries and each throughput topic's sizing.
  */
 export async function runSuite(cluster: KafkaCluster, options: SuiteOptions): Promise<SuiteOutcome> {
   const runs: RunRecord[] = [];
-  const fills = new Map<string, ProducePerfSummary>();
+  const fills = new Map<string, ProducePerfSummary[]>();
+  const sizings = new Map<string, DatasetSizing>();
+  const record = (result: RunRecord, of: number) => {
+    runs.push(result);
+    options.log(
+      `${result.scenario} ${result.phase} ${result.rep + 1}/${of} ${result.client}: ${rate(result)}`,
+    );
+  };
   for (const scenario of options.scenarios) {
     const topic = `bench-${scenario.id}`;
     options.log(`${scenario.id}: filling ${topic} with ${scenario.records} records`);
-    fills.set(scenario.id, await fillTopic(cluster, scenario, topic));
-    const warmer = options.adapters.find((a) => a.id === 'franz-go') ?? options.adapters[0];
-    if (warmer !== undefined) await runClientOnce(cluster, warmer, scenario, topic, -1, options.timeoutMs);
-    for (let rep = 0; rep < options.repetitions; rep++) {
-      for (const adapter of rotation(options.adapters, rep)) {
-        const record = await runClientOnce(cluster, adapter, scenario, topic, rep, options.timeoutMs);
-        runs.push(record);
-        const rate =
-          record.report === undefined
-            ? ''
-            : `${Math.round(record.report.records / (Math.max(record.report.totalMs, 1) / 1000))} records/s`;
-        options.log(
-          `${scenario.id} rep ${rep + 1}/${options.repetitions} ${adapter.id}: ${record.ok ? rate : `FAILED ${record.error?.split('\n')[0]}`}`,
+    const scenarioFills = [await fillTopic(cluster, scenario, topic)];
+    fills.set(scenario.id, scenarioFills);
+    if (scenario === options.scenarios[0]) {
+      // Untimed: the first group on a fresh broker waits for __consumer_offsets to be created, and
+      // each client's first start reads its files from disk; neither belongs to one client's figure.
+      options.log('warm-up: one untimed start of every client');
+      for (const adapter of options.firstRecordAdapters) {
+        await runClientOnce(
+          cluster,
+          adapter,
+          { scenario, topic, records: 1, phase: 'first-record', rep: -1 },
+          120_000,
         );
       }
     }
+    for (let rep = 0; rep < options.repetitions; rep++) {
+      for (const adapter of rotation(options.firstRecordAdapters, rep)) {
+        const target = { scenario, topic, records: 1, phase: 'first-record' as const, rep };
+        record(await runClientOnce(cluster, adapter, target, 120_000), options.repetitions);
+      }
+    }
+    if (scenario.throughput && options.throughputAdapters.length > 0) {
+      const sizing = await sizeDataset(cluster, scenario, topic, options, scenarioFills);
+      sizings.set(scenario.id, sizing);
+      for (let rep = 0; rep < options.repetitions; rep++) {
+        for (const adapter of rotation(options.throughputAdapters, rep)) {
+          const target = { scenario, topic, records: sizing.records, phase: 'throughput' as const, rep };
+          record(await runClientOnce(cluster, adapter, target, options.timeoutMs), options.repetitions);
+        }
+      }
+    }
+    await deleteTopic(cluster, topic).catch((error: Error) =>
+      options.log(`could not delete ${topic}: ${error.message}`),
+    );
   }
-  return { runs, fills };
+  return { runs, fills, sizings };
 }
 
 /** @returns the results' entry of a client after `prepare`. */
@@ -176,7 +227,7 @@ export function clientEntry(
     id: adapter.id,
     label: adapter.label,
     checksCrc: adapter.checksCrc,
-    notes: adapter.notes,
+    notes: adapter.notes(),
     available: availability.available,
     ...(availability.reason === undefined ? {} : { reason: availability.reason }),
   };

@@ -20,7 +20,7 @@ describe('formatRatio', () => {
 });
 
 const RESULTS: BenchResults = {
-  schema: 1,
+  schema: 2,
   startedAt: '2026-11-30T17:00:00.000Z',
   finishedAt: '2026-11-30T17:05:00.000Z',
   quick: true,
@@ -29,9 +29,11 @@ const RESULTS: BenchResults = {
     cpus: 2,
     loadAverageAtStart: [4, 3, 2],
     loadAverageAtEnd: [5, 4, 3],
-    node: 'v20',
+    harnessNode: 'v20.20.2',
     platform: 'linux-x64',
   },
+  node: { version: '24.22.3', lts: 'Krypton', choice: 'default (latest LTS line)' },
+  steadyStateMs: 10_000,
   kafka: { version: '4.4.0', brokers: 1 },
   fetch: FETCH_SETTINGS,
   producer: 'producer text',
@@ -41,8 +43,34 @@ const RESULTS: BenchResults = {
     { id: 'kafkajs', label: 'KafkaJS 2.2.4', checksCrc: false, notes: 'n2', available: true },
     { id: 'x', label: 'X', checksCrc: false, notes: '', available: false, reason: 'does not build\nlog' },
   ],
-  scenarios: [{ id: '100B-none-p1', recordSize: 100, compression: 'none', partitions: 1, records: 1000 }],
-  runs: [],
+  scenarios: [
+    {
+      id: '100B-none-p1',
+      recordSize: 100,
+      compression: 'none',
+      partitions: 1,
+      records: 1000,
+      throughput: true,
+      fixedSize: false,
+    },
+  ],
+  runs: [
+    {
+      scenario: '100B-none-p1',
+      client: 'runnel',
+      phase: 'throughput',
+      rep: 0,
+      ok: true,
+      report: {
+        client: 'runnel',
+        records: 1000,
+        bytes: 100_000,
+        firstRecordMs: 40,
+        consumeMs: 1960,
+        totalMs: 2000,
+      },
+    },
+  ],
   cells: [
     {
       scenario: '100B-none-p1',
@@ -62,6 +90,18 @@ const RESULTS: BenchResults = {
       runnelCpuRatio: 0.25,
     },
   ],
+  firstRecord: [
+    {
+      scenario: '100B-none-p1',
+      client: 'runnel',
+      runs: 3,
+      failures: 0,
+      firstRecordMs: 41.26,
+      minMs: 40,
+      maxMs: 50,
+    },
+    { scenario: '100B-none-p1', client: 'kafkajs', runs: 2, failures: 1, firstRecordMs: 117 },
+  ],
   micro: [{ name: 'codec', ok: true, files: ['codec-x.json'], output: '' }],
 };
 
@@ -72,6 +112,22 @@ describe('markdownSummary', () => {
     expect(text).toContain('## 100B-none-p1: 1,000 records of 100 B, none, 1 partition');
     expect(text).toContain('| KafkaJS 2.2.4 | no | 100,000 | – | – | – | – | 5.00x | 0.25x | 2 (1 failed) |');
     expect(text).toContain('| Runnel | yes | 500,000 |');
+  });
+
+  it('has a time-to-first-record table with a column per client that took part', () => {
+    expect(text).toContain('## Time to first record, ms');
+    expect(text).toContain(
+      '| scenario | Runnel | KafkaJS 2.2.4 |\n|---|---:|---:|\n| 100B-none-p1 | 41.3 | 117 (1 failed) |',
+    );
+  });
+
+  it('says which Node the clients ran on and flags a read shorter than the steady-state time', () => {
+    expect(text).toContain(
+      'ran on Node 24.22.3 (LTS Krypton; default (latest LTS line)); the harness on v20.20.2.',
+    );
+    expect(text).toContain(
+      'The fastest client, Runnel, took 2 s (median): **below the 10 s steady-state time**, start-up weighs in.',
+    );
   });
 
   it('names the settings, the chart, the clients that did not run and why', () => {

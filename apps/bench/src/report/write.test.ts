@@ -4,12 +4,20 @@ import { FETCH_SETTINGS } from '../e2e/spec.js';
 import { resultsChart } from './write.js';
 
 const RESULTS: BenchResults = {
-  schema: 1,
+  schema: 2,
   startedAt: '2026-11-30T17:00:00.000Z',
   finishedAt: '2026-11-30T17:05:00.000Z',
   quick: true,
   repetitions: 3,
-  machine: { cpus: 2, loadAverageAtStart: [1], loadAverageAtEnd: [1], node: 'v20', platform: 'linux-x64' },
+  machine: {
+    cpus: 2,
+    loadAverageAtStart: [1],
+    loadAverageAtEnd: [1],
+    harnessNode: 'v20.20.2',
+    platform: 'linux-x64',
+  },
+  node: { version: '24.22.3', lts: 'Krypton', choice: 'default (latest LTS line)' },
+  steadyStateMs: 10_000,
   kafka: { version: '4.4.0', brokers: 1 },
   fetch: FETCH_SETTINGS,
   producer: '',
@@ -19,13 +27,30 @@ const RESULTS: BenchResults = {
     { id: 'gone', label: 'Gone', checksCrc: false, notes: '', available: false, reason: 'x' },
   ],
   scenarios: [
-    { id: '100B-none-p1', recordSize: 100, compression: 'none', partitions: 1, records: 10 },
-    { id: '1KiB-lz4-p16', recordSize: 1024, compression: 'lz4', partitions: 16, records: 10 },
+    {
+      id: '100B-none-p1',
+      recordSize: 100,
+      compression: 'none',
+      partitions: 1,
+      records: 10,
+      throughput: true,
+      fixedSize: false,
+    },
+    {
+      id: '1KiB-lz4-p16',
+      recordSize: 1024,
+      compression: 'lz4',
+      partitions: 16,
+      records: 10,
+      throughput: true,
+      fixedSize: false,
+    },
   ],
   runs: [],
   cells: [
     { scenario: '100B-none-p1', client: 'runnel', runs: 3, failures: 0, recordsPerSec: 1000, mbPerSec: 12.5 },
   ],
+  firstRecord: [],
   micro: [],
 };
 
@@ -33,7 +58,8 @@ describe('resultsChart', () => {
   it('draws a bar per client cell, labels groups by scenario and leaves out clients that never ran', () => {
     const svg = resultsChart(RESULTS);
     expect(svg).toContain('>100B none p1</text>');
-    expect(svg).toContain('>1KiB lz4 p16</text>');
+    // Measured for the time to first record only: no throughput, no group.
+    expect(svg).not.toContain('>1KiB lz4 p16</text>');
     expect(svg.match(/<title>/g)).toHaveLength(1);
     expect(svg).toContain('Runnel, 100B none p1: 12.5 MB/s');
     expect(svg).not.toContain('Gone');

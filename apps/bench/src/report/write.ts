@@ -13,13 +13,14 @@ import { barChartSvg } from './svg.js';
  */
 export function resultsChart(results: BenchResults): string {
   const ran = results.clients.filter((c) => results.cells.some((cell) => cell.client === c.id));
+  const scenarios = results.scenarios.filter((s) => results.cells.some((cell) => cell.scenario === s.id));
   return barChartSvg({
     title: `Consumer throughput, MB/s of keys and values (median of ${results.repetitions}; higher is better)`,
     unit: 'MB/s',
-    groups: results.scenarios.map((s) => `${sizeLabel(s.recordSize)} ${s.compression} p${s.partitions}`),
+    groups: scenarios.map((s) => `${sizeLabel(s.recordSize)} ${s.compression} p${s.partitions}`),
     series: ran.map((client) => ({
       name: client.label,
-      values: results.scenarios.map(
+      values: scenarios.map(
         (s) => results.cells.find((c) => c.scenario === s.id && c.client === client.id)?.mbPerSec,
       ),
     })),
@@ -27,7 +28,7 @@ export function resultsChart(results: BenchResults): string {
 }
 
 /**
- * Writes `<stem>.md` and, when scenarios ran, `<stem>.svg` next to the results, and puts the summary
+ * Writes `<stem>.md` and, when clients read whole topics, `<stem>.svg` next to the results, and puts the summary
  * into apps/bench/README.md when asked.
  *
  * @returns the Markdown summary.
@@ -39,7 +40,7 @@ export async function writeReports(
   stem: string,
   updateReadme: boolean,
 ): Promise<string> {
-  const hasScenarios = results.scenarios.length > 0;
+  const hasScenarios = results.cells.length > 0;
   const svgFile = `${stem}.svg`;
   if (hasScenarios) await writeFile(join(outDir, svgFile), resultsChart(results));
   const summary = markdownSummary(results, hasScenarios ? svgFile : undefined);

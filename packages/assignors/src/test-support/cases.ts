@@ -1,6 +1,6 @@
 /** Seeded random group inputs, and measures of assignments, shared by tests and the benchmark. */
 import { encodeStickyUserData } from '../sticky-user-data.js';
-import type { GroupSubscription, MemberSubscription, TopicMetadata, TopicPartition } from '../types.js';
+import type { GroupSubscription, MemberSubscription, SubscribedTopic, TopicPartition } from '../types.js';
 
 /** A small deterministic PRNG (mulberry32), so that a failing case is reproducible from its seed. */
 export function rng(seed: number): () => number {
@@ -33,7 +33,7 @@ export function randomGroup(seed: number, options: CaseOptions): GroupSubscripti
   const int = (n: number) => Math.floor(next() * n);
   const numTopics = 1 + int(options.maxTopics);
   const useRacks = next() < 0.5;
-  const topics: TopicMetadata[] = [];
+  const topics: SubscribedTopic[] = [];
   for (let t = 0; t < numTopics; t++) {
     const n = 1 + int(options.maxPartitions);
     const replication = 1 + int(3);

@@ -2,11 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DecodeError } from '../errors.js';
 import { CodecUnavailableError, DecompressedSizeError } from './errors.js';
 import { gzipCodec } from './gzip.js';
 import { lz4Codec, lz4Compress, lz4Decompress } from './lz4.js';
+import { setNativeDecompression } from './native.js';
 import {
   getCompressionCodec,
   lazyCompressionCodec,
@@ -16,7 +17,30 @@ import {
 import { isXerialFramed, snappyCodec, snappyCompressRaw, snappyDecompressRaw } from './snappy.js';
 import { type CompressionCodec, CompressionType } from './types.js';
 import { xxhash32 } from './xxhash32.js';
-import { checkZstdFrames, zstdCodec, zstdDecompress, zstdStoredFrame } from './zstd.js';
+import { checkZstdFrames, zstdCodec, zstdDecompress } from './zstd.js';
+
+/**
+ * A zstd frame of raw (stored) blocks with its content size declared: valid zstd that the decoder
+ * must accept, built by hand so that tests control every header field.
+ */
+function zstdStoredFrame(data: Uint8Array): Uint8Array {
+  const blockMax = 128 * 1024;
+  const blocks = Math.max(1, Math.ceil(data.length / blockMax));
+  const out = new Uint8Array(13 + blocks * 3 + data.length);
+  out.set([0x28, 0xb5, 0x2f, 0xfd, 0xe0]); // single segment, 8-byte content size
+  new DataView(out.buffer).setBigUint64(5, BigInt(data.length), true);
+  let o = 13;
+  for (let b = 0; b < blocks; b++) {
+    const n = Math.min(blockMax, data.length - b * blockMax);
+    const header = (n << 3) | (b === blocks - 1 ? 1 : 0); // type 0: raw
+    out.set([header & 0xff, (header >>> 8) & 0xff, header >>> 16], o);
+    out.set(data.subarray(b * blockMax, b * blockMax + n), o + 3);
+    o += 3 + n;
+  }
+  return out;
+}
+
+const require = createRequire(import.meta.url);
 
 const fixture = (name: string) =>
   new Uint8Array(readFileSync(new URL(`../../test/fixtures/${name}`, import.meta.url)));
@@ -45,7 +69,18 @@ const compressible = fc
     }),
   );
 
-describe('built-in compression codecs', () => {
+// The lz4 and snappy suites run twice: with the JS block decoders, and with the native ones (the
+// optional peers are dev dependencies here, so 'native' must load).
+describe.each(['js', 'native'] as const)('built-in compression codecs (%s block decoders)', (mode) => {
+  beforeAll(() => {
+    expect(setNativeDecompression('lz4', mode)).toBe(mode === 'native');
+    expect(setNativeDecompression('snappy', mode)).toBe(mode === 'native');
+  });
+  afterAll(() => {
+    setNativeDecompression('lz4', 'auto');
+    setNativeDecompression('snappy', 'auto');
+  });
+
   for (const [name, codec] of codecs) {
     it(`${name} decompresses what it compressed, for any data`, () => {
       fc.assert(
@@ -200,6 +235,18 @@ describe('zstd', () => {
     expect(streamed[5]).toBe(0x58); // window descriptor: 2^21 bytes, no content size
     expect(zstdCodec.decompress(streamed, 64 * 1024)).toEqual(plain);
     expect(() => zstdCodec.decompress(streamed, 1000)).toThrow(DecompressedSizeError);
+  });
+
+  it('decodes frames without a content size that compress far better than expected, exactly to the cap', () => {
+    const zlib = require('node:zlib') as {
+      zstdCompressSync: (d: Uint8Array, o: object) => Uint8Array;
+      constants: Record<string, number>;
+    };
+    const data = new TextEncoder().encode('0123456789abcdef'.repeat(64 * 1024)); // 1 MiB, ratio > 1000
+    const frame = zlib.zstdCompressSync(data, { params: { [zlib.constants.ZSTD_c_contentSizeFlag!]: 0 } });
+    expect(frame[4]! & 0xe0).toBe(0); // no content size field, not single-segment
+    expect(Buffer.from(zstdDecompress(frame, MiB)).equals(data)).toBe(true);
+    expect(() => zstdDecompress(frame, MiB - 1)).toThrow(DecompressedSizeError);
   });
 
   it('refuses a frame whose declared content size is larger than the cap', () => {

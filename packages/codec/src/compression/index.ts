@@ -1,6 +1,7 @@
-export { CodecUnavailableError, DecompressedSizeError } from './errors.js';
+export { CodecOptionError, CodecUnavailableError, DecompressedSizeError } from './errors.js';
 export { gzipCodec } from './gzip.js';
 export { lz4Codec } from './lz4.js';
+export { type NativeCodecName, type NativeMode, setNativeDecompression } from './native.js';
 export {
   getCompressionCodec,
   lazyCompressionCodec,

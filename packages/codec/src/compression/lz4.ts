@@ -1,161 +1,32 @@
 /**
- * LZ4 in plain TS: the block format and the LZ4 frame format, as Kafka uses them
- * (`KafkaLZ4BlockOutputStream`: independent 64 KiB blocks, no block or content checksum).
+ * LZ4 frames as Kafka writes them (`KafkaLZ4BlockOutputStream`: independent 64 KiB blocks, no block
+ * or content checksum). Decompression walks the frame headers and block sizes first, which bounds the
+ * output (a stored block yields its size, a compressed one at most its block maximum or 255 bytes
+ * per input byte), then decodes every block straight into one buffer of that bound, capped.
  */
 import { DecodeError } from '../errors.js';
-import { concatChunks } from './concat.js';
+import { checkMaxSize } from './cap.js';
 import { DecompressedSizeError } from './errors.js';
+import { LZ4_HASH_TABLE_SIZE, lz4CompressBlock, lz4DecompressBlock } from './lz4-block.js';
+import { nativeLz4Block } from './native.js';
+import { ownedBytes } from './output.js';
 import type { CompressionCodec } from './types.js';
 import { xxhash32 } from './xxhash32.js';
 
 const FRAME_MAGIC = 0x184d2204;
 const BLOCK_SIZE = 64 * 1024;
-const HASH_BITS = 14;
-const MIN_MATCH = 4;
-// The format's end rules: the last 5 bytes are literals and no match starts in the last 12.
-const LAST_LITERALS = 5;
-const MF_LIMIT = 12;
-
-/**
- * Decompresses one LZ4 block `input[start, end)` into `out` at `o`.
- * @returns the output position after the block, or -1 when the output would pass `outEnd`.
- * @throws DecodeError when the block is malformed.
- */
-export function lz4DecompressBlock(
-  input: Uint8Array,
-  start: number,
-  end: number,
-  out: Uint8Array,
-  o: number,
-  outEnd: number,
-): number {
-  let i = start;
-  const outStart = o;
-  while (i < end) {
-    const token = input[i++]!;
-    let literals = token >>> 4;
-    if (literals === 15) {
-      let b: number;
-      do {
-        if (i >= end) throw new DecodeError('lz4: truncated literal length', i);
-        b = input[i++]!;
-        literals += b;
-      } while (b === 255);
-    }
-    if (literals > end - i) throw new DecodeError('lz4: literals run past the end of the block', i);
-    if (literals > outEnd - o) return -1;
-    out.set(input.subarray(i, i + literals), o);
-    i += literals;
-    o += literals;
-    if (i === end) break; // the last sequence has literals only
-    if (i + 2 > end) throw new DecodeError('lz4: truncated match offset', i);
-    const offset = input[i]! | (input[i + 1]! << 8);
-    i += 2;
-    let length = token & 15;
-    if (length === 15) {
-      let b: number;
-      do {
-        if (i >= end) throw new DecodeError('lz4: truncated match length', i);
-        b = input[i++]!;
-        length += b;
-      } while (b === 255);
-    }
-    length += MIN_MATCH;
-    if (offset === 0 || offset > o - outStart) {
-      throw new DecodeError(`lz4: match at distance ${offset} reaches before the block`, i);
-    }
-    if (length > outEnd - o) return -1;
-    if (offset >= length) {
-      out.copyWithin(o, o - offset, o - offset + length);
-      o += length;
-    } else {
-      for (const stop = o + length; o < stop; o++) out[o] = out[o - offset]!;
-    }
-  }
-  return o;
-}
-
-function hash4(b: Uint8Array, i: number): number {
-  const v = b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24);
-  return Math.imul(v, 2654435761) >>> (32 - HASH_BITS);
-}
-
-/**
- * Compresses `input[start, end)` as one LZ4 block into `out` at `o` (room for the worst case:
- * `end - start + (end - start) / 255 + 16` bytes).
- * @returns the output position after the block.
- */
-export function lz4CompressBlock(
-  input: Uint8Array,
-  start: number,
-  end: number,
-  out: Uint8Array,
-  o: number,
-  table: Int32Array,
-): number {
-  table.fill(-1);
-  let anchor = start;
-  let i = start;
-  const matchLimit = end - LAST_LITERALS;
-  const searchLimit = end - MF_LIMIT;
-  while (i <= searchLimit) {
-    const h = hash4(input, i);
-    const candidate = table[h]!;
-    table[h] = i;
-    if (
-      candidate < start ||
-      i - candidate > 0xffff ||
-      input[candidate] !== input[i] ||
-      input[candidate + 1] !== input[i + 1] ||
-      input[candidate + 2] !== input[i + 2] ||
-      input[candidate + 3] !== input[i + 3]
-    ) {
-      i++;
-      continue;
-    }
-    let length = MIN_MATCH;
-    while (i + length < matchLimit && input[candidate + length] === input[i + length]) length++;
-    o = writeSequence(input, anchor, i, i - candidate, length, out, o);
-    i += length;
-    anchor = i;
-  }
-  return writeSequence(input, anchor, end, 0, 0, out, o);
-}
-
-function writeSequence(
-  input: Uint8Array,
-  literalStart: number,
-  literalEnd: number,
-  offset: number,
-  matchLength: number,
-  out: Uint8Array,
-  o: number,
-): number {
-  const literals = literalEnd - literalStart;
-  const tokenAt = o++;
-  let token = Math.min(literals, 15) << 4;
-  if (literals >= 15) o = writeLength(literals - 15, out, o);
-  out.set(input.subarray(literalStart, literalEnd), o);
-  o += literals;
-  if (matchLength > 0) {
-    out[o++] = offset & 0xff;
-    out[o++] = offset >>> 8;
-    const m = matchLength - MIN_MATCH;
-    token |= Math.min(m, 15);
-    if (m >= 15) o = writeLength(m - 15, out, o);
-  }
-  out[tokenAt] = token;
-  return o;
-}
-
-function writeLength(n: number, out: Uint8Array, o: number): number {
-  while (n >= 255) {
-    out[o++] = 255;
-    n -= 255;
-  }
-  out[o++] = n;
-  return o;
-}
+// An LZ4 sequence of n bytes yields at most 255 bytes per byte of match length, plus its minimum.
+const MAX_RATIO = 255;
+const MAX_SEQUENCE_EXTRA = 32;
+// Up to this bound a batch decodes into a reused buffer and is copied out (see lz4Decompress).
+const SCRATCH_LIMIT = 256 * 1024;
+let scratch = new Uint8Array(0);
+const BLOCK_MAX_SIZES: Record<number, number> = {
+  4: 64 * 1024,
+  5: 256 * 1024,
+  6: 1024 * 1024,
+  7: 4096 * 1024,
+};
 
 function le32(b: Uint8Array, i: number): number {
   return (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)) >>> 0;
@@ -168,90 +39,149 @@ function putLe32(b: Uint8Array, i: number, v: number): void {
   b[i + 3] = v >>> 24;
 }
 
-let scratch = new Uint8Array(0);
-
-const BLOCK_MAX_SIZES: Record<number, number> = {
-  4: 64 * 1024,
-  5: 256 * 1024,
-  6: 1024 * 1024,
-  7: 4096 * 1024,
-};
+interface FrameHeader {
+  readonly blockMax: number;
+  readonly blockChecksum: boolean;
+  readonly contentChecksum: boolean;
+  /** Where the first block size of the frame is. */
+  readonly blocksAt: number;
+}
 
 /**
- * Decompresses an LZ4 frame (one or more, back to back). The header check byte is verified, but a
- * value computed over the magic too is also accepted: Kafka wrote that for magic v0 messages.
- * @returns the uncompressed bytes.
- * @throws DecompressedSizeError past `maxSize`; DecodeError for a malformed frame or block, a
- * checksum mismatch, or a dictionary id (unsupported, as in Kafka).
+ * Reads the frame descriptor at `i`. The header check byte is verified, but a value computed over
+ * the magic too is also accepted: Kafka wrote that for magic v0 messages.
+ * @throws DecodeError for a bad magic, version, block maximum or check byte, or a dictionary id.
  */
-export function lz4Decompress(data: Uint8Array, maxSize: number): Uint8Array {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
+function readFrameHeader(data: Uint8Array, i: number): FrameHeader {
+  if (i + 7 > data.length) throw new DecodeError('lz4: truncated frame header', i);
+  if (le32(data, i) !== FRAME_MAGIC) throw new DecodeError('lz4: bad frame magic', i);
+  const flg = data[i + 4]!;
+  const bd = data[i + 5]!;
+  if (flg >>> 6 !== 1) throw new DecodeError(`lz4: unsupported frame version ${flg >>> 6}`, i + 4);
+  if (flg & 1) throw new DecodeError('lz4: frames with a dictionary id are not supported', i + 4);
+  const blockMax = BLOCK_MAX_SIZES[(bd >>> 4) & 7];
+  if (blockMax === undefined) throw new DecodeError(`lz4: bad block maximum size in ${bd}`, i + 5);
+  const descriptorEnd = i + 6 + ((flg & 0x08) !== 0 ? 8 : 0);
+  if (descriptorEnd + 1 > data.length) throw new DecodeError('lz4: truncated frame header', i);
+  const hc = data[descriptorEnd]!;
+  if (
+    hc !== ((xxhash32(data, 0, i + 4, descriptorEnd) >>> 8) & 0xff) &&
+    hc !== ((xxhash32(data, 0, i, descriptorEnd) >>> 8) & 0xff)
+  ) {
+    throw new DecodeError('lz4: frame header checksum mismatch', descriptorEnd);
+  }
+  return {
+    blockMax,
+    blockChecksum: (flg & 0x10) !== 0,
+    contentChecksum: (flg & 0x04) !== 0,
+    blocksAt: descriptorEnd + 1,
+  };
+}
+
+/**
+ * Walks every frame and block of `data`. Without `out` it only checks the structure and returns an
+ * upper bound of the output; with `out` it also decodes into it and returns the output length.
+ * @throws DecompressedSizeError when stored blocks alone, or the decoded output, pass `maxSize`;
+ * DecodeError for a malformed frame or block or a checksum mismatch.
+ */
+function walkFrames(data: Uint8Array, maxSize: number, out: Uint8Array | undefined): number {
   let i = 0;
+  // Without out: the bound, and the bytes stored blocks yield for certain. With out: the position.
+  let o = 0;
+  let certain = 0;
   do {
-    if (i + 7 > data.length) throw new DecodeError('lz4: truncated frame header', i);
-    if (le32(data, i) !== FRAME_MAGIC) throw new DecodeError('lz4: bad frame magic', i);
-    const flg = data[i + 4]!;
-    const bd = data[i + 5]!;
-    if (flg >>> 6 !== 1) throw new DecodeError(`lz4: unsupported frame version ${flg >>> 6}`, i + 4);
-    if (flg & 1) throw new DecodeError('lz4: frames with a dictionary id are not supported', i + 4);
-    const blockChecksum = (flg & 0x10) !== 0;
-    const contentSize = (flg & 0x08) !== 0;
-    const contentChecksum = (flg & 0x04) !== 0;
-    const blockMax = BLOCK_MAX_SIZES[(bd >>> 4) & 7];
-    if (blockMax === undefined) throw new DecodeError(`lz4: bad block maximum size in ${bd}`, i + 5);
-    const descriptorEnd = i + 6 + (contentSize ? 8 : 0);
-    if (descriptorEnd + 1 > data.length) throw new DecodeError('lz4: truncated frame header', i);
-    const hc = data[descriptorEnd]!;
-    if (
-      hc !== ((xxhash32(data, 0, i + 4, descriptorEnd) >>> 8) & 0xff) &&
-      hc !== ((xxhash32(data, 0, i, descriptorEnd) >>> 8) & 0xff)
-    ) {
-      throw new DecodeError('lz4: frame header checksum mismatch', descriptorEnd);
-    }
-    i = descriptorEnd + 1;
-    const frameStartTotal = total;
-    const frameChunks = chunks.length;
+    const frame = readFrameHeader(data, i);
+    const blockMax = frame.blockMax;
+    const frameOut = o;
+    i = frame.blocksAt;
     for (;;) {
       if (i + 4 > data.length) throw new DecodeError('lz4: truncated block size', i);
       const word = le32(data, i);
       i += 4;
       if (word === 0) break;
       const size = word & 0x7fffffff;
-      if (size > data.length - i || size > blockMax)
+      if (size > data.length - i || size > blockMax) {
         throw new DecodeError(`lz4: bad block size ${size}`, i - 4);
-      const room = Math.min(blockMax, maxSize - total);
-      let chunk: Uint8Array;
-      if (word & 0x80000000) {
-        if (size > room) throw new DecompressedSizeError(maxSize, i);
-        chunk = data.subarray(i, i + size);
-      } else {
-        // Decode into a scratch buffer of the block maximum, then copy out only what was produced.
-        if (scratch.length < blockMax) scratch = new Uint8Array(blockMax);
-        const n = lz4DecompressBlock(data, i, i + size, scratch, 0, blockMax);
-        if (n < 0) throw new DecodeError(`lz4: block decodes to more than ${blockMax} bytes`, i);
-        if (n > room) throw new DecompressedSizeError(maxSize, i);
-        chunk = scratch.slice(0, n);
       }
-      if (blockChecksum) {
+      const stored = (word & 0x80000000) !== 0;
+      if (out === undefined) {
+        if (stored) {
+          certain += size;
+          if (certain > maxSize) throw new DecompressedSizeError(maxSize, i, 'lz4');
+          o += size;
+        } else {
+          o += Math.min(blockMax, size * MAX_RATIO + MAX_SEQUENCE_EXTRA);
+        }
+      } else if (stored) {
+        if (size > out.length - o) throw new DecompressedSizeError(maxSize, i, 'lz4');
+        out.set(data.subarray(i, i + size), o);
+        o += size;
+      } else {
+        o = decodeBlock(data, i, size, blockMax, out, o, maxSize);
+      }
+      if (frame.blockChecksum) {
         if (i + size + 4 > data.length) throw new DecodeError('lz4: truncated block checksum', i + size);
-        if (le32(data, i + size) !== xxhash32(data, 0, i, i + size)) {
+        if (out !== undefined && le32(data, i + size) !== xxhash32(data, 0, i, i + size)) {
           throw new DecodeError('lz4: block checksum mismatch', i);
         }
         i += 4;
       }
       i += size;
-      chunks.push(chunk);
-      total += chunk.length;
     }
-    if (contentChecksum) {
+    if (frame.contentChecksum) {
       if (i + 4 > data.length) throw new DecodeError('lz4: truncated content checksum', i);
-      const joined = concatChunks(chunks.slice(frameChunks), total - frameStartTotal);
-      if (le32(data, i) !== xxhash32(joined)) throw new DecodeError('lz4: content checksum mismatch', i);
+      if (out !== undefined && le32(data, i) !== xxhash32(out, 0, frameOut, o)) {
+        throw new DecodeError('lz4: content checksum mismatch', i);
+      }
       i += 4;
     }
   } while (i < data.length);
-  return concatChunks(chunks, total);
+  return o;
+}
+
+/** Decodes the compressed block `data[i, i + size)` into `out` at `o`; @returns the new position. */
+function decodeBlock(
+  data: Uint8Array,
+  i: number,
+  size: number,
+  blockMax: number,
+  out: Uint8Array,
+  o: number,
+  maxSize: number,
+): number {
+  const outEnd = Math.min(o + blockMax, out.length);
+  const native = nativeLz4Block();
+  if (native !== null) {
+    const n = native(data, i, size, out, o, outEnd);
+    if (n >= 0) return n;
+    // The native decoder refused the block: the JS one below says why, with a typed error.
+  }
+  const n = lz4DecompressBlock(data, i, i + size, out, o, outEnd);
+  if (n >= 0) return n;
+  if (outEnd === out.length && out.length === maxSize) throw new DecompressedSizeError(maxSize, i, 'lz4');
+  throw new DecodeError(`lz4: block decodes to more than ${blockMax} bytes`, i);
+}
+
+/**
+ * Decompresses an LZ4 frame (one or more, back to back) into one buffer, stopping at the cap.
+ * @returns the uncompressed bytes.
+ * @throws DecompressedSizeError past `maxSize`; DecodeError for a malformed frame or block, a
+ * checksum mismatch, or a dictionary id (unsupported, as in Kafka); CodecOptionError when `maxSize`
+ * is not a non-negative safe integer.
+ */
+export function lz4Decompress(data: Uint8Array, maxSize: number): Uint8Array {
+  checkMaxSize(maxSize);
+  const bound = Math.min(walkFrames(data, maxSize, undefined), maxSize);
+  if (bound <= SCRATCH_LIMIT) {
+    // A small batch: decode into the shared scratch buffer and copy out exactly what was produced.
+    // Allocating the bound (a whole 64 KiB block for a 16 KiB batch) and trimming costs more.
+    if (scratch.length < bound) scratch = new Uint8Array(SCRATCH_LIMIT);
+    return scratch.slice(0, walkFrames(data, maxSize, scratch.subarray(0, bound)));
+  }
+  // Not zero-filled: every byte handed back is written by the decoder first.
+  const buffer = Buffer.allocUnsafe(bound);
+  const out = new Uint8Array(buffer.buffer, buffer.byteOffset, bound);
+  return ownedBytes(out.subarray(0, walkFrames(data, maxSize, out)));
 }
 
 /**
@@ -267,7 +197,7 @@ export function lz4Compress(data: Uint8Array): Uint8Array {
   out[5] = 0x40; // 64 KiB block maximum
   out[6] = (xxhash32(out, 0, 4, 6) >>> 8) & 0xff;
   let o = 7;
-  const table = new Int32Array(1 << HASH_BITS);
+  const table = new Int32Array(LZ4_HASH_TABLE_SIZE);
   for (let at = 0; at < data.length; at += BLOCK_SIZE) {
     const end = Math.min(data.length, at + BLOCK_SIZE);
     const n = lz4CompressBlock(data, at, end, out, o + 4, table) - (o + 4);

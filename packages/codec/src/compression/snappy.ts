@@ -3,8 +3,11 @@
  * SnappyOutputStream) that Kafka's Java producer writes. Pure TS means no native binary to fail.
  */
 import { DecodeError } from '../errors.js';
-import { concatChunks } from './concat.js';
+import { checkMaxSize } from './cap.js';
 import { DecompressedSizeError } from './errors.js';
+import { copyMatch, SHORT_COPY } from './lz77.js';
+import { nativeSnappyBlock } from './native.js';
+import { ownedBytes } from './output.js';
 import type { CompressionCodec } from './types.js';
 
 // A copy element of at most 3 bytes yields at most 64 bytes, so honest output is under 22x the input.
@@ -14,17 +17,12 @@ const FRAGMENT = 1 << 16;
 const HASH_BITS = 14;
 
 /**
- * Decompresses one raw snappy block.
- * @returns the uncompressed bytes.
- * @throws DecompressedSizeError when the declared length exceeds `maxSize`; DecodeError when the block
- * is malformed (truncated, bad offset, declared length not met or exceeded).
+ * Reads a raw block's preamble (the uncompressed length, a varint) in `input[start, end)`.
+ * @returns the declared length; where the preamble ends is left in `preambleEnd`.
+ * @throws DecompressedSizeError (naming the cap, `maxSize`) when the length exceeds `room`; DecodeError when it is malformed
+ * or more than the block's bytes could produce.
  */
-export function snappyDecompressRaw(
-  input: Uint8Array,
-  maxSize: number,
-  start = 0,
-  end = input.length,
-): Uint8Array {
+function readPreamble(input: Uint8Array, start: number, end: number, room: number, maxSize: number): number {
   let i = start;
   let length = 0;
   for (let shift = 0; ; shift += 7) {
@@ -33,12 +31,33 @@ export function snappyDecompressRaw(
     length += (b & 0x7f) * 2 ** shift;
     if (b < 0x80) break;
   }
-  if (length > maxSize) throw new DecompressedSizeError(maxSize, start);
+  if (length > room) throw new DecompressedSizeError(maxSize, start, 'snappy');
   if (length > (end - start) * MAX_EXPANSION) {
     throw new DecodeError(`snappy: declared length ${length} cannot come from ${end - start} bytes`, start);
   }
-  const out = new Uint8Array(length);
-  let o = 0;
+  preambleEnd = i;
+  return length;
+}
+
+// Where the last preamble read ended: a module-level cursor keeps readPreamble's result a number.
+let preambleEnd = 0;
+
+/**
+ * Decodes the elements of a raw block, `input[i, end)`, into `out` at `o`; they must produce exactly
+ * `length` bytes.
+ * @returns the position after the output.
+ * @throws DecodeError when the block is malformed (truncated, bad offset, length not met or exceeded).
+ */
+function decodeElements(
+  input: Uint8Array,
+  i: number,
+  end: number,
+  out: Uint8Array,
+  o: number,
+  length: number,
+): number {
+  const outStart = o;
+  const outEnd = o + length;
   while (i < end) {
     const tag = input[i++]!;
     const kind = tag & 3;
@@ -52,8 +71,12 @@ export function snappyDecompressRaw(
         i += extra;
       }
       n += 1;
-      if (n > end - i || n > length - o) throw new DecodeError('snappy: literal runs past its bounds', i);
-      out.set(input.subarray(i, i + n), o);
+      if (n > end - i || n > outEnd - o) throw new DecodeError('snappy: literal runs past its bounds', i);
+      if (n < SHORT_COPY) {
+        for (let k = 0; k < n; k++) out[o + k] = input[i + k]!;
+      } else {
+        out.set(input.subarray(i, i + n), o);
+      }
       i += n;
       o += n;
       continue;
@@ -75,19 +98,63 @@ export function snappyDecompressRaw(
       offset = (input[i]! | (input[i + 1]! << 8) | (input[i + 2]! << 16) | (input[i + 3]! << 24)) >>> 0;
       i += 4;
     }
-    if (offset === 0 || offset > o || n > length - o) {
+    if (offset === 0 || offset > o - outStart || n > outEnd - o) {
       throw new DecodeError(`snappy: copy of ${n} at distance ${offset} is out of bounds`, i);
     }
-    if (offset >= n) {
-      out.copyWithin(o, o - offset, o - offset + n);
-      o += n;
-    } else {
-      // Overlapping copy repeats a pattern: it must go byte by byte.
-      for (const stop = o + n; o < stop; o++) out[o] = out[o - offset]!;
-    }
+    o = copyMatch(out, o, offset, n);
   }
-  if (o !== length) throw new DecodeError(`snappy: produced ${o} of ${length} declared bytes`, end);
-  return out;
+  if (o !== outEnd)
+    throw new DecodeError(`snappy: produced ${o - outStart} of ${length} declared bytes`, end);
+  return o;
+}
+
+/**
+ * Decodes the raw block `input[start, end)`, whose preamble (read just before, ending at
+ * `preambleEnd`) declares `length`, into `out` at `o`.
+ * @returns the position after the output.
+ */
+function decodeBlock(
+  input: Uint8Array,
+  start: number,
+  end: number,
+  length: number,
+  out: Uint8Array,
+  o: number,
+): number {
+  const elements = preambleEnd;
+  const native = nativeSnappyBlock();
+  if (native !== null) {
+    const n = native(input, start, end, length, out, o);
+    if (n >= 0) return n;
+    // The native decoder refused the block: the JS one below says why, with a typed error.
+  }
+  return decodeElements(input, elements, end, out, o, length);
+}
+
+/** A buffer for `length` decoded bytes, not zero-filled: the decoder writes every byte it returns. */
+function allocate(length: number): Uint8Array {
+  const buffer = Buffer.allocUnsafe(length);
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, length);
+}
+
+/**
+ * Decompresses one raw snappy block.
+ * @returns the uncompressed bytes.
+ * @throws DecompressedSizeError when the declared length exceeds `maxSize`; DecodeError when the block
+ * is malformed (truncated, bad offset, declared length not met or exceeded); CodecOptionError when
+ * `maxSize` is not a non-negative safe integer.
+ */
+export function snappyDecompressRaw(
+  input: Uint8Array,
+  maxSize: number,
+  start = 0,
+  end = input.length,
+): Uint8Array {
+  checkMaxSize(maxSize);
+  const length = readPreamble(input, start, end, maxSize, maxSize);
+  const out = allocate(length);
+  decodeBlock(input, start, end, length, out, 0);
+  return ownedBytes(out);
 }
 
 /**
@@ -201,26 +268,41 @@ export function isXerialFramed(data: Uint8Array): boolean {
 
 /**
  * Decompresses Kafka's snappy payload: xerial-framed (what the Java producer writes) or a raw block
- * (what some other clients write), told apart by the xerial magic.
+ * (what some other clients write), told apart by the xerial magic. The blocks' preambles are read
+ * first, so the output is one buffer of the declared total, checked against the cap before decoding.
  * @returns the uncompressed bytes.
- * @throws DecompressedSizeError past `maxSize`; DecodeError for a malformed frame or block.
+ * @throws DecompressedSizeError past `maxSize`; DecodeError for a malformed frame or block;
+ * CodecOptionError when `maxSize` is not a non-negative safe integer.
  */
 export function snappyDecompress(data: Uint8Array, maxSize: number): Uint8Array {
   if (!isXerialFramed(data)) return snappyDecompressRaw(data, maxSize);
-  const chunks: Uint8Array[] = [];
+  checkMaxSize(maxSize);
   let total = 0;
-  let i = XERIAL_HEADER_SIZE;
-  while (i < data.length) {
-    if (i + 4 > data.length) throw new DecodeError('snappy: truncated xerial block length', i);
-    const size = ((data[i]! << 24) | (data[i + 1]! << 16) | (data[i + 2]! << 8) | data[i + 3]!) >>> 0;
-    i += 4;
-    if (size > data.length - i) throw new DecodeError('snappy: xerial block runs past the end', i - 4);
-    const chunk = snappyDecompressRaw(data, maxSize - total, i, i + size);
-    chunks.push(chunk);
-    total += chunk.length;
-    i += size;
+  for (let i = XERIAL_HEADER_SIZE; i < data.length; ) {
+    const size = xerialBlockSize(data, i);
+    total += readPreamble(data, i + 4, i + 4 + size, maxSize - total, maxSize);
+    i += 4 + size;
   }
-  return concatChunks(chunks, total);
+  const out = allocate(total);
+  let o = 0;
+  for (let i = XERIAL_HEADER_SIZE; i < data.length; ) {
+    const size = xerialBlockSize(data, i);
+    const length = readPreamble(data, i + 4, i + 4 + size, maxSize, maxSize);
+    o = decodeBlock(data, i + 4, i + 4 + size, length, out, o);
+    i += 4 + size;
+  }
+  return out;
+}
+
+/**
+ * @returns the length of the xerial block whose big-endian size is at `i`.
+ * @throws DecodeError when the size is truncated or runs past the end.
+ */
+function xerialBlockSize(data: Uint8Array, i: number): number {
+  if (i + 4 > data.length) throw new DecodeError('snappy: truncated xerial block length', i);
+  const size = ((data[i]! << 24) | (data[i + 1]! << 16) | (data[i + 2]! << 8) | data[i + 3]!) >>> 0;
+  if (size > data.length - i - 4) throw new DecodeError('snappy: xerial block runs past the end', i);
+  return size;
 }
 
 /**

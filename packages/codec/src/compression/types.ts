@@ -21,9 +21,12 @@ export interface CompressionCodec {
   /** @returns `data` compressed in the form Kafka's Java producer writes. */
   compress(data: Uint8Array): Uint8Array;
   /**
-   * @param maxSize the most bytes the result may have.
-   * @returns the decompressed bytes.
-   * @throws DecompressedSizeError when the output would exceed `maxSize`; DecodeError for malformed input.
+   * @param maxSize the most bytes the result may have: a non-negative safe integer.
+   * @returns the decompressed bytes (the built-ins: a plain Uint8Array whose backing buffer is at most
+   * 1.5x its length or a shared Buffer pool).
+   * @throws DecompressedSizeError when the output would exceed `maxSize` (decoding stops there);
+   * DecodeError for malformed input; CodecOptionError (the built-ins) when `maxSize` is not a
+   * non-negative safe integer.
    */
   decompress(data: Uint8Array, maxSize: number): Uint8Array;
 }

@@ -1,14 +1,15 @@
 /**
- * Zstandard. Decompression: node:zlib when the runtime has it (Node >= 22.15), otherwise the pure-JS
- * `fzstd`, after this module has checked every frame header so that no window or content size larger
- * than the cap is ever allocated. Compression: node:zlib when present; on older runtimes a valid
- * zstd frame of raw (stored) blocks, which every zstd reader accepts but which does not shrink data.
+ * Zstandard through node:zlib (Node >= 22.15 has it on every supported line). Before node:zlib sees
+ * a byte, this module walks every frame and block header: a declared content size or window past the
+ * cap, or raw and RLE blocks that alone exceed it, fail at once without decoding; and the walk yields
+ * the output size (declared) or an upper bound of it, so the one synchronous call writes into a
+ * buffer of the right size instead of 16 KiB chunks that are joined afterwards.
  */
 import * as zlib from 'node:zlib';
-import { Decompress } from 'fzstd';
 import { DecodeError } from '../errors.js';
-import { concatChunks } from './concat.js';
+import { checkMaxSize } from './cap.js';
 import { DecompressedSizeError } from './errors.js';
+import { ownedBytes } from './output.js';
 import type { CompressionCodec } from './types.js';
 
 const FRAME_MAGIC = 0xfd2fb528;
@@ -17,24 +18,45 @@ const MAX_BLOCK = 128 * 1024;
 // (level 3, Kafka's default: 2 MiB; level 19: 8 MiB), so windows up to 8 MiB are accepted even under
 // a smaller cap. That is the most a decoder allocates for a frame that lies about its window.
 const MIN_WINDOW_LIMIT = 8 * 1024 * 1024;
+// node:zlib's smallest output buffer.
+const MIN_CHUNK = 64;
+// Without a declared size: the output buffer expects this ratio (JSON compresses 5-8x at level 3).
+const GUESS_RATIO = 8;
+const MIN_GUESS = 16 * 1024;
 
-type ZstdSync = (data: Uint8Array, options?: { maxOutputLength?: number }) => Uint8Array;
-const nodeZstd = zlib as unknown as { zstdCompressSync?: ZstdSync; zstdDecompressSync?: ZstdSync };
+// @types/node 20 does not declare zstd yet; every Node line this package supports has it.
+type ZstdSync = (
+  data: Uint8Array,
+  options?: { maxOutputLength?: number; chunkSize?: number; params?: Record<number, number> },
+) => Buffer;
+const nodeZstd = zlib as unknown as { zstdCompressSync: ZstdSync; zstdDecompressSync: ZstdSync };
 
 function le32(b: Uint8Array, i: number): number {
   return (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)) >>> 0;
 }
 
+/** What the headers of a zstd payload say about its output. */
+export interface ZstdFramesSummary {
+  /** The summed content sizes when every frame declares one, else -1. */
+  declared: number;
+  /** The most bytes the blocks can produce (exact for raw and RLE blocks, the block maximum otherwise). */
+  bound: number;
+}
+
 /**
- * Walks every frame of `data` (zstd frames and skippable frames) and checks that the sizes their
- * headers declare fit under `maxSize`, so a decoder that trusts them cannot be made to over-allocate.
- * @returns nothing.
- * @throws DecompressedSizeError for a content size past `maxSize` or a window past both `maxSize`
- * and 8 MiB; DecodeError for a malformed frame structure.
+ * Walks every frame of `data` (zstd frames and skippable frames) and every block header, so that no
+ * decoder that trusts the headers can be made to over-allocate or to run long past the cap.
+ * @returns the declared output size (or -1) and an upper bound of the output.
+ * @throws DecompressedSizeError for a content size past `maxSize`, a window past both `maxSize`
+ * and 8 MiB, or raw and RLE blocks that alone produce more than `maxSize`; DecodeError for a
+ * malformed frame structure.
  */
-export function checkZstdFrames(data: Uint8Array, maxSize: number): void {
+export function checkZstdFrames(data: Uint8Array, maxSize: number): ZstdFramesSummary {
   let i = 0;
-  let declaredTotal = 0;
+  let declared = 0;
+  let bound = 0;
+  // Bytes that raw and RLE blocks produce for certain: past the cap means a bomb, decided up front.
+  let certain = 0;
   while (i < data.length) {
     if (i + 4 > data.length) throw new DecodeError('zstd: truncated frame magic', i);
     const magic = le32(data, i);
@@ -73,10 +95,12 @@ export function checkZstdFrames(data: Uint8Array, maxSize: number): void {
       i += fcsSize;
     }
     if (singleSegment) windowSize = contentSize;
-    if (contentSize >= 0) declaredTotal += contentSize;
-    if (windowSize > Math.max(maxSize, MIN_WINDOW_LIMIT) || declaredTotal > maxSize) {
-      throw new DecompressedSizeError(maxSize, frameStart);
+    if (contentSize >= 0 && declared >= 0) declared += contentSize;
+    else declared = -1;
+    if (windowSize > Math.max(maxSize, MIN_WINDOW_LIMIT) || (contentSize >= 0 && contentSize > maxSize)) {
+      throw new DecompressedSizeError(maxSize, frameStart, 'zstd');
     }
+    const blockMax = Math.min(MAX_BLOCK, windowSize);
     for (;;) {
       if (i + 3 > data.length) throw new DecodeError('zstd: truncated block header', i);
       const header = data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16);
@@ -87,6 +111,13 @@ export function checkZstdFrames(data: Uint8Array, maxSize: number): void {
       if (type === 3) throw new DecodeError('zstd: reserved block type', i - 3);
       const stored = type === 1 ? 1 : size;
       if (size > MAX_BLOCK || stored > data.length - i) throw new DecodeError('zstd: bad block size', i - 3);
+      if (type === 2) {
+        bound += blockMax;
+      } else {
+        bound += size;
+        certain += size;
+        if (certain > maxSize) throw new DecompressedSizeError(maxSize, i - 3, 'zstd');
+      }
       i += stored;
       if (last) break;
     }
@@ -95,88 +126,48 @@ export function checkZstdFrames(data: Uint8Array, maxSize: number): void {
       i += 4;
     }
   }
+  if (declared > maxSize) throw new DecompressedSizeError(maxSize, 0, 'zstd');
+  return { declared, bound };
 }
 
 /**
- * Decompresses zstd data (one or more frames).
+ * Decompresses zstd data (one or more frames) with one synchronous node:zlib call.
  * @returns the uncompressed bytes.
- * @throws DecompressedSizeError past `maxSize`; DecodeError for malformed data.
+ * @throws DecompressedSizeError past `maxSize`; DecodeError for malformed data; CodecOptionError
+ * when `maxSize` is not a non-negative safe integer.
  */
 export function zstdDecompress(data: Uint8Array, maxSize: number): Uint8Array {
-  checkZstdFrames(data, maxSize);
-  if (nodeZstd.zstdDecompressSync) {
-    try {
-      const out = nodeZstd.zstdDecompressSync(data, { maxOutputLength: maxSize + 1 });
-      if (out.length > maxSize) throw new DecompressedSizeError(maxSize);
-      return new Uint8Array(out.buffer, out.byteOffset, out.length);
-    } catch (cause) {
-      if (cause instanceof DecompressedSizeError) throw cause;
-      if ((cause as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE')
-        throw new DecompressedSizeError(maxSize);
-      throw new DecodeError('zstd: malformed data', undefined, { cause });
-    }
-  }
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  let exceeded = false;
-  const stream = new Decompress((chunk) => {
-    total += chunk.length;
-    if (total > maxSize) exceeded = true;
-    else chunks.push(chunk);
-  });
+  checkMaxSize(maxSize);
+  const { declared, bound } = checkZstdFrames(data, maxSize);
+  // One byte over the expected size lets the engine report the end without a second buffer; one
+  // byte over the cap tells "exactly at the cap" from "over it". Without a declared size, the bound
+  // (a whole 128 KiB per compressed block) would overshoot a small batch many times: expect at most
+  // a generous ratio instead, and let node:zlib add chunks for the rare batch that compresses better.
+  const expected =
+    declared >= 0 ? declared : Math.min(bound, maxSize, Math.max(MIN_GUESS, data.length * GUESS_RATIO));
+  let out: Buffer;
   try {
-    stream.push(data, true);
+    out = nodeZstd.zstdDecompressSync(data, {
+      maxOutputLength: maxSize + 1,
+      chunkSize: Math.max(MIN_CHUNK, expected + 1),
+    });
   } catch (cause) {
+    if ((cause as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new DecompressedSizeError(maxSize, undefined, 'zstd');
+    }
     throw new DecodeError('zstd: malformed data', undefined, { cause });
   }
-  if (exceeded) throw new DecompressedSizeError(maxSize);
-  return concatChunks(chunks, total);
+  if (out.length > maxSize) throw new DecompressedSizeError(maxSize, undefined, 'zstd');
+  return ownedBytes(out);
 }
 
 /**
- * Wraps `data` in a zstd frame of raw blocks: valid zstd that every reader accepts, used where the
- * runtime has no zstd compressor.
- * @returns the frame bytes.
- */
-export function zstdStoredFrame(data: Uint8Array): Uint8Array {
-  const blocks = Math.max(1, Math.ceil(data.length / MAX_BLOCK));
-  const out = new Uint8Array(4 + 1 + 8 + blocks * 3 + data.length);
-  out[0] = 0x28;
-  out[1] = 0xb5;
-  out[2] = 0x2f;
-  out[3] = 0xfd;
-  // Single segment with an 8-byte content size: no window descriptor needed.
-  out[4] = 0xe0;
-  let size = data.length;
-  for (let k = 0; k < 8; k++) {
-    out[5 + k] = size % 256;
-    size = Math.floor(size / 256);
-  }
-  let o = 13;
-  for (let b = 0; b < blocks; b++) {
-    const at = b * MAX_BLOCK;
-    const n = Math.min(MAX_BLOCK, data.length - at);
-    const header = (n << 3) | (b === blocks - 1 ? 1 : 0); // type 0: raw
-    out[o] = header & 0xff;
-    out[o + 1] = (header >>> 8) & 0xff;
-    out[o + 2] = header >>> 16;
-    out.set(data.subarray(at, at + n), o + 3);
-    o += 3 + n;
-  }
-  return out;
-}
-
-/**
- * Compresses `data` with zstd: node:zlib's compressor when the runtime has one, otherwise a
- * stored frame (see {@link zstdStoredFrame}).
+ * Compresses `data` with node:zlib's zstd at its default level (3, as Kafka's producer).
  * @returns a zstd frame.
  */
 export function zstdCompress(data: Uint8Array): Uint8Array {
-  if (nodeZstd.zstdCompressSync) {
-    const out = nodeZstd.zstdCompressSync(data);
-    return new Uint8Array(out.buffer, out.byteOffset, out.length);
-  }
-  return zstdStoredFrame(data);
+  const out = nodeZstd.zstdCompressSync(data);
+  return new Uint8Array(out.buffer, out.byteOffset, out.length);
 }
 
 /** The zstd codec. */

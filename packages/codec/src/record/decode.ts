@@ -1,3 +1,4 @@
+import { checkMaxSize } from '../compression/cap.js';
 import { CorruptRecordError } from '../errors.js';
 import { LegacyRecordBatch, RECORD_OVERHEAD_V0 } from './legacy.js';
 import { DefaultRecordBatch, LOG_OVERHEAD, type RecordBatchOptions, V2 } from './record-batch.js';
@@ -24,12 +25,14 @@ function int64Big(b: Uint8Array, o: number): bigint {
  * @returns the complete batches; with `eager`, their records already decoded.
  * @throws CorruptRecordError when a batch fails its CRC (naming its base offset), has an unknown
  * magic or a size below the minimum; DecodeError (or a subclass) for malformed records in eager
- * mode or malformed compressed data.
+ * mode or malformed compressed data; CodecOptionError when `maxDecompressedSize` is not a
+ * non-negative safe integer (checked before anything is decoded).
  */
 export function decodeRecordBatches(
   bytes: Uint8Array,
   options: DecodeRecordBatchesOptions = {},
 ): RecordBatch[] {
+  if (options.maxDecompressedSize !== undefined) checkMaxSize(options.maxDecompressedSize);
   const batches: RecordBatch[] = [];
   let position = 0;
   while (bytes.length - position >= LOG_OVERHEAD) {

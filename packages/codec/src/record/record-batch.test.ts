@@ -117,6 +117,31 @@ describe('record batches (magic v2)', () => {
     });
   });
 
+  it('decodes header keys that repeat, change or move between the records of a batch', () => {
+    const keys = [
+      ['trace', 'span'],
+      ['trace', 'spam'],
+      ['trace'],
+      ['tracf', 'span', 'x'],
+      [],
+      ['span', 'trace'],
+      ['tråce'],
+    ];
+    const bytes = encodeRecordBatch({
+      records: keys.map((ks) => ({
+        value: text('v'),
+        headers: ks.map((key) => ({ key, value: text(key) })),
+      })),
+    });
+    // Read lazily, in order and then backwards, as a consumer might.
+    const records = [...decodeRecordBatches(bytes)[0]!];
+    expect(records.map((r) => r.headers.map((h) => h.key))).toEqual(keys);
+    const again = [...decodeRecordBatches(bytes)[0]!].reverse();
+    expect(again.map((r) => r.headers.map((h) => [h.key, str(h.value)]))).toEqual(
+      [...keys].reverse().map((ks) => ks.map((k) => [k, k])),
+    );
+  });
+
   it('gives each record without headers its own empty array', () => {
     const bytes = encodeRecordBatch({ records: [{ value: text('a') }, { value: text('b') }] });
     const [first, second] = decodeRecordBatches(bytes)[0]!;

@@ -116,6 +116,12 @@ export class DefaultRecordBatch implements RecordBatch {
   recordsArrayBuffer: ArrayBufferLike | undefined;
   /** @internal */
   recordsByteOffset: number;
+  /**
+   * @internal The header keys last decoded in this batch, by header index, as
+   * `[start, length, key, ...]`: records of a batch mostly carry the same keys in the same order,
+   * so a key whose bytes equal the previous record's reuses its string.
+   */
+  headerKeys: (number | string)[] | undefined;
 
   /**
    * @param buffer bytes holding the whole batch at `start` (the caller checked its length).
@@ -150,6 +156,7 @@ export class DefaultRecordBatch implements RecordBatch {
     this.records = undefined;
     this.recordsArrayBuffer = undefined;
     this.recordsByteOffset = 0;
+    this.headerKeys = undefined;
     if (this.recordsCount < 0) {
       throw new CorruptRecordError(
         `record batch at offset ${this.baseOffsetBig} has a negative record count ${this.recordsCount}`,
@@ -215,22 +222,33 @@ export class DefaultRecordBatch implements RecordBatch {
     return (this.attributes & BatchAttributes.deleteHorizon) !== 0;
   }
 
+  /**
+   * The batch's first timestamp in milliseconds (record timestamps are deltas from it), or the delete
+   * horizon when `hasDeleteHorizon`.
+   * @throws DecodeError when the value is not a safe integer (read `baseTimestampBig` instead).
+   */
   get baseTimestamp(): number {
     return isSafe(this.baseTimestampApprox)
       ? this.baseTimestampApprox
       : unsafe('base timestamp', this.baseTimestampBig);
   }
 
+  /** `baseTimestamp` as an exact bigint. */
   get baseTimestampBig(): bigint {
     return int64Big(this.buffer, this.start + V2.baseTimestamp);
   }
 
+  /**
+   * The largest record timestamp in milliseconds (the log-append time for log-append-time batches).
+   * @throws DecodeError when the value is not a safe integer (read `maxTimestampBig` instead).
+   */
   get maxTimestamp(): number {
     return isSafe(this.maxTimestampApprox)
       ? this.maxTimestampApprox
       : unsafe('max timestamp', this.maxTimestampBig);
   }
 
+  /** `maxTimestamp` as an exact bigint. */
   get maxTimestampBig(): bigint {
     return int64Big(this.buffer, this.start + V2.maxTimestamp);
   }
@@ -475,6 +493,34 @@ function timestampDeltaSlow(b: Uint8Array, o: number, end: number, batch: Defaul
     : Number.NaN;
 }
 
+/**
+ * The header key at `b[start, start + length)`: the string of the previous record's key at the same
+ * header index when the bytes are equal (no decoding, no allocation), else decoded and remembered.
+ * `keys[slot]`, `keys[slot + 1]`, `keys[slot + 2]` hold that key's start, length and string.
+ */
+function headerKey(
+  b: Uint8Array,
+  start: number,
+  length: number,
+  keys: (number | string)[],
+  slot: number,
+): string {
+  if (keys.length > slot && keys[slot + 1] === length) {
+    const previous = keys[slot] as number;
+    let k = 0;
+    while (k < length && b[previous + k] === b[start + k]) k++;
+    if (k === length) {
+      keys[slot] = start;
+      return keys[slot + 2] as string;
+    }
+  }
+  const key = decodeUtf8(b, start, start + length);
+  keys[slot] = start;
+  keys[slot + 1] = length;
+  keys[slot + 2] = key;
+  return key;
+}
+
 /** One record of a v2 batch; see {@link KafkaRecord}. */
 export class DefaultRecord implements KafkaRecord {
   // Fields are declared, not initialised, and assigned in the constructor: V8 builds an object from
@@ -589,14 +635,15 @@ export class DefaultRecord implements KafkaRecord {
     if (count < 0 || count > (end - o) / 2) {
       throw batch.malformed(`header count ${count} does not fit its record`, headersStart);
     }
-    const headers: RecordHeader[] = new Array(count);
+    const headers: RecordHeader[] = [];
+    const keys = (batch.headerKeys ??= []);
     for (let i = 0; i < count; i++) {
       const keyLength = varint(b, o, end, batch);
       const keyStart = cursor;
       if (keyLength < 0 || keyLength > end - keyStart) {
         throw batch.malformed(`header key length ${keyLength} does not fit its record`, o);
       }
-      const key = decodeUtf8(b, keyStart, keyStart + keyLength);
+      const key = headerKey(b, keyStart, keyLength, keys, i * 3);
       const valueLength = varint(b, keyStart + keyLength, end, batch);
       const valueStart = cursor;
       if (valueLength < -1 || valueLength > end - valueStart) {
@@ -606,13 +653,13 @@ export class DefaultRecord implements KafkaRecord {
         );
       }
       if (valueLength < 0) {
-        headers[i] = { key, value: null };
+        headers.push({ key, value: null });
         o = valueStart;
       } else {
-        headers[i] = {
+        headers.push({
           key,
           value: new Uint8Array(batch.recordsArrayBuffer!, batch.recordsByteOffset + valueStart, valueLength),
-        };
+        });
         o = valueStart + valueLength;
       }
     }

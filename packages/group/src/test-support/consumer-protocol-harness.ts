@@ -2,15 +2,18 @@
  * The scripted coordinator for a ConsumerProtocolMember: the shared fake clock and request bookkeeping
  * of `ScriptedCoordinator`, plus responses, topics and shortcuts of the consumer group protocol.
  */
-import type { TopicPartition } from '@runnel/assignors';
 import {
   type ConsumerGroupHeartbeatRequest,
   type ConsumerGroupHeartbeatResponse,
+  type TopicPartition,
   UnsupportedVersionError,
 } from '@runnel/protocol';
-import type { TopicIdAndName } from '../consumer-protocol-assignment.js';
-import { ConsumerProtocolMember, type ConsumerProtocolMemberConfig } from '../consumer-protocol-member.js';
+import {
+  ConsumerProtocolMember,
+  type ConsumerProtocolMemberConfig,
+} from '../consumer-protocol/consumer-protocol-member.js';
 import type { ConsumerProtocolApis, ConsumerProtocolRequest } from '../requests.js';
+import type { TopicIdAndName } from '../topic-partitions.js';
 import { findCoordinatorOk, MEMBER_CONFIG, ScriptedCoordinator, tp } from './scripted-coordinator.js';
 
 export * from './scripted-coordinator.js';
@@ -30,6 +33,8 @@ export function onlyVersion0(): UnsupportedVersionError {
 /** Two topics with Kafka-style ids. */
 export const PAYMENTS: TopicIdAndName = { topicId: 'AAAAAAAAAAAAAAAAAAAAAQ', name: 'payments' };
 export const REFUNDS: TopicIdAndName = { topicId: 'AAAAAAAAAAAAAAAAAAAAAg', name: 'refunds' };
+export const PAYMENTS_ID = PAYMENTS.topicId;
+export const REFUNDS_ID = REFUNDS.topicId;
 export const OFFSETS_TOPIC: TopicIdAndName = {
   topicId: 'AAAAAAAAAAAAAAAAAAAAAw',
   name: '__consumer_offsets',

@@ -11,7 +11,8 @@ import {
   type TopicPartition,
 } from '@runnel/assignors';
 import { ErrorCode } from '@runnel/protocol';
-import { ClassicGroupMember, type ClassicGroupMemberConfig } from '../classic-member.js';
+import type { ClassicGroupMemberConfig } from '../classic/classic-config.js';
+import { ClassicGroupMember } from '../classic/classic-member.js';
 import type { JoinGroupResponse } from '../messages.js';
 import type { GroupApis, GroupRequest, GroupRequestOf } from '../requests.js';
 import { findCoordinatorOk, MEMBER_CONFIG, ScriptedCoordinator, tp } from './scripted-coordinator.js';

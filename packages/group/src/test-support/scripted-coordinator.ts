@@ -3,9 +3,9 @@
  * decides every response; the harness keeps the requests the member emitted and the events it raised),
  * and the fixtures both protocols use.
  */
-import type { TopicPartition } from '@runnel/assignors';
+import type { TopicPartition } from '@runnel/protocol';
+import type { GroupMemberConfig } from '../core/member-config.js';
 import type { GroupEvent } from '../events.js';
-import type { GroupMemberConfig } from '../member-config.js';
 import type { ApiMap, BrokerNode, GroupApis, MemberRequest, MemberRequestOf } from '../requests.js';
 
 export const COORDINATOR: BrokerNode = { nodeId: 1, host: 'broker-1', port: 9092 };
@@ -22,6 +22,23 @@ export const MEMBER_CONFIG = {
   retryBackoffMaxMs: 1_000,
   random: () => 0.5,
 } as const satisfies GroupMemberConfig;
+
+/** What a broker connection dropping mid-request looks like to the member. */
+export function connectionLost(): Error {
+  return new Error('connection reset by broker-1:9092');
+}
+
+/** @returns the types of `events`, in order. */
+export function eventTypes(events: readonly GroupEvent[]): string[] {
+  return events.map((e) => e.type);
+}
+
+/** @returns the first event of `type`, which must carry an id to acknowledge. */
+export function withId(events: readonly GroupEvent[], type: GroupEvent['type']): GroupEvent & { id: number } {
+  const e = events.find((x) => x.type === type);
+  if (!e || !('id' in e)) throw new Error(`no ${type} event`);
+  return e;
+}
 
 export function tp(topic: string, partition: number): TopicPartition {
   return { topic, partition };

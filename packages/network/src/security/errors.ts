@@ -8,6 +8,8 @@ import { RunnelError } from '@runnel/codec';
 export class AuthenticationError extends RunnelError {
   /** The broker as `host:port`. */
   readonly broker: string;
+  /** False: the same credentials or certificates fail the same way again. */
+  readonly retriable = false;
 
   constructor(code: string, broker: string, message: string, options?: { cause?: unknown }) {
     super(code, `${message} (broker ${broker})`, options);

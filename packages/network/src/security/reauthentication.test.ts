@@ -4,9 +4,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BrokerPool } from '../broker-pool.js';
 import { Connection, type RequestSpec } from '../connection.js';
 import type { Logger } from '../logger.js';
-import { FakeClock } from '../test-support/fake-clock.js';
-import { FakeCluster } from '../test-support/fake-cluster.js';
-import { FakeKafkaServer } from '../test-support/fake-kafka-server.js';
+import { FakeClock } from '../testing/fake-clock.js';
+import { FakeCluster } from '../testing/fake-cluster.js';
+import { FakeKafkaServer } from '../testing/fake-kafka-server.js';
 
 function int32Request(value: number): RequestSpec<number> {
   return {

@@ -1,7 +1,7 @@
 import { apis, responseHeaderVersion } from '@runnel/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClusterClient } from '../cluster-client.js';
-import { type FakeClient, FakeKafkaServer, type FakeRequest } from '../test-support/fake-kafka-server.js';
+import { type FakeClient, FakeKafkaServer, type FakeRequest } from '../testing/fake-kafka-server.js';
 import { AuthenticationError, SaslRequiredError } from './errors.js';
 
 const SASL_HANDSHAKE = 17;

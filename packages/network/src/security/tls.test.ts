@@ -9,7 +9,7 @@ import { generateTestCertificates, type TestCertificates } from '@runnel/kafka-l
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Connection, type RequestSpec } from '../connection.js';
 import { ConnectionError, FrameTooLargeError } from '../errors.js';
-import { FakeKafkaServer, responsePayload } from '../test-support/fake-kafka-server.js';
+import { FakeKafkaServer, responsePayload } from '../testing/fake-kafka-server.js';
 import { TlsError } from './errors.js';
 import { looksLikeTlsRecord, tlsSocketFactory } from './tls.js';
 

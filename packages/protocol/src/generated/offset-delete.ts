@@ -20,7 +20,7 @@ function writeOffsetDeleteRequest(w: Writer, v: OffsetDeleteRequest, version: nu
 function readOffsetDeleteRequest(r: Reader, version: number): OffsetDeleteRequest {
   const v: OffsetDeleteRequest = {
     groupId: r.readString(),
-    topics: readArray(r, false, (r) => readOffsetDeleteRequestTopic(r, version)),
+    topics: readArray(r, false, (r) => readOffsetDeleteRequestTopic(r, version), 48),
   };
   return v;
 }
@@ -41,7 +41,7 @@ function writeOffsetDeleteRequestTopic(w: Writer, v: OffsetDeleteRequestTopic, v
 function readOffsetDeleteRequestTopic(r: Reader, version: number): OffsetDeleteRequestTopic {
   const v: OffsetDeleteRequestTopic = {
     name: r.readString(),
-    partitions: readArray(r, false, (r) => readOffsetDeleteRequestPartition(r, version)),
+    partitions: readArray(r, false, (r) => readOffsetDeleteRequestPartition(r, version), 40),
   };
   return v;
 }
@@ -83,7 +83,7 @@ function readOffsetDeleteResponse(r: Reader, version: number): OffsetDeleteRespo
   const v: OffsetDeleteResponse = {
     errorCode: r.readInt16(),
     throttleTimeMs: r.readInt32(),
-    topics: readArray(r, false, (r) => readOffsetDeleteResponseTopic(r, version)),
+    topics: readArray(r, false, (r) => readOffsetDeleteResponseTopic(r, version), 48),
   };
   return v;
 }
@@ -104,7 +104,7 @@ function writeOffsetDeleteResponseTopic(w: Writer, v: OffsetDeleteResponseTopic,
 function readOffsetDeleteResponseTopic(r: Reader, version: number): OffsetDeleteResponseTopic {
   const v: OffsetDeleteResponseTopic = {
     name: r.readString(),
-    partitions: readArray(r, false, (r) => readOffsetDeleteResponsePartition(r, version)),
+    partitions: readArray(r, false, (r) => readOffsetDeleteResponsePartition(r, version), 48),
   };
   return v;
 }

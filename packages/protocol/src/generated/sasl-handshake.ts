@@ -37,7 +37,7 @@ function writeSaslHandshakeResponse(w: Writer, v: SaslHandshakeResponse, version
 function readSaslHandshakeResponse(r: Reader, version: number): SaslHandshakeResponse {
   const v: SaslHandshakeResponse = {
     errorCode: r.readInt16(),
-    mechanisms: readArray(r, false, (r) => r.readString()),
+    mechanisms: readArray(r, false, (r) => r.readString(), 32),
   };
   return v;
 }

@@ -11,6 +11,8 @@ describe('Tally', () => {
     expect(report).toMatchObject({ client: 'x', records: 6, bytes: 600 });
     expect(report.firstRecordMs).toBeGreaterThanOrEqual(0);
     expect(report.totalMs).toBeGreaterThanOrEqual(report.consumeMs);
+    // The wall clock of its creation, to line a packet capture up with the run.
+    expect(Math.abs(report.startedAtMs! - Date.now())).toBeLessThan(60_000);
   });
 
   it('reports no first record and no consume time before any record came', () => {
@@ -32,13 +34,24 @@ describe('sizeOf', () => {
 
 describe('readSpec', () => {
   it('reads the JSON run spec from the first argument', () => {
-    const spec = { brokers: 'h:1', topic: 't', groupId: 'g', records: 3, fetch: {}, timeoutMs: 1 };
+    const spec = {
+      brokers: 'h:1',
+      topic: 't',
+      partitions: 2,
+      groupId: 'g',
+      records: 3,
+      fetch: {},
+      timeoutMs: 1,
+    };
     expect(readSpec(['node', 'x.js', JSON.stringify(spec)])).toEqual(spec);
   });
 
   it('rejects a missing or malformed spec', () => {
     expect(() => readSpec(['node', 'x.js'])).toThrow(/usage/);
-    expect(() => readSpec(['node', 'x.js', '{"brokers":"h:1","topic":"t","records":0}'])).toThrow(
+    expect(() =>
+      readSpec(['node', 'x.js', '{"brokers":"h:1","topic":"t","partitions":1,"records":0}']),
+    ).toThrow(/not a run spec/);
+    expect(() => readSpec(['node', 'x.js', '{"brokers":"h:1","topic":"t","records":5}'])).toThrow(
       /not a run spec/,
     );
   });

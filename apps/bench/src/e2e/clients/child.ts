@@ -17,13 +17,22 @@ export function readSpec(argv: readonly string[] = process.argv): ClientRunSpec 
   const text = argv[2];
   if (text === undefined) throw new Error('usage: <client>.js <run spec as JSON>');
   const spec = JSON.parse(text) as ClientRunSpec;
-  if (typeof spec.brokers !== 'string' || typeof spec.topic !== 'string' || !(spec.records > 0)) {
+  if (
+    typeof spec.brokers !== 'string' ||
+    typeof spec.topic !== 'string' ||
+    !(spec.records > 0) ||
+    !(spec.partitions > 0)
+  ) {
     throw new Error(`not a run spec: ${text}`);
   }
   return spec;
 }
 
-/** Counts records and bytes, noting when the first and the last arrived. */
+/**
+ * Counts records and bytes, noting when the first and the last arrived. Its clock starts when it is
+ * made, so a client makes it right before creating its consumer: loading the client's modules is not
+ * part of any time it reports.
+ */
 export class Tally {
   readonly startedAt = performance.now();
   records = 0;
@@ -63,6 +72,7 @@ export class Tally {
       firstRecordMs: this.firstAt < 0 ? null : round(this.firstAt - this.startedAt),
       consumeMs: this.firstAt < 0 || this.lastAt < 0 ? 0 : round(this.lastAt - this.firstAt),
       totalMs: round((this.lastAt < 0 ? performance.now() : this.lastAt) - this.startedAt),
+      startedAtMs: round(performance.timeOrigin + this.startedAt),
     };
   }
 }

@@ -4,7 +4,12 @@
  * KafkaJS ships no lz4 or zstd codec and its own plugins for them (kafkajs-lz4, @kafkajs/zstd) no
  * longer build on current Node, so this program registers codecs over lz4-napi and zstd-napi, the
  * way a KafkaJS user has to.
+ *
+ * The same program runs a drop-in replacement of KafkaJS: the run spec's `module` names the package
+ * it imports (`kafkajs` from the peer dir by default, or e.g. `@runnel/kafkajs` from the workspace),
+ * and nothing else changes.
  */
+import type { ClientRunSpec } from '../spec.js';
 import { finish, loadPeer, main, readSpec, sizeOf, Tally, watchdog } from './child.js';
 
 /** The little of KafkaJS's API this program uses. */
@@ -15,8 +20,8 @@ interface KafkaJs {
     consumer(config: Record<string, unknown>): KafkaJsConsumer;
   };
   logLevel: { NOTHING: number };
-  CompressionTypes: { LZ4: number; ZSTD: number };
-  CompressionCodecs: Record<number, () => KafkaJsCodec>;
+  CompressionTypes?: { LZ4: number; ZSTD: number };
+  CompressionCodecs?: Record<number, () => KafkaJsCodec>;
 }
 interface KafkaJsCodec {
   compress(encoder: { buffer: Buffer }): Promise<Buffer>;
@@ -40,22 +45,32 @@ interface KafkaJsConsumer {
   disconnect(): Promise<void>;
 }
 
+/** @returns the KafkaJS-shaped module: the peer's KafkaJS, or a workspace package named in the spec. */
+async function loadKafkaJs(module: string | undefined, spec: ClientRunSpec): Promise<KafkaJs> {
+  if (module === undefined || module === 'kafkajs')
+    return (await loadPeer<{ default: KafkaJs }>(spec, 'kafkajs')).default;
+  const loaded = (await import(module)) as KafkaJs & { default?: KafkaJs };
+  return typeof loaded.Kafka === 'function' ? loaded : loaded.default!;
+}
+
 main(async () => {
   const spec = readSpec();
-  const tally = new Tally(spec.records);
-  const cancel = watchdog(spec.timeoutMs, tally);
-  const loaded = await loadPeer<{ default: KafkaJs }>(spec, 'kafkajs');
-  const { Kafka, logLevel, CompressionTypes, CompressionCodecs } = loaded.default;
+  const { Kafka, logLevel, CompressionTypes, CompressionCodecs } = await loadKafkaJs(spec.module, spec);
   const lz4 = (await loadPeer<{ default: Lz4Napi }>(spec, 'lz4-napi')).default;
   const zstd = (await loadPeer<{ default: ZstdNapi }>(spec, 'zstd-napi')).default;
-  CompressionCodecs[CompressionTypes.LZ4] = () => ({
-    compress: async (encoder) => lz4.compressFrameSync(encoder.buffer),
-    decompress: async (buffer) => lz4.decompressFrameSync(buffer),
-  });
-  CompressionCodecs[CompressionTypes.ZSTD] = () => ({
-    compress: async (encoder) => zstd.compress(encoder.buffer),
-    decompress: async (buffer) => zstd.decompress(buffer),
-  });
+  // A replacement that decodes lz4 and zstd itself may leave the registry out.
+  if (CompressionCodecs !== undefined && CompressionTypes !== undefined) {
+    CompressionCodecs[CompressionTypes.LZ4] = () => ({
+      compress: async (encoder) => lz4.compressFrameSync(encoder.buffer),
+      decompress: async (buffer) => lz4.decompressFrameSync(buffer),
+    });
+    CompressionCodecs[CompressionTypes.ZSTD] = () => ({
+      compress: async (encoder) => zstd.compress(encoder.buffer),
+      decompress: async (buffer) => zstd.decompress(buffer),
+    });
+  }
+  const tally = new Tally(spec.records);
+  const cancel = watchdog(spec.timeoutMs, tally);
   const kafka = new Kafka({
     clientId: 'kafkajs-bench',
     brokers: spec.brokers.split(','),
@@ -83,5 +98,5 @@ main(async () => {
   });
   await done;
   cancel();
-  await finish(tally.report('kafkajs'), () => consumer.disconnect());
+  await finish(tally.report(spec.module ?? 'kafkajs'), () => consumer.disconnect());
 });

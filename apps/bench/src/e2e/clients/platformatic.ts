@@ -24,9 +24,9 @@ const READ_UNCOMMITTED = 0;
 
 main(async () => {
   const spec = readSpec();
+  const { Consumer } = await loadPeer<Platformatic>(spec, '@platformatic/kafka');
   const tally = new Tally(spec.records);
   const cancel = watchdog(spec.timeoutMs, tally);
-  const { Consumer } = await loadPeer<Platformatic>(spec, '@platformatic/kafka');
   const fetch = {
     minBytes: spec.fetch.fetchMinBytes,
     maxBytes: spec.fetch.fetchMaxBytes,

@@ -25,9 +25,9 @@ const BATCH = 10_000;
 
 main(async () => {
   const spec = readSpec();
+  const loaded = await loadPeer<{ default: NodeRdkafka }>(spec, 'node-rdkafka');
   const tally = new Tally(spec.records);
   const cancel = watchdog(spec.timeoutMs, tally);
-  const loaded = await loadPeer<{ default: NodeRdkafka }>(spec, 'node-rdkafka');
   const consumer = new loaded.default.KafkaConsumer(
     {
       'bootstrap.servers': spec.brokers,

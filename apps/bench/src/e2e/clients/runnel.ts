@@ -1,9 +1,12 @@
 /**
- * The Runnel client of the end-to-end benchmark: subscribes in a group, reads from the earliest offset
- * with auto-commit off, read_uncommitted and the shared fetch settings, and counts key and value bytes
- * of every record. It loads @runnel/consumer at run time, through the small slice of its public API
- * declared below, so the suite still builds (and reports Runnel "not available") while the consumer
- * package is unbuilt or mid-change.
+ * The Runnel client of the end-to-end benchmark: reads from the earliest offset with auto-commit off,
+ * read_uncommitted and the shared fetch settings, and counts key and value bytes of every record. The
+ * run spec's `variant` says whether it subscribes in a group or assigns every partition by hand, and
+ * which consumer options go over the shared ones (e.g. `groupProtocol`). It loads @runnel/consumer at
+ * run time, through the small slice of its public API declared below, so the suite still builds (and
+ * reports Runnel "not available") while the consumer package is unbuilt or mid-change.
+ *
+ * `runnel.js --probe` only loads the package: exit 0, or the reason on stderr and exit 1.
  */
 import { finish, main, readSpec, sizeOf, Tally, watchdog } from './child.js';
 
@@ -13,6 +16,7 @@ export interface RunnelConsumerModule {
 }
 interface RunnelConsumer {
   subscribe(topics: readonly string[]): void;
+  assign(partitions: readonly { topic: string; partition: number }[]): void;
   batches(): AsyncIterableIterator<{ readonly records: readonly { key: unknown; value: unknown }[] }>;
   close(options?: { timeoutMs?: number }): Promise<void>;
 }
@@ -35,17 +39,23 @@ export async function loadRunnel(): Promise<RunnelConsumerModule | { reason: str
   return loaded as RunnelConsumerModule;
 }
 
-if (process.argv[1]?.endsWith('runnel.js') === true) {
+if (process.argv[1]?.endsWith('runnel.js') === true && process.argv[2] === '--probe') {
+  void loadRunnel().then((loaded) => {
+    if ('reason' in loaded) process.stderr.write(`${loaded.reason}\n`);
+    process.exit('reason' in loaded ? 1 : 0);
+  });
+} else if (process.argv[1]?.endsWith('runnel.js') === true) {
   main(async () => {
     const spec = readSpec();
-    const tally = new Tally(spec.records);
-    const cancel = watchdog(spec.timeoutMs, tally);
+    const variant = spec.variant ?? { mode: 'subscribe', config: {} };
     const runnel = await loadRunnel();
     if ('reason' in runnel) throw new Error(runnel.reason);
+    const tally = new Tally(spec.records);
+    const cancel = watchdog(spec.timeoutMs, tally);
     const consumer = new runnel.Consumer({
       brokers: spec.brokers,
       clientId: 'runnel-bench',
-      groupId: spec.groupId,
+      ...(variant.mode === 'subscribe' ? { groupId: spec.groupId } : {}),
       autoCommit: false,
       autoOffsetReset: 'earliest',
       isolationLevel: 'read_uncommitted',
@@ -53,8 +63,15 @@ if (process.argv[1]?.endsWith('runnel.js') === true) {
       maxPartitionFetchBytes: spec.fetch.maxPartitionFetchBytes,
       fetchMinBytes: spec.fetch.fetchMinBytes,
       fetchMaxWaitMs: spec.fetch.fetchMaxWaitMs,
+      ...variant.config,
     });
-    consumer.subscribe([spec.topic]);
+    if (variant.mode === 'assign') {
+      consumer.assign(
+        Array.from({ length: spec.partitions }, (_, partition) => ({ topic: spec.topic, partition })),
+      );
+    } else {
+      consumer.subscribe([spec.topic]);
+    }
     for await (const batch of consumer.batches()) {
       let bytes = 0;
       for (const record of batch.records) bytes += sizeOf(record.key) + sizeOf(record.value);

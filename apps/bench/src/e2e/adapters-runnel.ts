@@ -1,0 +1,81 @@
+import { join } from 'node:path';
+import { BOTH_PHASES, type ClientAdapter, nodeClient, type Phase } from './client-adapter.js';
+import { exec } from './exec.js';
+import { describeNode, type NodeRuntime } from './node-runtime.js';
+import { CLIENTS_DIR } from './paths.js';
+
+/**
+ * One way of running Runnel's consumer in the benchmark. The variants share the client program
+ * (clients/runnel.ts) and differ only in how it takes its partitions and in consumer options laid over
+ * the shared ones, so a new variant (a telemetry-on `runnel+otel`, say) is one more entry here.
+ */
+export interface RunnelVariant {
+  /** Client id in results and on the command line. */
+  readonly id: string;
+  readonly label: string;
+  /** How it consumes, for the report. */
+  readonly how: string;
+  /** `subscribe`: group membership; `assign`: every partition assigned by hand, no group. */
+  readonly mode: 'subscribe' | 'assign';
+  /** Consumer options over the shared ones (fetch sizes, offsets, isolation). */
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly defaultPhases: readonly Phase[];
+}
+
+/**
+ * Runnel under each group protocol and without a group. Only the classic protocol reads whole topics
+ * by default; the others take part in the time-to-first-record phase, where they differ.
+ */
+export const RUNNEL_VARIANTS: readonly RunnelVariant[] = [
+  {
+    id: 'runnel',
+    label: 'Runnel',
+    how: 'subscribe, classic protocol (JoinGroup/SyncGroup)',
+    mode: 'subscribe',
+    config: { groupProtocol: 'classic' },
+    defaultPhases: BOTH_PHASES,
+  },
+  {
+    id: 'runnel-consumer',
+    label: 'Runnel (consumer protocol)',
+    how: 'subscribe, consumer protocol (KIP-848 ConsumerGroupHeartbeat)',
+    mode: 'subscribe',
+    config: { groupProtocol: 'consumer' },
+    defaultPhases: ['first-record'],
+  },
+  {
+    id: 'runnel-assign',
+    label: 'Runnel (assign)',
+    how: 'assign() of every partition, no group',
+    mode: 'assign',
+    config: {},
+    defaultPhases: ['first-record'],
+  },
+];
+
+/** @returns the adapter of a Runnel variant: the consumer as built in this repository, on the run's Node. */
+export function runnelAdapter(variant: RunnelVariant): ClientAdapter {
+  let node: NodeRuntime | undefined;
+  return {
+    id: variant.id,
+    label: variant.label,
+    checksCrc: true,
+    defaultPhases: variant.defaultPhases,
+    notes: () =>
+      `${node === undefined ? 'Node of the run' : describeNode(node)}; ${variant.how}; ` +
+      '`for await (const batch of consumer.batches())`; check.crcs on (default)',
+    async prepare(context) {
+      node = context.node;
+      // Loaded by the run's Node, as the runs will: the harness's own Node may be another release.
+      const probe = await exec(node.path, [join(CLIENTS_DIR, 'runnel.js'), '--probe'], { timeoutMs: 60_000 });
+      return probe.code === 0
+        ? { available: true }
+        : { available: false, reason: probe.output.trim() || `exit ${probe.code}` };
+    },
+    ...nodeClient(
+      'runnel.js',
+      () => node,
+      () => ({ variant: { mode: variant.mode, config: variant.config } }),
+    ),
+  };
+}

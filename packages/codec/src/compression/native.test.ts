@@ -1,0 +1,147 @@
+/**
+ * The optional native block decoders (lz4-napi, snappy) against the JS ones: same bytes out, same
+ * typed errors, and really in use when chosen. The packages are dev dependencies here.
+ */
+import { createRequire } from 'node:module';
+import fc from 'fast-check';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { DecodeError } from '../errors.js';
+import { CodecOptionError, DecompressedSizeError } from './errors.js';
+import { lz4Codec } from './lz4.js';
+import { type NativeCodecName, type NativeMode, setNativeDecompression } from './native.js';
+import { snappyCodec, snappyDecompressRaw } from './snappy.js';
+
+const require = createRequire(import.meta.url);
+const lz4Napi = require('lz4-napi') as {
+  uncompressSync: (d: Uint8Array) => Buffer;
+  compressFrameSync: (d: Buffer) => Buffer;
+};
+const snappyNapi = require('snappy') as {
+  uncompressSync: (d: Uint8Array) => Buffer;
+  compressSync: (d: Uint8Array) => Buffer;
+};
+const MiB = 1024 * 1024;
+
+// Buffer.equals, not a deep equality: an element-by-element diff of 200 KB takes seconds.
+const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a.buffer, a.byteOffset, a.length).equals(b);
+
+function outcome(fn: () => Uint8Array): { bytes?: string; error?: string } {
+  try {
+    return { bytes: Buffer.from(fn()).toString('hex') };
+  } catch (e) {
+    if (!(e instanceof DecodeError)) throw e;
+    return { error: `${e.constructor.name}: ${e.message}` };
+  }
+}
+
+/** Decodes with the JS decoders and with the native ones. */
+function both(
+  codec: NativeCodecName,
+  fn: () => Uint8Array,
+): [ReturnType<typeof outcome>, ReturnType<typeof outcome>] {
+  setNativeDecompression(codec, 'js');
+  const js = outcome(fn);
+  setNativeDecompression(codec, 'native');
+  return [js, outcome(fn)];
+}
+
+const compressible = fc
+  .array(fc.oneof(fc.uint8Array({ maxLength: 64 }), fc.constantFrom('abcabcabc', 'z'.repeat(300), 'key-')), {
+    maxLength: 80,
+  })
+  .map(
+    (parts) =>
+      new Uint8Array(
+        Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p)))),
+      ),
+  );
+
+describe('native block decoders', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+    setNativeDecompression('lz4', 'auto');
+    setNativeDecompression('snappy', 'auto');
+  });
+
+  for (const [name, codec] of [
+    ['lz4', lz4Codec],
+    ['snappy', snappyCodec],
+  ] as const) {
+    it(`${name}: native and JS decode the same bytes for any data`, () => {
+      fc.assert(
+        fc.property(compressible, (data) => {
+          const compressed = codec.compress(data);
+          const [js, native] = both(name, () => codec.decompress(compressed, MiB));
+          expect(native).toEqual(js);
+          expect(js.bytes).toBe(Buffer.from(data).toString('hex'));
+        }),
+      );
+    });
+
+    it(`${name}: native and JS end corrupted data in the same typed error or the same bytes`, () => {
+      const data = new TextEncoder().encode('the quick brown fox jumps over the lazy dog; '.repeat(4000));
+      const compressed = codec.compress(data);
+      fc.assert(
+        fc.property(fc.nat({ max: compressed.length - 1 }), fc.integer({ min: 1, max: 255 }), (at, flip) => {
+          const bad = compressed.slice();
+          bad[at]! ^= flip;
+          const [js, native] = both(name, () => codec.decompress(bad, 256 * 1024));
+          expect(native).toEqual(js);
+        }),
+        { numRuns: 300 },
+      );
+    });
+
+    it(`${name}: native and JS stop at the same cap with DecompressedSizeError`, () => {
+      const compressed = codec.compress(new Uint8Array(300_000));
+      const [js, native] = both(name, () => codec.decompress(compressed, 100_000));
+      expect(js.error).toBe(
+        `DecompressedSizeError: ${name}: decompressed size exceeds the limit of 100000 bytes`,
+      );
+      expect(native).toEqual(js);
+    });
+  }
+
+  for (const [name, codec, module, size, calls] of [
+    ['lz4', lz4Codec, lz4Napi, 200_000, 4], // one call per 64 KiB block
+    ['snappy', snappyCodec, snappyNapi, 100_000, 4], // one call per 32 KiB xerial block
+  ] as const) {
+    it(`${name}: the native decoder is really called when chosen, and never when JS is`, () => {
+      const data = new Uint8Array(size).fill(7);
+      const compressed = codec.compress(data);
+      const spy = vi.spyOn(module, 'uncompressSync');
+      setNativeDecompression(name, 'js');
+      codec.decompress(compressed, MiB);
+      expect(spy).not.toHaveBeenCalled();
+      setNativeDecompression(name, 'native');
+      expect(same(codec.decompress(compressed, MiB), data)).toBe(true);
+      expect(spy).toHaveBeenCalledTimes(calls);
+    });
+  }
+
+  it('decodes what the native packages compress: LZ4 frames and raw snappy blocks', () => {
+    const data = new TextEncoder().encode('{"id":12,"event":"view","user":"u-77"}\n'.repeat(5000));
+    for (const mode of ['js', 'native'] as NativeMode[]) {
+      setNativeDecompression('lz4', mode);
+      setNativeDecompression('snappy', mode);
+      const lz4Frame = new Uint8Array(lz4Napi.compressFrameSync(Buffer.from(data)));
+      expect(same(lz4Codec.decompress(lz4Frame, MiB), data)).toBe(true);
+      expect(same(snappyDecompressRaw(new Uint8Array(snappyNapi.compressSync(data)), MiB), data)).toBe(true);
+    }
+  });
+
+  it('a raw snappy block that declares more than the cap never reaches the native decoder', () => {
+    const spy = vi.spyOn(snappyNapi, 'uncompressSync');
+    setNativeDecompression('snappy', 'native');
+    const block = new Uint8Array(snappyNapi.compressSync(new Uint8Array(50_000)));
+    expect(() => snappyDecompressRaw(block, 49_999)).toThrow(DecompressedSizeError);
+    expect(spy).not.toHaveBeenCalled();
+  });
+
+  it('setNativeDecompression refuses an unknown codec or mode, naming itself', () => {
+    expect(() => setNativeDecompression('zstd' as NativeCodecName, 'js')).toThrow(CodecOptionError);
+    expect(() => setNativeDecompression('lz4', 'fast' as NativeMode)).toThrow(/setNativeDecompression/);
+    expect(setNativeDecompression('lz4', 'auto')).toBe(true);
+    expect(setNativeDecompression('lz4', 'js')).toBe(false);
+  });
+});

@@ -1,0 +1,90 @@
+/**
+ * Reconciling the coordinator's target assignment with what the member owns, as KIP-848 does it:
+ * revoke first (an event, wait for the acknowledgement), then assign (an event, wait), then tell the
+ * coordinator in the next heartbeat (ACKNOWLEDGING). Topics metadata cannot name yet wait.
+ */
+import { keyOf } from '../topic-partitions.js';
+import {
+  assignmentOf,
+  resolveAssignment,
+  sameAssignment,
+  type TopicIdAssignment,
+  type TopicIdPartition,
+  withoutIds,
+} from './consumer-protocol-assignment.js';
+import type { ConsumerProtocolMembership, Reconciliation } from './consumer-protocol-membership.js';
+import { ConsumerProtocolMemberState } from './consumer-protocol-states.js';
+
+function idKey(p: TopicIdPartition): string {
+  return `${p.topicId}:${p.partition}`;
+}
+
+/** Takes a target assignment from a heartbeat answer: reconciles towards it unless it is what is owned. */
+export function onTargetAssignment(m: ConsumerProtocolMembership, target: TopicIdAssignment): void {
+  m.target = target;
+  const { JOINING, RECONCILING, STABLE } = ConsumerProtocolMemberState;
+  if (sameAssignment(target, assignmentOf(m.current))) {
+    m.unresolved = [];
+    if (m.reconciliation === null && m.isIn(JOINING, RECONCILING)) m.transitionTo(STABLE);
+    return;
+  }
+  if (m.state !== RECONCILING) m.transitionTo(RECONCILING);
+  maybeReconcile(m);
+}
+
+/** Starts reconciling the resolvable part of the target, unless a reconciliation is under way. */
+export function maybeReconcile(m: ConsumerProtocolMembership): void {
+  if (m.state !== ConsumerProtocolMemberState.RECONCILING || m.reconciliation !== null || m.target === null)
+    return;
+  const { resolved, unresolvedTopicIds } = resolveAssignment(m.target, m.topicNames);
+  m.unresolved = unresolvedTopicIds;
+  const keep = new Set(resolved.map(idKey));
+  const had = new Set(m.current.map(idKey));
+  const revoked = m.current.filter((p) => !keep.has(idKey(p)));
+  const added = resolved.filter((p) => !had.has(idKey(p)));
+  if (revoked.length === 0 && added.length === 0) {
+    // Only topics metadata cannot name yet are missing: wait for `onMetadata`.
+    if (unresolvedTopicIds.length === 0) m.transitionTo(ConsumerProtocolMemberState.STABLE);
+    return;
+  }
+  const r: Reconciliation = { resolved, step: 'revoking', eventId: 0 };
+  m.reconciliation = r;
+  if (revoked.length > 0) {
+    const gone = new Set(withoutIds(revoked).map(keyOf));
+    m.held = m.held.filter((tp) => !gone.has(keyOf(tp)));
+    r.eventId = m.events.raise('partitionsRevoked', withoutIds(revoked));
+  } else {
+    assignStep(m, r);
+  }
+}
+
+/** The revocation is done (or there was none): hand the consumer the reconciled assignment. */
+function assignStep(m: ConsumerProtocolMembership, r: Reconciliation): void {
+  const had = new Set(m.current.map(idKey));
+  const added = withoutIds(r.resolved.filter((p) => !had.has(idKey(p))));
+  const assignment = withoutIds(r.resolved);
+  m.held = assignment;
+  r.step = 'assigning';
+  r.eventId = m.events.raiseAssigned({
+    partitions: added,
+    assignment,
+    generationId: m.memberEpoch,
+    memberId: m.memberId,
+  });
+}
+
+/**
+ * Takes the acknowledgement of event `eventId`: a revocation goes on to assigning, an assignment to
+ * ACKNOWLEDGING (the next heartbeat reports what is owned).
+ */
+export function acknowledged(m: ConsumerProtocolMembership, eventId: number): void {
+  const r = m.reconciliation;
+  if (r === null || r.eventId !== eventId || m.state !== ConsumerProtocolMemberState.RECONCILING) return;
+  if (r.step === 'revoking') {
+    assignStep(m, r);
+  } else {
+    m.reconciliation = null;
+    m.setCurrent(r.resolved);
+    m.transitionTo(ConsumerProtocolMemberState.ACKNOWLEDGING);
+  }
+}
