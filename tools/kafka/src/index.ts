@@ -5,7 +5,14 @@ export type { ProcessResult } from './exec.js';
 export { EXTERNAL_LISTENER, type ExternalListenerOptions } from './external-listener.js';
 export { ensureKafkaJars, renderJarsPom } from './jars.js';
 export type { CompileJavaOptions, RunJavaOptions } from './java.js';
-export { compileJava, DEFAULT_TOOL_JVM_OPTIONS, JVM_MARKER, requireJdkProgram, runJava, spawnJava } from './java.js';
+export {
+  compileJava,
+  DEFAULT_TOOL_JVM_OPTIONS,
+  JVM_MARKER,
+  requireJdkProgram,
+  runJava,
+  spawnJava,
+} from './java.js';
 export { type JavaAssignorOptions, type JavaAssignorResult, runJavaAssignors } from './java-assignors.js';
 export { type JavaProducerResult, javaProducer } from './java-producer.js';
 export { kafkaCacheDir } from './paths.js';
