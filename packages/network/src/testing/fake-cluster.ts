@@ -200,6 +200,11 @@ export class AutoAdvanceClock implements Clock {
     return this.time;
   }
 
+  /** The wall clock is the same as `now()`: it starts at the epoch. */
+  wallClockMs(): number {
+    return this.time;
+  }
+
   setTimeout(callback: () => void, ms: number): TimerHandle {
     const id = this.nextId++;
     this.timers.set(id, { at: this.time + Math.max(0, ms), callback });
