@@ -19,8 +19,8 @@ const NO_GENERATION: CommitGeneration = { generationId: -1, memberId: '', groupI
 export interface CommitsHost {
   /** The assigned partitions by key (the fetcher's). */
   readonly partitions: ReadonlyMap<string, AssignedPartition>;
-  /** @returns the group driver under `subscribe`, null under `assign`. */
-  group(): GroupDriver | null;
+  /** @returns the group driver under `subscribe` (its membership, told of commit errors), null under `assign`. */
+  group(): Pick<GroupDriver, 'generation' | 'onCommitError'> | null;
   /** @returns whether the consumer still runs (the auto-commit timer stops when it does not). */
   isRunning(): boolean;
 }

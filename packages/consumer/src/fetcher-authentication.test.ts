@@ -4,7 +4,8 @@ import { Fetch, Metadata } from '@runnel/protocol';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from './config.js';
 import { Fetcher } from './fetcher.js';
-import { BROKER, metadataAnswer, tick } from './test-support/fetcher-fake.js';
+import { BROKER, metadataAnswer } from './test-support/fake-kafka.js';
+import { tick } from './test-support/fetcher-fake.js';
 
 const rejected = new SaslAuthenticationError('broker:9092', 'SCRAM-SHA-512', 'rejected', 'bad credentials');
 

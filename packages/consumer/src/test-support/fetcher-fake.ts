@@ -1,10 +1,9 @@
 /**
- * A fetcher over @runnel/network/testing's in-memory FakeCluster and a real ClusterClient: one broker
- * (`broker:9092`, node 1) leads every partition of topic `t` at leader epoch 7, and each Fetch waits
- * for the test to answer it. Time is a FakeClock: backoffs pass when the test advances it.
+ * A fetcher over the fake Kafka of fake-kafka.ts: one broker leads every partition of topic `t` at
+ * leader epoch 7 (no topic ids, so Fetch names topics), and each Fetch waits for the test to answer it.
+ * Time is a FakeClock: backoffs pass when the test advances it.
  */
 import { encodeRecordBatch } from '@runnel/codec';
-import { type Clock, ClusterClient } from '@runnel/network';
 import { FakeClock, FakeCluster, type ReceivedRequest } from '@runnel/network/testing';
 import {
   Fetch,
@@ -12,58 +11,17 @@ import {
   type FetchResponse,
   type FetchResponsePartitionData,
   Metadata,
-  type MetadataRequest,
-  type MetadataResponse,
 } from '@runnel/protocol';
 import type { OffsetAndEpoch } from '../batch.js';
 import { type ConsumerConfig, resolveConfig } from '../config.js';
 import type { ConsumerContext } from '../context.js';
 import { Fetcher } from '../fetcher.js';
+import { BROKER, fakeClient, metadataAnswer } from './fake-kafka.js';
 
 /** A Fetch the fetcher sent, which the test answers. */
 export interface SentFetch {
   readonly request: FetchRequest;
   respond(response: FetchResponse): void;
-}
-
-/** The broker every partition of the fake cluster's topics is led by. */
-export const BROKER = { nodeId: 1, host: 'broker', port: 9092, rack: null } as const;
-
-/**
- * @returns a Metadata answer naming {@link BROKER} and, for each topic asked for, `partitions`
- *   partitions led by it at leader epoch 7 (no topic ids, so Fetch names topics).
- */
-export function metadataAnswer(request: MetadataRequest, partitions = 8): MetadataResponse {
-  const names = request.topics?.map((t) => t.name ?? '') ?? ['t'];
-  return {
-    brokers: [BROKER],
-    clusterId: 'fake',
-    controllerId: BROKER.nodeId,
-    topics: names.map((name) => ({
-      errorCode: 0,
-      name,
-      isInternal: false,
-      partitions: Array.from({ length: partitions }, (_, partitionIndex) => ({
-        errorCode: 0,
-        partitionIndex,
-        leaderId: BROKER.nodeId,
-        leaderEpoch: 7,
-        replicaNodes: [BROKER.nodeId],
-        isrNodes: [BROKER.nodeId],
-        offlineReplicas: [],
-      })),
-    })),
-  };
-}
-
-/** @returns a ClusterClient over `cluster`, with the consumer's backoff. */
-export function fakeClient(cluster: FakeCluster, clock: Clock, retryBackoffMs = 100): ClusterClient {
-  return new ClusterClient({
-    bootstrapServers: `${BROKER.host}:${BROKER.port}`,
-    connectionFactory: cluster.factory,
-    clock,
-    retryBackoffMs,
-  });
 }
 
 /** Lets the fetcher's microtasks and a timer turn run. */
