@@ -1,3 +1,4 @@
+import type { GroupGeneration } from '@runnel/group';
 import type { FakeAnswer, ReceivedRequest } from '@runnel/network/testing';
 import { KafkaProtocolError, OffsetCommit } from '@runnel/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -5,7 +6,6 @@ import { AssignedPartition } from './assigned-partition.js';
 import { Commits } from './commits.js';
 import type { ConsumerConfig } from './config.js';
 import { CommitFailedError, ConsumerTimeoutError, IllegalStateError } from './errors.js';
-import type { CommitGeneration } from './offset-requests.js';
 import { deadlineIn } from './retry.js';
 import { commitAnswer, FakeKafka, sentCommits, settle } from './test-support/fake-kafka.js';
 
@@ -18,8 +18,14 @@ afterEach(async () => {
 class FakeGroup {
   generationId = 4;
   readonly commitErrors: Array<[number, number]> = [];
-  generation(): CommitGeneration {
-    return { generationId: this.generationId, memberId: 'm-1', groupInstanceId: null };
+  generation(): GroupGeneration {
+    return {
+      groupId: 'g',
+      generationId: this.generationId,
+      memberId: 'm-1',
+      groupInstanceId: null,
+      protocolName: null,
+    };
   }
   onCommitError(code: number, generationId: number): void {
     this.commitErrors.push([code, generationId]);
