@@ -1,22 +1,22 @@
 /**
  * The fetch loop: for every leader broker of the assigned partitions, one Fetch long poll at a time
  * inside an incremental fetch session; fetched data goes into a buffer bounded by memory (see
- * FetchBuffer), from which the consumer takes one partition's batch at a time. Positions are looked up
- * (committed offset or reset policy) before a partition is fetched, and checked against the leader
- * after a leader change.
+ * FetchBuffer), from which the consumer takes one partition's batch at a time. Before a partition is
+ * fetched its position is looked up, and after a leader change checked (see Positions).
  */
 
-import { AuthenticationError, type ClusterClient, RateLimitedLog } from '@runnel/network';
+import { AuthenticationError, type ClusterClient, RateLimitedLog, type TimerHandle } from '@runnel/network';
 import { Fetch, type FetchResponse } from '@runnel/protocol';
 import { AssignedPartition } from './assigned-partition.js';
 import { partitionKey } from './batch.js';
 import type { ResolvedConfig } from './config.js';
+import type { ConsumerContext } from './context.js';
 import { type Delivery, FetchBuffer, type TakeResult } from './fetch-buffer.js';
 import { buildFetchRequest, FIRST_TOPIC_ID_VERSION } from './fetch-request.js';
 import { FetchSession, type FetchSessionRequest, type SessionPartition } from './fetch-session.js';
 import { noLeaderError } from './offset-requests.js';
 import { type FetcherStats, onPartitionData, type PartitionResponseHost } from './partition-response.js';
-import { PositionLookup } from './position-lookup.js';
+import { Positions } from './positions.js';
 
 export type { Delivery, TakeResult } from './fetch-buffer.js';
 
@@ -27,41 +27,46 @@ const UNKNOWN_TOPIC_OR_PARTITION = 3;
 export class Fetcher {
   readonly partitions = new Map<string, AssignedPartition>();
   readonly stats: FetcherStats = { fetchesSent: 0, fetchErrors: 0, bytesFetched: 0 };
+  /** Start positions, truncation checks, and the moves the user asks for. */
+  readonly positions: Positions;
+  private readonly client: ClusterClient;
+  private readonly config: ResolvedConfig;
   private readonly sessions = new Map<number, FetchSession>();
   private readonly inFlight = new Set<number>();
   private readonly nodeRetryAt = new Map<number, number>();
   private readonly buffer: FetchBuffer;
-  private readonly positions: PositionLookup;
   private readonly warnings: RateLimitedLog;
   private readonly responseHost: PartitionResponseHost;
   private pumpScheduled = false;
   private metadataRefreshing = false;
-  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  private readonly timers = new Set<TimerHandle>();
   private readonly waiters = new Set<() => void>();
   private closed = false;
   private stoppedBy: AuthenticationError | null = null;
 
-  constructor(
-    private readonly client: ClusterClient,
-    private readonly config: ResolvedConfig,
-  ) {
-    this.buffer = new FetchBuffer(config.maxBufferedBytes, config.maxPartitionFetchBytes, () => {
+  constructor(private readonly context: ConsumerContext) {
+    const { client, config, clock } = context;
+    this.client = client;
+    this.config = config;
+    this.buffer = new FetchBuffer(config.maxBufferedBytes, config.maxPartitionFetchBytes, clock, () => {
       this.stats.fetchErrors++;
     });
-    this.warnings = new RateLimitedLog(config.logger, () => Date.now());
-    this.positions = new PositionLookup({
-      client,
-      config,
+    this.warnings = new RateLimitedLog(config.logger, () => clock.now());
+    this.positions = new Positions({
+      context,
       isClosed: () => this.closed,
       stopOnAuthentication: (error) => this.stopOnAuthentication(error),
       refreshMetadata: () => this.refreshMetadata(),
       later: (ms) => this.later(ms),
       wake: () => this.wake(),
+      changed: () => this.changed(),
+      purge: (p) => this.purge(p),
       warnRepeated: (key, obj, msg) => this.warnings.warn(key, obj, msg),
     });
     this.responseHost = {
       client,
       config,
+      clock,
       stats: this.stats,
       buffer: this.buffer,
       positions: this.positions,
@@ -165,7 +170,7 @@ export class Fetcher {
   /** Stops fetching and forgets buffered data; in-flight requests end with the client. */
   close(): void {
     this.closed = true;
-    for (const t of this.timers) clearTimeout(t);
+    for (const t of this.timers) this.context.clock.clearTimeout(t);
     this.timers.clear();
     this.buffer.clear();
     for (const w of this.waiters) w();
@@ -174,12 +179,12 @@ export class Fetcher {
 
   private later(ms: number): void {
     if (this.closed) return;
-    const timer = setTimeout(() => {
+    // The clock's timers are unref'd: the consumer's keep-alive holds the process while someone waits
+    // for data, and this timer must not.
+    const timer = this.context.clock.setTimeout(() => {
       this.timers.delete(timer);
       this.wake();
     }, ms);
-    // The consumer's keep-alive holds the process while someone waits for data; this timer must not.
-    timer.unref();
     this.timers.add(timer);
   }
 
@@ -199,18 +204,8 @@ export class Fetcher {
 
   private pump(): void {
     if (this.closed || this.stoppedBy) return;
-    const now = Date.now();
-    const needPosition: AssignedPartition[] = [];
-    const needValidation: AssignedPartition[] = [];
-    for (const p of this.partitions.values()) {
-      if (p.revoked || p.halted) continue;
-      if (p.position === null && !p.initializing && p.retryAt <= now) needPosition.push(p);
-      if (p.needsValidation && !p.validating && p.position !== null && !p.fetching && p.retryAt <= now) {
-        needValidation.push(p);
-      }
-    }
-    if (needPosition.length > 0) void this.positions.initialize(needPosition);
-    if (needValidation.length > 0) void this.positions.validate(needValidation);
+    const now = this.context.clock.now();
+    this.positions.lookUp(this.partitions.values(), now);
     if (this.buffer.room <= 0) return;
 
     const metadata = this.client.metadata;
@@ -360,7 +355,7 @@ export class Fetcher {
           if (this.closed || this.stopOnAuthentication(error)) return;
           this.stats.fetchErrors++;
           this.warnings.warn(`fetch ${nodeId}`, { err: error, nodeId }, 'fetch failed');
-          this.nodeRetryAt.set(nodeId, Date.now() + this.config.retryBackoffMs);
+          this.nodeRetryAt.set(nodeId, this.context.clock.now() + this.config.retryBackoffMs);
           this.client.requestMetadataUpdate();
           this.refreshMetadata();
         },
@@ -388,7 +383,7 @@ export class Fetcher {
       if (errorCode !== 0) {
         this.config.logger.debug({ nodeId, errorCode }, 'fetch session reset');
         if (errorCode !== 70 && errorCode !== 71)
-          this.nodeRetryAt.set(nodeId, Date.now() + this.config.retryBackoffMs);
+          this.nodeRetryAt.set(nodeId, this.context.clock.now() + this.config.retryBackoffMs);
       }
       return;
     }

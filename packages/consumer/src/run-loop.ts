@@ -2,38 +2,70 @@
  * The loop behind `Consumer.run`: takes batches while fewer than `concurrency` handlers run, keeps
  * order within a partition (a partition's next batch is only handed out once its last one finished),
  * and on the first handler failure starts nothing new, lets the others finish, moves the failed
- * partition back to its first unprocessed record and rejects with the failure.
+ * partition back to its first unprocessed record and rejects with the failure. How records are
+ * dispatched to handlers is decided here and nowhere else.
  */
 import type { RunOptions } from './consumer-types.js';
+import type { Deliveries } from './deliveries.js';
 import { IllegalStateError } from './errors.js';
 import type { Delivery } from './fetch-buffer.js';
+import type { MaxPollCheck } from './max-poll.js';
+
+/** The runs in progress: the handlers `close` waits for, and the stops it pulls. */
+export class RunRegistry {
+  private readonly active = new Set<Promise<void>>();
+  private readonly stops = new Set<AbortController>();
+
+  /** Aborts every run: none takes another batch (close). */
+  stopAll(): void {
+    for (const c of this.stops) c.abort();
+  }
+
+  /** @returns once every handler running now has finished; it never rejects. */
+  async settled(): Promise<void> {
+    await Promise.all(this.active);
+  }
+
+  /** Registers a run's stop. @returns the function that removes it. */
+  addStop(stop: AbortController): () => void {
+    this.stops.add(stop);
+    return () => this.stops.delete(stop);
+  }
+
+  /** Registers a running handler until it settles. */
+  addHandler(task: Promise<void>): void {
+    this.active.add(task);
+    const remove = () => {
+      this.active.delete(task);
+    };
+    task.then(remove, remove);
+  }
+}
 
 /** What the loop needs of the consumer. */
 export interface RunHost {
-  /** @returns the next batch, or null once consumption stops (close or `signal`). */
-  nextDelivery(signal: AbortSignal): Promise<Delivery | null>;
-  /** Records a batch as processed. */
-  finish(delivery: Delivery): void;
-  /** Moves a failed batch's partition back to `offset`, its first unprocessed record. */
-  rewind(delivery: Delivery, offset: number): void;
-  /** When each running handler started (for the max poll interval). */
-  readonly handlerStarts: Set<{ readonly at: number }>;
-  /** Handlers running, which close waits for. */
-  readonly active: Set<Promise<void>>;
-  /** Aborted by close. */
-  readonly stopControllers: Set<AbortController>;
-  notePoll(): void;
+  /** Batches to take, finish, and give back (rewind) when their handler failed. */
+  readonly deliveries: Pick<Deliveries, 'next' | 'finish' | 'rewind'>;
+  /** Handler times, for the max poll interval. */
+  readonly maxPoll: MaxPollCheck;
+  readonly runs: RunRegistry;
 }
 
 /**
  * Runs the handlers of `options` until consumption stops.
  * @returns once stopped (close or abort).
- * @throws (as a rejection) what a handler threw, or what taking a batch threw.
+ * @throws (as a rejection) what a handler threw, or what taking a batch threw; TypeError when
+ *   neither handler is given or `concurrency` is not a positive integer.
  */
-export async function runHandlers(host: RunHost, options: RunOptions, concurrency: number): Promise<void> {
+export async function runHandlers(host: RunHost, options: RunOptions): Promise<void> {
   const { eachBatch, eachRecord } = options;
+  if (!eachBatch && !eachRecord) throw new TypeError('run needs eachBatch or eachRecord');
+  const concurrency = options.concurrency ?? 1;
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new TypeError('concurrency must be a positive integer');
+  const { deliveries } = host;
   const stop = new AbortController();
-  host.stopControllers.add(stop);
+  const removeStop = host.runs.addStop(stop);
   const onAbort = () => stop.abort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.signal?.aborted) stop.abort();
@@ -42,8 +74,7 @@ export async function runHandlers(host: RunHost, options: RunOptions, concurrenc
   const process = async (delivery: Delivery): Promise<void> => {
     const { batch } = delivery;
     let processedUpTo = batch.firstOffset;
-    const started = { at: Date.now() };
-    host.handlerStarts.add(started);
+    const ended = host.maxPoll.handlerStarted();
     try {
       if (eachBatch) {
         await eachBatch(batch);
@@ -54,35 +85,32 @@ export async function runHandlers(host: RunHost, options: RunOptions, concurrenc
           processedUpTo = record.offset + 1;
         }
       }
-      host.finish(delivery);
+      deliveries.finish(delivery);
     } catch (error) {
       if (failure === null) failure = error;
       stop.abort();
-      host.rewind(delivery, processedUpTo);
+      deliveries.rewind(delivery, processedUpTo);
     } finally {
-      host.handlerStarts.delete(started);
-      host.notePoll();
+      ended();
+      host.maxPoll.poll();
     }
   };
   try {
     while (!stop.signal.aborted) {
       while (running.size >= concurrency) await Promise.race(running);
       if (stop.signal.aborted) break;
-      const delivery = await host.nextDelivery(stop.signal);
+      const delivery = await deliveries.next(stop.signal);
       if (!delivery) break;
-      const task = process(delivery).finally(() => {
-        running.delete(task);
-        host.active.delete(task);
-      });
+      const task = process(delivery).finally(() => running.delete(task));
       running.add(task);
-      host.active.add(task);
+      host.runs.addHandler(task);
     }
   } catch (error) {
     if (failure === null) failure = error;
   } finally {
     await Promise.all(running);
     options.signal?.removeEventListener('abort', onAbort);
-    host.stopControllers.delete(stop);
+    removeStop();
   }
   if (failure !== null) throw failure;
 }
