@@ -65,6 +65,20 @@ function heldAnswers(kafka: FakeKafka): Array<(errorCode?: number) => void> {
   return release;
 }
 
+/** The group takes `p` away (revoked or lost): it leaves the assigned partitions. */
+function lose(partitions: Map<string, AssignedPartition>, p: AssignedPartition): void {
+  partitions.delete(p.key);
+  p.revoked = true;
+}
+
+/** Expects `error` to be a CommitFailedError naming exactly `refused` of `t`, as no longer assigned. */
+function expectNotAssigned(error: unknown, ...refused: number[]): void {
+  expect(error).toBeInstanceOf(CommitFailedError);
+  expect((error as CommitFailedError).failures.map((f) => [f.partition, f.error])).toEqual(
+    refused.map((n) => [n, new NotAssignedError('t', n)]),
+  );
+}
+
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
   try {
     await promise;
@@ -196,10 +210,7 @@ describe('Commits', () => {
       { topic: 't', partition: 1, offset: 9, leaderEpoch: -1, generation: 4 },
     ]);
     expect(p1.committedOffset).toBe(9);
-    expect(refused).toBeInstanceOf(CommitFailedError);
-    expect((refused as CommitFailedError).failures.map((f) => [f.partition, f.error])).toEqual([
-      [7, new NotAssignedError('t', 7)],
-    ]);
+    expectNotAssigned(refused, 7);
     partitions.delete(p0.key);
     await commits.commit(undefined, deadline());
     expect(kafka.requests(OffsetCommit)).toHaveLength(1);
@@ -242,8 +253,7 @@ describe('Commits', () => {
     );
     await settle();
     // The group takes t-0 away (fenced: lost) while the first commit waits for its answer.
-    partitions.delete(p0.key);
-    p0.revoked = true;
+    lose(partitions, p0);
     release[0]!();
     await first;
     await settle();
@@ -253,10 +263,7 @@ describe('Commits', () => {
       [1],
       [1],
     ]);
-    expect(error).toBeInstanceOf(CommitFailedError);
-    expect((error as CommitFailedError).failures.map((f) => [f.partition, f.error])).toEqual([
-      [0, new NotAssignedError('t', 0)],
-    ]);
+    expectNotAssigned(error, 0);
   });
 
   it('under the consumer protocol, never retries a commit under a newer epoch for a partition held anew since it was asked', async () => {
@@ -268,8 +275,7 @@ describe('Commits', () => {
       if (calls > 1) return commitAnswer(r);
       // The coordinator goes quiet; meanwhile the member is fenced, rejoins under epoch 5 and gets
       // t-0 back: a new tenure, whose position comes from the group's commits, not from this one.
-      partitions.delete(p0.key);
-      p0.revoked = true;
+      lose(partitions, p0);
       const again = new AssignedPartition('t', 0);
       partitions.set(again.key, again);
       group.generationId = 5;
@@ -282,18 +288,14 @@ describe('Commits', () => {
     expect(
       kafka.requests(OffsetCommit).map((r) => sentCommits(r).map((c) => [c.partition, c.generation])),
     ).toEqual([[[0, 4]]]);
-    expect(error).toBeInstanceOf(CommitFailedError);
-    expect((error as CommitFailedError).failures.map((f) => [f.partition, f.error])).toEqual([
-      [0, new NotAssignedError('t', 0)],
-    ]);
+    expectNotAssigned(error, 0);
   });
 
   it('under the consumer protocol, answers STALE_MEMBER_EPOCH for a partition lost meanwhile with CommitFailedError, not a retry', async () => {
     const group = new FakeGroup();
     const { kafka, commits, partitions, p2, deadline } = setup({ groupProtocol: 'consumer' }, group);
     kafka.on(OffsetCommit, (r) => {
-      partitions.delete(p2.key);
-      p2.revoked = true;
+      lose(partitions, p2);
       group.generationId = 5;
       return commitAnswer(r, 113); // STALE_MEMBER_EPOCH
     });
@@ -301,9 +303,7 @@ describe('Commits', () => {
     await kafka.pass(2_000, 50);
     const error = await outcome;
     expect(kafka.requests(OffsetCommit)).toHaveLength(1);
-    expect((error as CommitFailedError).failures.map((f) => [f.partition, f.error])).toEqual([
-      [2, new NotAssignedError('t', 2)],
-    ]);
+    expectNotAssigned(error, 2);
   });
 
   it('refuses to commit without a groupId, at once', () => {

@@ -9,6 +9,7 @@ import {
   Harness,
   heartbeat,
   joinOk,
+  joinOkSkippingAssignment,
   metadataFor,
   type Protocol,
   partitions,
@@ -23,20 +24,8 @@ const MAX_AGE_MS = 5_000;
 function stableLeader(protocol: Protocol = 'eager', counts: Record<string, number> = { [TOPIC]: 3 }) {
   const h = new Harness(protocol, { metadataMaxAgeMs: MAX_AGE_MS });
   h.startJoining();
-  h.respond(
-    'JoinGroup',
-    joinOk(
-      {
-        memberId: 'a',
-        leader: 'a',
-        members: [
-          { memberId: 'a', topics: [TOPIC] },
-          { memberId: 'b', topics: [TOPIC] },
-        ],
-      },
-      h.protocolName,
-    ),
-  );
+  const members = ['a', 'b'].map((memberId) => ({ memberId, topics: [TOPIC] }));
+  h.respond('JoinGroup', joinOk({ memberId: 'a', leader: 'a', members }, h.protocolName));
   h.respond('Metadata', metadataFor(counts));
   h.respond('SyncGroup', syncOk(partitions(0, 1)));
   h.ackAll();
@@ -151,15 +140,7 @@ describe("the classic leader's partition-count watch", () => {
   it('takes a static leader that skipped the assignment (KIP-814) from its first check on', () => {
     const h = new Harness('eager', { metadataMaxAgeMs: MAX_AGE_MS, groupInstanceId: 'host-1' });
     h.startJoining();
-    h.respond(
-      'JoinGroup',
-      joinOk({
-        memberId: 'a',
-        leader: 'a',
-        skipAssignment: true,
-        members: [{ memberId: 'a', topics: [TOPIC] }],
-      }),
-    );
+    h.respond('JoinGroup', joinOkSkippingAssignment());
     h.respond('SyncGroup', syncOk(partitions(0, 1, 2)));
     h.ackAll();
     live(h, MAX_AGE_MS);
