@@ -415,6 +415,25 @@ describe('checkDelivery fails each rule on a stream that breaks it', () => {
     expect(checkDelivery(acked({ 0: 10 }), lives(7)).counts).toEqual({ 'skip-at-handoff': 1, lost: 1 });
   });
 
+  it('lets the next owner after a revocation whose last commit was refused start at the last commit that went through', () => {
+    const lives = (refused: boolean, start: number) => [
+      life('m1', 0, (e) => {
+        e.assigned(0);
+        batch(e, 0, 0, 3);
+        e.consumed(0, 4, 5);
+        e.committed(0, 6, !refused); // REBALANCE_IN_PROGRESS: the group waits for a dead leader
+        e.revoked(0);
+      }),
+      nextOwner(start),
+    ];
+    expect(checkDelivery(acked({ 0: 10 }), lives(true, 4)).verdict).toBe('PASS');
+    expect(checkDelivery(acked({ 0: 10 }), lives(true, 3)).counts).toEqual({ 'replay-below-commit': 1 });
+    expect(checkDelivery(acked({ 0: 10 }), lives(false, 4)).counts).toEqual({
+      'replay-below-commit': 1,
+      'replay-after-clean-stop': 1,
+    });
+  });
+
   it('counts a life that failed after printing shutdown_complete as killed, not as a clean stop', () => {
     const fenced = life('m1', 0, (e) => {
       e.assigned(0);

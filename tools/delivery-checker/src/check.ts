@@ -58,6 +58,8 @@ interface Tenure {
   position: number | undefined;
   /** Set by a seek until the next batch, which must start there. */
   seekTo: number | undefined;
+  /** Whether this tenure's last commit was reported failed (no later success). */
+  commitFailed?: boolean;
 }
 
 interface LifeState {
@@ -119,8 +121,14 @@ class Walk {
         return;
       case 'partitions_revoked':
       case 'partitions_lost':
-        for (const tp of event.partitions)
-          this.endTenure(state, partitionKey(tp), event.name === 'partitions_revoked');
+        for (const tp of event.partitions) {
+          const key = partitionKey(tp);
+          // A revocation hands over at the position only when its last commit went through: one the
+          // coordinator refused (REBALANCE_IN_PROGRESS while the group waits for a dead leader) leaves
+          // the group's offset at the last success, where the next owner rightly starts.
+          const committedAll = state.owned.get(key)?.commitFailed !== true;
+          this.endTenure(state, key, event.name === 'partitions_revoked' && committedAll);
+        }
         return;
       case 'shutdown_complete':
         for (const key of [...state.owned.keys()]) this.endTenure(state, key, state.cleanExit);
@@ -131,6 +139,8 @@ class Walk {
       case 'offsets_committed':
         for (const o of event.offsets) {
           const key = partitionKey(o);
+          const tenure = state.owned.get(key);
+          if (tenure !== undefined) tenure.commitFailed = !event.success;
           if (event.success) this.commit(state, o, o.offset, event.timestamp);
           else this.maybeCommitted.set(key, Math.max(this.maybeCommitted.get(key) ?? 0, o.offset));
         }
