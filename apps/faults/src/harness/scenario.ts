@@ -241,7 +241,8 @@ export class ScenarioRun {
  * With `FAULTS_EVENTS_DIR` set, writes every life's events (and stderr) and the producer's acks
  * under `<dir>/<topic>/`, for looking into a failure afterwards.
  */
-async function keepEvents(run: ScenarioRun): Promise<void> {
+/** Writes every life's events, the producer's acknowledgements and the marks under `FAULTS_EVENTS_DIR`, when set. */
+export async function keepEvents(run: ScenarioRun): Promise<void> {
   const root = process.env.FAULTS_EVENTS_DIR;
   if (!root) return;
   const dir = join(root, run.topic);
@@ -308,7 +309,9 @@ export async function runScenario(
     await scenario.fault(run);
     run.log('fault over');
     await cluster.heal();
-    await run.producer.done(300_000);
+    // The producer writes at its throughput however long the fault took: wait for what is left of it.
+    const producing = ((scenario.records ?? 6_000) / (scenario.throughput ?? 200)) * 1_000;
+    await run.producer.done(Math.max(300_000, producing + 120_000));
     run.log(`producer done: ${run.producer.acked} acked, ${run.producer.failed} failed`);
     await until(
       'every acknowledged record consumed',

@@ -48,7 +48,8 @@ function killOne(
 scenarioSuite('broker faults', [
   {
     name: 'rolling-restart',
-    records: 100 * 60 * 8,
+    // Writing all along: a minute before and after, and about 90 s a round (three node restarts).
+    records: 100 * (120 + 90 * ROLLING_ROUNDS),
     throughput: 100,
     ci: ['consumer'],
     async fault(run) {

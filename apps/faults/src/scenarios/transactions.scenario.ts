@@ -8,7 +8,7 @@ import { spawnJava } from '@runnel/kafka-local';
 import type { FaultCluster } from '../harness/fault-cluster.js';
 import { ProducerProcess } from '../harness/producer.js';
 import type { Protocol } from '../harness/protocols.js';
-import { finishScenario, type ScenarioOutcome, ScenarioRun } from '../harness/scenario.js';
+import { finishScenario, keepEvents, type ScenarioOutcome, ScenarioRun } from '../harness/scenario.js';
 import { scenarioSuite } from '../harness/suite.js';
 import { pause, until } from '../harness/wait.js';
 
@@ -27,6 +27,7 @@ async function copyAll(
   input: string,
   output: string,
   failures: string[],
+  log: (line: string) => void,
 ): Promise<number> {
   let starts = 0;
   const copyPartition = async (partition: number): Promise<void> => {
@@ -56,11 +57,15 @@ async function copyAll(
         ],
       });
       let stderr = '';
-      child.stdout!.resume();
+      let lastStatus = '';
+      child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+        lastStatus = chunk.trim().split('\n').at(-1) ?? lastStatus;
+      });
       child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
         stderr = (stderr + chunk).slice(-2000);
       });
       const code = await new Promise<number | null>((done) => child.once('close', done));
+      log(`copier of partition ${partition} exited ${code}: ${lastStatus}`);
       if (code === 0) return;
       await pause(2_000);
       if (Date.now() >= deadline) failures.push(`copier of partition ${partition} never finished: ${stderr}`);
@@ -86,7 +91,13 @@ async function copierScenario(cluster: FaultCluster, protocol: Protocol): Promis
   const started = Date.now();
   const run = new ScenarioRun(
     cluster,
-    { name: 'transactional-copier', partitions: 3, memberArgs: ['--verbose'], ci: [], fault: async () => {} },
+    {
+      name: 'transactional-copier',
+      partitions: 3,
+      memberArgs: ['--verbose', '--log-level', 'info'],
+      ci: [],
+      fault: async () => {},
+    },
     protocol,
   );
   const input = `${run.topic}-in`;
@@ -107,7 +118,7 @@ async function copierScenario(cluster: FaultCluster, protocol: Protocol): Promis
     await run.waitStable();
     let copying = true;
     const bounces = bounceBrokers(cluster, () => copying);
-    const starts = await copyAll(cluster, input, run.topic, run.failures);
+    const starts = await copyAll(cluster, input, run.topic, run.failures, (line) => run.log(line));
     copying = false;
     await bounces;
     await cluster.heal();
@@ -141,6 +152,7 @@ async function copierScenario(cluster: FaultCluster, protocol: Protocol): Promis
   } finally {
     await Promise.all(run.members.map((m) => m.kill()));
     await producer?.stop();
+    await keepEvents(run).catch(() => {});
     await cluster.heal().catch(() => {});
   }
   const report =
