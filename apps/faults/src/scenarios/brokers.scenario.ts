@@ -51,7 +51,7 @@ scenarioSuite('broker faults', [
     // Writing all along: a minute before and after, and about 90 s a round (three node restarts).
     records: 100 * (120 + 90 * ROLLING_ROUNDS),
     throughput: 100,
-    ci: ['consumer'],
+    ci: [],
     async fault(run) {
       await pause(5_000);
       run.mark('restarts begin');
@@ -78,12 +78,12 @@ scenarioSuite('broker faults', [
   },
   killOne(
     'kill-coordinator',
-    ['consumer'],
+    ['classic-cooperative'],
     'SIGKILL of the coordinator',
     async (_run, coordinator) => coordinator,
   ),
   // A leader that is not the coordinator, so this is about fetching, not the group.
-  killOne('kill-leader', ['classic-eager'], 'SIGKILL of a partition leader', async (run, coordinator) => {
+  killOne('kill-leader', [], 'SIGKILL of a partition leader', async (run, coordinator) => {
     for (let p = 0; p < run.partitions; p++) {
       const leader = await run.cluster.leaderOf(run.topic, p);
       if (leader !== coordinator) return leader;
@@ -93,7 +93,7 @@ scenarioSuite('broker faults', [
   {
     name: 'sigstop-broker',
     records: 9_000,
-    ci: ['classic-cooperative'],
+    ci: [],
     async fault(run) {
       await pause(5_000);
       const victim = await run.cluster.leaderOf(run.topic, 0);

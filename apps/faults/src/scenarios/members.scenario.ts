@@ -83,7 +83,7 @@ scenarioSuite('group faults', [
   {
     name: 'static-duplicate',
     records: 9_000,
-    ci: ['consumer'],
+    ci: [],
     memberArgsOf: staticId,
     async fault(run) {
       await pause(5_000);

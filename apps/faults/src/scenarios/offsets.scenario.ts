@@ -111,7 +111,7 @@ const outOfRange: Scenario[] = [
   {
     name: 'offset-out-of-range-earliest',
     producerKeys: 60,
-    ci: ['classic-eager'],
+    ci: ['consumer'],
     async fault(run) {
       await commitFallsOutOfLog(run);
       startMembers(run, 'earliest');
@@ -151,7 +151,7 @@ scenarioSuite('offsets and fetch sizes', [
   ...outOfRange,
   {
     name: 'oversize-batch',
-    ci: ['consumer'],
+    ci: [],
     // Every batch is larger than both fetch limits: KIP-74 says the first one is returned anyway.
     memberProps: { 'max.partition.fetch.bytes': 1, 'fetch.max.bytes': 1 },
     producerProps: { 'linger.ms': 50, 'batch.size': 65_536 },
@@ -167,7 +167,7 @@ scenarioSuite('offsets and fetch sizes', [
   },
   {
     name: 'pause-resume-seek',
-    ci: ['classic-cooperative'],
+    ci: [],
     memberArgs: ['--seek-back-every', '4', '--pause-every', '3', '--pause-ms', '300'],
     async fault() {},
     verify(run) {

@@ -33,7 +33,7 @@ function slowNetwork(name: string, faults: DirectionFaults, ci: Scenario['ci']):
 
 scenarioSuite('network faults through the proxy', [
   // 200 ms latency with up to 100 ms jitter, then 1 Mbit/s, each way on every broker.
-  slowNetwork('proxy-latency', { latencyMs: 200, jitterMs: 100 }, ['consumer']),
+  slowNetwork('proxy-latency', { latencyMs: 200, jitterMs: 100 }, []),
   slowNetwork('proxy-bandwidth', { bytesPerSecond: 125_000 }, []),
   {
     name: 'proxy-connection-chaos',
@@ -58,7 +58,7 @@ scenarioSuite('network faults through the proxy', [
     name: 'proxy-blackhole',
     route: 'proxy',
     records: 12_000,
-    ci: ['classic-eager'],
+    ci: ['consumer'],
     drainMs: 180_000,
     async fault(run) {
       await pause(5_000);
@@ -78,7 +78,7 @@ scenarioSuite('network faults through the proxy', [
     name: 'proxy-cut-frame',
     route: 'proxy',
     records: 9_000,
-    ci: ['classic-cooperative'],
+    ci: [],
     async fault(run) {
       await pause(5_000);
       // Five times, on every broker, one response frame and one request frame are cut in half.

@@ -16,7 +16,7 @@ scenarioSuite('topology changes', [
     memberProps: { 'metadata.max.age.ms': METADATA_MAX_AGE_MS },
     // The producer must see the new partitions soon too, or there is nothing in them to consume.
     producerProps: { 'metadata.max.age.ms': 1_000 },
-    ci: ['consumer'],
+    ci: ['classic-eager'],
     async fault(run) {
       await pause(5_000);
       await addPartitions(run.cluster.kafka, run.topic, 6);
