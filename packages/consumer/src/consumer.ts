@@ -27,11 +27,18 @@ import type { ConsumerContext, ConsumerParts } from './context.js';
 import { Deliveries } from './deliveries.js';
 import { GroupDescriber } from './describe.js';
 import { ConsumerClosedError, IllegalStateError, NotAssignedError } from './errors.js';
+import {
+  type ConsumerEventListener,
+  type ConsumerEventName,
+  ConsumerEvents,
+  reportReachability,
+} from './events.js';
 import { Fetcher } from './fetcher.js';
 import type { GroupDescription } from './group-description.js';
 import { GroupDriver } from './group-driver.js';
 import { healthOf, lagOf } from './health.js';
 import { ConsumerLifecycle } from './lifecycle.js';
+import { failure } from './log-fields.js';
 import { MaxPollCheck } from './max-poll.js';
 import { committedOffsets, offsetsForTimes, watermarks } from './offset-queries.js';
 import type { CommittedOffset, ListedOffset, OffsetToCommit } from './offset-requests.js';
@@ -49,7 +56,8 @@ export class Consumer implements AsyncDisposable {
   /** The configuration with defaults applied. */
   readonly config: ResolvedConfig;
   private readonly context: ConsumerContext;
-  private readonly lifecycle = new ConsumerLifecycle();
+  private readonly events: ConsumerEvents;
+  private readonly lifecycle: ConsumerLifecycle;
   private readonly fetcher: Fetcher;
   private readonly commits: Commits;
   private readonly rebalances: Rebalances;
@@ -71,12 +79,16 @@ export class Consumer implements AsyncDisposable {
   constructor(config: ConsumerConfig, environment: ConsumerEnvironment = {}) {
     this.config = resolveConfig(config);
     const clock = environment.clock ?? systemClock;
+    this.events = new ConsumerEvents(this.config.logger);
+    this.lifecycle = new ConsumerLifecycle(this.events);
     this.context = {
       config: this.config,
       client: clientFor(config, this.config, environment),
       clock,
+      events: this.events,
       ...(environment.random ? { random: environment.random } : {}),
     };
+    reportReachability(this.context.client.pool.reachability, this.events);
     const running = () => this.lifecycle.running;
     this.fetcher = new Fetcher(this.context);
     this.commits = new Commits(this.context, {
@@ -95,13 +107,29 @@ export class Consumer implements AsyncDisposable {
       clock,
       this.config.allBrokersDownTimeoutMs,
       (error) => {
-        this.config.logger.error({ err: error }, 'no broker reachable, giving up');
+        this.config.logger.error(failure('all_brokers_down', error), 'no broker reachable, giving up');
         this.lifecycle.fail(error);
         // Nothing more is fetched or joined: the user learns it from the iterator, and closes.
         this.group?.close();
         this.fetcher.close();
       },
     );
+  }
+
+  /**
+   * Adds a listener of a lifecycle event (`ConsumerEventMap` gives each payload). A listener
+   * that throws or rejects is logged and skipped; it never disturbs consumption.
+   * @returns the consumer, for chaining.
+   */
+  on<E extends ConsumerEventName>(name: E, listener: ConsumerEventListener<E>): this {
+    this.events.on(name, listener);
+    return this;
+  }
+
+  /** Removes a listener added with {@link on}. @returns the consumer, for chaining. */
+  off<E extends ConsumerEventName>(name: E, listener: ConsumerEventListener<E>): this {
+    this.events.off(name, listener);
+    return this;
   }
 
   /**

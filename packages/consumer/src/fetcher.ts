@@ -14,6 +14,7 @@ import type { ConsumerContext } from './context.js';
 import { type Delivery, FetchBuffer, type TakeResult } from './fetch-buffer.js';
 import { buildFetchRequest, FIRST_TOPIC_ID_VERSION } from './fetch-request.js';
 import { FetchSession, type FetchSessionRequest, type SessionPartition } from './fetch-session.js';
+import { failure } from './log-fields.js';
 import { noLeaderError } from './offset-requests.js';
 import { type FetcherStats, onPartitionData, type PartitionResponseHost } from './partition-response.js';
 import { Positions } from './positions.js';
@@ -196,7 +197,11 @@ export class Fetcher {
     if (!(error instanceof AuthenticationError)) return false;
     if (this.stoppedBy === null && !this.closed) {
       this.stoppedBy = error;
-      this.config.logger.error({ err: error }, 'authentication failed, fetching stopped');
+      this.config.logger.error(
+        failure('authentication_failed', error),
+        'authentication failed, fetching stopped',
+      );
+      this.context.events.emit('fatal', { error });
       this.wake();
     }
     return true;
@@ -354,7 +359,12 @@ export class Fetcher {
           fetchSession.onFailure(request);
           if (this.closed || this.stopOnAuthentication(error)) return;
           this.stats.fetchErrors++;
-          this.warnings.warn(`fetch ${nodeId}`, { err: error, nodeId }, 'fetch failed');
+          this.context.events.emit('fetchError', { nodeId, error: error as Error });
+          this.warnings.warn(
+            `fetch ${nodeId}`,
+            { ...failure('fetch_failed', error), nodeId },
+            'fetch failed',
+          );
           this.nodeRetryAt.set(nodeId, this.context.clock.now() + this.config.retryBackoffMs);
           this.client.requestMetadataUpdate();
           this.refreshMetadata();

@@ -85,6 +85,21 @@ export {
   OffsetOutOfRangeError,
   RecordTooLargeError,
 } from './errors.js';
+export type {
+  AssignmentEvent,
+  BrokerDownEvent,
+  BrokerUpEvent,
+  CommitEvent,
+  ConsumerEventListener,
+  ConsumerEventMap,
+  ConsumerEventName,
+  FatalEvent,
+  FetchErrorEvent,
+  OffsetResetEvent,
+  OffsetResetReason,
+  RebalanceEvent,
+  RebalanceKind,
+} from './events.js';
 export { describeGroup, type GroupDescription, type GroupMemberDescription } from './group-description.js';
 export { parseProperties } from './java-properties.js';
 export type { CommittedOffset, ListedOffset, OffsetToCommit } from './offset-requests.js';

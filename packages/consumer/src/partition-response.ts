@@ -73,6 +73,7 @@ export function onPartitionData(
         'fetch offset out of range, resetting',
       );
       p.seek(null, host.config.autoOffsetReset);
+      p.resetFrom = fetchOffset;
     }
     return;
   }

@@ -11,6 +11,7 @@ import type { AssignedPartition, PositionSource } from './assigned-partition.js'
 import type { OffsetAndEpoch } from './batch.js';
 import type { ConsumerContext } from './context.js';
 import { ConsumerTimeoutError, NoOffsetForPartitionError } from './errors.js';
+import type { OffsetResetReason } from './events.js';
 import {
   EARLIEST_TIMESTAMP,
   fetchCommittedOffsets,
@@ -131,11 +132,13 @@ export class Positions {
         }
       }
       const listed: AssignedPartition[] = [];
+      const reasons = new Map<AssignedPartition, OffsetResetReason>();
       for (const p of toReset) {
         const strategy = p.source === 'committed' ? config.autoOffsetReset : p.source;
         if (strategy === 'none') {
           p.halt(new NoOffsetForPartitionError(p.topic, p.partition));
         } else {
+          reasons.set(p, resetReason(p));
           p.source = strategy;
           listed.push(p);
         }
@@ -157,6 +160,14 @@ export class Positions {
           if (!o) continue;
           p.position = { offset: o.offset, leaderEpoch: -1 };
           p.consumed = p.position;
+          context.events.emit('offsetReset', {
+            topic: p.topic,
+            partition: p.partition,
+            strategy: p.source as 'earliest' | 'latest',
+            reason: reasons.get(p) ?? 'seek',
+            offset: o.offset,
+            fromOffset: p.resetFrom,
+          });
         }
       }
     } catch (error) {
@@ -280,4 +291,10 @@ export class Positions {
     // where the user got to only if it is not past the new log end.
     if (consumed && consumed.offset < divergence.offset) p.consumed = consumed;
   }
+}
+
+/** @returns why a partition without a position is reset rather than read from a committed offset. */
+function resetReason(p: AssignedPartition): OffsetResetReason {
+  if (p.source === 'committed') return 'noCommittedOffset';
+  return p.resetFrom !== null ? 'outOfRange' : 'seek';
 }

@@ -12,8 +12,10 @@ import { partitionKey, type TopicPartition } from './batch.js';
 import type { Commits } from './commits.js';
 import type { RebalanceListener } from './consumer-types.js';
 import type { ConsumerContext } from './context.js';
+import type { RebalanceKind } from './events.js';
 import type { Fetcher } from './fetcher.js';
 import type { AssignmentHandler } from './group-driver.js';
+import { failure } from './log-fields.js';
 import { deadlineIn } from './retry.js';
 
 /** How often a revocation looks again whether the partitions' handlers finished, when nothing wakes it. */
@@ -36,12 +38,14 @@ export class Rebalances implements AssignmentHandler {
 
   /** Partitions were added: fetches the new assignment, then calls `onAssigned`. @returns once it returned. */
   async assigned(added: readonly TopicPartition[], assignment: readonly TopicPartition[]): Promise<void> {
+    const started = this.starting('assigned', added);
     this.fetcher.setAssignment(assignment);
     this.context.config.logger.info(
       { partitions: added.length, assignment: assignment.length },
       'partitions assigned',
     );
     await this.callListener('onAssigned', added);
+    this.ended('assigned', added, started);
   }
 
   /**
@@ -50,6 +54,7 @@ export class Rebalances implements AssignmentHandler {
    */
   async revoked(partitions: readonly TopicPartition[]): Promise<void> {
     const { config, clock } = this.context;
+    const started = this.starting('revoked', partitions);
     const owned = partitions
       .map((tp) => this.fetcher.partitions.get(partitionKey(tp.topic, tp.partition)))
       .filter((p): p is AssignedPartition => p !== undefined);
@@ -61,17 +66,42 @@ export class Rebalances implements AssignmentHandler {
       try {
         await this.commits.commit(undefined, deadlineIn(clock, config.defaultApiTimeoutMs), owned);
       } catch (error) {
-        config.logger.warn({ err: error }, 'commit on revocation failed');
+        config.logger.warn(failure('revocation_commit_failed', error), 'commit on revocation failed');
       }
     }
     await this.callListener('onRevoked', partitions);
     this.release(partitions);
+    this.ended('revoked', partitions, started);
   }
 
   /** Partitions were lost without a chance to commit: releases them, then calls `onLost`. */
   async lost(partitions: readonly TopicPartition[]): Promise<void> {
+    const started = this.starting('lost', partitions);
     this.release(partitions);
     await this.callListener('onLost', partitions);
+    this.ended('lost', partitions, started);
+  }
+
+  /** Reports a step's start (`rebalance` event). @returns its start time on the consumer's clock. */
+  private starting(kind: RebalanceKind, partitions: readonly TopicPartition[]): number {
+    const { events, config, clock } = this.context;
+    events.emit('rebalance', { kind, partitions, groupId: config.groupId ?? '' });
+    return clock.now();
+  }
+
+  /** Reports a step's end (`assigned`, `revoked` or `lost` event), with the assignment it left. */
+  private ended(kind: RebalanceKind, partitions: readonly TopicPartition[], started: number): void {
+    const { events, config, clock } = this.context;
+    if (!events.has(kind)) return;
+    events.emit(kind, {
+      partitions,
+      assignment: [...this.fetcher.partitions.values()].map((p) => ({
+        topic: p.topic,
+        partition: p.partition,
+      })),
+      groupId: config.groupId ?? '',
+      durationMs: clock.now() - started,
+    });
   }
 
   private release(partitions: readonly TopicPartition[]): void {
@@ -87,7 +117,10 @@ export class Rebalances implements AssignmentHandler {
     try {
       await this.listener[name]?.(partitions);
     } catch (error) {
-      this.context.config.logger.error({ err: error }, `rebalance listener ${name} failed`);
+      this.context.config.logger.error(
+        { ...failure('rebalance_listener_failed', error), listener: name },
+        `rebalance listener ${name} failed`,
+      );
     }
   }
 }

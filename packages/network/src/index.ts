@@ -15,6 +15,7 @@ export {
   type PoolConnectionOptions,
   parseBootstrapServers,
 } from './broker-pool.js';
+export { type BrokerReachability, BrokerReachabilityLog } from './broker-reachability.js';
 export { type Clock, Sleeps, sleep, systemClock, type TimerHandle } from './clock.js';
 export {
   ClusterClient,
