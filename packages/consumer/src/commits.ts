@@ -8,6 +8,7 @@ import type { TimerHandle } from '@runnel/network';
 import type { AssignedPartition } from './assigned-partition.js';
 import { partitionKey } from './batch.js';
 import type { ConsumerContext } from './context.js';
+import { commitChannel } from './diagnostics.js';
 import { IllegalStateError } from './errors.js';
 import type { GroupDriver } from './group-driver.js';
 import { failure } from './log-fields.js';
@@ -132,9 +133,14 @@ export class Commits {
         : group.generation();
     const started = this.context.clock.now();
     try {
-      await commitOffsets(this.context, groupId, generation, list, deadline, (code, sent) =>
-        group?.onCommitError(code, sent.generationId),
-      );
+      const send = () =>
+        commitOffsets(this.context, groupId, generation, list, deadline, (code, sent) =>
+          group?.onCommitError(code, sent.generationId),
+        );
+      const { clientId } = this.context.config;
+      await (commitChannel.hasSubscribers
+        ? commitChannel.tracePromise(send, { clientId, groupId, offsets: list })
+        : send());
       this.lastAt = this.context.clock.wallClockMs();
       this.lastError = null;
       for (const o of list) {

@@ -26,6 +26,7 @@ import type {
 import type { ConsumerContext, ConsumerParts } from './context.js';
 import { Deliveries } from './deliveries.js';
 import { GroupDescriber } from './describe.js';
+import type { ConsumerIdentity } from './diagnostics.js';
 import { ConsumerClosedError, IllegalStateError, NotAssignedError } from './errors.js';
 import {
   type ConsumerEventListener,
@@ -57,6 +58,7 @@ export class Consumer implements AsyncDisposable {
   readonly config: ResolvedConfig;
   private readonly context: ConsumerContext;
   private readonly events: ConsumerEvents;
+  private readonly identity: ConsumerIdentity;
   private readonly lifecycle: ConsumerLifecycle;
   private readonly fetcher: Fetcher;
   private readonly commits: Commits;
@@ -80,6 +82,7 @@ export class Consumer implements AsyncDisposable {
     this.config = resolveConfig(config);
     const clock = environment.clock ?? systemClock;
     this.events = new ConsumerEvents(this.config.logger);
+    this.identity = { clientId: this.config.clientId, groupId: this.config.groupId };
     this.lifecycle = new ConsumerLifecycle(this.events);
     this.context = {
       config: this.config,
@@ -100,7 +103,13 @@ export class Consumer implements AsyncDisposable {
     this.maxPoll = new MaxPollCheck(clock, this.config.maxPollIntervalMs, (now) =>
       this.group?.recordPoll(now),
     );
-    this.deliveries = new Deliveries(this.fetcher, this.lifecycle, this.maxPoll, () => this.mode !== 'none');
+    this.deliveries = new Deliveries(
+      this.fetcher,
+      this.lifecycle,
+      this.maxPoll,
+      () => this.mode !== 'none',
+      this.identity,
+    );
     this.describer = new GroupDescriber(this.context);
     this.brokersDown = new BrokersDownWatch(
       this.context.client.pool,
@@ -213,7 +222,8 @@ export class Consumer implements AsyncDisposable {
    */
   async run(options: RunOptions): Promise<void> {
     this.lifecycle.ensureOpen();
-    const host = { deliveries: this.deliveries, maxPoll: this.maxPoll, runs: this.runs };
+    const { deliveries, maxPoll, runs, identity } = this;
+    const host = { deliveries, maxPoll, runs, identity };
     return this.lifecycle.keepAlive.during(() => runHandlers(host, options));
   }
 

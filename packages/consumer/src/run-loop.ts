@@ -7,6 +7,7 @@
  */
 import type { RunOptions } from './consumer-types.js';
 import type { Deliveries } from './deliveries.js';
+import { type ConsumerIdentity, processChannel } from './diagnostics.js';
 import { IllegalStateError } from './errors.js';
 import type { Delivery } from './fetch-buffer.js';
 import type { MaxPollCheck } from './max-poll.js';
@@ -49,6 +50,8 @@ export interface RunHost {
   /** Handler times, for the max poll interval. */
   readonly maxPoll: MaxPollCheck;
   readonly runs: RunRegistry;
+  /** The consumer's client and group, for the diagnostics channel's messages. */
+  readonly identity: ConsumerIdentity;
 }
 
 /**
@@ -63,7 +66,7 @@ export async function runHandlers(host: RunHost, options: RunOptions): Promise<v
   const concurrency = options.concurrency ?? 1;
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw new TypeError('concurrency must be a positive integer');
-  const { deliveries } = host;
+  const { deliveries, identity } = host;
   const stop = new AbortController();
   const removeStop = host.runs.addStop(stop);
   const onAbort = () => stop.abort();
@@ -77,11 +80,24 @@ export async function runHandlers(host: RunHost, options: RunOptions): Promise<v
     const ended = host.maxPoll.handlerStarted();
     try {
       if (eachBatch) {
-        await eachBatch(batch);
+        await (processChannel.hasSubscribers
+          ? processChannel.tracePromise(async () => eachBatch(batch), {
+              ...identity,
+              kind: 'eachBatch',
+              batch,
+            })
+          : eachBatch(batch));
       } else {
         for (const record of batch.records) {
           if (failure !== null) throw new IllegalStateError('stopped after another handler failed');
-          await eachRecord!(record);
+          await (processChannel.hasSubscribers
+            ? processChannel.tracePromise(async () => eachRecord!(record), {
+                ...identity,
+                kind: 'eachRecord',
+                batch,
+                record,
+              })
+            : eachRecord!(record));
           processedUpTo = record.offset + 1;
         }
       }

@@ -3,6 +3,7 @@ import * as tls from 'node:tls';
 import { Reader, RunnelError, Writer } from '@runnel/codec';
 import { Fetch, readResponseHeaderRest, ShareFetch, writeRequestHeader } from '@runnel/protocol';
 import { type Clock, systemClock, type TimerHandle } from './clock.js';
+import type { RequestSizes } from './diagnostics.js';
 import {
   ConnectionError,
   type ConnectionErrorReason,
@@ -77,6 +78,8 @@ export interface RequestSpec<T> {
   timeoutMs?: number;
   /** A size hint for the request buffer, in bytes. */
   sizeHint?: number;
+  /** Where to note the request's and response's sizes on the wire (the `runnel:request` channel). */
+  sizes?: RequestSizes;
 }
 
 /** The state of a connection; it only moves forward. */
@@ -94,6 +97,7 @@ interface Pending {
   readonly readBody: ((reader: Reader) => unknown) | null;
   readonly timeoutMs: number;
   bytes: Uint8Array | null;
+  readonly sizes: RequestSizes | undefined;
   timer: TimerHandle | undefined;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
@@ -345,6 +349,7 @@ export class Connection {
       return Promise.reject(error);
     }
     this.nextCorrelationId = correlationId === MAX_CORRELATION_ID ? 0 : correlationId + 1;
+    if (spec.sizes) spec.sizes.requestBytes = bytes.length;
     return new Promise<T>((resolve, reject) => {
       const pending: Pending = {
         state: 'queued',
@@ -355,6 +360,7 @@ export class Connection {
         readBody: spec.readBody,
         timeoutMs: spec.timeoutMs ?? this.requestTimeoutMs,
         bytes,
+        sizes: spec.sizes,
         timer: undefined,
         resolve: resolve as (value: unknown) => void,
         reject,
@@ -457,6 +463,8 @@ export class Connection {
     }
     this.inFlight.shift();
     this.responseCount++;
+    // The frame lacks its 4-byte size prefix.
+    if (head.sizes) head.sizes.responseBytes = frame.length + 4;
     this.settle(head);
     let result: unknown;
     try {

@@ -39,6 +39,7 @@ export {
   type RequestSpec,
   type SocketFactory,
 } from './connection.js';
+export { type RequestMessage, type RequestSizes, requestChannel } from './diagnostics.js';
 export {
   ClientClosedError,
   ConnectionError,
