@@ -137,9 +137,8 @@ export class Commits {
         commitOffsets(this.context, groupId, generation, list, deadline, (code, sent) =>
           group?.onCommitError(code, sent.generationId),
         );
-      const { clientId } = this.context.config;
       await (commitChannel.hasSubscribers
-        ? commitChannel.tracePromise(send, { clientId, groupId, offsets: list })
+        ? commitChannel.tracePromise(send, { consumer: this.context.identity, offsets: list })
         : send());
       this.lastAt = this.context.clock.wallClockMs();
       this.lastError = null;

@@ -5,6 +5,7 @@ import { type Logger, type SaslOptions, silentLogger, type TlsOptions } from '@r
 import { describe, INT32_MAX, int, oneOf, optionalString } from './config-checks.js';
 import { ConfigError } from './errors.js';
 import { mechanismName, resolveSecurity, type SecurityProtocol } from './security-config.js';
+import { type ResolvedTelemetry, resolveTelemetry, type TelemetryOptions } from './telemetry-config.js';
 
 /** Where the consumer logs: the network layer's pino-compatible logger, silent by default. */
 export { type LogFn, type Logger, silentLogger } from '@runnel/network';
@@ -100,6 +101,11 @@ export interface ConsumerConfig {
   /** Where to log (default: nowhere). */
   logger?: Logger;
   /**
+   * OpenTelemetry traces and metrics (needs `@opentelemetry/api` installed): `true` for the global
+   * providers, or options. Off by default; off, it costs nothing.
+   */
+  telemetry?: boolean | TelemetryOptions;
+  /**
    * TLS to every broker: `security.protocol` `SSL` (or `SASL_SSL` with `sasl`) and the `ssl.*` options.
    * `true` trusts Node's root CAs; an object gives `ca` (`ssl.truststore.*`), `cert` and `key`
    * (`ssl.keystore.*`, for mutual TLS), `passphrase` (`ssl.key.password`), `servername`,
@@ -150,6 +156,8 @@ export interface ResolvedConfig {
   readonly allBrokersDownTimeoutMs: number | null;
   readonly metadataMaxAgeMs: number;
   readonly logger: Logger;
+  /** The telemetry settings; null when off. */
+  readonly telemetry: ResolvedTelemetry | null;
   /** `security.protocol`, from whether `tls` and `sasl` are set. */
   readonly securityProtocol: SecurityProtocol;
   /** `sasl.mechanism`, or null without SASL. The credentials are not kept here. */
@@ -212,6 +220,7 @@ const KNOWN_KEYS = new Set<string>([
   'allBrokersDownTimeoutMs',
   'metadataMaxAgeMs',
   'logger',
+  'telemetry',
   'tls',
   'sasl',
 ]);
@@ -410,6 +419,7 @@ export function resolveConfig(input: ConsumerConfig): ResolvedConfig {
     allBrokersDownTimeoutMs: allBrokersDownTimeoutMs === -1 ? null : allBrokersDownTimeoutMs,
     metadataMaxAgeMs: int(c, 'metadataMaxAgeMs', DEFAULTS.metadataMaxAgeMs, 1),
     logger: loggerOf(c.logger),
+    telemetry: resolveTelemetry(c.telemetry),
     securityProtocol:
       `${security.sasl ? 'SASL_' : ''}${security.tls ? 'SSL' : 'PLAINTEXT'}` as SecurityProtocol,
     saslMechanism: security.sasl ? mechanismName(security.sasl) : null,

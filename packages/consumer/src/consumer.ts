@@ -47,6 +47,7 @@ import { Rebalances } from './rebalance.js';
 import { deadlineIn } from './retry.js';
 import { RunRegistry, runHandlers } from './run-loop.js';
 import { parseSubscription } from './subscription.js';
+import { ConsumerTelemetry, loadOpenTelemetry } from './telemetry.js';
 import { checkTopicPartitions } from './topic-validation.js';
 
 /**
@@ -71,15 +72,19 @@ export class Consumer implements AsyncDisposable {
   private mode: 'none' | 'assign' | 'subscribe' = 'none';
   private group: GroupDriver | null = null;
   private closePromise: Promise<void> | null = null;
+  private telemetry: ConsumerTelemetry | null = null;
 
   /**
    * Checks the configuration; connects nothing yet, and holds nothing that keeps the process alive.
    * @param environment the clock and connections to run on, for tests; a program leaves it out.
-   * @throws ConfigError naming the option that is missing, unknown or out of range, or `tls` when its
-   *   CA, certificate or key cannot be loaded (with the TlsError as `cause`).
+   * @throws ConfigError naming the option that is missing, unknown or out of range, `tls` when its
+   *   CA, certificate or key cannot be loaded (with the TlsError as `cause`), or `telemetry` when it is
+   *   asked for and `@opentelemetry/api` is not installed.
    */
   constructor(config: ConsumerConfig, environment: ConsumerEnvironment = {}) {
     this.config = resolveConfig(config);
+    // Before anything is built: a missing @opentelemetry/api fails the constructor cleanly.
+    const openTelemetry = this.config.telemetry ? loadOpenTelemetry() : null;
     const clock = environment.clock ?? systemClock;
     this.events = new ConsumerEvents(this.config.logger);
     this.identity = { clientId: this.config.clientId, groupId: this.config.groupId };
@@ -89,6 +94,7 @@ export class Consumer implements AsyncDisposable {
       client: clientFor(config, this.config, environment),
       clock,
       events: this.events,
+      identity: this.identity,
       ...(environment.random ? { random: environment.random } : {}),
     };
     reportReachability(this.context.client.pool.reachability, this.events);
@@ -123,6 +129,11 @@ export class Consumer implements AsyncDisposable {
         this.fetcher.close();
       },
     );
+    if (this.config.telemetry && openTelemetry) {
+      const sources = { lag: () => this.lag(), health: () => this.health() };
+      this.telemetry = new ConsumerTelemetry(this.context, this.config.telemetry, sources, openTelemetry);
+      this.telemetry.start();
+    }
   }
 
   /**
@@ -372,7 +383,10 @@ export class Consumer implements AsyncDisposable {
     // last release lets the program exit.
     this.closePromise ??= keepAlive
       .during(() => closeConsumer(this.parts(), options.timeoutMs ?? 30_000))
-      .finally(() => keepAlive.stop());
+      .finally(() => {
+        keepAlive.stop();
+        this.telemetry?.stop();
+      });
     return this.closePromise;
   }
 

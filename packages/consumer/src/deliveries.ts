@@ -74,7 +74,7 @@ export class Deliveries {
         if (!delivery) return { done: true, value: undefined };
         current = delivery;
         if (processChannel.hasSubscribers) {
-          traced = { ...this.identity, kind: 'iterator', batch: delivery.batch };
+          traced = { consumer: this.identity, kind: 'iterator', batch: delivery.batch };
           processStarted(traced);
         }
         return { done: false, value: delivery.batch };

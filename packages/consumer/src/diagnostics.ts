@@ -9,17 +9,25 @@ import type { ConsumerBatch, ConsumerRecord, TopicPartition } from './batch.js';
 import type { RebalanceKind } from './events.js';
 import type { OffsetToCommit } from './offset-requests.js';
 
-/** Who a message is about: the consumer's `clientId` and `groupId` (null without a group). */
+/**
+ * Which consumer a message is about: one object per consumer (compare by reference to tell consumers
+ * apart), with its `clientId` and `groupId` (null without a group).
+ */
 export interface ConsumerIdentity {
   readonly clientId: string;
   readonly groupId: string | null;
+}
+
+/** What every message of the consumer's channels carries. */
+export interface ConsumerMessage {
+  readonly consumer: ConsumerIdentity;
 }
 
 /**
  * `runnel:consumer:process`: one `eachBatch` call, one `eachRecord` call (with `record`), or one batch
  * the iterator handed out, until the next one is asked for.
  */
-export interface ProcessMessage extends ConsumerIdentity {
+export interface ProcessMessage extends ConsumerMessage {
   readonly kind: 'eachBatch' | 'eachRecord' | 'iterator';
   readonly batch: ConsumerBatch;
   /** The record of an `eachRecord` call; absent for a batch. */
@@ -29,13 +37,13 @@ export interface ProcessMessage extends ConsumerIdentity {
 }
 
 /** `runnel:consumer:commit`: one OffsetCommit, retries included. */
-export interface CommitMessage extends ConsumerIdentity {
+export interface CommitMessage extends ConsumerMessage {
   readonly offsets: readonly OffsetToCommit[];
   error?: unknown;
 }
 
 /** `runnel:consumer:rebalance`: one assignment change handled, the RebalanceListener's call included. */
-export interface RebalanceMessage extends ConsumerIdentity {
+export interface RebalanceMessage extends ConsumerMessage {
   readonly kind: RebalanceKind;
   readonly partitions: readonly TopicPartition[];
   error?: unknown;

@@ -30,7 +30,13 @@ function setup() {
   });
   // A short backoff, so that a retry loop, if there were one, would show many attempts.
   const config = resolveConfig({ brokers: 'broker:9092', retryBackoffMs: 5, autoOffsetReset: 'earliest' });
-  const fetcher = new Fetcher({ config, client, clock, events: new ConsumerEvents(config.logger) });
+  const fetcher = new Fetcher({
+    config,
+    client,
+    clock,
+    events: new ConsumerEvents(config.logger),
+    identity: { clientId: config.clientId, groupId: config.groupId },
+  });
   /** Lets a minute of clock time pass in small steps, running what each step wakes. */
   const aMinuteLater = async () => {
     for (let i = 0; i < 60; i++) {

@@ -72,6 +72,13 @@ export type {
   RunOptions,
   SubscriptionPattern,
 } from './consumer-types.js';
+export type {
+  CommitMessage,
+  ConsumerIdentity,
+  ConsumerMessage,
+  ProcessMessage,
+  RebalanceMessage,
+} from './diagnostics.js';
 export {
   AllBrokersDownError,
   CommitFailedError,
@@ -103,3 +110,4 @@ export type {
 export { describeGroup, type GroupDescription, type GroupMemberDescription } from './group-description.js';
 export { parseProperties } from './java-properties.js';
 export type { CommittedOffset, ListedOffset, OffsetToCommit } from './offset-requests.js';
+export type { MeterProviderLike, TelemetryOptions, TracerProviderLike } from './telemetry-config.js';

@@ -97,7 +97,7 @@ export class Rebalances implements AssignmentHandler {
     events.emit('rebalance', { kind, partitions, groupId });
     const started = clock.now();
     if (rebalanceChannel.hasSubscribers) {
-      const message = { clientId: config.clientId, groupId: config.groupId, kind, partitions };
+      const message = { consumer: this.context.identity, kind, partitions };
       await rebalanceChannel.tracePromise(handle, message);
     } else {
       await handle();

@@ -82,7 +82,7 @@ export async function runHandlers(host: RunHost, options: RunOptions): Promise<v
       if (eachBatch) {
         await (processChannel.hasSubscribers
           ? processChannel.tracePromise(async () => eachBatch(batch), {
-              ...identity,
+              consumer: identity,
               kind: 'eachBatch',
               batch,
             })
@@ -92,7 +92,7 @@ export async function runHandlers(host: RunHost, options: RunOptions): Promise<v
           if (failure !== null) throw new IllegalStateError('stopped after another handler failed');
           await (processChannel.hasSubscribers
             ? processChannel.tracePromise(async () => eachRecord!(record), {
-                ...identity,
+                consumer: identity,
                 kind: 'eachRecord',
                 batch,
                 record,

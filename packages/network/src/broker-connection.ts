@@ -78,6 +78,8 @@ export class BrokerConnection {
     readonly connection: ConnectionLike,
     /** The broker's ranges by API key, as its ApiVersions response announced them. */
     readonly apiVersions: ReadonlyMap<number, VersionRange>,
+    /** The pool that opened it, named in `runnel:request` messages to tell clients apart. */
+    readonly pool: object | null = null,
   ) {}
 
   /**
@@ -127,6 +129,7 @@ export class BrokerConnection {
       broker: `${host}:${port}`,
       nodeId,
       purpose: this.purpose,
+      pool: this.pool,
       requestBytes: 0,
       responseBytes: 0,
     };

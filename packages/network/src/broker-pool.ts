@@ -325,7 +325,7 @@ export class BrokerPool {
         raw,
         this.options.clientSoftware ?? { name: 'runnel', version: '0.0.0' },
       );
-      const connection = new BrokerConnection(broker, purpose, raw, versions);
+      const connection = new BrokerConnection(broker, purpose, raw, versions, this);
       if (!this.saslMechanism && this.saslSuspects.has(addr)) {
         const required = await probeSaslRequired(connection);
         if (required) throw required;

@@ -25,6 +25,8 @@ export interface RequestMessage extends RequestSizes {
   readonly nodeId: number;
   /** Which traffic the connection carries: `fetch`, `group`, `default`... */
   readonly purpose: string;
+  /** The BrokerPool that sent it (a consumer's is `client.pool`), to tell clients apart; null if none. */
+  readonly pool: object | null;
   /** Set by the channel when the request failed. */
   error?: unknown;
 }

@@ -118,6 +118,7 @@ export class FakeKafka {
       client: fakeClient(this.cluster, clock, resolved.retryBackoffMs),
       clock,
       events: new ConsumerEvents(resolved.logger),
+      identity: { clientId: resolved.clientId, groupId: resolved.groupId },
       random: () => 0.5,
     };
   }

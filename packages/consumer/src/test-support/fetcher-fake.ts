@@ -98,6 +98,7 @@ export async function setup(
     client,
     clock,
     events: new ConsumerEvents(resolved.logger),
+    identity: { clientId: resolved.clientId, groupId: resolved.groupId },
   };
   const fetcher = new Fetcher(context);
   fetcher.setAssignment(partitions.map((partition) => ({ topic: 't', partition })));
