@@ -5,13 +5,13 @@
  * and on close are asked here too, so every OffsetCommit of a consumer passes this one queue.
  */
 import type { TimerHandle } from '@runnel/network';
+import { failure } from '@runnel/network';
 import type { AssignedPartition } from './assigned-partition.js';
 import { partitionKey } from './batch.js';
 import type { ConsumerContext } from './context.js';
 import { commitChannel } from './diagnostics.js';
 import { IllegalStateError } from './errors.js';
 import type { GroupDriver } from './group-driver.js';
-import { failure } from './log-fields.js';
 import { type CommitGeneration, commitOffsets, type OffsetToCommit } from './offset-requests.js';
 import { type Deadline, deadlineIn } from './retry.js';
 

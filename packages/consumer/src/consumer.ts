@@ -5,7 +5,7 @@
  * (GroupDriver, Rebalances, the pattern listing), the max-poll check, health, describe and close.
  * Every part runs on one ConsumerContext: the resolved config, the cluster client and one clock.
  */
-import { systemClock } from '@runnel/network';
+import { failure, systemClock } from '@runnel/network';
 import type { AssignedPartition } from './assigned-partition.js';
 import { type ConsumerBatch, partitionKey, type TopicPartition } from './batch.js';
 import { BrokersDownWatch } from './brokers-down-watch.js';
@@ -39,7 +39,6 @@ import type { GroupDescription } from './group-description.js';
 import { GroupDriver } from './group-driver.js';
 import { healthOf, lagOf } from './health.js';
 import { ConsumerLifecycle } from './lifecycle.js';
-import { failure } from './log-fields.js';
 import { MaxPollCheck } from './max-poll.js';
 import { committedOffsets, offsetsForTimes, watermarks } from './offset-queries.js';
 import type { CommittedOffset, ListedOffset, OffsetToCommit } from './offset-requests.js';

@@ -5,8 +5,8 @@
  * never break consumption, the same rule as for the RebalanceListener.
  */
 import type { BrokerReachabilityLog, Logger } from '@runnel/network';
+import { failure } from '@runnel/network';
 import type { TopicPartition } from './batch.js';
-import { failure } from './log-fields.js';
 import type { OffsetToCommit } from './offset-requests.js';
 
 /** Which change of the assignment a rebalance event is about. */

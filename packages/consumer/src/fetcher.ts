@@ -5,7 +5,13 @@
  * fetched its position is looked up, and after a leader change checked (see Positions).
  */
 
-import { AuthenticationError, type ClusterClient, RateLimitedLog, type TimerHandle } from '@runnel/network';
+import {
+  AuthenticationError,
+  type ClusterClient,
+  failure,
+  RateLimitedLog,
+  type TimerHandle,
+} from '@runnel/network';
 import { Fetch, type FetchResponse } from '@runnel/protocol';
 import { AssignedPartition } from './assigned-partition.js';
 import { partitionKey } from './batch.js';
@@ -14,7 +20,6 @@ import type { ConsumerContext } from './context.js';
 import { type Delivery, FetchBuffer, type TakeResult } from './fetch-buffer.js';
 import { buildFetchRequest, FIRST_TOPIC_ID_VERSION } from './fetch-request.js';
 import { FetchSession, type FetchSessionRequest, type SessionPartition } from './fetch-session.js';
-import { failure } from './log-fields.js';
 import { noLeaderError } from './offset-requests.js';
 import { type FetcherStats, onPartitionData, type PartitionResponseHost } from './partition-response.js';
 import { Positions } from './positions.js';
@@ -262,7 +267,10 @@ export class Fetcher {
       !error.retriable ||
       (p.missingSince !== null && now - p.missingSince >= this.config.defaultApiTimeoutMs);
     if (!gone) return false;
-    this.config.logger.error({ err: error, topic: p.topic, partition: p.partition }, 'partition stopped');
+    this.config.logger.error(
+      { ...failure('partition_stopped', error), topic: p.topic, partition: p.partition },
+      'partition stopped',
+    );
     p.halt(error);
     this.wake();
     return true;
@@ -283,7 +291,11 @@ export class Fetcher {
         () => this.warnings.reset('metadata'),
         (error: unknown) => {
           if (!this.stopOnAuthentication(error))
-            this.warnings.warn('metadata', { err: error }, 'metadata refresh failed');
+            this.warnings.warn(
+              'metadata',
+              failure('metadata_refresh_failed', error),
+              'metadata refresh failed',
+            );
         },
       )
       .finally(() => {

@@ -22,6 +22,7 @@ import {
   AuthenticationError,
   type ClusterClient,
   type ClusterMetadata,
+  failure,
   type TimerHandle,
 } from '@runnel/network';
 import type { ResolvedConfig } from './config.js';
@@ -234,7 +235,10 @@ export class GroupDriver {
     try {
       this.member.subscribe(names, this.context.clock.now());
     } catch (error) {
-      this.config.logger.warn({ err: error }, 'subscribing to the topics the pattern matches failed');
+      this.config.logger.warn(
+        failure('pattern_subscribe_failed', error),
+        'subscribing to the topics the pattern matches failed',
+      );
       return;
     }
     this.takeListing(topics);
@@ -357,7 +361,7 @@ export class GroupDriver {
             this.member.acknowledge(event.id, this.context.clock.now());
             break;
           case 'error':
-            this.config.logger.warn({ err: event.error }, 'group error');
+            this.config.logger.warn(failure('group_error', event.error), 'group error');
             break;
           case 'fatal':
             this.hooks.fatal(event.error);
@@ -375,7 +379,10 @@ export class GroupDriver {
     try {
       await handling();
     } catch (error) {
-      this.config.logger.error({ err: error, event }, 'handling an assignment change failed');
+      this.config.logger.error(
+        { ...failure('assignment_change_failed', error), change: event },
+        'handling an assignment change failed',
+      );
     }
   }
 }

@@ -5,7 +5,7 @@
  * user asks for: seek, seek to the beginning or end (a reset), and waiting for a position to be known.
  * The fetch loop asks `lookUp` on every pass; everything else here runs when called.
  */
-import { sleep } from '@runnel/network';
+import { failure, sleep } from '@runnel/network';
 import { KafkaProtocolError } from '@runnel/protocol';
 import type { AssignedPartition, PositionSource } from './assigned-partition.js';
 import type { OffsetAndEpoch } from './batch.js';
@@ -175,7 +175,11 @@ export class Positions {
       if (this.host.isClosed()) return;
       const halted = this.haltMissingTopics(parts, error);
       if (!halted)
-        this.host.warnRepeated('positions', { err: error }, 'looking up positions failed, retrying');
+        this.host.warnRepeated(
+          'positions',
+          failure('position_lookup_failed', error),
+          'looking up positions failed, retrying',
+        );
       // What `position()` names as the cause of its own timeout: what made the lookup fail.
       const cause =
         error instanceof ConsumerTimeoutError && error.cause instanceof Error ? error.cause : error;
@@ -207,7 +211,7 @@ export class Positions {
       if (!known || (cause.retriable && !(timedOut && cause.errorCode === UNKNOWN_TOPIC_OR_PARTITION)))
         continue;
       config.logger.error(
-        { err: cause, topic: p.topic, partition: p.partition },
+        { ...failure('partition_stopped', cause), topic: p.topic, partition: p.partition },
         'partition cannot be consumed; it stays stopped until the user seeks or assigns again',
       );
       p.halt(cause);
@@ -282,7 +286,14 @@ export class Positions {
       return;
     }
     this.host.context.config.logger.warn(
-      { topic: p.topic, partition: p.partition, position: position.offset, truncatedTo: divergence.offset },
+      {
+        event: 'log_truncated',
+        code: 'LOG_TRUNCATION',
+        topic: p.topic,
+        partition: p.partition,
+        position: position.offset,
+        truncatedTo: divergence.offset,
+      },
       'log truncation detected, continuing from the divergence point',
     );
     const consumed = p.consumed;

@@ -6,7 +6,7 @@
  * at once and never committed, then `onLost` runs. The group driver acknowledges each change to the
  * member once its call here returns.
  */
-import { sleep } from '@runnel/network';
+import { failure, sleep } from '@runnel/network';
 import type { AssignedPartition } from './assigned-partition.js';
 import { partitionKey, type TopicPartition } from './batch.js';
 import type { Commits } from './commits.js';
@@ -16,7 +16,6 @@ import { rebalanceChannel } from './diagnostics.js';
 import type { RebalanceKind } from './events.js';
 import type { Fetcher } from './fetcher.js';
 import type { AssignmentHandler } from './group-driver.js';
-import { failure } from './log-fields.js';
 import { deadlineIn } from './retry.js';
 
 /** How often a revocation looks again whether the partitions' handlers finished, when nothing wakes it. */

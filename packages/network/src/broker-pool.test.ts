@@ -126,3 +126,28 @@ describe('BrokerPool reachability changes', () => {
     expect(changes).toEqual([]);
   });
 });
+
+describe('BrokerPool warn lines', () => {
+  it('carry a stable event name and the error code', async () => {
+    const clock = new AutoAdvanceClock();
+    const cluster = new FakeCluster(clock);
+    cluster.down.add('b1:9092');
+    const lines: Array<Record<string, unknown>> = [];
+    const keep = (obj: Record<string, unknown>) => void lines.push(obj);
+    const logger = { debug: () => {}, info: () => {}, warn: keep, error: keep };
+    const pool = new BrokerPool({
+      bootstrapServers: 'b1:9092',
+      connectionFactory: cluster.factory,
+      clock,
+      logger,
+    });
+    await expect(pool.connection(pool.bootstrapBrokers[0]!)).rejects.toBeInstanceOf(ConnectionError);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      event: 'broker_connect_failed',
+      code: 'ERR_CONNECTION',
+      broker: 'b1:9092',
+    });
+    await pool.close();
+  });
+});

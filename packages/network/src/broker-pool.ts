@@ -11,7 +11,7 @@ import { type Clock, Sleeps, systemClock, type TimerHandle } from './clock.js';
 import type { BrokerInfo } from './cluster-metadata.js';
 import { Connection, type ConnectionOptions, type RequestSpec } from './connection.js';
 import { ClientClosedError, ConnectionError } from './errors.js';
-import { type Logger, RateLimitedLog, silentLogger } from './logger.js';
+import { failure, type Logger, RateLimitedLog, silentLogger } from './logger.js';
 import { AuthenticationError } from './security/errors.js';
 import {
   authenticateSasl,
@@ -363,7 +363,13 @@ export class BrokerPool {
       const failures = this.health.get(addr)?.failures ?? 1;
       this.warnings.warn(
         `connect ${addr}`,
-        { broker: raw.broker, nodeId: broker.nodeId, purpose, failures, err: error },
+        {
+          ...failure('broker_connect_failed', error),
+          broker: raw.broker,
+          nodeId: broker.nodeId,
+          purpose,
+          failures,
+        },
         'cannot connect to broker',
       );
       await raw.close();
@@ -408,7 +414,7 @@ export class BrokerPool {
     } catch (error) {
       if ((raw.state as string) === 'closed') return;
       this.logger.warn(
-        { broker: raw.broker, err: error },
+        { ...failure('reauthentication_failed', error), broker: raw.broker },
         're-authentication failed, closing the connection',
       );
       await raw.close();

@@ -11,7 +11,7 @@ import {
   RequestTimeoutError,
 } from './errors.js';
 import { FrameDecoder } from './frame-decoder.js';
-import { type Logger, silentLogger } from './logger.js';
+import { failure, type Logger, silentLogger } from './logger.js';
 import { TlsError } from './security/errors.js';
 import { looksLikeTlsRecord, tlsErrorOf } from './security/tls.js';
 
@@ -472,7 +472,10 @@ export class Connection {
       result = head.readBody!(reader);
     } catch (error) {
       // The frame boundary is intact, so only this request is lost; the stream goes on.
-      this.logger.warn({ broker: this.broker, apiKey: head.apiKey, err: error }, 'cannot decode response');
+      this.logger.warn(
+        { ...failure('response_decode_failed', error), broker: this.broker, apiKey: head.apiKey },
+        'cannot decode response',
+      );
       head.reject(error);
       this.flush();
       return;
@@ -494,7 +497,13 @@ export class Connection {
       return;
     }
     this.logger.warn(
-      { broker: this.broker, apiKey: pending.apiKey, timeoutMs: pending.timeoutMs },
+      {
+        event: 'request_timed_out',
+        code: 'ERR_REQUEST_TIMEOUT',
+        broker: this.broker,
+        apiKey: pending.apiKey,
+        timeoutMs: pending.timeoutMs,
+      },
       'request timed out',
     );
     this.shutdown(
@@ -528,7 +537,10 @@ export class Connection {
    */
   private failWith(error: TlsError): void {
     const closeError = new ConnectionError(this.broker, 'network', error.message, { cause: error });
-    this.logger.warn({ broker: this.broker, reason: error.reason }, 'TLS failure, closing the connection');
+    this.logger.warn(
+      { event: 'tls_failed', code: error.code, broker: this.broker, reason: error.reason },
+      'TLS failure, closing the connection',
+    );
     this.shutdown(closeError, null, null, error);
   }
 
@@ -541,7 +553,10 @@ export class Connection {
         : new ConnectionError(this.broker, 'protocol', `closed after a protocol violation: ${message}`, {
             cause: error,
           });
-    this.logger.warn({ broker: this.broker, err: error }, 'protocol violation, closing the connection');
+    this.logger.warn(
+      { ...failure('protocol_violation', error), broker: this.broker },
+      'protocol violation, closing the connection',
+    );
     this.shutdown(closeError, this.inFlight[0] ?? null, error);
   }
 

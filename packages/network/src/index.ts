@@ -52,7 +52,9 @@ export {
 export { FrameDecoder } from './frame-decoder.js';
 export { COORDINATOR_MOVED_CODES, kafkaError, STALE_METADATA_CODES } from './kafka-errors.js';
 export {
+  codeOf,
   DEFAULT_WARN_INTERVAL_MS,
+  failure,
   type LogFn,
   type Logger,
   RateLimitedLog,
