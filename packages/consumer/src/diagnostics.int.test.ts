@@ -5,6 +5,7 @@ import { ClusterClient, type RequestMessage } from '@runnel/network';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Consumer } from './consumer.js';
 import type { CommitMessage, ProcessMessage, RebalanceMessage } from './diagnostics.js';
+import { consumeAndCommit, groupConsumer } from './test-support/group-consumer.js';
 import { createTopicNow, produce } from './test-support/produce.js';
 
 type Seen = Array<[string, unknown]>;
@@ -70,26 +71,9 @@ describe('diagnostics channels against a real broker', () => {
       diagnostics.tracingChannel<unknown, RequestMessage>('runnel:request').unsubscribe(onRequest),
     );
 
-    const groupId = `diagnostics-${randomUUID()}`;
-    const consumer = new Consumer({
-      brokers: testCluster().bootstrap,
-      clientId: 'traced',
-      groupId,
-      autoOffsetReset: 'earliest',
-      autoCommit: false,
-      fetchMaxWaitMs: 100,
-    });
+    const { consumer, groupId } = groupConsumer('diagnostics', { clientId: 'traced' });
     closing.push(consumer);
-    consumer.subscribe([topic]);
-    const stop = new AbortController();
-    let count = 0;
-    await consumer.run({
-      signal: stop.signal,
-      eachRecord: () => {
-        if (++count === 5) stop.abort();
-      },
-    });
-    await consumer.commit();
+    expect(await consumeAndCommit(consumer, topic, 5, 'eachRecord')).toBe(5);
 
     const rebalance = seen.filter(([name]) => name.startsWith('runnel:consumer:rebalance'));
     expect(rebalance.slice(0, 2)).toEqual([

@@ -17,6 +17,7 @@ import { testCluster } from '@runnel/kafka-local/vitest';
 import { ClusterClient } from '@runnel/network';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Consumer } from './consumer.js';
+import { consumeAndCommit, groupConsumer } from './test-support/group-consumer.js';
 import { createTopicNow, produce, type RecordToWrite } from './test-support/produce.js';
 
 /** A producer's span context, as a W3C traceparent header carries it. */
@@ -71,30 +72,12 @@ describe('OpenTelemetry against a real broker', () => {
 
   it('records process spans linked to the producers, commit and rebalance spans, and metrics matching what was consumed', async () => {
     const { spans, tracerProvider, meterProvider, metrics, close } = otel();
-    const groupId = `telemetry-${randomUUID()}`;
-    const consumer = new Consumer({
-      brokers: testCluster().bootstrap,
+    const { consumer, groupId } = groupConsumer('telemetry', {
       clientId: 'otel-test',
-      groupId,
-      autoOffsetReset: 'earliest',
-      autoCommit: false,
-      fetchMaxWaitMs: 100,
       telemetry: { tracerProvider, meterProvider },
     });
-    let batches = 0;
-    let consumed = 0;
     try {
-      consumer.subscribe([topic]);
-      const stop = new AbortController();
-      await consumer.run({
-        signal: stop.signal,
-        eachBatch: (batch) => {
-          batches++;
-          consumed += batch.records.length;
-          if (consumed >= 5) stop.abort();
-        },
-      });
-      await consumer.commit();
+      const batches = await consumeAndCommit(consumer, topic, 5, 'eachBatch');
       const values = await metrics();
       await consumer.close({ timeoutMs: 5_000 });
 

@@ -11,14 +11,7 @@ import type { RequestMessage } from '@runnel/network';
 import { requestChannel } from '@runnel/network';
 import type { ConsumerHealth, PartitionLag } from './consumer-types.js';
 import type { ConsumerContext } from './context.js';
-import {
-  type CommitMessage,
-  commitChannel,
-  type ProcessMessage,
-  processChannel,
-  type RebalanceMessage,
-  rebalanceChannel,
-} from './diagnostics.js';
+import { type ConsumerMessage, commitChannel, processChannel, rebalanceChannel } from './diagnostics.js';
 import { ConfigError } from './errors.js';
 import { CONSUMER_VERSION } from './package-version.js';
 import type { ResolvedTelemetry } from './telemetry-config.js';
@@ -109,46 +102,46 @@ export class ConsumerTelemetry {
     const { identity, client } = this.context;
     const mine = (m: { consumer: unknown }) => m.consumer === identity;
     const { spans, metrics } = this;
-    this.subscriptions.push(
-      subscribe<ProcessMessage>(processChannel, {
-        start: (m) => {
+    /** Follows one consumer channel: a span from `start` to `asyncEnd`, with what each end records. */
+    const follow = <T extends ConsumerMessage & { error?: unknown }>(
+      channel: TracingChannel<unknown, T>,
+      started: (m: T) => void,
+      ended: (m: T) => void,
+    ) =>
+      subscribe<T>(channel, {
+        start: (m) => void (mine(m) && started(m)),
+        error: (m) => void (mine(m) && spans.failed(m)),
+        asyncEnd: (m) => {
           if (!mine(m)) return;
+          ended(m);
+          spans.ended(m);
+        },
+      });
+    this.subscriptions.push(
+      follow(
+        processChannel,
+        (m) => {
           spans.processStarted(m);
           metrics.processStarted(m);
         },
-        error: (m) => void (mine(m) && spans.failed(m)),
-        asyncEnd: (m) => {
-          if (!mine(m)) return;
-          metrics.processEnded(m);
-          spans.ended(m);
-        },
-      }),
-      subscribe<CommitMessage>(commitChannel, {
-        start: (m) => {
-          if (!mine(m)) return;
+        (m) => metrics.processEnded(m),
+      ),
+      follow(
+        commitChannel,
+        (m) => {
           spans.commitStarted(m);
           metrics.started(m);
         },
-        error: (m) => void (mine(m) && spans.failed(m)),
-        asyncEnd: (m) => {
-          if (!mine(m)) return;
-          metrics.commitEnded(m);
-          spans.ended(m);
-        },
-      }),
-      subscribe<RebalanceMessage>(rebalanceChannel, {
-        start: (m) => {
-          if (!mine(m)) return;
+        (m) => metrics.commitEnded(m),
+      ),
+      follow(
+        rebalanceChannel,
+        (m) => {
           spans.rebalanceStarted(m);
           metrics.started(m);
         },
-        error: (m) => void (mine(m) && spans.failed(m)),
-        asyncEnd: (m) => {
-          if (!mine(m)) return;
-          metrics.rebalanceEnded(m);
-          spans.ended(m);
-        },
-      }),
+        (m) => metrics.rebalanceEnded(m),
+      ),
       subscribe<RequestMessage>(requestChannel, {
         start: (m) => void (m.pool === client.pool && metrics.started(m)),
         asyncEnd: (m) => void (m.pool === client.pool && metrics.requestEnded(m)),
