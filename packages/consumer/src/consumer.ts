@@ -88,7 +88,13 @@ export class Consumer implements AsyncDisposable {
     this.maxPoll = new MaxPollCheck(clock, this.config.maxPollIntervalMs, (now) =>
       this.group?.recordPoll(now),
     );
-    this.deliveries = new Deliveries(this.fetcher, this.lifecycle, this.maxPoll, () => this.mode !== 'none');
+    this.deliveries = new Deliveries(
+      this.fetcher,
+      this.lifecycle,
+      this.maxPoll,
+      () => this.mode !== 'none',
+      this.context.clock,
+    );
     this.describer = new GroupDescriber(this.context);
     this.brokersDown = new BrokersDownWatch(
       this.context.client.pool,
