@@ -88,13 +88,7 @@ export class Consumer implements AsyncDisposable {
     this.maxPoll = new MaxPollCheck(clock, this.config.maxPollIntervalMs, (now) =>
       this.group?.recordPoll(now),
     );
-    this.deliveries = new Deliveries(
-      this.fetcher,
-      this.lifecycle,
-      this.maxPoll,
-      () => this.mode !== 'none',
-      this.context.clock,
-    );
+    this.deliveries = new Deliveries(this.fetcher, this.lifecycle, this.maxPoll, () => this.mode !== 'none');
     this.describer = new GroupDescriber(this.context);
     this.brokersDown = new BrokersDownWatch(
       this.context.client.pool,

@@ -3,7 +3,6 @@
  * max-poll check) while none is ready. Behind both `batches()`, whose iterator marks a batch processed
  * when the next one is asked for, and `run()`, which marks it when its handler resolves.
  */
-import type { Clock } from '@runnel/network';
 import type { ConsumerBatch } from './batch.js';
 import type { BatchesOptions } from './consumer-types.js';
 import { IllegalStateError } from './errors.js';
@@ -11,23 +10,15 @@ import type { Delivery, Fetcher } from './fetcher.js';
 import type { ConsumerLifecycle } from './lifecycle.js';
 import type { MaxPollCheck } from './max-poll.js';
 
-/** The longest stretch of batches handed out from the buffer without a turn of the event loop. */
-export const MAX_STRETCH_MS = 10;
-
 export class Deliveries {
-  /** When the event loop last had a turn that this class knows of. */
-  private turnAt = Number.NEGATIVE_INFINITY;
-
   /**
    * @param isConsuming whether `assign` or `subscribe` was called: before, waiting would never end.
-   * @param clock measures how long batches have been handed out without a turn of the event loop.
    */
   constructor(
     private readonly fetcher: Fetcher,
     private readonly lifecycle: ConsumerLifecycle,
     private readonly maxPoll: MaxPollCheck,
     private readonly isConsuming: () => boolean,
-    private readonly clock: Clock,
   ) {}
 
   /**
@@ -38,14 +29,13 @@ export class Deliveries {
    */
   async next(signal: AbortSignal | undefined): Promise<Delivery | null> {
     this.maxPoll.poll();
-    if (this.clock.now() - this.turnAt >= MAX_STRETCH_MS) {
-      // A buffered batch is handed out at once, on a microtask: a user loop that does no I/O of its
-      // own would otherwise hold the event loop until the buffer is empty (seconds of compressed
-      // data), and timers (heartbeats, deadlines), socket reads and V8's garbage collection tasks
-      // wait that long. Freed decompressed buffers then pile up far past what the buffer counts.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      this.turnAt = this.clock.now();
-    }
+    // One turn of the event loop per batch. A buffered batch is otherwise handed out at once, on a
+    // microtask: a user loop that does no I/O of its own would hold the event loop until the buffer
+    // is empty (seconds of compressed data), and timers (heartbeats, deadlines), socket reads and
+    // V8's garbage collection tasks would wait that long, while freed decompressed batches pile up
+    // far past what the buffer counts. A turn costs microseconds; a batch is up to
+    // maxPartitionFetchBytes of records.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     for (;;) {
       if (!this.lifecycle.running || signal?.aborted) return null;
       if (this.lifecycle.fatalError) throw this.lifecycle.fatalError;
