@@ -48,9 +48,15 @@ export class Fetcher {
     const { client, config, clock } = context;
     this.client = client;
     this.config = config;
-    this.buffer = new FetchBuffer(config.maxBufferedBytes, config.maxPartitionFetchBytes, clock, () => {
-      this.stats.fetchErrors++;
-    });
+    this.buffer = new FetchBuffer(
+      config.maxBufferedBytes,
+      config.maxPartitionFetchBytes,
+      clock,
+      () => {
+        this.stats.fetchErrors++;
+      },
+      config.maxPollRecords ?? Number.POSITIVE_INFINITY,
+    );
     this.warnings = new RateLimitedLog(config.logger, () => clock.now());
     this.positions = new Positions({
       context,

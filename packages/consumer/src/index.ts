@@ -88,3 +88,5 @@ export {
 export { describeGroup, type GroupDescription, type GroupMemberDescription } from './group-description.js';
 export { parseProperties } from './java-properties.js';
 export type { CommittedOffset, ListedOffset, OffsetToCommit } from './offset-requests.js';
+export { TopicPartitionMap } from './partition-map.js';
+export type { PartitionInfo } from './topic-listing.js';
