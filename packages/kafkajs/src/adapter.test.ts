@@ -90,7 +90,9 @@ describe('messages', () => {
     expect(String(message.headers.trace)).toBe('x');
     expect((message.headers.tag as Buffer[]).map(String)).toEqual(['1', '2']);
     expect((message.headers.empty as Buffer).length).toBe(0);
-    expect(toMessage({ ...record, key: null, timestampType: 1 })).toMatchObject({ key: null, attributes: 8 });
+    const appended = toMessage({ ...record, key: null, timestampType: 1 });
+    expect([appended.key, appended.attributes]).toEqual([null, 8]);
+    expect(JSON.parse(JSON.stringify(message))).toMatchObject({ offset: '41', timestamp: '1700000000123' });
   });
 
   it("computes KafkaJS's batch fields and lags", () => {

@@ -214,15 +214,20 @@ export class Consumer {
 
   private async consume(runnel: RunnelConsumer, config: ConsumerRunConfig): Promise<void> {
     const retry = { ...this.client.retry, ...this.config.retry };
+    // Handler failures in a row: a batch that succeeds starts the count again.
     let failures = 0;
     const host = this.runnerHost();
+    const eachBatch = async (batch: ConsumerBatch) => {
+      await runBatch(host, config, batch);
+      failures = 0;
+    };
     while (this.running) {
       this.stopRun = new AbortController();
       try {
         await runnel.run({
           concurrency: config.partitionsConsumedConcurrently ?? 1,
           signal: this.stopRun.signal,
-          eachBatch: (batch: ConsumerBatch) => runBatch(host, config, batch),
+          eachBatch,
         });
         return;
       } catch (caught) {

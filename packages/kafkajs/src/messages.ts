@@ -27,16 +27,54 @@ function headersOf(record: ConsumerRecord): IHeaders {
   return headers;
 }
 
-/** @returns the record as a KafkaJS message. */
+/**
+ * A record as a KafkaJS message. Its fields are getters that convert on first read: a program that
+ * reads only `value` pays for no offset string and no headers object (a measured share of the cost per
+ * record). `toJSON` and `util.inspect` show every field, as KafkaJS's plain objects do; an object spread
+ * (`{ ...message }`) copies none of them, so name the fields you need.
+ */
+class RecordMessage implements KafkaMessage {
+  constructor(private readonly record: ConsumerRecord) {}
+
+  get key(): Buffer | null {
+    return buffer(this.record.key);
+  }
+
+  get value(): Buffer | null {
+    return buffer(this.record.value);
+  }
+
+  get timestamp(): string {
+    return String(this.record.timestamp);
+  }
+
+  get attributes(): number {
+    return this.record.timestampType === 1 ? LOG_APPEND_TIME_ATTRIBUTE : 0;
+  }
+
+  get offset(): string {
+    return String(this.record.offset);
+  }
+
+  get headers(): IHeaders {
+    return headersOf(this.record);
+  }
+
+  /** @returns the message as a plain object (JSON.stringify, logging). */
+  toJSON(): KafkaMessage {
+    const { key, value, timestamp, attributes, offset, headers } = this;
+    return { key, value, timestamp, attributes, offset, headers };
+  }
+
+  /** @returns what `console.log` and `util.inspect` show: the plain object. */
+  [Symbol.for('nodejs.util.inspect.custom')](): KafkaMessage {
+    return this.toJSON();
+  }
+}
+
+/** @returns the record as a KafkaJS message (fields converted when read). */
 export function toMessage(record: ConsumerRecord): KafkaMessage {
-  return {
-    key: buffer(record.key),
-    value: buffer(record.value),
-    timestamp: String(record.timestamp),
-    attributes: record.timestampType === 1 ? LOG_APPEND_TIME_ATTRIBUTE : 0,
-    offset: String(record.offset),
-    headers: headersOf(record),
-  };
+  return new RecordMessage(record);
 }
 
 /** @returns the batch as KafkaJS's Batch; its messages are converted when first read. */
