@@ -1,7 +1,10 @@
 import { encodeRecordBatch, type RecordInput } from '@runnel/codec';
 import { describe, expect, it } from 'vitest';
+import type { ConsumerRecord } from './batch.js';
 import { resolveConfig } from './config.js';
+import { Consumer } from './consumer.js';
 import { consumerConfigFromProperties } from './consumer-properties.js';
+import { recordClassFor } from './deserializers.js';
 import { editDistance, nearestName } from './did-you-mean.js';
 import { ConfigError } from './errors.js';
 import { PartitionFetchCursor } from './partition-fetch.js';
@@ -143,5 +146,88 @@ describe('maxPollRecords', () => {
       throw new Error('no files here');
     };
     expect(consumerConfigFromProperties(properties, noFiles)).toMatchObject({ maxPollRecords: 50 });
+  });
+});
+
+describe('deserializers', () => {
+  const value = text.encode('{"n":7}');
+  const bytes = encodeRecordBatch({
+    baseOffset: 0,
+    records: [
+      { key: text.encode('k1'), value, headers: [], timestamp: 1 },
+      { key: null, value: null, headers: [], timestamp: 2 },
+    ],
+  });
+  const recordsWith = (key: unknown, val: unknown) => {
+    const config = resolveConfig({
+      brokers: 'b:9092',
+      keyDeserializer: key,
+      valueDeserializer: val,
+    } as never);
+    const cursor = new PartitionFetchCursor(
+      {
+        topic: 't',
+        partition: 0,
+        fetchOffset: 0,
+        records: bytes,
+        highWatermark: 2,
+        lastStableOffset: 2,
+        abortedTransactions: null,
+      },
+      {
+        readCommitted: false,
+        checkCrcs: true,
+        recordClass: recordClassFor(config.keyDeserializer, config.valueDeserializer),
+      },
+    );
+    return cursor.next({
+      maxBytes: Number.POSITIVE_INFINITY,
+      mayDecompress: () => true,
+      maxRecords: Number.POSITIVE_INFINITY,
+    })!.batch!.records;
+  };
+
+  it('hands out the bytes, zero-copy, without one', () => {
+    const [first] = recordsWith(undefined, 'buffer');
+    expect(first!.value).toBeInstanceOf(Uint8Array);
+    expect(first!.value!.buffer).toBe(bytes.buffer);
+  });
+
+  it("turns keys and values into strings, JSON or a function's result when read; null stays null", () => {
+    const [first, second] = recordsWith('string', 'json');
+    expect(first!.key).toBe('k1');
+    expect(first!.value).toEqual({ n: 7 });
+    expect([second!.key, second!.value]).toEqual([null, null]);
+    const seen: string[] = [];
+    const [custom] = recordsWith(
+      undefined,
+      (b: Uint8Array, context: { topic: string; partition: number }) => {
+        seen.push(`${context.topic}/${context.partition}`);
+        return b.length;
+      },
+    );
+    expect(custom!.value).toBe(value.length);
+    expect(custom!.key).toBeInstanceOf(Uint8Array);
+    expect(seen).toEqual(['t/0']);
+  });
+
+  it('refuses another kind of deserializer, naming the option', () => {
+    expect(() => resolveConfig({ brokers: 'b:9092', valueDeserializer: 'utf16' } as never)).toThrow(
+      /valueDeserializer/,
+    );
+  });
+
+  it('types records through the consumer generics (compile-time)', async () => {
+    const consumer = new Consumer({
+      brokers: '127.0.0.1:1',
+      valueDeserializer: 'string',
+      keyDeserializer: (b: Uint8Array) => b.length,
+    });
+    const typed = (record: ConsumerRecord<number, string>) => [record.key, record.value];
+    const run = consumer.run.bind(consumer);
+    // Both parameters line up: a key of number, a value of string.
+    const check: Parameters<typeof run>[0] = { eachRecord: (r) => void typed(r) };
+    expect(typeof check.eachRecord).toBe('function');
+    await consumer.close({ timeoutMs: 1_000 });
   });
 });

@@ -27,6 +27,7 @@ import type {
 import type { ConsumerContext, ConsumerParts } from './context.js';
 import { Deliveries } from './deliveries.js';
 import { GroupDescriber } from './describe.js';
+import type { Deserialized, Deserializer } from './deserializers.js';
 import { ConsumerClosedError, IllegalStateError, NotAssignedError } from './errors.js';
 import { Fetcher } from './fetcher.js';
 import type { GroupDescription } from './group-description.js';
@@ -48,7 +49,9 @@ import { checkTopicList, checkTopicPartitions } from './topic-validation.js';
  * A Kafka consumer. `assign` partitions, then read them with `for await (const batch of consumer)` or
  * `run({ eachBatch })`; commit with `commit()` or let auto-commit do it; `close()` when done.
  */
-export class Consumer implements AsyncDisposable {
+export class Consumer<KD extends Deserializer = 'buffer', VD extends Deserializer = 'buffer'>
+  implements AsyncDisposable
+{
   /** The configuration with defaults applied. */
   readonly config: ResolvedConfig;
   private readonly context: ConsumerContext;
@@ -72,7 +75,7 @@ export class Consumer implements AsyncDisposable {
    * @throws ConfigError naming the option that is missing, unknown or out of range, or `tls` when its
    *   CA, certificate or key cannot be loaded (with the TlsError as `cause`).
    */
-  constructor(config: ConsumerConfig, environment: ConsumerEnvironment = {}) {
+  constructor(config: ConsumerConfig<KD, VD>, environment: ConsumerEnvironment = {}) {
     this.config = resolveConfig(config);
     const clock = environment.clock ?? systemClock;
     this.context = {
@@ -244,12 +247,15 @@ export class Consumer implements AsyncDisposable {
    *   partition that needs the user's attention (the other partitions go on); AuthenticationError
    *   (TlsError, SaslAuthenticationError, SaslRequiredError) on every call once credentials were refused.
    */
-  batches(options: BatchesOptions = {}): AsyncIterableIterator<ConsumerBatch> {
-    return this.deliveries.iterate(options);
+  batches(
+    options: BatchesOptions = {},
+  ): AsyncIterableIterator<ConsumerBatch<Deserialized<KD>, Deserialized<VD>>> {
+    // The records' class deserializes (or not) as the config's deserializers say, which KD and VD type.
+    return this.deliveries.iterate(options) as AsyncIterableIterator<never>;
   }
 
   /** @returns an iterator over batches, as {@link batches} without options. */
-  [Symbol.asyncIterator](): AsyncIterableIterator<ConsumerBatch> {
+  [Symbol.asyncIterator](): AsyncIterableIterator<ConsumerBatch<Deserialized<KD>, Deserialized<VD>>> {
     return this.batches();
   }
 
@@ -262,10 +268,10 @@ export class Consumer implements AsyncDisposable {
    * @throws (as a rejection) what a handler threw, or a partition error as {@link batches} does;
    *   TypeError when neither handler is given or concurrency is not a positive integer.
    */
-  async run(options: RunOptions): Promise<void> {
+  async run(options: RunOptions<Deserialized<KD>, Deserialized<VD>>): Promise<void> {
     this.lifecycle.ensureOpen();
     const host = { deliveries: this.deliveries, maxPoll: this.maxPoll, runs: this.runs };
-    return this.lifecycle.keepAlive.during(() => runHandlers(host, options));
+    return this.lifecycle.keepAlive.during(() => runHandlers(host, options as RunOptions));
   }
 
   /**

@@ -72,6 +72,12 @@ export type {
   RunOptions,
   SubscriptionPattern,
 } from './consumer-types.js';
+export type {
+  Deserialized,
+  Deserializer,
+  DeserializerContext,
+  DeserializerFunction,
+} from './deserializers.js';
 export {
   AllBrokersDownError,
   CommitFailedError,

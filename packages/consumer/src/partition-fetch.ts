@@ -43,6 +43,8 @@ export interface PartitionFetchOptions {
   readonly checkCrcs: boolean;
   /** The most bytes one compressed batch may decompress to (default: the codec's, 64 MiB). */
   readonly maxDecompressedSize?: number;
+  /** The class of the records handed out (default FetchedRecord; see deserializers.ts). */
+  readonly recordClass?: typeof FetchedRecord;
 }
 
 /** What one chunk of a partition's fetched bytes amounts to. */
@@ -254,11 +256,12 @@ export class PartitionFetchCursor {
     }
     if (batch.isControl) return 0;
     const epoch = batch.partitionLeaderEpoch;
+    const Record = options.recordClass ?? FetchedRecord;
     const timestampType = batch.timestampType;
     let bytes = 0;
     for (const record of batch) {
       if (record.offset < data.fetchOffset) continue;
-      records.push(new FetchedRecord(data.topic, data.partition, epoch, timestampType, record));
+      records.push(new Record(data.topic, data.partition, epoch, timestampType, record));
       if (batch.compression !== 0 && !(batch instanceof DefaultRecordBatch)) {
         // A legacy wrapper's records are views of its decompressed bytes.
         bytes += (record.key?.length ?? 0) + (record.value?.length ?? 0);
