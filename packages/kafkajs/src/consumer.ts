@@ -97,6 +97,8 @@ export class Consumer {
     if (this.running) throw toKafkaJSError(new Error('Consumer is already running'));
     if (this.topics.length === 0)
       throw toKafkaJSError(new Error('Consumer has no subscription: call subscribe()'));
+    // A run after stop() starts over on a new Runnel consumer: the stopped one leaves the group first.
+    await this.runnel?.close();
     const brokers =
       typeof this.client.brokers === 'function' ? await this.client.brokers() : this.client.brokers;
     const runnel = new RunnelConsumer(
