@@ -36,12 +36,14 @@ export class FetchBuffer {
    *   record batch: `maxPartitionFetchBytes`, the size users expect of one partition's batch.
    * @param clock sets when a partition whose data failed may be fetched again.
    * @param onReadError called when fetched data cannot be read (corrupt, or past the decompression cap).
+   * @param maxRecords the most records one handed-out batch holds (`maxPollRecords`; Infinity: no cap).
    */
   constructor(
     private readonly maxBytes: number,
     private readonly chunkBytes: number,
     private readonly clock: Clock,
     private readonly onReadError: () => void = () => {},
+    private readonly maxRecords = Number.POSITIVE_INFINITY,
   ) {}
 
   /** @returns the bytes of fetched data and of what handed-out batches hold. */
@@ -103,6 +105,7 @@ export class FetchBuffer {
       }
       const chunk = cursor.next({
         maxBytes: this.chunkBytes,
+        maxRecords: this.maxRecords,
         mayDecompress: (soFar) =>
           this.raw + this.held + soFar < this.maxBytes || (soFar === 0 && this.outstanding.size === 0),
       });

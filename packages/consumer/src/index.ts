@@ -73,6 +73,12 @@ export type {
   SubscriptionPattern,
 } from './consumer-types.js';
 export type {
+  Deserialized,
+  Deserializer,
+  DeserializerContext,
+  DeserializerFunction,
+} from './deserializers.js';
+export type {
   CommitMessage,
   ConsumerIdentity,
   ConsumerMessage,
@@ -110,4 +116,6 @@ export type {
 export { describeGroup, type GroupDescription, type GroupMemberDescription } from './group-description.js';
 export { parseProperties } from './java-properties.js';
 export type { CommittedOffset, ListedOffset, OffsetToCommit } from './offset-requests.js';
+export { TopicPartitionMap } from './partition-map.js';
 export type { MeterProviderLike, TelemetryOptions, TracerProviderLike } from './telemetry-config.js';
+export type { PartitionInfo } from './topic-listing.js';
