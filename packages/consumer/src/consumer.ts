@@ -185,7 +185,12 @@ export class Consumer implements AsyncDisposable {
    */
   async run(options: RunOptions): Promise<void> {
     this.lifecycle.ensureOpen();
-    const host = { deliveries: this.deliveries, maxPoll: this.maxPoll, runs: this.runs };
+    const host = {
+      deliveries: this.deliveries,
+      maxPoll: this.maxPoll,
+      runs: this.runs,
+      clock: this.context.clock,
+    };
     return this.lifecycle.keepAlive.during(() => runHandlers(host, options));
   }
 
