@@ -7,7 +7,7 @@ import type { Delivery } from './fetch-buffer.js';
 import { MaxPollCheck } from './max-poll.js';
 import { ParallelRun, type ParallelSettings } from './parallel-run.js';
 import { RunRegistry } from './run-loop.js';
-import { parallelSettings } from './run-options.js';
+import { checkPartitionOrdering, parallelSettings } from './run-options.js';
 
 /** A seeded PRNG (mulberry32), so that a failure can be replayed. */
 function prng(seed: number): () => number {
@@ -391,6 +391,18 @@ describe('run options of the parallel orderings', () => {
     expect(() => parallelSettings(options as never)).toThrow(TypeError);
     expect(() => parallelSettings(options as never)).toThrow(message);
   });
+
+  it.each(['maxInFlight', 'retries', 'retryBackoffMs'])(
+    "refuses %s under ordering 'partition' with a TypeError naming it",
+    (name) => {
+      expect(() => checkPartitionOrdering({ eachRecord, [name]: 1 })).toThrow(
+        new TypeError(`${name} applies to ordering 'key' or 'none', not 'partition'`),
+      );
+      expect(() =>
+        checkPartitionOrdering({ eachRecord, ordering: 'partition', concurrency: 2 }),
+      ).not.toThrow();
+    },
+  );
 
   it('applies the defaults', () => {
     expect(parallelSettings({ ordering: 'key', eachRecord })).toMatchObject({

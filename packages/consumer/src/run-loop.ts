@@ -12,7 +12,7 @@ import { IllegalStateError } from './errors.js';
 import type { Delivery } from './fetch-buffer.js';
 import type { MaxPollCheck } from './max-poll.js';
 import { ParallelRun } from './parallel-run.js';
-import { parallelSettings } from './run-options.js';
+import { checkPartitionOrdering, parallelSettings } from './run-options.js';
 
 /** The runs in progress: the handlers `close` waits for, and the stops it pulls. */
 export class RunRegistry {
@@ -87,6 +87,7 @@ async function runInParallel(host: RunHost, options: RunOptions): Promise<void> 
  */
 export async function runHandlers(host: RunHost, options: RunOptions): Promise<void> {
   if (options.ordering !== undefined && options.ordering !== 'partition') return runInParallel(host, options);
+  checkPartitionOrdering(options);
   const { eachBatch, eachRecord } = options;
   if (!eachBatch && !eachRecord) throw new TypeError('run needs eachBatch or eachRecord');
   const concurrency = options.concurrency ?? 1;

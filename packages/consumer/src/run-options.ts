@@ -1,4 +1,4 @@
-/** The checks of `run`'s options for the parallel orderings ('key' and 'none'). */
+/** The checks of `run`'s options that belong to one ordering or the other. */
 import type { RunOptions } from './consumer-types.js';
 import type { ParallelSettings } from './parallel-run.js';
 
@@ -34,4 +34,15 @@ export function parallelSettings(options: RunOptions): ParallelSettings {
     retries: integerOption(options.retries, 'retries', 0),
     retryBackoffMs: integerOption(options.retryBackoffMs, 'retryBackoffMs', DEFAULT_RETRY_BACKOFF_MS),
   };
+}
+
+/**
+ * Checks that a run with ordering 'partition' got none of the parallel orderings' options.
+ * @throws TypeError naming the option.
+ */
+export function checkPartitionOrdering(options: RunOptions): void {
+  for (const name of ['maxInFlight', 'retries', 'retryBackoffMs'] as const) {
+    if (options[name] !== undefined)
+      throw new TypeError(`${name} applies to ordering 'key' or 'none', not 'partition'`);
+  }
 }
