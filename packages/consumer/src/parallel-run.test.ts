@@ -346,6 +346,33 @@ describe("run with ordering 'none'", () => {
     expect(h.deliveries.rewound).toEqual([{ offset: 0, leaderEpoch: -1 }]);
   });
 
+  it('leaves a record waiting to be tried again undone when the run is stopped, and resolves', async () => {
+    const clock = new FakeClock();
+    const p = new AssignedPartition('t', 0);
+    let tries = 0;
+    const h = harness(
+      {
+        ordering: 'none',
+        maxInFlight: 2,
+        retries: 5,
+        retryBackoffMs: 1_000,
+        eachRecord: (r) => {
+          if (r.offset !== 1) return;
+          tries++;
+          throw new Error('down');
+        },
+      },
+      clock,
+    );
+    h.deliveries.feed(p, [record(p, 0, null), record(p, 1, null), record(p, 2, null)], 3);
+    await h.drive(() => tries === 1 && p.consumed?.offset === 1);
+    h.stop.abort();
+    expect(await h.done).toBe('resolved');
+    expect(tries).toBe(1);
+    expect(h.deliveries.rewound).toEqual([{ offset: 1, leaderEpoch: 2 }]);
+    expect(p.unfinished).toBe(0);
+  });
+
   it('starts nothing more of a revoking partition and lets its running records finish', async () => {
     const clock = new FakeClock();
     const p = new AssignedPartition('t', 0);

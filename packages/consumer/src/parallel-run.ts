@@ -100,13 +100,23 @@ export class ParallelRun {
   private waiters: Array<() => void> = [];
   private stopped = false;
   private failure: { error: unknown } | null = null;
+  /** Resolves when the run stops. */
+  private readonly aborted: Promise<void>;
 
   constructor(
     private readonly host: ParallelRunHost,
     private readonly settings: ParallelSettings,
     private readonly stop: AbortController,
   ) {
-    stop.signal.addEventListener('abort', () => this.notify(), { once: true });
+    // One listener for the whole run: one per retry wait would pass the signal's listener warning.
+    this.aborted = new Promise((resolve) => {
+      const onAbort = () => {
+        this.notify();
+        resolve();
+      };
+      if (stop.signal.aborted) resolve();
+      else stop.signal.addEventListener('abort', onAbort, { once: true });
+    });
   }
 
   /**
@@ -232,7 +242,7 @@ export class ParallelRun {
         if (attempt >= retries || this.stop.signal.aborted) throw error;
       }
       const backoff = Math.min(retryBackoffMs * 2 ** attempt, MAX_RETRY_BACKOFF_MS);
-      await Promise.race([sleep(this.host.clock, backoff), this.changedOrStopped()]);
+      await Promise.race([sleep(this.host.clock, backoff), this.aborted]);
       if (this.stop.signal.aborted) throw ABANDONED;
     }
   }
@@ -274,13 +284,6 @@ export class ParallelRun {
 
   private changed(): Promise<void> {
     return new Promise((resolve) => this.waiters.push(resolve));
-  }
-
-  private changedOrStopped(): Promise<void> {
-    if (this.stop.signal.aborted) return Promise.resolve();
-    return new Promise((resolve) =>
-      this.stop.signal.addEventListener('abort', () => resolve(), { once: true }),
-    );
   }
 
   private notify(): void {
