@@ -6,7 +6,7 @@ import { Commits } from './commits.js';
 import type { ConsumerConfig } from './config.js';
 import { type Delivery, Fetcher } from './fetcher.js';
 import { Rebalances } from './rebalance.js';
-import { commitAnswer, committedAnswer, FakeKafka, sentCommits, settle } from './test-support/fake-kafka.js';
+import { commitAnswer, committedAnswer, FakeKafka, sentCommits } from './test-support/fake-kafka.js';
 import { records, response } from './test-support/fetcher-fake.js';
 
 const kafkas: FakeKafka[] = [];
