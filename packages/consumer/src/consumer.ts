@@ -270,7 +270,12 @@ export class Consumer<KD extends Deserializer = 'buffer', VD extends Deserialize
    */
   async run(options: RunOptions<Deserialized<KD>, Deserialized<VD>>): Promise<void> {
     this.lifecycle.ensureOpen();
-    const host = { deliveries: this.deliveries, maxPoll: this.maxPoll, runs: this.runs };
+    const host = {
+      deliveries: this.deliveries,
+      maxPoll: this.maxPoll,
+      runs: this.runs,
+      clock: this.context.clock,
+    };
     return this.lifecycle.keepAlive.during(() => runHandlers(host, options as RunOptions));
   }
 

@@ -123,7 +123,8 @@ export class FetchBuffer {
       const last = cursor.done && entry.error === null;
       if (last) this.remove(i);
       if (chunk.batch === null) {
-        if (chunk.nextPosition) p.consumed = chunk.nextPosition;
+        // Records still running in parallel hold the consumed position at their watermark.
+        if (chunk.nextPosition && p.unfinished === 0) p.consumed = chunk.nextPosition;
         i--; // the same entry again, or the one that took its place
         continue;
       }

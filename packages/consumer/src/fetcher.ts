@@ -158,6 +158,11 @@ export class Fetcher {
     this.wake();
   }
 
+  /** Releases what a delivery held without touching its partition (run's parallel orderings). */
+  releaseHeld(delivery: Delivery): void {
+    if (this.buffer.release(delivery)) this.wake();
+  }
+
   /** @returns a promise that resolves at the next change (data arrived, a partition freed, close). */
   changed(): Promise<void> {
     return new Promise((resolve) => this.waiters.add(resolve));
