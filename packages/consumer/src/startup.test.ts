@@ -3,9 +3,12 @@
  * is handed out before the (fake) clock moves at all, under both group protocols and under assign().
  */
 import { FakeClock } from '@runnel/network/testing';
+import { ListOffsets, OffsetFetch } from '@runnel/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ConsumerConfig } from './config.js';
-import { settle } from './test-support/fake-kafka.js';
+import type { Delivery } from './fetcher.js';
+import { committedAnswer, settle } from './test-support/fake-kafka.js';
+import { records as batchOf, response, setup, tick } from './test-support/fetcher-fake.js';
 import { StartupKafka } from './test-support/startup-kafka.js';
 
 const started: StartupKafka[] = [];
@@ -62,13 +65,39 @@ describe('the start-up path, every answer at once', () => {
     );
     // From the first JoinGroup on, only the round trips the protocol needs: the leader's own Metadata,
     // and no connection handshake (ApiVersions) left for OffsetFetch, ListOffsets or the first Fetch.
-    expect(between(s, 'JoinGroup', 'Fetch')).toEqual([
-      'JoinGroup',
-      'Metadata',
-      'SyncGroup',
-      'OffsetFetch',
-      'ListOffsets',
-    ]);
+    const afterJoin = between(s, 'JoinGroup', 'Fetch');
+    expect(afterJoin.slice(0, 3)).toEqual(['JoinGroup', 'Metadata', 'SyncGroup']);
+    // OffsetFetch and ListOffsets go together: a group that never committed waits one round trip.
+    expect(afterJoin.slice(3).sort()).toEqual(['ListOffsets', 'OffsetFetch']);
+  });
+
+  it('asks ListOffsets while the OffsetFetch of a group that never committed is still out', async () => {
+    const { records, at } = await firstBatch({ groupId: 'g', groupProtocol: 'classic' }, (k) => {
+      let release: (() => void) | undefined;
+      const offsetsListed = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const answerList = k.kafka.cluster.handler;
+      k.kafka.on(OffsetFetch, (r) => offsetsListed.then(() => committedAnswer(r, () => -1)));
+      k.kafka.cluster.handler = (r) => {
+        if (r.apiKey === ListOffsets.apiKey) release?.();
+        return answerList(r);
+      };
+      k.consumer.subscribe(['t']);
+    });
+    expect(records).toEqual(['0:0', '0:1', '0:2']);
+    expect(at).toBe(0);
+  });
+
+  it('never waits on that ListOffsets when the group has committed offsets', async () => {
+    const { s, records, at } = await firstBatch({ groupId: 'g', groupProtocol: 'classic' }, (k) => {
+      k.kafka.on(OffsetFetch, (r) => committedAnswer(r, () => 0));
+      k.kafka.on(ListOffsets, () => undefined);
+      k.consumer.subscribe(['t']);
+    });
+    expect(records).toEqual(['0:0', '0:1', '0:2']);
+    expect(at).toBe(0);
+    expect(s.count('ListOffsets')).toBe(1);
   });
 
   it('under the consumer protocol: the first assignment is acted on at once, with no lookup or handshake left', async () => {
@@ -102,5 +131,35 @@ describe('the start-up path, every answer at once', () => {
       'Fetch',
       'Fetch',
     ]);
+  });
+});
+
+describe('the first batch of a partition', () => {
+  it('holds its first record batch alone; the batches after it gather up to maxPartitionFetchBytes', async () => {
+    const { cluster, fetcher, close } = await setup();
+    try {
+      await tick();
+      const three = [batchOf(0, 2), batchOf(2, 2), batchOf(4, 2)];
+      const bytes = new Uint8Array(three.reduce((n, b) => n + b.length, 0));
+      let at = 0;
+      for (const b of three) {
+        bytes.set(b, at);
+        at += b.length;
+      }
+      cluster.fetches[0]!.respond(response([{ partitionIndex: 0, records: bytes }]));
+      await tick();
+      const offsets: number[][] = [];
+      for (let i = 0; i < 2; i++) {
+        const taken = fetcher.take() as { delivery: Delivery };
+        offsets.push(taken.delivery.batch.records.map((r) => r.offset));
+        fetcher.finish(taken.delivery);
+      }
+      expect(offsets).toEqual([
+        [0, 1],
+        [2, 3, 4, 5],
+      ]);
+    } finally {
+      await close();
+    }
   });
 });
