@@ -51,14 +51,24 @@ function between(s: StartupKafka, from: string, to: string): string[] {
   return apis.slice(first + 1, last);
 }
 
+/**
+ * Subscribes to `t` under `groupProtocol` and checks what both protocols promise: the first records
+ * with the clock never moved, and one coordinator lookup only (the member's, shared).
+ * @returns the fake Kafka, for the protocol's own checks.
+ */
+async function subscribedFirstBatch(groupProtocol: 'classic' | 'consumer'): Promise<StartupKafka> {
+  const { s, records, at } = await firstBatch({ groupId: 'g', groupProtocol }, (k) =>
+    k.consumer.subscribe(['t']),
+  );
+  expect(records).toEqual(['0:0', '0:1', '0:2']);
+  expect(at).toBe(0);
+  expect(s.count('FindCoordinator')).toBe(1);
+  return s;
+}
+
 describe('the start-up path, every answer at once', () => {
   it('under the classic protocol: no timer wait, no second coordinator lookup, no handshake after the join', async () => {
-    const { s, records, at } = await firstBatch({ groupId: 'g', groupProtocol: 'classic' }, (k) =>
-      k.consumer.subscribe(['t']),
-    );
-    expect(records).toEqual(['0:0', '0:1', '0:2']);
-    expect(at).toBe(0);
-    expect(s.count('FindCoordinator')).toBe(1);
+    const s = await subscribedFirstBatch('classic');
     // The subscribed topics' metadata was asked for beside the coordinator lookup, not after it.
     expect(s.seen.findIndex((r) => r.api === 'Metadata')).toBeLessThan(
       s.seen.findIndex((r) => r.api === 'JoinGroup'),
@@ -101,12 +111,7 @@ describe('the start-up path, every answer at once', () => {
   });
 
   it('under the consumer protocol: the first assignment is acted on at once, with no lookup or handshake left', async () => {
-    const { s, records, at } = await firstBatch({ groupId: 'g', groupProtocol: 'consumer' }, (k) =>
-      k.consumer.subscribe(['t']),
-    );
-    expect(records).toEqual(['0:0', '0:1', '0:2']);
-    expect(at).toBe(0);
-    expect(s.count('FindCoordinator')).toBe(1);
+    const s = await subscribedFirstBatch('consumer');
     // The acknowledging heartbeat goes beside the offset lookups, which do not wait for it.
     expect(between(s, 'ConsumerGroupHeartbeat', 'Fetch').sort()).toEqual([
       'ConsumerGroupHeartbeat',
