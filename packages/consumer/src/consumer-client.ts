@@ -5,6 +5,7 @@
 import { ClusterClient, TlsError } from '@runnel/network';
 import { type ConsumerConfig, type ResolvedConfig, resolveSecurity } from './config.js';
 import type { ConsumerEnvironment } from './consumer-types.js';
+import type { Deserializer } from './deserializers.js';
 import { ConfigError } from './errors.js';
 import { CONSUMER_VERSION } from './package-version.js';
 
@@ -13,7 +14,7 @@ import { CONSUMER_VERSION } from './package-version.js';
  * @throws ConfigError naming `tls` when its material cannot be loaded.
  */
 export function clientFor(
-  input: ConsumerConfig,
+  input: ConsumerConfig<Deserializer, Deserializer>,
   config: ResolvedConfig,
   environment: ConsumerEnvironment,
 ): ClusterClient {

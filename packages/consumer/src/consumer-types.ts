@@ -22,11 +22,11 @@ export interface ConsumerEnvironment {
 }
 
 /** Options of {@link Consumer.run}. */
-export interface RunOptions {
+export interface RunOptions<K = Uint8Array, V = Uint8Array> {
   /** Called with each batch (one partition's records from one fetch); the batch counts as processed when it resolves. */
-  eachBatch?: (batch: ConsumerBatch) => Promise<void> | void;
+  eachBatch?: (batch: ConsumerBatch<K, V>) => Promise<void> | void;
   /** Called with each record, one at a time per partition; used when `eachBatch` is not given. */
-  eachRecord?: (record: ConsumerRecord) => Promise<void> | void;
+  eachRecord?: (record: ConsumerRecord<K, V>) => Promise<void> | void;
   /** How many partitions are processed at the same time (default 1). Order within a partition is always kept. */
   concurrency?: number;
   /** Stops `run` (after the handlers in progress finish) when aborted. */

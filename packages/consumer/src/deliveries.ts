@@ -29,6 +29,13 @@ export class Deliveries {
    */
   async next(signal: AbortSignal | undefined): Promise<Delivery | null> {
     this.maxPoll.poll();
+    // One turn of the event loop per batch. A buffered batch is otherwise handed out at once, on a
+    // microtask: a user loop that does no I/O of its own would hold the event loop until the buffer
+    // is empty (seconds of compressed data), and timers (heartbeats, deadlines), socket reads and
+    // V8's garbage collection tasks would wait that long, while freed decompressed batches pile up
+    // far past what the buffer counts. A turn costs microseconds; a batch is up to
+    // maxPartitionFetchBytes of records.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     for (;;) {
       if (!this.lifecycle.running || signal?.aborted) return null;
       if (this.lifecycle.fatalError) throw this.lifecycle.fatalError;

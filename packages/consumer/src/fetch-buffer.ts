@@ -39,12 +39,14 @@ export class FetchBuffer {
    *   partition's very first batch holds one record batch, so that the first records come early).
    * @param clock sets when a partition whose data failed may be fetched again.
    * @param onReadError called when fetched data cannot be read (corrupt, or past the decompression cap).
+   * @param maxRecords the most records one handed-out batch holds (`maxPollRecords`; Infinity: no cap).
    */
   constructor(
     private readonly maxBytes: number,
     private readonly chunkBytes: number,
     private readonly clock: Clock,
     private readonly onReadError: () => void = () => {},
+    private readonly maxRecords = Number.POSITIVE_INFINITY,
   ) {}
 
   /** @returns the bytes of fetched data and of what handed-out batches hold. */
@@ -108,6 +110,7 @@ export class FetchBuffer {
       // once they are decoded, not once the whole first fetch (up to maxPartitionFetchBytes) is.
       const chunk = cursor.next({
         maxBytes: this.started.has(p) ? this.chunkBytes : 1,
+        maxRecords: this.maxRecords,
         mayDecompress: (soFar) =>
           this.raw + this.held + soFar < this.maxBytes || (soFar === 0 && this.outstanding.size === 0),
       });

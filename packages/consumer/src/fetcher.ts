@@ -11,6 +11,7 @@ import { AssignedPartition } from './assigned-partition.js';
 import { partitionKey, type TopicPartition } from './batch.js';
 import type { ResolvedConfig } from './config.js';
 import type { ConsumerContext } from './context.js';
+import { recordClassFor } from './deserializers.js';
 import { type Delivery, FetchBuffer, type TakeResult } from './fetch-buffer.js';
 import { buildFetchRequest, FIRST_TOPIC_ID_VERSION } from './fetch-request.js';
 import { FetchSession, type FetchSessionRequest, type SessionPartition } from './fetch-session.js';
@@ -49,9 +50,15 @@ export class Fetcher {
     const { client, config, clock } = context;
     this.client = client;
     this.config = config;
-    this.buffer = new FetchBuffer(config.maxBufferedBytes, config.maxPartitionFetchBytes, clock, () => {
-      this.stats.fetchErrors++;
-    });
+    this.buffer = new FetchBuffer(
+      config.maxBufferedBytes,
+      config.maxPartitionFetchBytes,
+      clock,
+      () => {
+        this.stats.fetchErrors++;
+      },
+      config.maxPollRecords ?? Number.POSITIVE_INFINITY,
+    );
     this.warnings = new RateLimitedLog(config.logger, () => clock.now());
     this.positions = new Positions({
       context,
@@ -72,6 +79,7 @@ export class Fetcher {
       buffer: this.buffer,
       positions: this.positions,
       warnings: this.warnings,
+      recordClass: recordClassFor(config.keyDeserializer, config.valueDeserializer),
       refreshMetadata: () => this.refreshMetadata(),
       wake: () => this.wake(),
     };

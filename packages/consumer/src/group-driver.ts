@@ -9,6 +9,7 @@
  */
 import type { TopicPartition } from '@runnel/assignors';
 import {
+  ClassicGroupMember,
   type GroupEvent,
   type GroupGeneration,
   type GroupMember,
@@ -80,6 +81,9 @@ export class GroupDriver {
   private topicListing: readonly TopicIdAndName[] | null = null;
   /** Lists every topic while the subscription is a pattern (a RegExp, or a regex); null otherwise. */
   private listing: TopicListingLoop | null = null;
+  private subscription: Subscription | null = null;
+  /** The topics a RegExp subscription matched last. */
+  private matched: readonly string[] = [];
 
   constructor(
     private readonly context: ConsumerContext,
@@ -112,6 +116,8 @@ export class GroupDriver {
    */
   subscribeTo(subscription: Subscription): void {
     this.stopListing();
+    this.subscription = subscription;
+    this.matched = [];
     const now = this.context.clock.now();
     switch (subscription.kind) {
       case 'topics':
@@ -132,6 +138,28 @@ export class GroupDriver {
         break;
     }
     this.wake();
+  }
+
+  /**
+   * @returns the topics subscribed to: the names given, or those a RegExp matched in the last listing;
+   *   for a broker-resolved regex, the topics of the partitions assigned now.
+   */
+  subscribedTopics(): string[] {
+    if (this.subscription?.kind === 'topics') return [...this.subscription.topics];
+    if (this.subscription?.kind === 'regexp') return [...this.matched];
+    return [...new Set(this.member.ownedPartitions.map((tp) => tp.topic))];
+  }
+
+  /**
+   * Asks the classic member to rejoin (a new rebalance, with `reason` sent in JoinGroup). The consumer
+   * protocol has no client-triggered rebalance: Java ignores the call there, and so does this.
+   * @returns whether a rebalance was asked for.
+   */
+  enforceRebalance(reason: string): boolean {
+    if (!(this.member instanceof ClassicGroupMember)) return false;
+    this.member.requestRejoin(reason, this.context.clock.now());
+    this.wake();
+    return true;
   }
 
   /** Records that the user code polled (restarts the member's max-poll-interval timer). */
@@ -236,6 +264,7 @@ export class GroupDriver {
     const names = topics.filter((t) => !t.isInternal && pattern.test(t.name)).map((t) => t.name);
     try {
       this.member.subscribe(names, this.context.clock.now());
+      this.matched = names;
     } catch (error) {
       this.config.logger.warn({ err: error }, 'subscribing to the topics the pattern matches failed');
       return;

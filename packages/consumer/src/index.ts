@@ -72,6 +72,12 @@ export type {
   RunOptions,
   SubscriptionPattern,
 } from './consumer-types.js';
+export type {
+  Deserialized,
+  Deserializer,
+  DeserializerContext,
+  DeserializerFunction,
+} from './deserializers.js';
 export {
   AllBrokersDownError,
   CommitFailedError,
@@ -88,3 +94,5 @@ export {
 export { describeGroup, type GroupDescription, type GroupMemberDescription } from './group-description.js';
 export { parseProperties } from './java-properties.js';
 export type { CommittedOffset, ListedOffset, OffsetToCommit } from './offset-requests.js';
+export { TopicPartitionMap } from './partition-map.js';
+export type { PartitionInfo } from './topic-listing.js';
