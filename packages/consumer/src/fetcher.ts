@@ -8,7 +8,7 @@
 import { AuthenticationError, type ClusterClient, RateLimitedLog, type TimerHandle } from '@runnel/network';
 import { Fetch, type FetchResponse } from '@runnel/protocol';
 import { AssignedPartition } from './assigned-partition.js';
-import { partitionKey } from './batch.js';
+import { partitionKey, type TopicPartition } from './batch.js';
 import type { ResolvedConfig } from './config.js';
 import type { ConsumerContext } from './context.js';
 import { recordClassFor } from './deserializers.js';
@@ -18,6 +18,7 @@ import { FetchSession, type FetchSessionRequest, type SessionPartition } from '.
 import { noLeaderError } from './offset-requests.js';
 import { type FetcherStats, onPartitionData, type PartitionResponseHost } from './partition-response.js';
 import { Positions } from './positions.js';
+import { warmLeaderConnections } from './warm-up.js';
 
 export type { Delivery, TakeResult } from './fetch-buffer.js';
 
@@ -113,12 +114,30 @@ export class Fetcher {
       this.partitions.delete(key);
       removed.push(p);
     }
+    const added: TopicPartition[] = [];
     for (const { topic, partition } of list) {
       const key = partitionKey(topic, partition);
-      if (!this.partitions.has(key)) this.partitions.set(key, new AssignedPartition(topic, partition));
+      if (this.partitions.has(key)) continue;
+      this.partitions.set(key, new AssignedPartition(topic, partition));
+      added.push({ topic, partition });
     }
+    if (added.length > 0) this.prepareFor(added);
     this.wake();
     return removed;
+  }
+
+  /**
+   * New partitions: their leaders' connections open while their start positions are looked up, so
+   * that the first Fetch does not wait for a connect and handshake after ListOffsets (see warm-up.ts).
+   */
+  private prepareFor(partitions: TopicPartition[]): void {
+    this.client.topicMetadata(new Set(partitions.map((p) => p.topic))).then(
+      (metadata) => {
+        if (!this.closed) warmLeaderConnections(this.client, metadata, { partitions });
+      },
+      // The position lookup meets (and reports) the same failure.
+      () => {},
+    );
   }
 
   /** Drops the buffered data of a partition (after a seek or revocation). */
