@@ -61,6 +61,14 @@ export class FetchedRecord implements ConsumerRecord {
   }
 }
 
+/**
+ * @returns the key's bytes as fetched, before any key deserializer: what key ordering compares (a
+ *   deserialized key may be an object, equal by value but not by identity).
+ */
+export function keyBytesOf(record: ConsumerRecord<unknown, unknown>): Uint8Array | null {
+  return record instanceof FetchedRecord ? record['record'].key : (record.key as Uint8Array | null);
+}
+
 /** The records of one partition from one fetch, in offset order, with the partition's watermarks. */
 export interface ConsumerBatch<K = Uint8Array, V = Uint8Array> {
   readonly topic: string;

@@ -14,7 +14,7 @@ import {
 } from '@runnel/network';
 import { Fetch, type FetchResponse } from '@runnel/protocol';
 import { AssignedPartition } from './assigned-partition.js';
-import { partitionKey } from './batch.js';
+import { partitionKey, type TopicPartition } from './batch.js';
 import type { ResolvedConfig } from './config.js';
 import type { ConsumerContext } from './context.js';
 import { recordClassFor } from './deserializers.js';
@@ -24,6 +24,7 @@ import { FetchSession, type FetchSessionRequest, type SessionPartition } from '.
 import { noLeaderError } from './offset-requests.js';
 import { type FetcherStats, onPartitionData, type PartitionResponseHost } from './partition-response.js';
 import { Positions } from './positions.js';
+import { warmLeaderConnections } from './warm-up.js';
 
 export type { Delivery, TakeResult } from './fetch-buffer.js';
 
@@ -119,12 +120,30 @@ export class Fetcher {
       this.partitions.delete(key);
       removed.push(p);
     }
+    const added: TopicPartition[] = [];
     for (const { topic, partition } of list) {
       const key = partitionKey(topic, partition);
-      if (!this.partitions.has(key)) this.partitions.set(key, new AssignedPartition(topic, partition));
+      if (this.partitions.has(key)) continue;
+      this.partitions.set(key, new AssignedPartition(topic, partition));
+      added.push({ topic, partition });
     }
+    if (added.length > 0) this.prepareFor(added);
     this.wake();
     return removed;
+  }
+
+  /**
+   * New partitions: their leaders' connections open while their start positions are looked up, so
+   * that the first Fetch does not wait for a connect and handshake after ListOffsets (see warm-up.ts).
+   */
+  private prepareFor(partitions: TopicPartition[]): void {
+    this.client.topicMetadata(new Set(partitions.map((p) => p.topic))).then(
+      (metadata) => {
+        if (!this.closed) warmLeaderConnections(this.client, metadata, { partitions });
+      },
+      // The position lookup meets (and reports) the same failure.
+      () => {},
+    );
   }
 
   /** Drops the buffered data of a partition (after a seek or revocation). */
@@ -162,6 +181,11 @@ export class Fetcher {
     p.busy = false;
     if (processed && p.generation === delivery.generation && !p.revoked) p.consumed = delivery.next;
     this.wake();
+  }
+
+  /** Releases what a delivery held without touching its partition (run's parallel orderings). */
+  releaseHeld(delivery: Delivery): void {
+    if (this.buffer.release(delivery)) this.wake();
   }
 
   /** @returns a promise that resolves at the next change (data arrived, a partition freed, close). */

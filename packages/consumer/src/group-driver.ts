@@ -23,6 +23,7 @@ import {
   AuthenticationError,
   type ClusterClient,
   type ClusterMetadata,
+  CoordinatorType,
   failure,
   type TimerHandle,
 } from '@runnel/network';
@@ -31,6 +32,7 @@ import type { ConsumerContext } from './context.js';
 import { createGroupMember } from './group-member-factory.js';
 import { TopicListingLoop } from './pattern-subscription.js';
 import type { Subscription } from './subscription.js';
+import { warmLeaderConnections } from './warm-up.js';
 
 /** What the driver asks of the consumer when the member's assignment changes (see Rebalances). */
 export interface AssignmentHandler {
@@ -125,6 +127,7 @@ export class GroupDriver {
           // The coordinator names assigned topics by id only: keep the subscribed topics' ids at hand.
           this.fetchMetadata(() => this.client.topicMetadata(subscription.topics));
         }
+        this.prepareFor(subscription.topics);
         break;
       case 'regexp':
         this.startListing((topics) => this.onRegExpListing(subscription.pattern, topics));
@@ -311,6 +314,32 @@ export class GroupDriver {
     else this.fetchMetadata(() => this.client.refreshMetadata());
   }
 
+  /**
+   * While the member looks for its coordinator and joins: the subscribed topics' metadata (the leader's
+   * assignment, ListOffsets and Fetch need it) and connections to their leaders, so that none of it
+   * waits until the assignment arrived. Shares the refresh `fetchMetadata` may have started.
+   */
+  private prepareFor(topics: readonly string[]): void {
+    this.client.topicMetadata(topics).then(
+      (metadata) => {
+        if (!this.closed) warmLeaderConnections(this.client, metadata, { topics });
+      },
+      (error: unknown) => this.config.logger.debug({ err: error }, 'subscribed topics metadata failed'),
+    );
+  }
+
+  /**
+   * The member found its coordinator: the cluster client's own coordinator requests (OffsetFetch,
+   * OffsetCommit) go there without a FindCoordinator of their own, on a connection opened now.
+   */
+  private shareCoordinator(): void {
+    const node = this.member.coordinator;
+    if (node === null || this.config.groupId === null) return;
+    const broker = { nodeId: node.nodeId, host: node.host, port: node.port, rack: null };
+    this.client.rememberCoordinator(CoordinatorType.group, this.config.groupId, broker);
+    this.client.warmConnection(broker, 'default');
+  }
+
   /** Runs one metadata refresh at a time (consumer protocol) and hands its topic ids to the member. */
   private fetchMetadata(fetch: () => Promise<ClusterMetadata>): void {
     if (this.metadataInFlight || !this.member.assignsByTopicId) return;
@@ -368,6 +397,7 @@ export class GroupDriver {
   private deliver(request: MemberRequest, result: unknown): void {
     // The client decoded `result` with the codec of the request's own API.
     this.member.onResponse(request, result as ResponseTo<MemberRequest>, this.context.clock.now());
+    if (request.api === 'FindCoordinator') this.shareCoordinator();
   }
 
   private async handleEvents(): Promise<void> {

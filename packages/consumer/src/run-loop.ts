@@ -5,12 +5,15 @@
  * partition back to its first unprocessed record and rejects with the failure. How records are
  * dispatched to handlers is decided here and nowhere else.
  */
+import type { Clock } from '@runnel/network';
 import type { RunOptions } from './consumer-types.js';
 import type { Deliveries } from './deliveries.js';
 import { type ConsumerIdentity, processChannel } from './diagnostics.js';
 import { IllegalStateError } from './errors.js';
 import type { Delivery } from './fetch-buffer.js';
 import type { MaxPollCheck } from './max-poll.js';
+import { ParallelRun } from './parallel-run.js';
+import { checkPartitionOrdering, parallelSettings } from './run-options.js';
 
 /** The runs in progress: the handlers `close` waits for, and the stops it pulls. */
 export class RunRegistry {
@@ -46,12 +49,37 @@ export class RunRegistry {
 /** What the loop needs of the consumer. */
 export interface RunHost {
   /** Batches to take, finish, and give back (rewind) when their handler failed. */
-  readonly deliveries: Pick<Deliveries, 'next' | 'finish' | 'rewind'>;
+  readonly deliveries: Pick<
+    Deliveries,
+    'next' | 'finish' | 'rewind' | 'handOn' | 'release' | 'settle' | 'rewindTo'
+  >;
   /** Handler times, for the max poll interval. */
   readonly maxPoll: MaxPollCheck;
   readonly runs: RunRegistry;
   /** The consumer's client and group, for the diagnostics channel's messages. */
   readonly identity: ConsumerIdentity;
+  /** Times the retry backoffs of the parallel orderings. */
+  readonly clock: Clock;
+}
+
+/**
+ * Runs `eachRecord` with ordering 'key' or 'none' (see ParallelRun) until consumption stops.
+ * @returns once stopped. @throws TypeError on options that do not fit; as a rejection, what
+ *   ParallelRun's run throws.
+ */
+async function runInParallel(host: RunHost, options: RunOptions): Promise<void> {
+  const settings = parallelSettings(options);
+  const stop = new AbortController();
+  const removeStop = host.runs.addStop(stop);
+  const onAbort = () => stop.abort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted) stop.abort();
+  try {
+    await new ParallelRun(host, settings, stop).run();
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    removeStop();
+  }
 }
 
 /**
@@ -61,6 +89,8 @@ export interface RunHost {
  *   neither handler is given or `concurrency` is not a positive integer.
  */
 export async function runHandlers(host: RunHost, options: RunOptions): Promise<void> {
+  if (options.ordering !== undefined && options.ordering !== 'partition') return runInParallel(host, options);
+  checkPartitionOrdering(options);
   const { eachBatch, eachRecord } = options;
   if (!eachBatch && !eachRecord) throw new TypeError('run needs eachBatch or eachRecord');
   const concurrency = options.concurrency ?? 1;
