@@ -6,14 +6,13 @@
  * Every part runs on one ConsumerContext: the resolved config, the cluster client and one clock.
  */
 import type { GroupGeneration } from '@runnel/group';
-import { failure, systemClock } from '@runnel/network';
 import type { AssignedPartition } from './assigned-partition.js';
 import { type ConsumerBatch, partitionKey, type TopicPartition } from './batch.js';
-import { BrokersDownWatch } from './brokers-down-watch.js';
+import type { BrokersDownWatch } from './brokers-down-watch.js';
 import { closeConsumer } from './close.js';
-import { Commits } from './commits.js';
+import type { Commits } from './commits.js';
 import { type ConsumerConfig, type ResolvedConfig, resolveConfig } from './config.js';
-import { clientFor } from './consumer-client.js';
+import { wireConsumer } from './consumer-parts.js';
 import type {
   BatchesOptions,
   CloseOptions,
@@ -25,31 +24,26 @@ import type {
   SubscriptionPattern,
 } from './consumer-types.js';
 import type { ConsumerContext, ConsumerParts } from './context.js';
-import { Deliveries } from './deliveries.js';
-import { GroupDescriber } from './describe.js';
+import type { Deliveries } from './deliveries.js';
+import type { GroupDescriber } from './describe.js';
 import type { Deserialized, Deserializer } from './deserializers.js';
 import type { ConsumerIdentity } from './diagnostics.js';
 import { ConsumerClosedError, IllegalStateError, NotAssignedError } from './errors.js';
-import {
-  type ConsumerEventListener,
-  type ConsumerEventName,
-  ConsumerEvents,
-  reportReachability,
-} from './events.js';
-import { Fetcher } from './fetcher.js';
+import type { ConsumerEventListener, ConsumerEventName, ConsumerEvents } from './events.js';
+import type { Fetcher } from './fetcher.js';
 import type { GroupDescription } from './group-description.js';
 import { GroupDriver } from './group-driver.js';
 import { healthOf, lagOf } from './health.js';
-import { ConsumerLifecycle } from './lifecycle.js';
-import { MaxPollCheck } from './max-poll.js';
+import type { ConsumerLifecycle } from './lifecycle.js';
+import type { MaxPollCheck } from './max-poll.js';
 import { committedOffsets, offsetsForTimes, watermarks } from './offset-queries.js';
 import type { CommittedOffset, ListedOffset, OffsetToCommit } from './offset-requests.js';
 import type { TopicPartitionMap } from './partition-map.js';
-import { Rebalances } from './rebalance.js';
+import type { Rebalances } from './rebalance.js';
 import { deadlineIn } from './retry.js';
 import { RunRegistry, runHandlers } from './run-loop.js';
 import { parseSubscription } from './subscription.js';
-import { ConsumerTelemetry, loadOpenTelemetry } from './telemetry.js';
+import { type ConsumerTelemetry, loadOpenTelemetry } from './telemetry.js';
 import { type PartitionInfo, topicsOf } from './topic-listing.js';
 import { checkTopicList, checkTopicPartitions } from './topic-validation.js';
 
@@ -78,7 +72,7 @@ export class Consumer<KD extends Deserializer = 'buffer', VD extends Deserialize
   private mode: 'none' | 'assign' | 'subscribe' | 'idle' = 'none';
   private group: GroupDriver | null = null;
   private closePromise: Promise<void> | null = null;
-  private telemetry: ConsumerTelemetry | null = null;
+  private readonly telemetry: ConsumerTelemetry | null;
 
   /**
    * Checks the configuration; connects nothing yet, and holds nothing that keeps the process alive.
@@ -91,55 +85,23 @@ export class Consumer<KD extends Deserializer = 'buffer', VD extends Deserialize
     this.config = resolveConfig(config);
     // Before anything is built: a missing @opentelemetry/api fails the constructor cleanly.
     const openTelemetry = this.config.telemetry ? loadOpenTelemetry() : null;
-    const clock = environment.clock ?? systemClock;
-    this.events = new ConsumerEvents(this.config.logger);
-    this.identity = { clientId: this.config.clientId, groupId: this.config.groupId };
-    this.lifecycle = new ConsumerLifecycle(this.events);
-    this.context = {
-      config: this.config,
-      client: clientFor(config, this.config, environment),
-      clock,
+    const state = {
+      group: () => this.group,
+      consuming: () => this.mode !== 'none',
+      lag: () => this.lag(),
+      health: () => this.health(),
+    };
+    const userConfig = config as ConsumerConfig<never, never>;
+    const parts = wireConsumer(this.config, userConfig, environment, state, openTelemetry);
+    ({
+      context: this.context,
       events: this.events,
       identity: this.identity,
-      ...(environment.random ? { random: environment.random } : {}),
-    };
-    reportReachability(this.context.client.pool.reachability, this.events);
-    const running = () => this.lifecycle.running;
-    this.fetcher = new Fetcher(this.context);
-    this.commits = new Commits(this.context, {
-      partitions: this.fetcher.partitions,
-      group: () => this.group,
-      isRunning: running,
-    });
-    this.rebalances = new Rebalances(this.context, this.fetcher, this.commits, running);
-    this.maxPoll = new MaxPollCheck(clock, this.config.maxPollIntervalMs, (now) =>
-      this.group?.recordPoll(now),
-    );
-    this.deliveries = new Deliveries(
-      this.fetcher,
-      this.lifecycle,
-      this.maxPoll,
-      () => this.mode !== 'none',
-      this.identity,
-    );
-    this.describer = new GroupDescriber(this.context);
-    this.brokersDown = new BrokersDownWatch(
-      this.context.client.pool,
-      clock,
-      this.config.allBrokersDownTimeoutMs,
-      (error) => {
-        this.config.logger.error(failure('all_brokers_down', error), 'no broker reachable, giving up');
-        this.lifecycle.fail(error);
-        // Nothing more is fetched or joined: the user learns it from the iterator, and closes.
-        this.group?.close();
-        this.fetcher.close();
-      },
-    );
-    if (this.config.telemetry && openTelemetry) {
-      const sources = { lag: () => this.lag(), health: () => this.health() };
-      this.telemetry = new ConsumerTelemetry(this.context, this.config.telemetry, sources, openTelemetry);
-      this.telemetry.start();
-    }
+      lifecycle: this.lifecycle,
+    } = parts);
+    ({ fetcher: this.fetcher, commits: this.commits, rebalances: this.rebalances } = parts);
+    ({ maxPoll: this.maxPoll, deliveries: this.deliveries, describer: this.describer } = parts);
+    ({ brokersDown: this.brokersDown, telemetry: this.telemetry } = parts);
   }
 
   /**
