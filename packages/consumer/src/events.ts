@@ -97,6 +97,7 @@ export interface ConsumerEventMap {
   fatal: FatalEvent;
 }
 
+/** The name of a consumer event (`rebalance`, `commit`, `brokerDown`...), as `on` and `off` take it. */
 export type ConsumerEventName = keyof ConsumerEventMap;
 
 /** A listener of one event; what it returns (a promise included) is ignored, a rejection logged. */

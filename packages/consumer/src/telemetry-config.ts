@@ -7,11 +7,13 @@ import { ConfigError } from './errors.js';
 
 /** What the consumer asks of an OpenTelemetry TracerProvider. */
 export interface TracerProviderLike {
+  /** @returns the OpenTelemetry Tracer named `name` (the instrumentation's name) at `version`. */
   getTracer(name: string, version?: string): unknown;
 }
 
 /** What the consumer asks of an OpenTelemetry MeterProvider. */
 export interface MeterProviderLike {
+  /** @returns the OpenTelemetry Meter named `name` (the instrumentation's name) at `version`. */
   getMeter(name: string, version?: string): unknown;
 }
 

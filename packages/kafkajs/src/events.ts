@@ -24,27 +24,34 @@ export const CONSUMER_EVENTS = {
   REQUEST_QUEUE_SIZE: 'consumer.network.request_queue_size',
 } as const;
 
+/** The type of `consumer.events`: each event's constant name mapped to its string. */
 export type ConsumerEvents = typeof CONSUMER_EVENTS;
 type ValueOf<T> = T[keyof T];
 /** Any consumer event name. */
 export type ConsumerEventName = ValueOf<ConsumerEvents>;
 
+/** `consumer.connect`: the consumer connected (payload null). */
 export type ConnectEvent = InstrumentationEvent<null>;
+/** `consumer.disconnect`: the consumer disconnected (payload null). */
 export type DisconnectEvent = InstrumentationEvent<null>;
+/** `consumer.heartbeat`: the member sent a heartbeat to the group coordinator (not emitted here yet). */
 export type ConsumerHeartbeatEvent = InstrumentationEvent<{
   groupId: string;
   memberId: string;
   groupGenerationId: number;
 }>;
+/** `consumer.commit_offsets`: the member committed these offsets for its group. */
 export type ConsumerCommitOffsetsEvent = InstrumentationEvent<{
   groupId: string;
   memberId: string;
   groupGenerationId: number;
   topics: TopicOffsets[];
 }>;
+/** A member's assigned partitions: topic name to partition numbers. */
 export interface IMemberAssignment {
   [key: string]: number[];
 }
+/** `consumer.group_join`: the member joined the group and got its assignment. */
 export type ConsumerGroupJoinEvent = InstrumentationEvent<{
   duration: number;
   groupId: string;
@@ -54,7 +61,9 @@ export type ConsumerGroupJoinEvent = InstrumentationEvent<{
   memberId: string;
   memberAssignment: IMemberAssignment;
 }>;
+/** `consumer.fetch_start`: a fetch request to broker `nodeId` is about to be sent (not emitted here yet). */
 export type ConsumerFetchStartEvent = InstrumentationEvent<{ nodeId: number }>;
+/** `consumer.fetch`: a fetch from broker `nodeId` returned `numberOfBatches` batches in `duration` ms (not emitted here yet). */
 export type ConsumerFetchEvent = InstrumentationEvent<{
   numberOfBatches: number;
   duration: number;
@@ -70,9 +79,13 @@ interface IBatchProcessEvent {
   firstOffset: string;
   lastOffset: string;
 }
+/** `consumer.start_batch_process`: a partition's batch is handed to `eachBatch`/`eachMessage`. */
 export type ConsumerStartBatchProcessEvent = InstrumentationEvent<IBatchProcessEvent>;
+/** `consumer.end_batch_process`: a partition's batch was processed, in `duration` ms. */
 export type ConsumerEndBatchProcessEvent = InstrumentationEvent<IBatchProcessEvent & { duration: number }>;
+/** `consumer.crash`: processing failed past its retries; `restart` says whether the consumer restarts. */
 export type ConsumerCrashEvent = InstrumentationEvent<{ error: Error; groupId: string; restart: boolean }>;
+/** `consumer.rebalancing`: the group is rebalancing; emitted here when partitions are revoked. */
 export type ConsumerRebalancingEvent = InstrumentationEvent<{ groupId: string; memberId: string }>;
 
 type Listener = (event: InstrumentationEvent<unknown>) => void;

@@ -10,6 +10,7 @@ import { type ConsumerConfig, type KafkaConfig, type Logger, logLevel } from './
 const NOT_HERE =
   'is not part of @runnel/kafkajs, which offers KafkaJS consumers only: keep the kafkajs package for producing and administration';
 
+/** KafkaJS's client, `new Kafka(config)`: holds the connection options and logger, and makes consumers. */
 export class Kafka {
   private readonly rootLogger: Logger;
 

@@ -34,11 +34,17 @@ export type logCreator = (logLevel: logLevel) => (entry: LogEntry) => void;
 
 /** KafkaJS's logger. */
 export type Logger = {
+  /** Writes `message` at level INFO, with `extra` fields added to the entry. */
   info: (message: string, extra?: object) => void;
+  /** Writes `message` at level ERROR, with `extra` fields added to the entry. */
   error: (message: string, extra?: object) => void;
+  /** Writes `message` at level WARN, with `extra` fields added to the entry. */
   warn: (message: string, extra?: object) => void;
+  /** Writes `message` at level DEBUG, with `extra` fields added to the entry. */
   debug: (message: string, extra?: object) => void;
+  /** Returns a logger whose entries carry `namespace` (and, if given, its own level). */
   namespace: (namespace: string, logLevel?: logLevel) => Logger;
+  /** Changes the level below which entries are dropped. */
   setLogLevel: (logLevel: logLevel) => void;
 };
 
@@ -49,6 +55,7 @@ export interface RetryOptions {
   factor?: number;
   multiplier?: number;
   retries?: number;
+  /** Asked once `eachMessage`/`eachBatch` failed more than `retries` times: true restarts (the default), false stops. */
   restartOnFailure?: (e: Error) => Promise<boolean>;
 }
 
@@ -64,7 +71,11 @@ export type SASLOptions =
       secretAccessKey: string;
       sessionToken?: string;
     }
-  | { mechanism: 'oauthbearer'; oauthBearerProvider: () => Promise<{ value: string }> };
+  | {
+      mechanism: 'oauthbearer';
+      /** Returns the OAuth bearer token (`value`) that the consumer authenticates with. */
+      oauthBearerProvider: () => Promise<{ value: string }>;
+    };
 
 /** A function that returns the broker list (KafkaJS calls it on each connect; here once, at `run`). */
 export type BrokersFunction = () => string[] | Promise<string[]>;
@@ -98,7 +109,10 @@ export interface ConsumerConfig {
   minBytes?: number;
   maxBytes?: number;
   maxWaitTimeInMs?: number;
-  retry?: RetryOptions & { restartOnFailure?: (err: Error) => Promise<boolean> };
+  retry?: RetryOptions & {
+    /** Asked once `eachMessage`/`eachBatch` failed more than `retries` times: true restarts (the default), false stops. */
+    restartOnFailure?: (err: Error) => Promise<boolean>;
+  };
   allowAutoTopicCreation?: boolean;
   maxInFlightRequests?: number;
   readUncommitted?: boolean;
@@ -127,20 +141,33 @@ export type Batch = {
   partition: number;
   highWatermark: string;
   messages: KafkaMessage[];
+  /** @returns whether the batch has no messages. */
   isEmpty(): boolean;
+  /** @returns the offset of the first message, or null when the batch is empty. */
   firstOffset(): string | null;
+  /** @returns the offset of the last message in the batch. */
   lastOffset(): string;
+  /** @returns how far the last message is behind the partition's end: `highWatermark - 1 - lastOffset`. */
   offsetLag(): string;
+  /** @returns how far the first message is behind the partition's end: `highWatermark - 1 - firstOffset`. */
   offsetLagLow(): string;
 };
 
+/** A topic and some of its partitions, as `pause`, `resume` and `paused` take and return them. */
 export type TopicPartitions = { topic: string; partitions: number[] };
+/** One partition of a topic. */
 export type TopicPartition = { topic: string; partition: number };
+/** A partition and an offset in it (a string, as KafkaJS writes 64-bit offsets), as `seek` takes it. */
 export type TopicPartitionOffset = TopicPartition & { offset: string };
+/** A partition's offset to commit, with the optional metadata string Kafka stores beside it. */
 export type TopicPartitionOffsetAndMetadata = TopicPartitionOffset & { metadata?: string | null };
+/** A partition number and an offset in it. */
 export type PartitionOffset = { partition: number; offset: string };
+/** One topic's partition offsets. */
 export type TopicOffsets = { topic: string; partitions: PartitionOffset[] };
+/** Offsets of several topics, as `commitOffsetsIfNecessary` takes them. */
 export type Offsets = { topics: TopicOffsets[] };
+/** Offsets grouped by topic, as `uncommittedOffsets()` returns them. */
 export interface OffsetsByTopicPartition {
   topics: TopicOffsets[];
 }
@@ -150,25 +177,41 @@ export interface EachMessagePayload {
   topic: string;
   partition: number;
   message: KafkaMessage;
+  /** KafkaJS's manual heartbeat; resolves at once here, as the group heartbeats on its own schedule. */
   heartbeat(): Promise<void>;
+  /** Pauses this message's partition. @returns a function that resumes it. */
   pause(): () => void;
 }
 
 /** The argument of `eachBatch`. */
 export interface EachBatchPayload {
   batch: Batch;
+  /** Marks `offset` as processed: the next commit covers it, and a restart resumes after it. */
   resolveOffset(offset: string): void;
+  /** KafkaJS's manual heartbeat; resolves at once here, as the group heartbeats on its own schedule. */
   heartbeat(): Promise<void>;
+  /** Pauses this batch's partition. @returns a function that resumes it. */
   pause(): () => void;
+  /**
+   * Commits `offsets` if given; otherwise commits the resolved offsets when `autoCommitInterval` or
+   * `autoCommitThreshold` says a commit is due.
+   */
   commitOffsetsIfNecessary(offsets?: Offsets): Promise<void>;
+  /** @returns the resolved offsets not yet committed. */
   uncommittedOffsets(): OffsetsByTopicPartition;
+  /** @returns false once the consumer is stopping, so that a long batch loop can end early. */
   isRunning(): boolean;
+  /** @returns true when the batch's partition was revoked or sought since the batch was fetched. */
   isStale(): boolean;
 }
 
+/** Another name KafkaJS exports for {@link EachMessagePayload}. */
 export type ConsumerEachMessagePayload = EachMessagePayload;
+/** Another name KafkaJS exports for {@link EachBatchPayload}. */
 export type ConsumerEachBatchPayload = EachBatchPayload;
+/** The `eachBatch` function of `consumer.run`: processes one partition's batch. */
 export type EachBatchHandler = (payload: EachBatchPayload) => Promise<void>;
+/** The `eachMessage` function of `consumer.run`: processes one message. */
 export type EachMessageHandler = (payload: EachMessagePayload) => Promise<void>;
 
 /** `consumer.run(config)`. */
@@ -184,6 +227,7 @@ export type ConsumerRunConfig = {
 
 /** @deprecated KafkaJS's older form: use {@link ConsumerSubscribeTopics}. */
 export type ConsumerSubscribeTopic = { topic: string | RegExp; fromBeginning?: boolean };
+/** `consumer.subscribe(config)`: topic names or patterns, and whether a new group starts at the log start. */
 export type ConsumerSubscribeTopics = { topics: (string | RegExp)[]; fromBeginning?: boolean };
 
 /** A member in {@link GroupDescription}. */
@@ -195,6 +239,7 @@ export type MemberDescription = {
   memberMetadata: Buffer;
 };
 
+/** A consumer group's state as the group coordinator reports it in DescribeGroups. */
 export type ConsumerGroupState =
   | 'Unknown'
   | 'PreparingRebalance'

@@ -11,6 +11,7 @@ export type BrokerReachability =
   | { readonly up: false; readonly broker: string; readonly nodeId: number; readonly error: Error }
   | { readonly up: true; readonly broker: string; readonly nodeId: number; readonly downForMs: number };
 
+/** Tracks which broker addresses are down and tells its listeners once per change, down or up. */
 export class BrokerReachabilityLog {
   /** Addresses reported down, and since when (clock time). */
   private readonly downAt = new Map<string, number>();

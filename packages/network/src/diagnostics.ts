@@ -31,4 +31,5 @@ export interface RequestMessage extends RequestSizes {
   error?: unknown;
 }
 
+/** The `runnel:request` TracingChannel: each traced request's events carry its {@link RequestMessage}. */
 export const requestChannel = diagnostics.tracingChannel<unknown, RequestMessage>('runnel:request');
