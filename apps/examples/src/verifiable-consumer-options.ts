@@ -10,6 +10,7 @@ import {
   parseProperties,
   type ReadTextFile,
 } from '@runnel/consumer';
+import { PROBE_OPTIONS, type ProbeOptions, parseProbeOptions } from './verifiable-consumer-probes.js';
 
 /** What the verifiable consumer runs with. */
 export interface VerifiableConsumerOptions {
@@ -23,6 +24,8 @@ export interface VerifiableConsumerOptions {
   /** Whether the consumer commits on its own; without it the tool commits after each batch. */
   readonly autoCommit: boolean;
   readonly config: ConsumerConfig;
+  /** Runnel-only additions (process stats, log events, pause/seek); see `verifiable-consumer-probes.ts`. */
+  readonly probes: ProbeOptions;
 }
 
 const VALUE_OPTIONS = new Set([
@@ -39,6 +42,7 @@ const VALUE_OPTIONS = new Set([
   'assignment-strategy',
   'consumer.config',
   'command-config',
+  ...PROBE_OPTIONS,
 ]);
 const SWITCHES = new Set(['enable-autocommit', 'verbose']);
 
@@ -79,7 +83,8 @@ function intOption(args: ReadonlyMap<string, string>, name: string, fallback: nu
  * (consumer protocol only), `--assignment-strategy` (Java class names, classic only, default the
  * RangeAssignor), `--session-timeout`, `--max-messages`, `--close-timeout`, `--reset-policy` (default
  * earliest), `--enable-autocommit`, `--verbose`, and a Java properties file through `--consumer.config`
- * or `--command-config` (see `consumerConfigFromProperties` for the keys it takes).
+ * or `--command-config` (see `consumerConfigFromProperties` for the keys it takes); and Runnel's own
+ * `--stats-interval-ms`, `--log-level`, `--seek-back-every`, `--pause-every`, `--pause-ms`.
  * @param readFile reads the properties file and the PEM files it names.
  * @returns the options.
  * @throws ConfigError naming the option or property that is unknown, missing, malformed or refused
@@ -144,5 +149,6 @@ export function parseVerifiableConsumerArgs(
     closeTimeoutMs: intOption(args, 'close-timeout', 30_000, 0),
     autoCommit,
     config: consumerConfigFromProperties(props, readFile),
+    probes: parseProbeOptions(args, (name, fallback, min) => intOption(args, name, fallback, min)),
   };
 }

@@ -9,15 +9,19 @@
  *     [--reset-policy earliest|latest|none] [--verbose]
  *     [--assignment-strategy org.apache.kafka.clients.consumer.RangeAssignor]
  *     [--consumer.config FILE | --command-config FILE]
+ *     [--stats-interval-ms MS] [--log-level debug|info|warn|error] [--seek-back-every N]
+ *     [--pause-every N] [--pause-ms MS]
  *
  * The properties file is a Java consumer's (see `consumerConfigFromProperties` of @runnel/consumer
  * for the keys it maps); the options replace its values. Without --enable-autocommit it commits after each batch, as the Java
  * tool commits after each poll. SIGTERM or SIGINT closes the consumer (commit, leave) and prints
- * `shutdown_complete`.
+ * `shutdown_complete`. The Runnel-only options print events of their own beside Kafka's (see
+ * `verifiable-consumer-probes.ts`).
  */
 import { readFileSync } from 'node:fs';
 import { ConfigError, Consumer, type TopicPartition } from '@runnel/consumer';
 import { parseVerifiableConsumerArgs } from './verifiable-consumer-options.js';
+import { eventLogger, seekAndPause, startProcessStats } from './verifiable-consumer-probes.js';
 
 function emit(name: string, fields: Record<string, unknown> = {}): void {
   process.stdout.write(`${JSON.stringify({ timestamp: Date.now(), name, ...fields })}\n`);
@@ -29,7 +33,10 @@ const partitionList = (partitions: readonly TopicPartition[]) =>
 async function main(): Promise<void> {
   const options = parseVerifiableConsumerArgs(process.argv.slice(2), (path) => readFileSync(path, 'utf8'));
   const { maxMessages, autoCommit, verbose } = options;
-  const consumer = new Consumer(options.config);
+  const logger = eventLogger(emit, options.probes.logLevel);
+  const consumer = new Consumer(logger === undefined ? options.config : { ...options.config, logger });
+  const stopStats = startProcessStats(emit, options.probes.statsIntervalMs);
+  const afterBatch = seekAndPause(consumer, emit, options.probes);
   consumer.subscribe([options.topic], {
     onAssigned: (partitions) => emit('partitions_assigned', { partitions: partitionList(partitions) }),
     onRevoked: (partitions) => emit('partitions_revoked', { partitions: partitionList(partitions) }),
@@ -77,11 +84,13 @@ async function main(): Promise<void> {
             emit('offsets_committed', { offsets, success: false, error: (error as Error).message });
           }
         }
+        afterBatch?.(batch);
         if (maxMessages >= 0 && consumed >= maxMessages) stop.abort();
       },
     });
   } finally {
     await consumer.close({ timeoutMs: options.closeTimeoutMs });
+    stopStats();
     emit('shutdown_complete');
   }
 }

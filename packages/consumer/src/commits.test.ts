@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AssignedPartition } from './assigned-partition.js';
 import { Commits } from './commits.js';
 import type { ConsumerConfig } from './config.js';
-import { CommitFailedError, ConsumerTimeoutError, IllegalStateError } from './errors.js';
+import { CommitFailedError, ConsumerTimeoutError, IllegalStateError, NotAssignedError } from './errors.js';
 import { deadlineIn } from './retry.js';
 import { commitAnswer, FakeKafka, sentCommits, settle } from './test-support/fake-kafka.js';
 
@@ -63,6 +63,20 @@ function heldAnswers(kafka: FakeKafka): Array<(errorCode?: number) => void> {
       }),
   );
   return release;
+}
+
+/** The group takes `p` away (revoked or lost): it leaves the assigned partitions. */
+function lose(partitions: Map<string, AssignedPartition>, p: AssignedPartition): void {
+  partitions.delete(p.key);
+  p.revoked = true;
+}
+
+/** Expects `error` to be a CommitFailedError naming exactly `refused` of `t`, as no longer assigned. */
+function expectNotAssigned(error: unknown, ...refused: number[]): void {
+  expect(error).toBeInstanceOf(CommitFailedError);
+  expect((error as CommitFailedError).failures.map((f) => [f.partition, f.error])).toEqual(
+    refused.map((n) => [n, new NotAssignedError('t', n)]),
+  );
 }
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
@@ -182,17 +196,21 @@ describe('Commits', () => {
     const { kafka, commits, partitions, p0, p1, deadline } = setup({}, group);
     kafka.on(OffsetCommit, (r) => commitAnswer(r));
     p0.consumed = { offset: 3, leaderEpoch: 7 };
-    await commits.commit(
-      [
-        { topic: 't', partition: 1, offset: 9 },
-        { topic: 't', partition: 7, offset: 9 },
-      ],
-      deadline(),
+    // t-7 is not this member's: the rest is committed, and the call fails naming it.
+    const refused = await rejection(
+      commits.commit(
+        [
+          { topic: 't', partition: 1, offset: 9 },
+          { topic: 't', partition: 7, offset: 9 },
+        ],
+        deadline(),
+      ),
     );
     expect(sentCommits(kafka.requests(OffsetCommit)[0]!)).toEqual([
       { topic: 't', partition: 1, offset: 9, leaderEpoch: -1, generation: 4 },
     ]);
     expect(p1.committedOffset).toBe(9);
+    expectNotAssigned(refused, 7);
     partitions.delete(p0.key);
     await commits.commit(undefined, deadline());
     expect(kafka.requests(OffsetCommit)).toHaveLength(1);
@@ -216,6 +234,76 @@ describe('Commits', () => {
     await kafka.pass(1_000, 50);
     await done;
     expect(kafka.requests(OffsetCommit).map((r) => sentCommits(r)[0]!.generation)).toEqual([4, 5]);
+  });
+
+  it('never sends a commit that waited behind another for a partition lost meanwhile, and names it in CommitFailedError', async () => {
+    const group = new FakeGroup();
+    const { kafka, commits, partitions, p0, p1, deadline } = setup({}, group);
+    const release = heldAnswers(kafka);
+    p1.consumed = { offset: 4, leaderEpoch: 7 };
+    const first = commits.commit(undefined, deadline());
+    const second = rejection(
+      commits.commit(
+        [
+          { topic: 't', partition: 0, offset: 12 },
+          { topic: 't', partition: 1, offset: 5 },
+        ],
+        deadline(),
+      ),
+    );
+    await settle();
+    // The group takes t-0 away (fenced: lost) while the first commit waits for its answer.
+    lose(partitions, p0);
+    release[0]!();
+    await first;
+    await settle();
+    release[1]!();
+    const error = await second;
+    expect(kafka.requests(OffsetCommit).map((r) => sentCommits(r).map((c) => c.partition))).toEqual([
+      [1],
+      [1],
+    ]);
+    expectNotAssigned(error, 0);
+  });
+
+  it('under the consumer protocol, never retries a commit under a newer epoch for a partition held anew since it was asked', async () => {
+    const group = new FakeGroup();
+    const { kafka, commits, partitions, p0, deadline } = setup({ groupProtocol: 'consumer' }, group);
+    let calls = 0;
+    kafka.on(OffsetCommit, (r) => {
+      calls++;
+      if (calls > 1) return commitAnswer(r);
+      // The coordinator goes quiet; meanwhile the member is fenced, rejoins under epoch 5 and gets
+      // t-0 back: a new tenure, whose position comes from the group's commits, not from this one.
+      lose(partitions, p0);
+      const again = new AssignedPartition('t', 0);
+      partitions.set(again.key, again);
+      group.generationId = 5;
+      return { disconnect: true };
+    });
+    p0.consumed = { offset: 30, leaderEpoch: 7 };
+    const outcome = rejection(commits.commit(undefined, deadline()));
+    await kafka.pass(2_000, 50);
+    const error = await outcome;
+    expect(
+      kafka.requests(OffsetCommit).map((r) => sentCommits(r).map((c) => [c.partition, c.generation])),
+    ).toEqual([[[0, 4]]]);
+    expectNotAssigned(error, 0);
+  });
+
+  it('under the consumer protocol, answers STALE_MEMBER_EPOCH for a partition lost meanwhile with CommitFailedError, not a retry', async () => {
+    const group = new FakeGroup();
+    const { kafka, commits, partitions, p2, deadline } = setup({ groupProtocol: 'consumer' }, group);
+    kafka.on(OffsetCommit, (r) => {
+      lose(partitions, p2);
+      group.generationId = 5;
+      return commitAnswer(r, 113); // STALE_MEMBER_EPOCH
+    });
+    const outcome = rejection(commits.commit([{ topic: 't', partition: 2, offset: 1 }], deadline()));
+    await kafka.pass(2_000, 50);
+    const error = await outcome;
+    expect(kafka.requests(OffsetCommit)).toHaveLength(1);
+    expectNotAssigned(error, 2);
   });
 
   it('refuses to commit without a groupId, at once', () => {

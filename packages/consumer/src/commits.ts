@@ -10,7 +10,7 @@ import type { AssignedPartition } from './assigned-partition.js';
 import { partitionKey } from './batch.js';
 import type { ConsumerContext } from './context.js';
 import { commitChannel } from './diagnostics.js';
-import { IllegalStateError } from './errors.js';
+import { CommitFailedError, IllegalStateError, NotAssignedError } from './errors.js';
 import type { GroupDriver } from './group-driver.js';
 import { type CommitGeneration, commitOffsets, type OffsetToCommit } from './offset-requests.js';
 import { type Deadline, deadlineIn } from './retry.js';
@@ -69,10 +69,13 @@ export class Commits {
 
   /**
    * Commits `offsets`, or what is committable of `only` (default: every assigned partition), after
-   * every commit asked before it. Under a group, partitions no longer assigned are left out.
+   * every commit asked before it. Under a group, an offset belongs to the tenure of its partition
+   * when the commit is asked (for `offsets`: now; else when its turn comes): it is sent only while that
+   * tenure lasts, so a partition revoked, lost or held anew since is never committed by it.
    * @returns once the coordinator stored them (at once when there is nothing to commit).
    * @throws IllegalStateError without `groupId` (at once); as a rejection, CommitFailedError for
-   *   partitions the coordinator refused, ConsumerTimeoutError past `deadline`.
+   *   partitions the coordinator refused, and for those whose tenure ended (each a NotAssignedError,
+   *   after the others are stored), ConsumerTimeoutError past `deadline`.
    */
   commit(
     offsets: readonly OffsetToCommit[] | undefined,
@@ -81,7 +84,8 @@ export class Commits {
   ): Promise<void> {
     const groupId = this.context.config.groupId;
     if (groupId === null) throw new IllegalStateError('commit needs a groupId');
-    const run = () => this.commitNow(groupId, offsets, deadline, only);
+    const holders = offsets?.map((o) => this.host.partitions.get(partitionKey(o.topic, o.partition)));
+    const run = () => this.commitNow(groupId, offsets, holders, deadline, only);
     const next = this.queue.then(run, run);
     this.queue = next.catch(() => undefined);
     return next;
@@ -116,16 +120,24 @@ export class Commits {
   private async commitNow(
     groupId: string,
     offsets: readonly OffsetToCommit[] | undefined,
+    holders: readonly (AssignedPartition | undefined)[] | undefined,
     deadline: Deadline,
     only: readonly AssignedPartition[] | undefined,
   ): Promise<void> {
     const { partitions } = this.host;
     const group = this.host.group();
-    let list: OffsetToCommit[] = offsets ? [...offsets] : this.committable(only);
-    // A partition handed to another member must never be committed by this one.
-    if (group) list = list.filter((o) => partitions.has(partitionKey(o.topic, o.partition)));
+    const list: OffsetToCommit[] = offsets ? [...offsets] : this.committable(only);
     if (list.length === 0) return;
-    // Under KIP-848 the member epoch moves while reconciling: each attempt reads the current one.
+    // The tenure each offset was asked under: the AssignedPartition then holding its partition.
+    const tenure = new Map<OffsetToCommit, AssignedPartition | undefined>(
+      list.map((o, i) => [o, offsets ? holders?.[i] : partitions.get(partitionKey(o.topic, o.partition))]),
+    );
+    const holds = (o: OffsetToCommit) => {
+      const p = tenure.get(o);
+      return p !== undefined && !p.revoked && partitions.get(p.key) === p;
+    };
+    // Under KIP-848 the member epoch moves while reconciling: each attempt reads the current one
+    // (and `holds` keeps that from reaching a partition that changed hands).
     const generation: CommitGeneration | (() => CommitGeneration) = !group
       ? NO_GENERATION
       : this.context.config.groupProtocol === 'consumer'
@@ -134,18 +146,29 @@ export class Commits {
     const started = this.context.clock.now();
     try {
       const send = () =>
-        commitOffsets(this.context, groupId, generation, list, deadline, (code, sent) =>
-          group?.onCommitError(code, sent.generationId),
-        );
-      await (commitChannel.hasSubscribers
+        commitOffsets(this.context, groupId, generation, list, deadline, {
+          onPartitionError: (code, sent) => group?.onCommitError(code, sent.generationId),
+          // A partition handed to another member must never be committed by this one.
+          ...(group ? { holds } : {}),
+        });
+      const dropped = await (commitChannel.hasSubscribers
         ? commitChannel.tracePromise(send, { consumer: this.context.identity, offsets: list })
         : send());
-      this.lastAt = this.context.clock.wallClockMs();
-      this.lastError = null;
+      if (dropped.length < list.length) this.lastAt = this.context.clock.wallClockMs();
       for (const o of list) {
-        const p = partitions.get(partitionKey(o.topic, o.partition));
-        if (p) p.committedOffset = o.offset;
+        const p = group ? tenure.get(o) : partitions.get(partitionKey(o.topic, o.partition));
+        if (p && !dropped.includes(o)) p.committedOffset = o.offset;
       }
+      if (dropped.length > 0) {
+        throw new CommitFailedError(
+          dropped.map(({ topic, partition }) => ({
+            topic,
+            partition,
+            error: new NotAssignedError(topic, partition),
+          })),
+        );
+      }
+      this.lastError = null;
       this.report(groupId, list, started, null);
     } catch (error) {
       this.lastError = error as Error;

@@ -115,7 +115,10 @@ export interface ConsumerConfig<KD extends Deserializer = 'buffer', VD extends D
    * and without it, the consumer keeps connecting with backoff and the process stays alive.
    */
   allBrokersDownTimeoutMs?: number | null;
-  /** `metadata.max.age.ms` (default 300 000). */
+  /**
+   * `metadata.max.age.ms` (default 300 000): also how often a RegExp subscription is matched again, and
+   * how often a classic group's leader reads its topics' partition counts (a changed one rebalances).
+   */
   metadataMaxAgeMs?: number;
   /** Where to log (default: nowhere). */
   logger?: Logger;

@@ -54,6 +54,11 @@ export class FetchBuffer {
     return this.raw + this.held;
   }
 
+  /** @returns how many partitions' fetched data (or errors) wait to be taken. */
+  get entries(): number {
+    return this.ready.length;
+  }
+
   /** @returns the bytes a new Fetch response may take: the bound less what is held and reserved. */
   get room(): number {
     return this.maxBytes - this.raw - this.held - this.reserved;

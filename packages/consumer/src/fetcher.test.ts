@@ -1,3 +1,4 @@
+import { encodeEndTransactionMarker } from '@runnel/codec';
 import { describe, expect, it } from 'vitest';
 import { OffsetOutOfRangeError } from './errors.js';
 import { offsetsIn, records, response, setup, tick } from './test-support/fetcher-fake.js';
@@ -78,6 +79,28 @@ describe('Fetcher', () => {
     expect(p0.position).toEqual({ offset: 25, leaderEpoch: 6 });
     expect(fetcher.take()).toBeNull();
     expect(offsetsIn(cluster.fetches[1]!.request)).toEqual([[0, 25n]]);
+    fetcher.close();
+  });
+
+  it('fetches again after data that held nothing to hand out (a transaction marker), without being woken', async () => {
+    const { cluster, fetcher } = await setup({ isolationLevel: 'read_committed' });
+    await tick();
+    // Under read_committed a Fetch may return only the marker of a transaction whose records came
+    // before: nothing to hand out, but the position moves past it and the next Fetch must follow.
+    const marker = encodeEndTransactionMarker({
+      baseOffset: 0,
+      producerId: 1,
+      producerEpoch: 0,
+      commit: true,
+      coordinatorEpoch: 0,
+      timestamp: 1,
+    });
+    cluster.fetches[0]!.respond(response([{ partitionIndex: 0, records: marker }]));
+    await tick();
+    expect(fetcher.take()).toBeNull();
+    await tick();
+    expect(cluster.fetches).toHaveLength(2);
+    expect(offsetsIn(cluster.fetches[1]!.request)).toEqual([[0, 1n]]);
     fetcher.close();
   });
 

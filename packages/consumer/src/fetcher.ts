@@ -165,9 +165,12 @@ export class Fetcher {
         return { error: p.halted };
       }
     }
+    const entries = this.buffer.entries;
     const taken = this.buffer.take(this.config.retryBackoffMs);
-    // Data left the buffer or a partition became free: the loop may fetch again.
-    if (taken !== null) this.wake();
+    // Data left the buffer or a partition became free: the loop may fetch again. That includes data
+    // that held nothing to hand out (a transaction marker, aborted records, data a seek made stale):
+    // no batch comes of it, yet its partition is fetchable again and nothing else would wake the loop.
+    if (taken !== null || this.buffer.entries !== entries) this.wake();
     return taken;
   }
 

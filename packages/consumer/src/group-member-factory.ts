@@ -25,5 +25,7 @@ export function createGroupMember(config: ResolvedConfig): GroupMember {
     sessionTimeoutMs: config.sessionTimeoutMs,
     heartbeatIntervalMs: config.heartbeatIntervalMs,
     rebalanceTimeoutMs: config.rebalanceTimeoutMs,
+    // The leader reads its topics' partition counts this often, to rebalance when one changed.
+    metadataMaxAgeMs: config.metadataMaxAgeMs,
   });
 }

@@ -270,11 +270,24 @@ export async function fetchCommittedOffsets(
   return result;
 }
 
+/** What a commit asks of its caller while it runs. */
+export interface CommitHooks {
+  /** Told of each partition error the coordinator answers, with the generation the commit went under. */
+  readonly onPartitionError?: (errorCode: number, generation: CommitGeneration) => void;
+  /**
+   * Asked before every attempt whether an offset may still be sent (its partition still held by the
+   * tenure that asked for the commit); one it refuses is dropped and never sent again.
+   */
+  readonly holds?: (offset: OffsetToCommit) => boolean;
+}
+
 /**
  * Commits offsets to the group coordinator, retrying coordinator moves and other retriable errors.
- * @returns nothing once every partition's offset is stored.
  * `generation` is read before each attempt; given as a function (a consumer-protocol member, KIP-848),
- * a STALE_MEMBER_EPOCH answer is retried with the member's newer epoch, as Java does.
+ * a STALE_MEMBER_EPOCH answer is retried with the member's newer epoch, as Java does, but only for the
+ * offsets `hooks.holds` still accepts: an offset whose partition changed hands meanwhile is never sent
+ * under an epoch that did not deliver it.
+ * @returns the offsets `hooks.holds` dropped, once every other offset is stored.
  * @throws CommitFailedError naming the partitions whose commit failed for good (e.g. the member was
  *   fenced: ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, REBALANCE_IN_PROGRESS); ConsumerTimeoutError past the deadline.
  */
@@ -284,13 +297,20 @@ export async function commitOffsets(
   generationOf: CommitGeneration | (() => CommitGeneration),
   offsets: readonly OffsetToCommit[],
   deadline: Deadline,
-  onPartitionError?: (errorCode: number, generation: CommitGeneration) => void,
-): Promise<void> {
+  hooks: CommitHooks = {},
+): Promise<OffsetToCommit[]> {
   const { client, clock } = context;
+  const { onPartitionError, holds } = hooks;
   const followsEpoch = typeof generationOf === 'function';
   let pending = [...offsets];
-  if (pending.length === 0) return;
+  const dropped: OffsetToCommit[] = [];
+  if (pending.length === 0) return dropped;
   await retryUntilDone(context, 'OffsetCommit', deadline, async (note) => {
+    if (holds) {
+      dropped.push(...pending.filter((o) => !holds(o)));
+      pending = pending.filter((o) => holds(o));
+      if (pending.length === 0) return true;
+    }
     const topics = new Map<string, OffsetToCommit[]>();
     for (const o of pending) topics.set(o.topic, [...(topics.get(o.topic) ?? []), o]);
     const generation = typeof generationOf === 'function' ? generationOf() : generationOf;
@@ -300,6 +320,8 @@ export async function commitOffsets(
         target: { kind: 'coordinator', keyType: GROUP_COORDINATOR, key: groupId },
         api: OffsetCommit,
         deadlineMs: Math.max(1, deadline.at - clock.now()),
+        // The loop here retries, so that `holds` is asked again before anything is sent again.
+        retry: false,
         maxVersion: 9,
         message: (): OffsetCommitRequest => ({
           groupId,
@@ -348,6 +370,7 @@ export async function commitOffsets(
     pending = [...retry, ...byKey.values()];
     return pending.length === 0;
   });
+  return dropped;
 }
 
 /**

@@ -1,12 +1,18 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKafka } from './cluster.js';
 import { KafkaToolError } from './errors.js';
+import { runJava } from './java.js';
 import { portAccepts } from './ports.js';
 import { createTopic, getEndOffsets, producePerf } from './tools.js';
+
+/** The one-letter state of a process in /proc (R, S, T for stopped...). */
+function processState(pid: number): string {
+  return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.charAt(0);
+}
 
 function alive(pid: number): boolean {
   try {
@@ -50,6 +56,46 @@ describe('a cluster of its own', () => {
     }
     expect(existsSync(cluster.dir)).toBe(false);
     expect(() => cluster.logTail(1)).not.toThrow();
+  });
+
+  it('kills, freezes and thaws a node, and advertises the EXTERNAL listener at the asked port', async () => {
+    const cluster = await startKafka({ parentDir, externalListener: { advertisedPorts: [7] } });
+    try {
+      const external = cluster.external![0]!;
+      expect(external.nodeId).toBe(1);
+      expect(external.port).not.toBe(cluster.brokers[0]!.port);
+      // Bootstrapping through EXTERNAL, the broker advertises the asked port (a proxy's, in the suite).
+      const api = await runJava({
+        version: cluster.version,
+        mainClass: cluster.version.startsWith('3.')
+          ? 'kafka.admin.BrokerApiVersionsCommand'
+          : 'org.apache.kafka.tools.BrokerApiVersionsCommand',
+        args: ['--bootstrap-server', `${external.host}:${external.port}`],
+        timeoutMs: 60_000,
+      });
+      expect(api.stdout).toMatch(/^127\.0\.0\.1:7 \(id: 1 rack: null/m);
+
+      const pid = cluster.pid(1)!;
+      cluster.pauseNode(1);
+      expect(processState(pid)).toBe('T');
+      expect(cluster.isRunning(1)).toBe(true);
+      cluster.resumeNode(1);
+      expect(processState(pid)).not.toBe('T');
+
+      await cluster.killNode(1);
+      expect(alive(pid)).toBe(false);
+      expect(cluster.isRunning(1)).toBe(false);
+      await cluster.startNode(1);
+      expect(await portAccepts(external.port)).toBe(true);
+
+      // A frozen node still stops: it is thawed before SIGTERM.
+      const frozen = cluster.pid(1)!;
+      cluster.pauseNode(1);
+      await cluster.stopNode(1);
+      expect(alive(frozen)).toBe(false);
+    } finally {
+      await cluster.stop();
+    }
   });
 
   it('fails with the reason and the log tail when a broker JVM exits during startup, leaving nothing behind', async () => {

@@ -1,25 +1,26 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { CLUSTER_MARKER, choosePorts, formatNode, newClusterId, startWatchdog } from './cluster-setup.js';
+import type { KafkaCluster, StartKafkaOptions } from './cluster-types.js';
 import { KafkaToolError } from './errors.js';
-import { execFile, lastLines } from './exec.js';
+import { lastLines } from './exec.js';
+import { externalListenerProperties } from './external-listener.js';
 import { ensureKafkaJars } from './jars.js';
-import { DEFAULT_TOOL_JVM_OPTIONS, JVM_MARKER, requireJdkProgram, runJava } from './java.js';
+import { JVM_MARKER, requireJdkProgram, runJava } from './java.js';
+import { fileSize, readFrom } from './log-files.js';
 import { loggingOption, renderLoggingConfig, toolLoggingOptions } from './logging.js';
-import { findOnPath } from './paths.js';
-import { assertPortFree, pickFreePorts, portAccepts } from './ports.js';
+import { pickFreePorts, portAccepts } from './ports.js';
 import { trackChild, trackTempDir, untrackTempDir } from './processes.js';
-import { type BrokerProperties, brokerProperties, type NodeLayout, renderProperties } from './properties.js';
+import { brokerProperties, type NodeLayout, renderProperties } from './properties.js';
 import {
   DEFAULT_PLAIN_USERS,
   DEFAULT_SCRAM_USERS,
   generateTestCertificates,
   type KafkaSecurityInfo,
-  type KafkaSecurityOptions,
   SECURED_LISTENERS,
   type SecuredListener,
   type SecuredPorts,
@@ -27,98 +28,13 @@ import {
   securityProperties,
   type TestCertificates,
 } from './security.js';
-import { type KafkaVersionProfile, kafkaVersionProfile, resolveKafkaVersion } from './versions.js';
+import { kafkaVersionProfile, resolveKafkaVersion } from './versions.js';
 
-/** One broker's client listener. */
-export interface KafkaBroker {
-  readonly nodeId: number;
-  readonly host: string;
-  readonly port: number;
-}
-
-/** What a client or a Kafka tool needs to reach a cluster. */
-export interface KafkaClusterInfo {
-  /** `host:port` of every broker, comma-separated, as `bootstrap.servers` takes it. */
-  readonly bootstrap: string;
-  readonly brokers: readonly KafkaBroker[];
-  /** Exact Kafka version, e.g. `4.4.0`. */
-  readonly version: string;
-  /** The version's lib dir (see `ensureKafkaJars`). */
-  readonly libDir: string;
-}
-
-/** A running local cluster. Each node is a combined KRaft broker and controller in its own JVM. */
-export interface KafkaCluster extends KafkaClusterInfo {
-  /** The KRaft cluster id every node was formatted with. */
-  readonly clusterId: string;
-  /** The temp dir that holds each node's config, data and log; removed by `stop()`. */
-  readonly dir: string;
-  /**
-   * Stops every node (SIGTERM, then SIGKILL after the stop timeout), waits for the JVMs to exit and
-   * removes `dir`. Calling it again does nothing.
-   */
-  stop(): Promise<void>;
-  /** Stops one node the same way and keeps its data, so `startNode` can bring it back. */
-  stopNode(nodeId: number): Promise<void>;
-  /**
-   * Starts a stopped node again with the same ports and data, and resolves once it is ready and every
-   * running node is listed in the cluster's metadata.
-   *
-   * @throws KafkaToolError when it exits or is not ready within the ready timeout.
-   */
-  startNode(nodeId: number): Promise<void>;
-  /** Whether the node's JVM is running. */
-  isRunning(nodeId: number): boolean;
-  /**
-   * The secured listeners and credentials, when started with the `security` option; undefined otherwise.
-   * `bootstrap` stays the PLAINTEXT listener, so Kafka's tools keep working unchanged.
-   */
-  readonly security: KafkaSecurityInfo | undefined;
-  /** The node's JVM process id while it runs. */
-  pid(nodeId: number): number | undefined;
-  /** The last `lines` (default 30) lines the node logged (WARN and above, plus startup). */
-  logTail(nodeId: number, lines?: number): string;
-}
-
-export interface StartKafkaOptions {
-  /**
-   * Version or alias (see `resolveKafkaVersion`); default `KAFKA_VERSION` from the environment, else
-   * `4`, so a test that starts its own cluster follows the version matrix like the shared one.
-   */
-  readonly version?: string;
-  /** Number of nodes; default 1. */
-  readonly nodes?: 1 | 3;
-  /** Client port of node 1; node N gets `port + N - 1`. Default: free ports picked automatically. */
-  readonly port?: number;
-  /** `server.properties` entries that replace or add to the defaults. */
-  readonly brokerProperties?: BrokerProperties;
-  /** JVM options of each broker; default `-Xms256m -Xmx512m -XX:+UseSerialGC`. */
-  readonly jvmOptions?: readonly string[];
-  /** How long the cluster may take to be ready; default 120 000 ms. */
-  readonly readyTimeoutMs?: number;
-  /** How long a node may take to stop after SIGTERM before it gets SIGKILL; default 15 000 ms. */
-  readonly stopTimeoutMs?: number;
-  /** Where the cluster's temp dir is created; default the OS temp dir. */
-  readonly parentDir?: string;
-  /**
-   * Leave the cluster running after this process exits (the CLI's `start`): the JVMs are detached and
-   * not killed on exit, and the temp dir is kept until `stop()` or `stopDetachedCluster`.
-   */
-  readonly detached?: boolean;
-  /**
-   * Adds the listeners SSL, SASL_PLAINTEXT, SASL_SSL, MTLS (client certificate required) and WRONG_HOST
-   * (a certificate for another host name) beside PLAINTEXT, with certificates generated by openssl
-   * into the cluster dir, PLAIN, SCRAM-SHA-256/512 and OAUTHBEARER (unsecured JWS) on both SASL
-   * listeners. `true` takes every default.
-   */
-  readonly security?: KafkaSecurityOptions | boolean;
-}
+export type { KafkaBroker, KafkaCluster, KafkaClusterInfo, StartKafkaOptions } from './cluster-types.js';
 
 export const DEFAULT_BROKER_JVM_OPTIONS: readonly string[] = ['-Xms256m', '-Xmx512m', '-XX:+UseSerialGC'];
 const HOST = '127.0.0.1';
 const STARTED_LINE = 'Kafka Server started';
-/** Names every JVM of one cluster, so the watchdog can find exactly those. */
-export const CLUSTER_MARKER = 'runnel.kafka.cluster';
 
 interface NodeState extends NodeLayout {
   readonly dir: string;
@@ -126,41 +42,10 @@ interface NodeState extends NodeLayout {
   readonly loggingFile: string;
   readonly logFile: string;
   child: ChildProcess | undefined;
+  paused: boolean;
   exit: Promise<string> | undefined;
   exitReason: string | undefined;
   logOffset: number;
-}
-
-function readFrom(file: string, offset: number, maxBytes: number): string {
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch {
-    return '';
-  }
-  try {
-    const size = fstatSync(fd).size;
-    const start = Math.max(offset, size - maxBytes);
-    const length = Math.max(0, size - start);
-    const buffer = Buffer.alloc(length);
-    readSync(fd, buffer, 0, length, start);
-    return buffer.toString('utf8');
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function fileSize(file: string): number {
-  try {
-    const fd = openSync(file, 'r');
-    try {
-      return fstatSync(fd).size;
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    return 0;
-  }
 }
 
 /** Returns the ids of the brokers listed by BrokerApiVersionsCommand's output. */
@@ -212,6 +97,21 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
       securedPorts.push(row);
     }
   }
+  const external = options.externalListener;
+  if (external !== undefined) {
+    if (security) throw new KafkaToolError('externalListener and security cannot be combined');
+    if (external.advertisedPorts.length !== nodeCount) {
+      throw new KafkaToolError(
+        `externalListener.advertisedPorts needs ${nodeCount} ports (one per node), got ${external.advertisedPorts.length}`,
+      );
+    }
+  }
+  const externalPorts =
+    external === undefined
+      ? []
+      : (await pickFreePorts(nodeCount * 3, HOST))
+          .filter((p) => !ports.brokers.includes(p) && !ports.controllers.includes(p))
+          .slice(0, nodeCount);
   const java = requireJdkProgram('java');
   const libDir = await ensureKafkaJars(profile.version);
   const toolLogging = await toolLoggingOptions(profile.version);
@@ -232,6 +132,7 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
       loggingFile: join(nodeDir, profile.logging === 'log4j2' ? 'log4j2.properties' : 'log4j.properties'),
       logFile: join(nodeDir, 'server.log'),
       child: undefined,
+      paused: false,
       exit: undefined,
       exitReason: undefined,
       logOffset: 0,
@@ -267,6 +168,7 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
       closeSync(out);
     }
     node.child = child;
+    node.paused = false;
     node.exitReason = undefined;
     node.exit = new Promise((resolve) => {
       child.once('error', (error) => {
@@ -350,11 +252,14 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
     }
   };
 
-  const stopNodeNow = async (node: NodeState): Promise<void> => {
+  const stopNodeNow = async (node: NodeState, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> => {
     const child = node.child;
     if (child === undefined || node.exit === undefined) return;
     if (running(node)) {
-      child.kill('SIGTERM');
+      // A frozen JVM would hold SIGTERM until it runs again: let it run first.
+      if (node.paused) child.kill('SIGCONT');
+      node.paused = false;
+      child.kill(signal);
       const timer = sleep(stopTimeoutMs, 'timeout' as const, { ref: false });
       if ((await Promise.race([node.exit, timer])) === 'timeout') {
         child.kill('SIGKILL');
@@ -373,20 +278,27 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
     if (security) certificates = await generateTestCertificates(join(dir, 'certificates'));
     for (const [i, node] of nodes.entries()) {
       await mkdir(node.logDir, { recursive: true });
-      const secured =
-        security && certificates
-          ? securityProperties(
-              node.host,
-              node.port,
-              node.controllerPort,
-              securedPorts[i]!,
-              certificates,
-              security,
-            )
-          : {};
+      const listenerProps =
+        external !== undefined
+          ? externalListenerProperties(node.host, node.port, node.controllerPort, externalPorts[i]!, {
+              host: external.advertisedHost ?? HOST,
+              port: external.advertisedPorts[i]!,
+            })
+          : security && certificates
+            ? securityProperties(
+                node.host,
+                node.port,
+                node.controllerPort,
+                securedPorts[i]!,
+                certificates,
+                security,
+              )
+            : {};
       await writeFile(
         node.propertiesFile,
-        renderProperties(brokerProperties(profile, node, nodes, { ...secured, ...options.brokerProperties })),
+        renderProperties(
+          brokerProperties(profile, node, nodes, { ...listenerProps, ...options.brokerProperties }),
+        ),
       );
       await writeFile(node.loggingFile, renderLoggingConfig(profile.logging, 'stdout'));
     }
@@ -440,6 +352,10 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
     bootstrap,
     brokers,
     security: securityInfo(),
+    external:
+      external === undefined
+        ? undefined
+        : nodes.map((node, i) => ({ nodeId: node.nodeId, host: HOST, port: externalPorts[i]! })),
     version: profile.version,
     libDir,
     clusterId,
@@ -447,7 +363,7 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
     async stop() {
       if (stopped) return;
       stopped = true;
-      await Promise.all(nodes.map(stopNodeNow));
+      await Promise.all(nodes.map((node) => stopNodeNow(node)));
       watchdog?.kill('SIGKILL');
       await rm(dir, { recursive: true, force: true });
       untrackTempDir(dir);
@@ -469,6 +385,20 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
         throw error;
       }
     },
+    async killNode(nodeId) {
+      await stopNodeNow(nodeOf(nodeId), 'SIGKILL');
+    },
+    pauseNode(nodeId) {
+      const node = nodeOf(nodeId);
+      if (!running(node)) throw new KafkaToolError(`node ${nodeId} is not running, so it cannot be paused`);
+      node.child?.kill('SIGSTOP');
+      node.paused = true;
+    },
+    resumeNode(nodeId) {
+      const node = nodeOf(nodeId);
+      if (running(node) && node.paused) node.child?.kill('SIGCONT');
+      node.paused = false;
+    },
     isRunning(nodeId) {
       return running(nodeOf(nodeId));
     },
@@ -478,87 +408,4 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
     },
     logTail,
   };
-}
-
-/** A random KRaft cluster id; like Kafka's own, never starting with '-' so no tool reads it as an option. */
-function newClusterId(): string {
-  for (;;) {
-    const id = randomBytes(16).toString('base64url');
-    if (!id.startsWith('-')) return id;
-  }
-}
-
-async function choosePorts(
-  nodeCount: number,
-  firstPort: number | undefined,
-): Promise<{ brokers: number[]; controllers: number[] }> {
-  if (firstPort === undefined) {
-    const free = await pickFreePorts(nodeCount * 2, HOST);
-    return { brokers: free.slice(0, nodeCount), controllers: free.slice(nodeCount) };
-  }
-  const brokers = Array.from({ length: nodeCount }, (_, i) => firstPort + i);
-  for (const port of brokers) await assertPortFree(port, HOST);
-  const controllers = (await pickFreePorts(nodeCount * 2, HOST)).filter((p) => !brokers.includes(p));
-  return { brokers, controllers: controllers.slice(0, nodeCount) };
-}
-
-async function formatNode(
-  java: string,
-  profile: KafkaVersionProfile,
-  libDir: string,
-  toolLogging: readonly string[],
-  clusterId: string,
-  node: NodeState,
-  extraArgs: readonly string[] = [],
-): Promise<void> {
-  // With a static controller.quorum.voters list, format takes neither --standalone nor --initial-controllers.
-  const result = await execFile(
-    java,
-    [
-      ...DEFAULT_TOOL_JVM_OPTIONS,
-      JVM_MARKER,
-      ...toolLogging,
-      '-cp',
-      join(libDir, '*'),
-      'kafka.tools.StorageTool',
-      'format',
-      '-t',
-      clusterId,
-      '-c',
-      node.propertiesFile,
-      '--ignore-formatted',
-      ...extraArgs,
-    ],
-    { timeoutMs: 120_000, label: `kafka.tools.StorageTool format (node ${node.nodeId})` },
-  );
-  if (result.code !== 0) {
-    throw new KafkaToolError(
-      `formatting Kafka ${profile.version} node ${node.nodeId} failed (exit ${result.code})\n` +
-        lastLines(result.stdout + result.stderr, 30),
-    );
-  }
-}
-
-/**
- * Starts a shell that outlives a crash of this process: once this process is gone it sends SIGTERM,
- * then SIGKILL, to the cluster's JVMs (matched by their cluster marker) and removes the cluster's dir.
- * The script reads the marker from its arguments, so its own command line never matches the pattern.
- */
-function startWatchdog(clusterId: string, dir: string): ChildProcess | undefined {
-  const sh = findOnPath('sh');
-  if (sh === undefined || findOnPath('pkill') === undefined) return undefined;
-  const script = [
-    'while kill -0 "$1" 2>/dev/null; do sleep 1; done',
-    `pkill -TERM -f "${CLUSTER_MARKER}=$2"`,
-    'sleep 5',
-    `pkill -KILL -f "${CLUSTER_MARKER}=$2"`,
-    'rm -rf "$3"',
-  ].join('; ');
-  const child = spawn(sh, ['-c', script, 'runnel-kafka-watchdog', String(process.pid), clusterId, dir], {
-    stdio: 'ignore',
-    detached: true,
-  });
-  child.on('error', () => {});
-  child.unref();
-  return child;
 }

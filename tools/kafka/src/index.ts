@@ -2,12 +2,21 @@ export type { KafkaBroker, KafkaCluster, KafkaClusterInfo, StartKafkaOptions } f
 export { DEFAULT_BROKER_JVM_OPTIONS, startKafka } from './cluster.js';
 export { KafkaToolError } from './errors.js';
 export type { ProcessResult } from './exec.js';
+export { EXTERNAL_LISTENER, type ExternalListenerOptions } from './external-listener.js';
 export { ensureKafkaJars, renderJarsPom } from './jars.js';
 export type { CompileJavaOptions, RunJavaOptions } from './java.js';
-export { compileJava, DEFAULT_TOOL_JVM_OPTIONS, JVM_MARKER, requireJdkProgram, runJava } from './java.js';
+export {
+  compileJava,
+  DEFAULT_TOOL_JVM_OPTIONS,
+  JVM_MARKER,
+  requireJdkProgram,
+  runJava,
+  spawnJava,
+} from './java.js';
 export { type JavaAssignorOptions, type JavaAssignorResult, runJavaAssignors } from './java-assignors.js';
 export { type JavaProducerResult, javaProducer } from './java-producer.js';
 export { kafkaCacheDir } from './paths.js';
+export { trackChild } from './processes.js';
 export type { BrokerProperties, PropertyValue } from './properties.js';
 export { brokerProperties, renderProperties } from './properties.js';
 export type {
@@ -43,6 +52,15 @@ export {
   parseProducePerfSummary,
   producePerf,
 } from './tools.js';
+export {
+  addPartitions,
+  describeTopic,
+  electLeader,
+  groupCoordinator,
+  parseDescribeTopic,
+  parseGroupCoordinator,
+  type TopicPartitionState,
+} from './topic-tools.js';
 export type { KafkaLogging, KafkaVersionProfile } from './versions.js';
 export {
   DEFAULT_KAFKA_VERSION,

@@ -1,3 +1,4 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { delimiter, join, resolve } from 'node:path';
 import { KafkaToolError } from './errors.js';
@@ -5,6 +6,7 @@ import { execFile, type ProcessResult } from './exec.js';
 import { ensureKafkaJars } from './jars.js';
 import { toolLoggingOptions } from './logging.js';
 import { findJdkProgram } from './paths.js';
+import { trackChild } from './processes.js';
 import { kafkaVersionProfile } from './versions.js';
 
 /** Marks every JVM this package starts, so `pkill -f runnel.kafka` can sweep leftovers. */
@@ -54,6 +56,18 @@ export const DEFAULT_TOOL_JVM_OPTIONS: readonly string[] = ['-Xms64m', '-Xmx256m
  *   downloaded, or the JVM runs past `timeoutMs`.
  */
 export async function runJava(options: RunJavaOptions): Promise<ProcessResult> {
+  const { java, args } = await javaCommand(options);
+  const execOptions = {
+    env: options.env ?? process.env,
+    timeoutMs: options.timeoutMs ?? 120_000,
+    label: `java ${options.mainClass}`,
+    ...(options.input === undefined ? {} : { input: options.input }),
+  };
+  return execFile(java, args, execOptions);
+}
+
+/** The `java` program and its arguments for a main class with a Kafka version's jars. */
+async function javaCommand(options: RunJavaOptions): Promise<{ java: string; args: string[] }> {
   const java = requireJdkProgram('java', options.env);
   const profile = kafkaVersionProfile(options.version);
   const libDir = await ensureKafkaJars(profile.version);
@@ -67,13 +81,22 @@ export async function runJava(options: RunJavaOptions): Promise<ProcessResult> {
     options.mainClass,
     ...(options.args ?? []),
   ];
-  const execOptions = {
-    env: options.env ?? process.env,
-    timeoutMs: options.timeoutMs ?? 120_000,
-    label: `java ${options.mainClass}`,
-    ...(options.input === undefined ? {} : { input: options.input }),
-  };
-  return execFile(java, args, execOptions);
+  return { java, args };
+}
+
+/**
+ * Starts a Java main class with a Kafka version's jars and returns at once, for tools that run while
+ * a test watches their output (VerifiableProducer, say). stdout and stderr are pipes; stdin is closed.
+ * The JVM is killed if this process exits. `timeoutMs` and `input` are not used.
+ *
+ * @returns the running child process.
+ * @throws KafkaToolError when java is missing, the version is unsupported or the jars cannot be downloaded.
+ */
+export async function spawnJava(options: RunJavaOptions): Promise<ChildProcess> {
+  const { java, args } = await javaCommand(options);
+  const child = spawn(java, args, { env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  trackChild(child);
+  return child;
 }
 
 export interface CompileJavaOptions {

@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CLUSTER_MARKER, type KafkaBroker } from './cluster.js';
+import type { KafkaBroker } from './cluster.js';
+import { CLUSTER_MARKER } from './cluster-setup.js';
 import { writeFileAtomic } from './logging.js';
 
 /** What `kafka start` leaves behind so that later commands can find and stop the cluster. */

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { parseBrokerIds } from './cluster.js';
 import { KafkaToolError } from './errors.js';
-import { parseDescribedConfigs, parseDescribeGroup, parseOffsets, parseProducePerfSummary } from './tools.js';
+import {
+  createTopic,
+  parseDescribedConfigs,
+  parseDescribeGroup,
+  parseOffsets,
+  parseProducePerfSummary,
+} from './tools.js';
 
 describe('parseOffsets', () => {
   it('reads topic:partition:offset lines of the asked topic only', () => {
@@ -129,5 +135,14 @@ describe('parseDescribedConfigs', () => {
 
   it('finds nothing in the answer for an entity without dynamic configs', () => {
     expect(parseDescribedConfigs('Dynamic configs for group g2 are:\n').size).toBe(0);
+  });
+});
+
+describe('createTopic', () => {
+  it('refuses a replica assignment that does not list every partition, before running anything', async () => {
+    const cluster = { bootstrap: '127.0.0.1:1', brokers: [], version: '4.4.0', libDir: '' };
+    await expect(
+      createTopic(cluster, { topic: 't', partitions: 2, replicaAssignment: [[1, 2]] }),
+    ).rejects.toThrow(/replicaAssignment lists 1 partitions, not 2/);
   });
 });

@@ -23,7 +23,13 @@ const CONSUMER_GROUP_COMMAND = 'org.apache.kafka.tools.consumer.group.ConsumerGr
 // Only 4.x can alter group configs, and there ConfigCommand lives in the tools jar.
 const CONFIG_COMMAND = 'org.apache.kafka.tools.ConfigCommand';
 
-async function runTool(
+/**
+ * Runs one of Kafka's tools with the cluster's jars.
+ *
+ * @returns its output.
+ * @throws KafkaToolError when it exits non-zero (with its last 30 output lines) or runs past `timeoutMs`.
+ */
+export async function runTool(
   cluster: Pick<KafkaClusterInfo, 'version'>,
   mainClass: string,
   args: readonly string[],
@@ -44,6 +50,11 @@ export interface CreateTopicOptions {
   readonly partitions: number;
   /** Default 1; at most the number of brokers. */
   readonly replicationFactor?: number;
+  /**
+   * The replicas of each partition (node ids, preferred leader first), in place of
+   * `replicationFactor`; its length must equal `partitions`.
+   */
+  readonly replicaAssignment?: readonly (readonly number[])[];
   /** Topic configs, e.g. `{ 'cleanup.policy': 'compact' }`. */
   readonly configs?: Readonly<Record<string, PropertyValue>>;
 }
@@ -52,20 +63,29 @@ export interface CreateTopicOptions {
  * Creates a topic with Kafka's TopicCommand. It returns once the controller has created it; brokers
  * learn of it through the metadata log a moment later.
  *
- * @throws KafkaToolError when the topic exists already or the tool fails.
+ * @throws KafkaToolError when the topic exists already, `replicaAssignment` does not list every
+ *   partition, or the tool fails.
  */
 export async function createTopic(cluster: KafkaClusterInfo, options: CreateTopicOptions): Promise<void> {
-  const args = [
-    '--bootstrap-server',
-    cluster.bootstrap,
-    '--create',
-    '--topic',
-    options.topic,
-    '--partitions',
-    String(options.partitions),
-    '--replication-factor',
-    String(options.replicationFactor ?? 1),
-  ];
+  const args = ['--bootstrap-server', cluster.bootstrap, '--create', '--topic', options.topic];
+  if (options.replicaAssignment === undefined) {
+    args.push(
+      '--partitions',
+      String(options.partitions),
+      '--replication-factor',
+      String(options.replicationFactor ?? 1),
+    );
+  } else {
+    if (options.replicaAssignment.length !== options.partitions) {
+      throw new KafkaToolError(
+        `replicaAssignment lists ${options.replicaAssignment.length} partitions, not ${options.partitions}`,
+      );
+    }
+    args.push(
+      '--replica-assignment',
+      options.replicaAssignment.map((replicas) => replicas.join(':')).join(','),
+    );
+  }
   for (const [key, value] of Object.entries(options.configs ?? {}))
     args.push('--config', `${key}=${String(value)}`);
   await runTool(cluster, TOPIC_COMMAND, args);

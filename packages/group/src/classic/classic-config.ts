@@ -25,6 +25,11 @@ export interface ClassicGroupMemberConfig extends GroupMemberConfig {
   readonly heartbeatIntervalMs?: number;
   /** The rebalance timeout sent in JoinGroup (default: the max poll interval, as Java does). */
   readonly rebalanceTimeoutMs?: number;
+  /**
+   * `metadata.max.age.ms` (default 300000): how often the leader reads the partition counts of the
+   * group's topics again, to rebalance when one changed.
+   */
+  readonly metadataMaxAgeMs?: number;
 }
 
 /** The times of the classic protocol, validated. */
@@ -34,6 +39,7 @@ export interface ClassicTimings {
   readonly maxPollIntervalMs: number;
   readonly rebalanceTimeoutMs: number;
   readonly requestTimeoutMs: number;
+  readonly metadataMaxAgeMs: number;
 }
 
 /** A validated {@link ClassicGroupMemberConfig}. */
@@ -90,8 +96,8 @@ export function checkClassicProtocolConfig(config: {
 /**
  * @returns the settings of `config` with the Java consumer's defaults.
  * @throws GroupConfigError on an empty group id, no assignors, assignors without a common rebalance
- *   protocol, duplicate assignor names, timeouts that are not positive, or a heartbeat interval not
- *   below the session timeout.
+ *   protocol, duplicate assignor names, timeouts (or the metadata age) that are not positive, or a
+ *   heartbeat interval not below the session timeout.
  */
 export function readClassicMemberConfig(config: ClassicGroupMemberConfig): ClassicMemberSettings {
   const settings = readGroupMemberConfig(config);
@@ -108,6 +114,7 @@ export function readClassicMemberConfig(config: ClassicGroupMemberConfig): Class
       maxPollIntervalMs,
       rebalanceTimeoutMs: positiveInt('rebalanceTimeoutMs', config.rebalanceTimeoutMs, maxPollIntervalMs),
       requestTimeoutMs,
+      metadataMaxAgeMs: positiveInt('metadataMaxAgeMs', config.metadataMaxAgeMs, 300_000),
     },
   };
 }

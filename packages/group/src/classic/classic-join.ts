@@ -25,6 +25,7 @@ import {
 import type { JoinGroupResponse, MetadataResponse, SyncGroupResponse } from '../messages.js';
 import { difference, sortPartitions } from '../topic-partitions.js';
 import type { ClassicMembership } from './classic-membership.js';
+import { groupTopics } from './classic-requests.js';
 import { MemberState } from './classic-states.js';
 
 /** @returns `error` as an Error (an assignor may throw anything). */
@@ -114,7 +115,11 @@ function onJoined(m: ClassicMembership, result: JoinGroupResponse, now: number):
   m.syncAssignments = null;
   // KIP-814: a static leader the coordinator already knows skips the assignment.
   const leader = m.memberId !== '' && m.leaderId === m.memberId;
-  if (leader && !(result.skipAssignment ?? false)) {
+  const skipAssignment = result.skipAssignment ?? false;
+  if (!leader) m.partitionWatch.stop();
+  // A static leader that kept the old assignment watches its own topics from the first check on.
+  else if (skipAssignment) m.partitionWatch.assignmentSkipped(m.subscription, now);
+  if (leader && !skipAssignment) {
     try {
       m.joinMembers = result.members.map((member) =>
         decodeSubscription(member.memberId, member.groupInstanceId ?? null, member.metadata),
@@ -165,6 +170,7 @@ export function onLeaderMetadata(m: ClassicMembership, result: MetadataResponse 
     m.transitionTo(MemberState.JOINING);
     return;
   }
+  m.partitionWatch.assignedWith(groupTopics(m), result, now);
   const encoded = new Map<string, Uint8Array>();
   for (const member of m.joinMembers) {
     encoded.set(member.memberId, encodeAssignment(assignment.get(member.memberId) ?? { partitions: [] }));

@@ -28,9 +28,13 @@ import { type ClassicGroupMemberConfig, readClassicMemberConfig } from './classi
 import { onFindCoordinator, onHeartbeat, onOffsetCommitError } from './classic-heartbeat.js';
 import { onJoinGroup, onLeaderMetadata, onSyncGroup } from './classic-join.js';
 import { ClassicMembership } from './classic-membership.js';
+import { onPartitionCheck } from './classic-partition-watch.js';
 import { MemberState } from './classic-states.js';
 
-/** What the classic member's `poll` returns (it never needs metadata: the leader asks for its own). */
+/**
+ * What the classic member's `poll` returns (it never needs metadata: the leader asks for its own, to
+ * assign and then every `metadataMaxAgeMs` to see whether a subscribed topic's partition count changed).
+ */
 export type PollResult = MemberPollResult<GroupRequest>;
 
 /** The classic-protocol group member. See the file comment for where its rules live. */
@@ -179,7 +183,8 @@ export class ClassicGroupMember
         return;
       case 'Metadata':
         if (m.inFlight.take('metadata', request.id) === NOT_AWAITED) return;
-        onLeaderMetadata(m, result as MetadataResponse | Error, now);
+        if (m.state === MemberState.ASSIGNING) onLeaderMetadata(m, result as MetadataResponse | Error, now);
+        else onPartitionCheck(m, result as MetadataResponse | Error, now);
         return;
       case 'SyncGroup':
         if (m.inFlight.take('sync', request.id) === NOT_AWAITED) return;

@@ -17,7 +17,9 @@ import type { WakeUp } from '../core/timers.js';
 import type { BrokerNode, GroupApis, GroupRequest } from '../requests.js';
 import { difference } from '../topic-partitions.js';
 import type { ClassicMemberSettings, ClassicTimings } from './classic-config.js';
+import { PartitionCountWatch } from './classic-partition-watch.js';
 import {
+  groupTopics,
   heartbeatRequest,
   joinGroupRequest,
   leaveGroupRequest,
@@ -63,6 +65,8 @@ export class ClassicMembership extends MemberCore<MemberState, GroupApis, Classi
   metadataNotBefore = 0;
   /** Leader only: each member's encoded assignment, for SyncGroup. */
   syncAssignments: Map<string, Uint8Array> | null = null;
+  /** Leader only: the partition counts the assignment was made with, read again every metadata max age. */
+  readonly partitionWatch: PartitionCountWatch;
 
   heartbeatNotBefore = 0;
   lastHeartbeatOkAt = 0;
@@ -74,6 +78,7 @@ export class ClassicMembership extends MemberCore<MemberState, GroupApis, Classi
     this.joinBackoff = config.backoff();
     this.heartbeatBackoff = config.backoff();
     this.metadataBackoff = config.backoff();
+    this.partitionWatch = new PartitionCountWatch(config.timings.metadataMaxAgeMs);
   }
 
   /** @returns whether the member has a generation and a member id from the coordinator. */
@@ -115,8 +120,9 @@ export class ClassicMembership extends MemberCore<MemberState, GroupApis, Classi
   override startJoining(now: number): void {
     this.transitionTo(MemberState.JOINING);
     // The JoinGroup itself keeps the membership alive from here on; a heartbeat answer still on its
-    // way says nothing about the rejoin.
-    this.inFlight.forget('heartbeat');
+    // way says nothing about the rejoin, and a partition-count check still on its way must not be
+    // taken for the metadata of the next assignment.
+    this.inFlight.forget('heartbeat', 'metadata');
     this.joinNotBefore = Math.max(this.joinNotBefore, now);
   }
 
@@ -216,8 +222,9 @@ export class ClassicMembership extends MemberCore<MemberState, GroupApis, Classi
       this.inFlight.start('join', join.id, undefined);
       this.rejoinRequested = false;
       requests.push(join);
-    } else if (this.metadataDue(now)) {
-      const metadata = metadataRequest(this);
+    } else if (this.metadataDue(now) || this.partitionCheckDue(now)) {
+      const topics = this.state === MemberState.ASSIGNING ? groupTopics(this) : this.partitionWatch.topics;
+      const metadata = metadataRequest(this, topics);
       this.inFlight.start('metadata', metadata.id, undefined);
       requests.push(metadata);
     } else if (this.state === MemberState.SYNCING && coordinator && !this.inFlight.has('sync')) {
@@ -236,6 +243,7 @@ export class ClassicMembership extends MemberCore<MemberState, GroupApis, Classi
     const coordinator = this.coordinatorLookup.node;
     if (this.joinWaiting() && coordinator) wakeUp.consider(this.joinNotBefore);
     if (this.metadataWaiting()) wakeUp.consider(this.metadataNotBefore);
+    if (this.partitionCheckWaiting()) wakeUp.consider(this.partitionWatch.dueAt);
     if (HEARTBEATING.has(this.state) && this.hasGeneration()) {
       if (coordinator && !this.inFlight.has('heartbeat')) wakeUp.consider(this.heartbeatNotBefore);
       if (coordinator) wakeUp.consider(this.lastHeartbeatOkAt + this.timings.sessionTimeoutMs + 1);
@@ -265,6 +273,20 @@ export class ClassicMembership extends MemberCore<MemberState, GroupApis, Classi
 
   private metadataDue(now: number): boolean {
     return this.metadataWaiting() && now >= this.metadataNotBefore;
+  }
+
+  /** @returns whether the leader's check of its topics' partition counts waits to go (STABLE only). */
+  private partitionCheckWaiting(): boolean {
+    return (
+      this.state === MemberState.STABLE &&
+      this.leaderId === this.memberId &&
+      this.memberId !== '' &&
+      !this.inFlight.has('metadata')
+    );
+  }
+
+  private partitionCheckDue(now: number): boolean {
+    return this.partitionCheckWaiting() && now >= this.partitionWatch.dueAt;
   }
 
   private heartbeatDue(now: number): boolean {

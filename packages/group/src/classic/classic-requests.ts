@@ -58,9 +58,13 @@ export function joinGroupRequest(m: ClassicMembership, node: BrokerNode): GroupR
   );
 }
 
-/** @returns the leader's Metadata request for every topic its members subscribe to. */
-export function metadataRequest(m: ClassicMembership): GroupRequest {
-  const topics = [...new Set(m.joinMembers.flatMap((member) => member.topics))].sort();
+/** @returns every topic the members of the JoinGroup answer subscribe to, sorted (leader only). */
+export function groupTopics(m: ClassicMembership): string[] {
+  return [...new Set(m.joinMembers.flatMap((member) => member.topics))].sort();
+}
+
+/** @returns the leader's Metadata request for `topics` (to assign them, or to watch their partition counts). */
+export function metadataRequest(m: ClassicMembership, topics: readonly string[]): GroupRequest {
   // Version 4 is the first that can turn off topic auto-creation, which a leader must not trigger.
   return m.request(
     'Metadata',

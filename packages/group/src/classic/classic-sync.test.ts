@@ -17,6 +17,7 @@ import {
   HEARTBEAT_MS,
   heartbeat,
   joinOk,
+  joinOkSkippingAssignment,
   metadataFor,
   ownedInJoin,
   partitions,
@@ -71,15 +72,7 @@ describe('leader election and assignment', () => {
   it('a leader told to skip the assignment (a static leader rejoining) syncs without running the assignor', () => {
     const h = new Harness('eager', { groupInstanceId: 'host-1' });
     h.startJoining();
-    h.respond(
-      'JoinGroup',
-      joinOk({
-        memberId: 'a',
-        leader: 'a',
-        skipAssignment: true,
-        members: [{ memberId: 'a', topics: [TOPIC] }],
-      }),
-    );
+    h.respond('JoinGroup', joinOkSkippingAssignment());
     expect(h.apis()).toEqual(['SyncGroup']);
     expect(h.take('SyncGroup').body.assignments).toEqual([]);
   });

@@ -98,6 +98,16 @@ export function joinOk(o: JoinOk, protocolName = o.protocolName ?? 'range'): Joi
   };
 }
 
+/** @returns the JoinGroup answer of a static leader the coordinator already knows (KIP-814: no assignment). */
+export function joinOkSkippingAssignment(): JoinGroupResponse {
+  return joinOk({
+    memberId: 'a',
+    leader: 'a',
+    skipAssignment: true,
+    members: [{ memberId: 'a', topics: [TOPIC] }],
+  });
+}
+
 export function joinError(errorCode: number, memberId = ''): JoinGroupResponse {
   return { errorCode, generationId: -1, protocolName: null, leader: '', memberId, members: [] };
 }
