@@ -29,7 +29,7 @@ import {
   unchangedBody,
   unsentFields,
 } from './consumer-protocol-heartbeat.js';
-import { acknowledged } from './consumer-protocol-reconciliation.js';
+import { acknowledged, type Reconciliation } from './consumer-protocol-reconciliation.js';
 import {
   CONSUMER_PROTOCOL_MEMBER_STATES,
   ConsumerProtocolMemberState,
@@ -44,14 +44,6 @@ import { SubscriptionState } from './consumer-protocol-subscription.js';
 export interface ConsumerProtocolNotes {
   /** When the heartbeat went out: the interval runs from there. */
   readonly heartbeat: { readonly sentAt: number };
-}
-
-/** RECONCILING's step: revoking first (then assigning), each waiting for the event's acknowledgement. */
-export interface Reconciliation {
-  /** The resolvable part of the target assignment being reconciled. */
-  readonly resolved: readonly TopicIdPartition[];
-  step: 'revoking' | 'assigning';
-  eventId: number;
 }
 
 /** The settings of a consumer-protocol member beyond those every member has. */
