@@ -88,3 +88,15 @@ export {
 export { describeGroup, type GroupDescription, type GroupMemberDescription } from './group-description.js';
 export { parseProperties } from './java-properties.js';
 export type { CommittedOffset, ListedOffset, OffsetToCommit } from './offset-requests.js';
+export type { AcknowledgementResult } from './share/acknowledgement-ledger.js';
+export type { AcknowledgementMode, ResolvedShareConfig, ShareConsumerConfig } from './share/share-config.js';
+export { ShareConsumer } from './share/share-consumer.js';
+export {
+  type AcknowledgeType,
+  AcquisitionLockTimeoutError,
+  InvalidAcknowledgeTypeError,
+  RecordAlreadyAcknowledgedError,
+  RecordNotAcquiredError,
+} from './share/share-errors.js';
+export type { ShareBatch, ShareRecord } from './share/share-records.js';
+export type { ShareConsumerHealth, ShareRunOptions } from './share/share-types.js';

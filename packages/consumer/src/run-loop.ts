@@ -4,12 +4,23 @@
  * and on the first handler failure starts nothing new, lets the others finish, moves the failed
  * partition back to its first unprocessed record and rejects with the failure.
  */
-import type { RunOptions } from './consumer-types.js';
 import { IllegalStateError } from './errors.js';
-import type { Delivery } from './fetch-buffer.js';
 
-/** What the loop needs of the consumer. */
-export interface RunHost {
+/** A batch as the loop reads it (the consumer's and the share consumer's batches both are). */
+export interface RunBatch<R extends { readonly offset: number }> {
+  readonly firstOffset: number;
+  readonly records: readonly R[];
+}
+
+/** The handlers and options of a `run`, over batches `B` of records `R`. */
+export interface RunHandlers<B, R> {
+  eachBatch?: (batch: B) => Promise<void> | void;
+  eachRecord?: (record: R) => Promise<void> | void;
+  signal?: AbortSignal;
+}
+
+/** What the loop needs of the consumer; `Delivery` is its handed-out batch. */
+export interface RunHost<Delivery extends { readonly batch: unknown }> {
   /** @returns the next batch, or null once consumption stops (close or `signal`). */
   nextDelivery(signal: AbortSignal): Promise<Delivery | null>;
   /** Records a batch as processed. */
@@ -30,7 +41,11 @@ export interface RunHost {
  * @returns once stopped (close or abort).
  * @throws (as a rejection) what a handler threw, or what taking a batch threw.
  */
-export async function runHandlers(host: RunHost, options: RunOptions, concurrency: number): Promise<void> {
+export async function runHandlers<
+  R extends { readonly offset: number },
+  B extends RunBatch<R>,
+  Delivery extends { readonly batch: B },
+>(host: RunHost<Delivery>, options: RunHandlers<B, R>, concurrency: number): Promise<void> {
   const { eachBatch, eachRecord } = options;
   const stop = new AbortController();
   host.stopControllers.add(stop);
