@@ -171,10 +171,13 @@ describe('a share delivery', () => {
     ]);
   });
 
-  it('past the lock, finishing sends nothing (the records are no longer ours) and counts them', () => {
-    const { d, sent } = delivery();
-    expect(d.finish('implicit', LOCK_EXPIRES_AT + 1)).toBe(3);
-    expect(sent).toEqual([]);
-    expect(d.finished).toBe(true);
-  });
+  it.each(['implicit', 'explicit'] as const)(
+    'past the lock, finishing (%s) sends nothing and counts the records, which are no longer ours',
+    (mode) => {
+      const { d, sent } = delivery();
+      expect(d.finish(mode, LOCK_EXPIRES_AT + 1)).toBe(3);
+      expect(sent).toEqual([]);
+      expect(d.finished).toBe(true);
+    },
+  );
 });

@@ -205,13 +205,14 @@ export class ShareDelivery {
   /**
    * Finishes the delivery: in implicit mode, every record not acknowledged yet is accepted (while the
    * lock holds; after it, they are no longer ours and nothing is sent); in explicit mode every record
-   * must have been acknowledged.
+   * must have been acknowledged, unless its lock ran out (it can no longer be, and is not ours).
    * @returns the number of records left unacknowledged because their lock ran out.
-   * @throws IllegalStateError in explicit mode when records are not acknowledged (nothing changes).
+   * @throws IllegalStateError in explicit mode when records are not acknowledged while the lock holds
+   *   (nothing changes).
    */
   finish(mode: 'implicit' | 'explicit', now: number): number {
     if (this.done) return 0;
-    if (mode === 'explicit' && this.open > 0) {
+    if (mode === 'explicit' && this.open > 0 && now < this.batch.lockExpiresAt) {
       throw new IllegalStateError(
         `acknowledgementMode is explicit and ${this.open} record(s) of ${this.batch.topic}-${this.batch.partition} (offsets ${this.batch.firstOffset}-${this.batch.lastOffset}) are not acknowledged: acknowledge each record before asking for more`,
       );
