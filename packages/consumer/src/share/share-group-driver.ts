@@ -14,7 +14,12 @@ import {
   type ShareGroupResponseFor,
   type TopicIdAndName,
 } from '@runnel/group';
-import { AuthenticationError, type ClusterClient, type ClusterMetadata } from '@runnel/network';
+import {
+  AuthenticationError,
+  type ClusterClient,
+  type ClusterMetadata,
+  RateLimitedLog,
+} from '@runnel/network';
 import type { TopicPartition } from '../batch.js';
 import type { ResolvedShareConfig } from './share-config.js';
 
@@ -41,12 +46,15 @@ export class ShareGroupDriver {
   private metadataInFlight = false;
   private lastMetadataAsk = Number.NEGATIVE_INFINITY;
   private topics: readonly string[] = [];
+  /** Errors the member retries (a coordinator away, a broker down) repeat: each kind is logged once in a while. */
+  private readonly warnings: RateLimitedLog;
 
   constructor(
     private readonly client: ClusterClient,
     private readonly config: ResolvedShareConfig,
     private readonly handler: ShareAssignmentHandler,
   ) {
+    this.warnings = new RateLimitedLog(config.logger, () => Date.now());
     this.member = new ShareGroupMember({
       groupId: config.groupId,
       clientRack: config.rack,
@@ -214,9 +222,11 @@ export class ShareGroupDriver {
         this.handler.dropped(event.partitions);
         this.member.acknowledge(event.id, Date.now());
         break;
-      case 'error':
-        this.config.logger.warn({ err: event.error }, 'share group error');
+      case 'error': {
+        const kind = (event.error as { code?: unknown }).code ?? event.error.name;
+        this.warnings.warn(`group ${String(kind)}`, { err: event.error }, 'share group error');
         break;
+      }
       case 'fatal':
         this.handler.fatal(event.error);
         break;
