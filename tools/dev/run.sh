@@ -1,29 +1,26 @@
 #!/usr/bin/env bash
 # The one entry point behind the README's commands (`npm test`, `npm run quickstart`) and .ci/run.
-# It makes a fresh machine ready first — the pinned pnpm, the workspace's packages, a build — so a
-# newcomer needs nothing but Node.js, Java 17 and Maven.
+# It makes a fresh machine ready first: a supported Node.js (when the one on PATH is older than
+# 22.15, Node.js 24 from npm, or RUNNEL_NODE_LINE), the pinned pnpm, the workspace's packages, a
+# build. So a newcomer needs nothing but some Node.js with npm, Java 17 and Maven.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
+# shellcheck source=tools/dev/node-env.sh
+source "$root/tools/dev/node-env.sh"
 
+runnel_use_supported_node
 pnpm_version="$(node -p "require('./package.json').packageManager.split('@')[1]")"
 
-ensure_pnpm() {
-  if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm --version 2>/dev/null)" != "$pnpm_version" ]; then
-    echo "runnel: installing pnpm $pnpm_version" >&2
-    npm install -g "pnpm@$pnpm_version" >&2
-  fi
-}
-
 ensure_ready() {
-  ensure_pnpm
+  runnel_ensure_pnpm "$pnpm_version"
   # Fast when nothing changed; installs on a fresh clone.
   pnpm install --frozen-lockfile --prefer-offline >&2
   pnpm build >&2
 }
 
-# With RUNNEL_REPORT_DIR set, each vitest run also writes a JSON report there; .ci/run adds them up
-# into its closing `N passed, N failed` line.
+# With RUNNEL_REPORT_DIR set, each vitest run also writes a JSON report there (`npm test`'s is named
+# RUNNEL_REPORT_NAME, default main); .ci/run adds them up into its closing `N passed, N failed` line.
 report_args() {
   if [ -n "${RUNNEL_REPORT_DIR:-}" ]; then
     mkdir -p "$RUNNEL_REPORT_DIR"
@@ -48,7 +45,7 @@ case "$cmd" in
   test)
     ensure_ready
     # shellcheck disable=SC2046
-    exec pnpm exec vitest run $(report_args main) "$@"
+    exec pnpm exec vitest run $(report_args "${RUNNEL_REPORT_NAME:-main}") "$@"
     ;;
   test-unit)
     ensure_ready
@@ -72,8 +69,12 @@ case "$cmd" in
     ensure_ready
     exec node apps/examples/dist/quickstart.js "$@"
     ;;
+  exec)
+    # Runs a command with the supported Node.js first on PATH (nothing installed or built beyond it).
+    exec "$@"
+    ;;
   *)
-    echo "usage: tools/dev/run.sh test|test-unit|test-matrix|quickstart" >&2
+    echo "usage: tools/dev/run.sh test|test-unit|test-matrix|quickstart|exec COMMAND..." >&2
     exit 2
     ;;
 esac

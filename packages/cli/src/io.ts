@@ -6,8 +6,11 @@ import pc from 'picocolors';
 
 /** A writable stream as the command uses it (process.stdout and stderr fit). */
 export interface OutputStream {
+  /** Writes text; `callback` runs once it is flushed. @returns false when the caller should wait for 'drain'. */
   write(chunk: string, callback?: (error?: Error | null) => void): boolean;
+  /** Calls `listener` once the stream can take more after a write returned false. @returns the stream. */
   once(event: 'drain', listener: () => void): unknown;
+  /** Calls `listener` on a write error (EPIPE when the reader went away). @returns the stream. */
   on(event: 'error', listener: (error: Error) => void): unknown;
   readonly isTTY?: boolean;
   readonly columns?: number;

@@ -25,6 +25,10 @@ export class RunnelError extends Error {
     Object.defineProperty(this, BRAND, { value: kinds, enumerable: false });
   }
 
+  /**
+   * `instanceof` by brand rather than prototype, so it holds across duplicate installs of a package.
+   * @returns true when `value` is an error of this class or a subclass, from any copy of Runnel.
+   */
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (typeof value !== 'object' || value === null) return false;
     const kinds = (value as Branded)[BRAND];

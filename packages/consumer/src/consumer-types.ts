@@ -21,8 +21,11 @@ export interface RunOptions {
  * their offsets were committed (`onRevoked`), or lost without a chance to commit (`onLost`).
  */
 export interface RebalanceListener {
+  /** Partitions added to this member's assignment; the member acknowledges the assignment after it returns. */
   onAssigned?(partitions: readonly TopicPartition[]): Promise<void> | void;
+  /** Partitions given up in a rebalance, after their handlers finished and (with auto-commit) their offsets were committed. */
   onRevoked?(partitions: readonly TopicPartition[]): Promise<void> | void;
+  /** Partitions lost without a chance to commit (the member was fenced or its session expired). */
   onLost?(partitions: readonly TopicPartition[]): Promise<void> | void;
 }
 

@@ -13,8 +13,14 @@ export interface KafkaApi<Request, Response> {
   readonly maxVersion: number;
   /** The first flexible version; null when no version is flexible. */
   readonly flexibleMinVersion: number | null;
-  readonly request: { write(writer: Writer, message: Request, version: number): void };
-  readonly response: { decode(input: Reader, version: number): Response };
+  readonly request: {
+    /** Writes `message` as the body of a request of `version`. @throws EncodeError on a value the version cannot carry. */
+    write(writer: Writer, message: Request, version: number): void;
+  };
+  readonly response: {
+    /** @returns the response body of `version` read from `input`. @throws DecodeError on malformed bytes. */
+    decode(input: Reader, version: number): Response;
+  };
 }
 
 /** The request type of an API object. */

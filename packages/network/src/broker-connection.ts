@@ -21,9 +21,24 @@ export interface ConnectionLike {
   readonly inFlightCount: number;
   readonly queuedCount: number;
   readonly lastActivityAt: number;
+  /**
+   * Opens the socket and completes the connection's handshakes.
+   * @returns once the connection is ready for requests.
+   * @throws ConnectionError (or a subclass such as an authentication error) when it cannot be opened.
+   */
   connect(): Promise<void>;
+  /**
+   * Writes one request.
+   * @returns its decoded response.
+   * @throws ConnectionError when the connection fails or closes first; RequestTimeoutError past the timeout.
+   */
   send<T>(spec: RequestSpec<T>): Promise<T>;
+  /** Closes the socket, failing requests still in flight. @returns once it is closed. */
   close(): Promise<void>;
+  /**
+   * Registers a listener called once when the connection closes for any reason.
+   * @returns a function that removes the listener.
+   */
   onClose(listener: (error: ConnectionError) => void): () => void;
   /**
    * Runs `task` while other requests wait (see {@link Connection.exclusive}); the pool re-authenticates

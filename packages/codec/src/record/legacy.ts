@@ -206,6 +206,7 @@ export class LegacyRecordBatch implements RecordBatch {
     return safeNumber(this.lastOffsetBig, 'last offset');
   }
 
+  /** Iterates the batch's records (already decoded: legacy message sets are small and eager). */
   [Symbol.iterator](): Iterator<KafkaRecord> {
     return this.records[Symbol.iterator]();
   }

@@ -222,22 +222,33 @@ export class DefaultRecordBatch implements RecordBatch {
     return (this.attributes & BatchAttributes.deleteHorizon) !== 0;
   }
 
+  /**
+   * The batch's first timestamp in milliseconds (record timestamps are deltas from it), or the delete
+   * horizon when `hasDeleteHorizon`.
+   * @throws DecodeError when the value is not a safe integer (read `baseTimestampBig` instead).
+   */
   get baseTimestamp(): number {
     return isSafe(this.baseTimestampApprox)
       ? this.baseTimestampApprox
       : unsafe('base timestamp', this.baseTimestampBig);
   }
 
+  /** `baseTimestamp` as an exact bigint. */
   get baseTimestampBig(): bigint {
     return int64Big(this.buffer, this.start + V2.baseTimestamp);
   }
 
+  /**
+   * The largest record timestamp in milliseconds (the log-append time for log-append-time batches).
+   * @throws DecodeError when the value is not a safe integer (read `maxTimestampBig` instead).
+   */
   get maxTimestamp(): number {
     return isSafe(this.maxTimestampApprox)
       ? this.maxTimestampApprox
       : unsafe('max timestamp', this.maxTimestampBig);
   }
 
+  /** `maxTimestamp` as an exact bigint. */
   get maxTimestampBig(): bigint {
     return int64Big(this.buffer, this.start + V2.maxTimestamp);
   }

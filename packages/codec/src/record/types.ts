@@ -44,18 +44,23 @@ export interface RecordBatch extends Iterable<KafkaRecord> {
   readonly magic: number;
   /** The offset of the first record (for legacy compressed messages: of the first inner message). */
   readonly baseOffset: number;
+  /** `baseOffset` as an exact bigint. */
   readonly baseOffsetBig: bigint;
   /** The offset of the last record the batch was written with (compaction may have removed records). */
   readonly lastOffset: number;
+  /** `lastOffset` as an exact bigint. */
   readonly lastOffsetBig: bigint;
   /** The Kafka compression type id (0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd). */
   readonly compression: number;
+  /** Whether record timestamps were set by the producer (create time) or by the broker (log-append time). */
   readonly timestampType: TimestampType;
+  /** True for a batch written inside a transaction (its records count only once the transaction commits). */
   readonly isTransactional: boolean;
   /** True for a batch of control records (transaction markers). */
   readonly isControl: boolean;
   /** -1 when the batch has no producer id. */
   readonly producerId: number;
+  /** `producerId` as an exact bigint. */
   readonly producerIdBig: bigint;
   readonly producerEpoch: number;
   readonly baseSequence: number;

@@ -73,7 +73,8 @@ const { UNSUPPORTED_SASL_MECHANISM, ILLEGAL_SASL_STATE } = ErrorCode;
  * Runs SaslHandshake, then SaslAuthenticate until the mechanism's exchange completes, on a connection
  * that finished its ApiVersions handshake. Used for the first authentication and for each
  * re-authentication (KIP-368), which takes the same steps on the same connection.
- * @param send where the requests go; default the connection's own `send` (a re-authentication passes
+ * @param options.reauthentication true when the connection authenticated before (KIP-368).
+ * @param options.send where the requests go; default the connection's own `send` (a re-authentication passes
  *   the `send` of an exclusive task, so that other requests wait).
  * @returns the session, with the lifetime the broker granted.
  * @throws SaslAuthenticationError when the broker refuses the mechanism or the credentials, or its

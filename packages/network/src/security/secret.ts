@@ -43,10 +43,12 @@ export class Secret {
     return REDACTED;
   }
 
+  /** @returns `Secret([redacted])`, what `util.inspect` and `console.log` show. */
   [inspect.custom](): string {
     return `Secret(${REDACTED})`;
   }
 
+  /** @returns `[redacted]`, so a template string or string concatenation never carries the value. */
   [Symbol.toPrimitive](): string {
     return REDACTED;
   }
