@@ -31,6 +31,7 @@ import type {
   ConsumerProtocolResponseFor,
 } from '../requests.js';
 import type { TopicIdAndName } from '../topic-partitions.js';
+import { subscribedNames } from './abstract-membership.js';
 import { withoutIds } from './consumer-protocol-assignment.js';
 import type {
   ConsumerGroupDescription,
@@ -168,13 +169,7 @@ export class ConsumerProtocolMember
    * @throws IllegalTransitionError while leaving, or fatal.
    */
   subscribe(topics: readonly string[], now: number): void {
-    const names = [...new Set(topics)].sort();
-    if (names.length === 0 || names.includes('')) {
-      throw new GroupConfigError(
-        'subscribe needs at least one non-empty topic name; use leaveGroup to unsubscribe',
-      );
-    }
-    this.setSubscription({ kind: 'topics', topics: names }, now);
+    this.setSubscription({ kind: 'topics', topics: subscribedNames(topics) }, now);
   }
 
   /**
@@ -267,7 +262,7 @@ export class ConsumerProtocolMember
         if (m.onLeaveAnswer(request.id, 'ConsumerGroupHeartbeat', answer)) return;
         const sent = m.inFlight.take('heartbeat', request.id);
         if (sent === NOT_AWAITED) return;
-        onHeartbeat(m, request, answer, sent, now);
+        onHeartbeat(m, request, answer, sent.sentAt, now);
         return;
       }
       case 'ConsumerGroupDescribe': {

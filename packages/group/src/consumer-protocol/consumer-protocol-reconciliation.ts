@@ -3,7 +3,7 @@
  * revoke first (an event, wait for the acknowledgement), then assign (an event, wait), then tell the
  * coordinator in the next heartbeat (ACKNOWLEDGING). Topics metadata cannot name yet wait. Share group
  * members (KIP-932) reconcile the same way, so the rules read a {@link ReconcilingMember}: the state
- * names and fields both memberships have.
+ * names and fields both memberships have (`AbstractMembership` implements it for both).
  */
 import type { TopicPartition } from '@runnel/protocol';
 import type { MemberEvents } from '../core/member-events.js';
@@ -31,7 +31,8 @@ type ReconcilingState = 'JOINING' | 'RECONCILING' | 'ACKNOWLEDGING' | 'STABLE';
 /** What the reconciliation reads and changes of a member whose coordinator assigns by topic id. */
 export interface ReconcilingMember {
   readonly state: string;
-  transitionTo(next: ReconcilingState): void;
+  /** Enters `next` (checked against the protocol's table). */
+  enterState(next: ReconcilingState): void;
   readonly events: MemberEvents;
   readonly memberId: string;
   readonly memberEpoch: number;
@@ -62,11 +63,11 @@ export function onTargetAssignment(m: ReconcilingMember, target: TopicIdAssignme
   if (sameAssignment(target, assignmentOf(m.current))) {
     m.unresolved = [];
     if (m.reconciliation === null && (m.state === JOINING || m.state === RECONCILING)) {
-      m.transitionTo(STABLE);
+      m.enterState(STABLE);
     }
     return;
   }
-  if (m.state !== RECONCILING) m.transitionTo(RECONCILING);
+  if (m.state !== RECONCILING) m.enterState(RECONCILING);
   maybeReconcile(m);
 }
 
@@ -81,7 +82,7 @@ export function maybeReconcile(m: ReconcilingMember): void {
   const added = resolved.filter((p) => !had.has(idKey(p)));
   if (revoked.length === 0 && added.length === 0) {
     // Only topics metadata cannot name yet are missing: wait for `onMetadata`.
-    if (unresolvedTopicIds.length === 0) m.transitionTo(STABLE);
+    if (unresolvedTopicIds.length === 0) m.enterState(STABLE);
     return;
   }
   const r: Reconciliation = { resolved, step: 'revoking', eventId: 0 };
@@ -122,6 +123,6 @@ export function acknowledged(m: ReconcilingMember, eventId: number): void {
   } else {
     m.reconciliation = null;
     m.setCurrent(r.resolved);
-    m.transitionTo(ACKNOWLEDGING);
+    m.enterState(ACKNOWLEDGING);
   }
 }

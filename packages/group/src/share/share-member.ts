@@ -8,12 +8,14 @@
  * acknowledged with `acknowledge`. Like the KIP-848 member, it names assigned topics by id, so the
  * driver supplies topic ids and names from metadata (`onMetadata`).
  *
- * Where its rules live: the states and the transition table in `share-states.ts`; the membership and its
- * transitions in `share-membership.ts`; the heartbeat and its answers in `share-heartbeat.ts`; the
- * reconciliation, shared with the consumer protocol, in `consumer-protocol-reconciliation.ts`; what
- * every member shares in `core/member-core.ts`.
+ * Where its rules live: the states and the transition table in `share-states.ts`; the membership in
+ * `share-membership.ts`; the heartbeat's body in `share-heartbeat.ts`; what it shares with the KIP-848
+ * member (transitions, the heartbeat's timers and answers) in `consumer-protocol/abstract-membership.ts`,
+ * and the reconciliation in `consumer-protocol-reconciliation.ts`; what every member shares in
+ * `core/member-core.ts`.
  */
 import type { ShareGroupHeartbeatResponse, TopicPartition } from '@runnel/protocol';
+import { subscribedNames } from '../consumer-protocol/abstract-membership.js';
 import { withoutIds } from '../consumer-protocol/consumer-protocol-assignment.js';
 import { maybeReconcile } from '../consumer-protocol/consumer-protocol-reconciliation.js';
 import { NOT_AWAITED } from '../core/in-flight.js';
@@ -120,12 +122,7 @@ export class ShareGroupMember
    * @throws IllegalTransitionError while leaving, or fatal.
    */
   subscribe(topics: readonly string[], now: number): void {
-    const names = [...new Set(topics)].sort();
-    if (names.length === 0 || names.includes('')) {
-      throw new GroupConfigError(
-        'subscribe needs at least one non-empty topic name; use leaveGroup to unsubscribe',
-      );
-    }
+    const names = subscribedNames(topics);
     const m = this.core;
     const { FATAL, PREPARE_LEAVING, LEAVING, UNSUBSCRIBED, JOINING } = ShareMemberState;
     if (m.isIn(FATAL, PREPARE_LEAVING, LEAVING)) {
@@ -199,6 +196,6 @@ export class ShareGroupMember
     if (m.onLeaveAnswer(request.id, 'ShareGroupHeartbeat', answer)) return;
     const sent = m.inFlight.take('heartbeat', request.id);
     if (sent === NOT_AWAITED) return;
-    onShareHeartbeat(m, answer, sent, now);
+    onShareHeartbeat(m, answer, sent.sentAt, now);
   }
 }

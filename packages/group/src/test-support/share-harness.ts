@@ -6,50 +6,28 @@ import type { ShareGroupHeartbeatRequest, ShareGroupHeartbeatResponse } from '@r
 import type { ShareGroupApis, ShareGroupRequest } from '../requests.js';
 import { ShareGroupMember, type ShareGroupMemberConfig } from '../share/share-member.js';
 import type { TopicIdAndName } from '../topic-partitions.js';
-import { PAYMENTS, REFUNDS, type Target } from './consumer-protocol-harness.js';
+import { heartbeatError, heartbeatOk, PAYMENTS, REFUNDS, type Target } from './consumer-protocol-harness.js';
 import { findCoordinatorOk, MEMBER_CONFIG, ScriptedCoordinator } from './scripted-coordinator.js';
 
 export * from './consumer-protocol-harness.js';
 export const SHARE_MEMBER_ID = 'share-member-0000000000';
 export const SHARE_INTERVAL_MS = 5_000;
 
+/** A ShareGroupHeartbeat answer: the same fields as ConsumerGroupHeartbeat's, with this member's id. */
 export function shareHeartbeatOk(
   memberEpoch: number,
   assignment: Target | null = null,
   heartbeatIntervalMs = SHARE_INTERVAL_MS,
 ): ShareGroupHeartbeatResponse {
-  return {
-    throttleTimeMs: 0,
-    errorCode: 0,
-    errorMessage: null,
-    memberId: SHARE_MEMBER_ID,
-    memberEpoch,
-    heartbeatIntervalMs,
-    assignment:
-      assignment === null
-        ? null
-        : {
-            topicPartitions: Object.entries(assignment).map(([topicId, partitions]) => ({
-              topicId,
-              partitions,
-            })),
-          },
-  };
+  return { ...heartbeatOk(memberEpoch, assignment, heartbeatIntervalMs), memberId: SHARE_MEMBER_ID };
 }
 
+/** A ShareGroupHeartbeat answer with `errorCode`. */
 export function shareHeartbeatError(
   errorCode: number,
   errorMessage: string | null = null,
 ): ShareGroupHeartbeatResponse {
-  return {
-    throttleTimeMs: 0,
-    errorCode,
-    errorMessage,
-    memberId: null,
-    memberEpoch: -1,
-    heartbeatIntervalMs: 0,
-    assignment: null,
-  };
+  return heartbeatError(errorCode, errorMessage);
 }
 
 export class ShareHarness extends ScriptedCoordinator<ShareGroupApis, ShareGroupMember> {
