@@ -3,14 +3,14 @@
  * broker pool says since when every connection attempt failed; past the timeout the watch gives up
  * once, with an AllBrokersDownError whose `cause` is the last connection error.
  */
-import type { BrokerPool } from '@runnel/network';
+import type { BrokerPool, Clock, TimerHandle } from '@runnel/network';
 import { AllBrokersDownError } from './errors.js';
 
-/** The pool's signal, as the watch reads it (clock times of `performance.now()`). */
+/** The pool's signal, as the watch reads it (times of the same clock as the watch's). */
 export type Reachability = Pick<BrokerPool, 'allBrokersDownSince' | 'lastConnectionError'>;
 
 export class BrokersDownWatch {
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private timer: TimerHandle | undefined;
   private gaveUp = false;
 
   /**
@@ -19,6 +19,7 @@ export class BrokersDownWatch {
    */
   constructor(
     private readonly pool: Reachability,
+    private readonly clock: Clock,
     private readonly timeoutMs: number | null,
     private readonly onGiveUp: (error: AllBrokersDownError) => void,
   ) {}
@@ -26,28 +27,32 @@ export class BrokersDownWatch {
   /** @returns since when (ms since the epoch) no broker has been reachable, or null while one is. */
   get downSince(): number | null {
     const since = this.pool.allBrokersDownSince;
-    return since === null ? null : Math.round(Date.now() - (performance.now() - since));
+    return since === null ? null : Math.round(this.clock.wallClockMs() - (this.clock.now() - since));
   }
 
   /** Starts checking (the consumer started working); calling it again does nothing. */
   start(): void {
     if (this.timeoutMs === null || this.timer !== undefined || this.gaveUp) return;
     // A check per tenth of the timeout gives up at most 10 % late, and costs nothing between checks.
-    this.timer = setInterval(() => this.check(), Math.min(1_000, Math.max(10, this.timeoutMs / 10)));
-    this.timer.unref();
+    const period = Math.min(1_000, Math.max(10, this.timeoutMs / 10));
+    const tick = () => {
+      this.timer = undefined;
+      this.check();
+      if (!this.gaveUp && this.timer === undefined) this.timer = this.clock.setTimeout(tick, period);
+    };
+    this.timer = this.clock.setTimeout(tick, period);
   }
 
   /** Stops checking (close). */
   stop(): void {
-    if (this.timer !== undefined) clearInterval(this.timer);
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
   }
 
   private check(): void {
     const since = this.pool.allBrokersDownSince;
-    if (since === null || this.timeoutMs === null || performance.now() - since < this.timeoutMs) return;
+    if (since === null || this.timeoutMs === null || this.clock.now() - since < this.timeoutMs) return;
     this.gaveUp = true;
-    this.stop();
     const cause = this.pool.lastConnectionError;
     this.onGiveUp(new AllBrokersDownError(this.timeoutMs, this.downSince!, cause ? { cause } : undefined));
   }

@@ -1,7 +1,25 @@
 /** The option, listener and snapshot types of the Consumer's API. */
+import type { Clock, ClusterClientOptions } from '@runnel/network';
 import type { ConsumerBatch, ConsumerRecord, TopicPartition } from './batch.js';
 import type { GroupProtocol } from './config.js';
 import type { GroupDescription } from './group-description.js';
+
+/**
+ * What a consumer runs on besides its configuration: the second argument of `new Consumer`, for tests.
+ * A program never needs to pass it.
+ */
+export interface ConsumerEnvironment {
+  /**
+   * The clock of every deadline, backoff and timer of the consumer and its cluster client (default:
+   * @runnel/network's `systemClock`, whose timers never keep the process alive), e.g. a `FakeClock`
+   * from `@runnel/network/testing`.
+   */
+  readonly clock?: Clock;
+  /** Opens broker connections (default: TCP or TLS sockets), e.g. a `FakeCluster`'s `factory`. */
+  readonly connectionFactory?: ClusterClientOptions['connectionFactory'];
+  /** Uniform numbers in [0, 1) for the jitter of backoffs (default `Math.random`). */
+  readonly random?: () => number;
+}
 
 /** Options of {@link Consumer.run}. */
 export interface RunOptions {

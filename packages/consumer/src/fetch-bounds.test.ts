@@ -10,7 +10,7 @@ import {
 } from '@runnel/codec';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RecordTooLargeError } from './errors.js';
-import type { Delivery } from './fetcher.js';
+import type { Delivery, Fetcher } from './fetcher.js';
 import { concatBytes } from './test-support/bytes.js';
 import { records, response, setup, tick } from './test-support/fetcher-fake.js';
 
@@ -50,7 +50,7 @@ function expectAbout(actual: number, bytes: number): void {
   expect(actual).toBeLessThan(bytes + 1_000);
 }
 
-function delivered(taken: ReturnType<ReturnType<typeof setup>['fetcher']['take']>): Delivery {
+function delivered(taken: ReturnType<Fetcher['take']>): Delivery {
   expect(taken && 'delivery' in taken).toBe(true);
   return (taken as { delivery: Delivery }).delivery;
 }
@@ -62,7 +62,7 @@ afterEach(() => {
 describe('Fetcher memory bound', () => {
   it('decompresses no more than maxBufferedBytes plus one batch while the user holds what it was given', async () => {
     const gzip = countingGzip();
-    const { cluster, fetcher } = setup(
+    const { cluster, fetcher } = await setup(
       { maxBufferedBytes: 8 * MiB, maxPartitionFetchBytes: MiB },
       [0, 1, 2, 3],
     );
@@ -89,7 +89,7 @@ describe('Fetcher memory bound', () => {
 
   it('hands out one batch at a time even when the user holds nothing and one batch is past the bound', async () => {
     const gzip = countingGzip();
-    const { cluster, fetcher } = setup({ maxBufferedBytes: MiB, maxPartitionFetchBytes: MiB });
+    const { cluster, fetcher } = await setup({ maxBufferedBytes: MiB, maxPartitionFetchBytes: MiB });
     await tick();
     cluster.fetches[0]!.respond(response([{ partitionIndex: 0, records: gzipBombs(0, 3, 2 * MiB) }]));
     await tick();
@@ -104,7 +104,7 @@ describe('Fetcher memory bound', () => {
   });
 
   it('fails a partition whose batch decompresses past maxDecompressedSize with DecompressedSizeError', async () => {
-    const { cluster, fetcher } = setup({ maxDecompressedSize: MiB });
+    const { cluster, fetcher } = await setup({ maxDecompressedSize: MiB });
     await tick();
     cluster.fetches[0]!.respond(response([{ partitionIndex: 0, records: gzipBombs(0, 1, 2 * MiB) }]));
     await tick();
@@ -115,7 +115,7 @@ describe('Fetcher memory bound', () => {
   });
 
   it('asks for less than fetchMaxBytes when the buffer has less room left', async () => {
-    const { cluster, fetcher } = setup({ maxBufferedBytes: 100_000, fetchMaxBytes: 1_000_000 }, [0, 1]);
+    const { cluster, fetcher } = await setup({ maxBufferedBytes: 100_000, fetchMaxBytes: 1_000_000 }, [0, 1]);
     await tick();
     expect(cluster.fetches[0]!.request.maxBytes).toBe(100_000);
     fetcher.close();
@@ -124,15 +124,18 @@ describe('Fetcher memory bound', () => {
 
 describe('Fetcher with an answer that holds no complete batch', () => {
   it('asks again with a doubled size after a backoff, up to fetchMaxBytes, then fails the partition with RecordTooLargeError', async () => {
-    const { cluster, fetcher, p0 } = setup({
+    const { cluster, fetcher, p0, clock } = await setup({
       retryBackoffMs: 5,
       maxPartitionFetchBytes: 1024,
       fetchMaxBytes: 8192,
     });
     const whole = records(0, 50);
-    const started = Date.now();
+    const started = clock.now();
     for (let answered = 0; answered < 4; answered++) {
-      while (cluster.fetches.length <= answered) await tick();
+      while (cluster.fetches.length <= answered) {
+        clock.advance(1);
+        await tick();
+      }
       cluster.fetches[answered]!.respond(response([{ partitionIndex: 0, records: whole.subarray(0, 100) }]));
       await tick();
     }
@@ -143,9 +146,11 @@ describe('Fetcher with an answer that holds no complete batch', () => {
     expect((taken as { error: RecordTooLargeError }).error).toMatchObject({ offset: 0, fetchSize: 8192 });
     expect(p0.position).toEqual({ offset: 0, leaderEpoch: -1 });
     // Stopped: no more requests for it, however long we wait.
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    clock.advance(60_000);
+    await tick();
     expect(cluster.fetches).toHaveLength(4);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(5 + 10 + 20);
+    // Backoffs of 5, 10 and 20 ms, each with up to 20 % jitter, passed on the fetcher's clock.
+    expect(clock.now() - started).toBeGreaterThanOrEqual(0.8 * (5 + 10 + 20));
     expect(fetcher.stats.fetchErrors).toBe(4);
     fetcher.close();
   });
@@ -153,7 +158,7 @@ describe('Fetcher with an answer that holds no complete batch', () => {
 
 describe('Fetcher error accounting', () => {
   it('counts partition errors and unreadable data as fetch errors, and hands out the records before a corrupt batch', async () => {
-    const { cluster, fetcher } = setup({}, [0, 1]);
+    const { cluster, fetcher } = await setup({}, [0, 1]);
     await tick();
     const good = records(0, 2);
     const bad = records(2, 1);

@@ -6,6 +6,7 @@
  * when the user holds nothing, so that consumption always moves), so the total passes the bound by one
  * batch at most.
  */
+import type { Clock } from '@runnel/network';
 import type { AssignedPartition, BufferedFetch } from './assigned-partition.js';
 import type { ConsumerBatch, OffsetAndEpoch } from './batch.js';
 
@@ -33,11 +34,13 @@ export class FetchBuffer {
    * @param maxBytes `maxBufferedBytes`.
    * @param chunkBytes the most record bytes (decompressed) one handed-out batch gathers, past its first
    *   record batch: `maxPartitionFetchBytes`, the size users expect of one partition's batch.
+   * @param clock sets when a partition whose data failed may be fetched again.
    * @param onReadError called when fetched data cannot be read (corrupt, or past the decompression cap).
    */
   constructor(
     private readonly maxBytes: number,
     private readonly chunkBytes: number,
+    private readonly clock: Clock,
     private readonly onReadError: () => void = () => {},
   ) {}
 
@@ -95,7 +98,7 @@ export class FetchBuffer {
       if (cursor === null || cursor.done) {
         this.remove(i--);
         if (entry.error === null) continue;
-        p.retryAt = Date.now() + retryBackoffMs;
+        p.retryAt = this.clock.now() + retryBackoffMs;
         return { error: entry.error };
       }
       const chunk = cursor.next({

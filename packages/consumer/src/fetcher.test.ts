@@ -4,7 +4,7 @@ import { offsetsIn, records, response, setup, tick } from './test-support/fetche
 
 describe('Fetcher', () => {
   it('hands out a fetched batch and already fetches the next offsets while the batch is being processed', async () => {
-    const { cluster, fetcher } = setup();
+    const { cluster, fetcher } = await setup();
     await tick();
     expect(cluster.fetches).toHaveLength(1);
     expect(offsetsIn(cluster.fetches[0]!.request)).toEqual([[0, 0n]]);
@@ -30,7 +30,7 @@ describe('Fetcher', () => {
   });
 
   it('never hands out data fetched before a seek, whether buffered or still in flight', async () => {
-    const { cluster, fetcher, p0 } = setup();
+    const { cluster, fetcher, p0 } = await setup();
     await tick();
     cluster.fetches[0]!.respond(response([{ partitionIndex: 0, records: records(0, 3) }]));
     await tick();
@@ -50,8 +50,9 @@ describe('Fetcher', () => {
   });
 
   it('reports OffsetOutOfRangeError once under reset none and keeps the position until the user seeks', async () => {
-    const { cluster, fetcher, p0 } = setup({ autoOffsetReset: 'none' });
-    p0.seek({ offset: 42, leaderEpoch: -1 });
+    const { cluster, fetcher, p0 } = await setup({ autoOffsetReset: 'none' }, [0], {
+      start: { offset: 42, leaderEpoch: -1 },
+    });
     await tick();
     cluster.fetches[0]!.respond(response([{ partitionIndex: 0, errorCode: 1 }]));
     await tick();
@@ -66,8 +67,7 @@ describe('Fetcher', () => {
   });
 
   it('moves back to where the leader log diverged instead of resetting when the broker reports a diverging epoch', async () => {
-    const { cluster, fetcher, p0 } = setup();
-    p0.seek({ offset: 30, leaderEpoch: 6 });
+    const { cluster, fetcher, p0 } = await setup({}, [0], { start: { offset: 30, leaderEpoch: 6 } });
     await tick();
     cluster.fetches[0]!.respond(
       response([
@@ -82,7 +82,7 @@ describe('Fetcher', () => {
   });
 
   it('stops fetching while buffered bytes are at the limit and resumes once the user is done with the data', async () => {
-    const { cluster, fetcher } = setup({ maxBufferedBytes: 10 }, [0, 1]);
+    const { cluster, fetcher } = await setup({ maxBufferedBytes: 10 }, [0, 1]);
     await tick();
     expect(offsetsIn(cluster.fetches[0]!.request)).toEqual([
       [0, 0n],

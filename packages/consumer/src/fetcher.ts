@@ -1,9 +1,8 @@
 /**
  * The fetch loop: for every leader broker of the assigned partitions, one Fetch long poll at a time
  * inside an incremental fetch session; fetched data goes into a buffer bounded by memory (see
- * FetchBuffer), from which the consumer takes one partition's batch at a time. Positions are looked up
- * (committed offset or reset policy) before a partition is fetched, and checked against the leader
- * after a leader change.
+ * FetchBuffer), from which the consumer takes one partition's batch at a time. Before a partition is
+ * fetched its position is looked up, and after a leader change checked (see Positions).
  */
 
 import { AuthenticationError, type ClusterClient, RateLimitedLog } from '@runnel/network';
@@ -11,12 +10,14 @@ import { Fetch, type FetchResponse } from '@runnel/protocol';
 import { AssignedPartition } from './assigned-partition.js';
 import { partitionKey } from './batch.js';
 import type { ResolvedConfig } from './config.js';
+import type { ConsumerContext } from './context.js';
 import { type Delivery, FetchBuffer, type TakeResult } from './fetch-buffer.js';
 import { buildFetchRequest, FIRST_TOPIC_ID_VERSION } from './fetch-request.js';
 import { FetchSession, type FetchSessionRequest, type SessionPartition } from './fetch-session.js';
+import { LoopSignal } from './loop-signal.js';
 import { noLeaderError } from './offset-requests.js';
 import { type FetcherStats, onPartitionData, type PartitionResponseHost } from './partition-response.js';
-import { PositionLookup } from './position-lookup.js';
+import { Positions } from './positions.js';
 
 export type { Delivery, TakeResult } from './fetch-buffer.js';
 
@@ -27,41 +28,45 @@ const UNKNOWN_TOPIC_OR_PARTITION = 3;
 export class Fetcher {
   readonly partitions = new Map<string, AssignedPartition>();
   readonly stats: FetcherStats = { fetchesSent: 0, fetchErrors: 0, bytesFetched: 0 };
+  /** Start positions, truncation checks, and the moves the user asks for. */
+  readonly positions: Positions;
+  private readonly client: ClusterClient;
+  private readonly config: ResolvedConfig;
   private readonly sessions = new Map<number, FetchSession>();
   private readonly inFlight = new Set<number>();
   private readonly nodeRetryAt = new Map<number, number>();
   private readonly buffer: FetchBuffer;
-  private readonly positions: PositionLookup;
   private readonly warnings: RateLimitedLog;
   private readonly responseHost: PartitionResponseHost;
-  private pumpScheduled = false;
   private metadataRefreshing = false;
-  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
-  private readonly waiters = new Set<() => void>();
+  private readonly loop: LoopSignal;
   private closed = false;
   private stoppedBy: AuthenticationError | null = null;
 
-  constructor(
-    private readonly client: ClusterClient,
-    private readonly config: ResolvedConfig,
-  ) {
-    this.buffer = new FetchBuffer(config.maxBufferedBytes, config.maxPartitionFetchBytes, () => {
+  constructor(private readonly context: ConsumerContext) {
+    const { client, config, clock } = context;
+    this.client = client;
+    this.config = config;
+    this.loop = new LoopSignal(clock, () => this.pump());
+    this.buffer = new FetchBuffer(config.maxBufferedBytes, config.maxPartitionFetchBytes, clock, () => {
       this.stats.fetchErrors++;
     });
-    this.warnings = new RateLimitedLog(config.logger, () => Date.now());
-    this.positions = new PositionLookup({
-      client,
-      config,
+    this.warnings = new RateLimitedLog(config.logger, () => clock.now());
+    this.positions = new Positions({
+      context,
       isClosed: () => this.closed,
       stopOnAuthentication: (error) => this.stopOnAuthentication(error),
       refreshMetadata: () => this.refreshMetadata(),
       later: (ms) => this.later(ms),
       wake: () => this.wake(),
+      changed: () => this.changed(),
+      purge: (p) => this.purge(p),
       warnRepeated: (key, obj, msg) => this.warnings.warn(key, obj, msg),
     });
     this.responseHost = {
       client,
       config,
+      clock,
       stats: this.stats,
       buffer: this.buffer,
       positions: this.positions,
@@ -147,40 +152,25 @@ export class Fetcher {
 
   /** @returns a promise that resolves at the next change (data arrived, a partition freed, close). */
   changed(): Promise<void> {
-    return new Promise((resolve) => this.waiters.add(resolve));
+    return this.loop.changed();
   }
 
   /** Schedules a pass of the loop (coalesced). */
   wake(): void {
-    for (const w of this.waiters) w();
-    this.waiters.clear();
-    if (this.pumpScheduled || this.closed) return;
-    this.pumpScheduled = true;
-    queueMicrotask(() => {
-      this.pumpScheduled = false;
-      this.pump();
-    });
+    this.loop.wake();
   }
 
   /** Stops fetching and forgets buffered data; in-flight requests end with the client. */
   close(): void {
     this.closed = true;
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
     this.buffer.clear();
-    for (const w of this.waiters) w();
-    this.waiters.clear();
+    this.loop.close();
   }
 
   private later(ms: number): void {
-    if (this.closed) return;
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      this.wake();
-    }, ms);
-    // The consumer's keep-alive holds the process while someone waits for data; this timer must not.
-    timer.unref();
-    this.timers.add(timer);
+    // The clock's timers are unref'd: the consumer's keep-alive holds the process while someone waits
+    // for data, and this timer must not.
+    this.loop.later(ms);
   }
 
   /**
@@ -199,18 +189,8 @@ export class Fetcher {
 
   private pump(): void {
     if (this.closed || this.stoppedBy) return;
-    const now = Date.now();
-    const needPosition: AssignedPartition[] = [];
-    const needValidation: AssignedPartition[] = [];
-    for (const p of this.partitions.values()) {
-      if (p.revoked || p.halted) continue;
-      if (p.position === null && !p.initializing && p.retryAt <= now) needPosition.push(p);
-      if (p.needsValidation && !p.validating && p.position !== null && !p.fetching && p.retryAt <= now) {
-        needValidation.push(p);
-      }
-    }
-    if (needPosition.length > 0) void this.positions.initialize(needPosition);
-    if (needValidation.length > 0) void this.positions.validate(needValidation);
+    const now = this.context.clock.now();
+    this.positions.lookUp(this.partitions.values(), now);
     if (this.buffer.room <= 0) return;
 
     const metadata = this.client.metadata;
@@ -360,7 +340,7 @@ export class Fetcher {
           if (this.closed || this.stopOnAuthentication(error)) return;
           this.stats.fetchErrors++;
           this.warnings.warn(`fetch ${nodeId}`, { err: error, nodeId }, 'fetch failed');
-          this.nodeRetryAt.set(nodeId, Date.now() + this.config.retryBackoffMs);
+          this.nodeRetryAt.set(nodeId, this.context.clock.now() + this.config.retryBackoffMs);
           this.client.requestMetadataUpdate();
           this.refreshMetadata();
         },
@@ -388,7 +368,7 @@ export class Fetcher {
       if (errorCode !== 0) {
         this.config.logger.debug({ nodeId, errorCode }, 'fetch session reset');
         if (errorCode !== 70 && errorCode !== 71)
-          this.nodeRetryAt.set(nodeId, Date.now() + this.config.retryBackoffMs);
+          this.nodeRetryAt.set(nodeId, this.context.clock.now() + this.config.retryBackoffMs);
       }
       return;
     }

@@ -8,7 +8,7 @@ import {
   consumerGroupDescribeRequest,
   readConsumerGroupDescription,
 } from '@runnel/group';
-import { type ClusterClient, CoordinatorType } from '@runnel/network';
+import { type Clock, type ClusterClient, CoordinatorType, systemClock } from '@runnel/network';
 import {
   ConsumerGroupDescribe,
   type ConsumerGroupDescribeResponse,
@@ -60,7 +60,7 @@ export interface GroupDescription {
   readonly members: readonly GroupMemberDescription[];
   /** This consumer's own entry in `members`, or null when the coordinator does not list it. */
   readonly self: GroupMemberDescription | null;
-  /** When the answer arrived (`Date.now()`). */
+  /** When the answer arrived (ms since the epoch). */
   readonly describedAt: number;
 }
 
@@ -68,6 +68,7 @@ export interface GroupDescription {
  * Describes `groupId` at its coordinator, with the API of `groupProtocol`. Retriable errors (the
  * coordinator moved or is loading) are retried until `deadlineMs`.
  * @param memberId this consumer's member id, to pick its own entry (`self`); '' when it has none.
+ * @param clock the wall clock of `describedAt` (default: the system clock).
  * @returns the group, its members sorted by id and every assignment sorted.
  * @throws KafkaProtocolError for the group's error code, e.g. GROUP_ID_NOT_FOUND (no such group, or
  *   a group of the other protocol) or GROUP_AUTHORIZATION_FAILED; UnsupportedVersionError when the
@@ -81,6 +82,7 @@ export async function describeGroup(
   groupProtocol: GroupProtocol,
   memberId: string,
   deadlineMs: number,
+  clock: Clock = systemClock,
 ): Promise<GroupDescription> {
   const target = { kind: 'coordinator', keyType: CoordinatorType.group, key: groupId } as const;
   let description: Omit<GroupDescription, 'self' | 'describedAt'>;
@@ -111,7 +113,7 @@ export async function describeGroup(
   return {
     ...description,
     self: description.members.find((m) => m.memberId === memberId && memberId !== '') ?? null,
-    describedAt: Date.now(),
+    describedAt: clock.wallClockMs(),
   };
 }
 

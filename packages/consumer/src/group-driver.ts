@@ -1,15 +1,15 @@
 /**
  * Runs one of @runnel/group's sans-I/O members through its `GroupMember` interface (the classic
  * `ClassicGroupMember`, or KIP-848's `ConsumerProtocolMember` under `groupProtocol: 'consumer'`; which
- * one is decided once, in `createGroupMember`) with real timers and the cluster client: it sends the
- * requests the member asks for, hands back the answers, wakes the member at `nextPollAt`, and turns the
- * member's events into assignment changes of the consumer. Heartbeats ride on these timers, so user code
- * never delays them.
+ * one is decided once, in `createGroupMember`; or the share consumer's `ShareGroupMember`) on the
+ * consumer's clock and cluster client: it sends the
+ * requests the member asks for, hands back the answers, wakes the member at `nextPollAt`, feeds it
+ * topic ids (from metadata, and from the pattern listing when the subscription is a pattern), and
+ * turns the member's events into assignment changes of the consumer, one at a time, acknowledging
+ * each once handled. Heartbeats ride on these timers, so user code never delays them.
  */
 import type { TopicPartition } from '@runnel/assignors';
 import {
-  ClassicGroupMember,
-  ConsumerProtocolMember,
   type GroupEvent,
   type GroupGeneration,
   type GroupMember,
@@ -19,11 +19,18 @@ import {
   type ResponseTo,
   type TopicIdAndName,
 } from '@runnel/group';
-import { AuthenticationError, type ClusterClient, type ClusterMetadata } from '@runnel/network';
-import type { ResolvedConfig } from './config.js';
-import { listTopics } from './topic-listing.js';
+import {
+  AuthenticationError,
+  type ClusterClient,
+  type ClusterMetadata,
+  RateLimitedLog,
+  type TimerHandle,
+} from '@runnel/network';
+import type { ClientContext, ClientSettings } from './context.js';
+import { TopicListingLoop } from './pattern-subscription.js';
+import type { Subscription } from './subscription.js';
 
-/** What the driver asks of the consumer when the member's assignment changes. */
+/** What the driver asks of the consumer when the member's assignment changes (see Rebalances). */
 export interface AssignmentHandler {
   /** New partitions: start fetching them, then run the user's listener. */
   assigned(partitions: readonly TopicPartition[], assignment: readonly TopicPartition[]): Promise<void>;
@@ -31,36 +38,14 @@ export interface AssignmentHandler {
   revoked(partitions: readonly TopicPartition[]): Promise<void>;
   /** Partitions lost without a chance to commit: stop fetching at once, run the listener. */
   lost(partitions: readonly TopicPartition[]): Promise<void>;
+}
+
+/** What else the driver tells or asks the consumer. */
+export interface DriverHooks {
   /** The member cannot continue. */
   fatal(error: Error): void;
   /** True while the user is waiting for data or a handler is running within the max poll interval. */
-  isPolling(): boolean;
-}
-
-/**
- * @returns the member of `config.groupProtocol`: KIP-848's under 'consumer' (Java ignores the
- *   classic-only options there: the broker sets the session and heartbeat times), else the classic one.
- * @throws GroupConfigError on settings the member cannot run with.
- */
-export function createGroupMember(config: ResolvedConfig): GroupMember {
-  const common = {
-    groupId: config.groupId!,
-    groupInstanceId: config.groupInstanceId,
-    clientRack: config.rack,
-    maxPollIntervalMs: config.maxPollIntervalMs,
-    requestTimeoutMs: config.requestTimeoutMs,
-    retryBackoffMs: Math.max(1, config.retryBackoffMs),
-  };
-  if (config.groupProtocol === 'consumer') {
-    return new ConsumerProtocolMember({ ...common, serverAssignor: config.groupRemoteAssignor });
-  }
-  return new ClassicGroupMember({
-    ...common,
-    assignors: config.assignors,
-    sessionTimeoutMs: config.sessionTimeoutMs,
-    heartbeatIntervalMs: config.heartbeatIntervalMs,
-    rebalanceTimeoutMs: config.rebalanceTimeoutMs,
-  });
+  isPolling(now: number): boolean;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the member's request carries the API by name; the send pairs that name with its codec.
@@ -75,30 +60,44 @@ function topicIdsOf(metadata: ClusterMetadata): TopicIdAndName[] {
   return out;
 }
 
+/** @returns what kind of error `error` is, for rate-limited warnings: its class and Kafka or Runnel code. */
+function errorKind(error: Error): string {
+  const e = error as { code?: unknown; errorCode?: unknown };
+  return `${error.name}:${String(e.errorCode ?? e.code ?? '')}`;
+}
+
 export class GroupDriver {
   readonly member: GroupMember;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly client: ClusterClient;
+  private readonly config: ClientSettings;
+  private timer: TimerHandle | undefined;
   private scheduled = false;
   private closed = false;
   private readonly eventQueue: GroupEvent[] = [];
   private handlingEvents = false;
   private readonly stateWaiters = new Set<() => void>();
+  /** Errors the member survives repeat while it retries (no coordinator, a broker down): each kind is warned about once in a while. */
+  private readonly warnings: RateLimitedLog;
   /** The metadata snapshot last given to a consumer-protocol member (snapshots are immutable). */
   private fedMetadata: ClusterMetadata | null = null;
   private metadataInFlight = false;
   private lastMetadataAsk = Number.NEGATIVE_INFINITY;
   /** The last listing of every topic of the cluster (pattern subscriptions), or null. */
   private topicListing: readonly TopicIdAndName[] | null = null;
-  /** Whether the subscription is a regular expression, whose matches change as topics come and go. */
-  private patternSubscribed = false;
-  private listingTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Lists every topic while the subscription is a pattern (a RegExp, or a regex); null otherwise. */
+  private listing: TopicListingLoop | null = null;
 
+  /** @param member the member to run: the consumer's (`createGroupMember`), or a share group member. */
   constructor(
-    private readonly client: ClusterClient,
-    private readonly config: ResolvedConfig,
+    private readonly context: ClientContext,
     private readonly handler: AssignmentHandler,
+    private readonly hooks: DriverHooks,
+    member: GroupMember,
   ) {
-    this.member = createGroupMember(config);
+    this.client = context.client;
+    this.config = context.config;
+    this.member = member;
+    this.warnings = new RateLimitedLog(context.config.logger, () => context.clock.now());
   }
 
   /** @returns the membership to send commits under. */
@@ -112,30 +111,34 @@ export class GroupDriver {
     return { state, memberId, memberEpoch };
   }
 
-  /** Subscribes (or changes the subscription) and starts the loop. @throws IllegalTransitionError while leaving. */
-  subscribe(topics: readonly string[]): void {
-    this.member.subscribe(topics, Date.now());
-    this.patternSubscribed = false;
-    this.stopListing();
-    if (this.member.assignsByTopicId) {
-      // The coordinator names assigned topics by id only: keep the subscribed topics' ids at hand.
-      this.fetchMetadata(() => this.client.topicMetadata(topics));
-    }
-    this.wake();
-  }
-
   /**
-   * Subscribes to the topics whose whole name matches `regex` (RE2/J syntax; consumer protocol only):
-   * the broker resolves it where ConsumerGroupHeartbeat v1 exists, the member itself elsewhere, from
-   * a listing of every topic that this driver renews every `metadataMaxAgeMs`.
-   * @throws GroupConfigError under the classic protocol (the consumer refuses that earlier) or on an
-   *   invalid regex the member must resolve itself; IllegalTransitionError while leaving.
+   * Subscribes (or changes the subscription) and starts the loop: to topic names; to the topics a
+   * RegExp matches in each listing of the cluster's topics; or to the topics whose whole name matches
+   * a regex (RE2/J syntax; consumer protocol only), which the broker resolves where
+   * ConsumerGroupHeartbeat v1 exists and the member itself, from the listings, elsewhere.
+   * @throws GroupConfigError under the classic protocol for a regex (the consumer refuses that earlier)
+   *   or on an invalid regex the member must resolve itself; IllegalTransitionError while leaving.
    */
-  subscribePattern(regex: string): void {
-    this.member.subscribePattern(regex, Date.now());
-    this.patternSubscribed = true;
-    // List at once: should the broker lack regex support, the member matches against this listing.
-    this.scheduleListing(0);
+  subscribeTo(subscription: Subscription): void {
+    this.stopListing();
+    const now = this.context.clock.now();
+    switch (subscription.kind) {
+      case 'topics':
+        this.member.subscribe(subscription.topics, now);
+        if (this.member.assignsByTopicId) {
+          // The coordinator names assigned topics by id only: keep the subscribed topics' ids at hand.
+          this.fetchMetadata(() => this.client.topicMetadata(subscription.topics));
+        }
+        break;
+      case 'regexp':
+        this.startListing((topics) => this.onRegExpListing(subscription.pattern, topics));
+        break;
+      case 'pattern':
+        this.member.subscribePattern(subscription.regex, now);
+        // Should the broker lack regex support, the member matches against the listings.
+        this.startListing((topics) => this.takeListing(topics));
+        break;
+    }
     this.wake();
   }
 
@@ -146,36 +149,43 @@ export class GroupDriver {
 
   /** Tells the member an OffsetCommit failed with `errorCode` under `generationId`. */
   onCommitError(errorCode: number, generationId: number): void {
-    this.member.onOffsetCommitError(errorCode, generationId, Date.now());
+    this.member.onOffsetCommitError(errorCode, generationId, this.context.clock.now());
     this.wake();
   }
 
   /**
    * Leaves the group (revoking the partitions first) and waits until the member is out or `deadline`.
-   * @returns once the member is UNJOINED or FATAL, or the deadline passed.
+   * @returns once the member is UNJOINED or FATAL, or the deadline (clock time) passed.
    */
   async leave(deadline: number): Promise<void> {
     // A driver stopped by a fatal error has no member loop left to carry the LeaveGroup.
     if (this.closed) return;
-    this.member.leaveGroup(Date.now());
+    const { clock } = this.context;
+    this.member.leaveGroup(clock.now());
     this.wake();
     while (!this.member.isOutOfGroup) {
-      const left = deadline - Date.now();
+      const left = deadline - clock.now();
       if (left <= 0) return;
       await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, Math.min(left, 100));
+        const t = clock.setTimeout(resolve, Math.min(left, 100));
         this.stateWaiters.add(() => {
-          clearTimeout(t);
+          clock.clearTimeout(t);
           resolve();
         });
       });
     }
   }
 
+  /** Stops renewing a pattern subscription (close: a new match must not change it while leaving). */
+  stopListing(): void {
+    this.listing?.stop();
+    this.listing = null;
+  }
+
   /** Stops the timers; requests still in flight end with the client. */
   close(): void {
     this.closed = true;
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.timer !== undefined) this.context.clock.clearTimeout(this.timer);
     this.timer = undefined;
     this.stopListing();
     for (const w of this.stateWaiters) w();
@@ -194,14 +204,15 @@ export class GroupDriver {
 
   private tick(): void {
     if (this.closed) return;
-    const now = Date.now();
-    if (this.handler.isPolling()) this.member.recordPoll(now);
+    const { clock } = this.context;
+    const now = clock.now();
+    if (this.hooks.isPolling(now)) this.member.recordPoll(now);
     let result: MemberPollResult;
     try {
       this.feedMetadata();
       result = this.member.poll(now);
     } catch (error) {
-      this.handler.fatal(error as Error);
+      this.hooks.fatal(error as Error);
       return;
     }
     this.askForMetadata(result, now);
@@ -212,15 +223,41 @@ export class GroupDriver {
     }
     for (const w of this.stateWaiters) w();
     this.stateWaiters.clear();
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
+    if (this.timer !== undefined) clock.clearTimeout(this.timer);
     // Wake at least once a second to note that the user is still polling.
     const wait = Math.max(0, Math.min(result.nextPollAt - now, 1_000));
-    this.timer = setTimeout(() => {
+    this.timer = clock.setTimeout(() => {
       this.timer = undefined;
       this.tick();
     }, wait);
-    this.timer.unref();
+  }
+
+  private startListing(onListing: (topics: readonly TopicIdAndName[]) => void): void {
+    this.listing = new TopicListingLoop(this.context, (topics) => {
+      if (!this.closed) onListing(topics);
+    });
+    this.listing.start();
+  }
+
+  /** A RegExp subscription: subscribes to the listed topics whose name the RegExp matches (`test`). */
+  private onRegExpListing(pattern: RegExp, topics: readonly TopicIdAndName[]): void {
+    const names = topics.filter((t) => !t.isInternal && pattern.test(t.name)).map((t) => t.name);
+    try {
+      this.member.subscribe(names, this.context.clock.now());
+    } catch (error) {
+      this.config.logger.warn({ err: error }, 'subscribing to the topics the pattern matches failed');
+      return;
+    }
+    this.takeListing(topics);
+  }
+
+  /** Keeps a listing for the member's topic ids (a consumer-protocol member), and runs the member. */
+  private takeListing(topics: readonly TopicIdAndName[]): void {
+    if (this.member.assignsByTopicId) {
+      this.topicListing = topics;
+      this.feedMetadata(true);
+    }
+    this.wake();
   }
 
   /** Hands a consumer-protocol member the topic ids of a metadata snapshot it has not seen yet. */
@@ -247,64 +284,26 @@ export class GroupDriver {
     if (!unresolved && !result.topicListWanted) return;
     if (now - this.lastMetadataAsk < Math.max(1, this.config.retryBackoffMs)) return;
     this.lastMetadataAsk = now;
-    // Under a broker-side regex, assigned topics may be ones no snapshot holds: only a listing names them.
-    if (result.topicListWanted || this.patternSubscribed) {
-      this.fetchMetadata(() => listTopics(this.client));
-    } else {
-      this.fetchMetadata(() => this.client.refreshMetadata());
-    }
+    // Under a pattern, assigned topics may be ones no snapshot holds: only a listing names them.
+    if (this.listing) this.listing.listSoon();
+    else this.fetchMetadata(() => this.client.refreshMetadata());
   }
 
-  /**
-   * Runs one metadata fetch at a time and hands its topic ids to the member.
-   * @returns whether it started (false while another one runs); `failed` runs when it started and failed.
-   */
-  private fetchMetadata(
-    fetch: () => Promise<ClusterMetadata | TopicIdAndName[]>,
-    failed: () => void = () => {},
-  ): boolean {
-    if (this.metadataInFlight || !this.member.assignsByTopicId) return false;
+  /** Runs one metadata refresh at a time (consumer protocol) and hands its topic ids to the member. */
+  private fetchMetadata(fetch: () => Promise<ClusterMetadata>): void {
+    if (this.metadataInFlight || !this.member.assignsByTopicId) return;
     this.metadataInFlight = true;
     fetch()
       .then(
-        (answer) => {
-          if (this.closed) return;
-          if (Array.isArray(answer)) this.topicListing = answer;
-          this.feedMetadata(Array.isArray(answer));
+        () => {
+          if (!this.closed) this.feedMetadata();
         },
-        (error: unknown) => {
-          this.config.logger.debug({ err: error }, 'group metadata refresh failed');
-          failed();
-        },
+        (error: unknown) => this.config.logger.debug({ err: error }, 'group metadata refresh failed'),
       )
       .finally(() => {
         this.metadataInFlight = false;
         this.wake();
       });
-    return true;
-  }
-
-  /** Lists every topic again after `ms` and then every `metadataMaxAgeMs`, so that new matches join. */
-  private scheduleListing(ms: number): void {
-    this.stopListing();
-    if (this.closed) return;
-    this.listingTimer = setTimeout(() => {
-      this.listingTimer = undefined;
-      if (!this.patternSubscribed || this.closed) return;
-      // A listing that could not start or failed is tried again soon, not a whole metadataMaxAgeMs later.
-      const soon = Math.max(100, this.config.retryBackoffMs);
-      const started = this.fetchMetadata(
-        () => listTopics(this.client),
-        () => this.scheduleListing(soon),
-      );
-      this.scheduleListing(started ? this.config.metadataMaxAgeMs : soon);
-    }, ms);
-    this.listingTimer.unref();
-  }
-
-  private stopListing(): void {
-    if (this.listingTimer !== undefined) clearTimeout(this.listingTimer);
-    this.listingTimer = undefined;
   }
 
   private send(request: MemberRequest): void {
@@ -332,21 +331,21 @@ export class GroupDriver {
           if (error instanceof AuthenticationError) {
             // The same certificate or credentials fail the same way again: stop instead of retrying.
             this.close();
-            this.handler.fatal(error);
+            this.hooks.fatal(error);
             return;
           }
           this.config.logger.debug({ err: error, api: request.api }, 'group request failed');
           this.deliver(request, error instanceof Error ? error : new Error(String(error)));
         },
       )
-      .catch((error: unknown) => this.handler.fatal(error as Error))
+      .catch((error: unknown) => this.hooks.fatal(error as Error))
       .finally(() => this.wake());
   }
 
   /** Hands a response (or the Error that stopped the request) to the member that asked. */
   private deliver(request: MemberRequest, result: unknown): void {
     // The client decoded `result` with the codec of the request's own API.
-    this.member.onResponse(request, result as ResponseTo<MemberRequest>, Date.now());
+    this.member.onResponse(request, result as ResponseTo<MemberRequest>, this.context.clock.now());
   }
 
   private async handleEvents(): Promise<void> {
@@ -357,24 +356,22 @@ export class GroupDriver {
         const event = this.eventQueue.shift()!;
         switch (event.type) {
           case 'partitionsAssigned':
-            await this.runListener('onAssigned', () =>
-              this.handler.assigned(event.partitions, event.assignment),
-            );
-            this.member.acknowledge(event.id, Date.now());
+            await this.handle(event.type, () => this.handler.assigned(event.partitions, event.assignment));
+            this.member.acknowledge(event.id, this.context.clock.now());
             break;
           case 'partitionsRevoked':
-            await this.runListener('onRevoked', () => this.handler.revoked(event.partitions));
-            this.member.acknowledge(event.id, Date.now());
+            await this.handle(event.type, () => this.handler.revoked(event.partitions));
+            this.member.acknowledge(event.id, this.context.clock.now());
             break;
           case 'partitionsLost':
-            await this.runListener('onLost', () => this.handler.lost(event.partitions));
-            this.member.acknowledge(event.id, Date.now());
+            await this.handle(event.type, () => this.handler.lost(event.partitions));
+            this.member.acknowledge(event.id, this.context.clock.now());
             break;
           case 'error':
-            this.config.logger.warn({ err: event.error }, 'group error');
+            this.warnings.warn(`group ${errorKind(event.error)}`, { err: event.error }, 'group error');
             break;
           case 'fatal':
-            this.handler.fatal(event.error);
+            this.hooks.fatal(event.error);
             break;
         }
         this.wake();
@@ -384,12 +381,12 @@ export class GroupDriver {
     }
   }
 
-  private async runListener(name: string, listener: () => Promise<void>): Promise<void> {
+  /** Runs the consumer's handling of an assignment change; a failure there must not wedge the group. */
+  private async handle(event: string, handling: () => Promise<void>): Promise<void> {
     try {
-      await listener();
+      await handling();
     } catch (error) {
-      // A throwing listener must not wedge the group: Java logs it and goes on, and so do we.
-      this.config.logger.error({ err: error }, `rebalance listener ${name} failed`);
+      this.config.logger.error({ err: error, event }, 'handling an assignment change failed');
     }
   }
 }

@@ -5,6 +5,9 @@
  * a program waiting for records would exit (code 0, silently) the moment no socket is open: between
  * two reconnect attempts, during a broker restart. Holders are counted; the last release drops the
  * handle, so a program that is done exits on its own.
+ *
+ * Its handle is a real, ref'd Node timer, the one timer of the consumer that does not come from the
+ * injected Clock: it exists to hold the real event loop, which a clock's (unref'd or fake) timer cannot.
  */
 export class KeepAlive {
   private holders = 0;

@@ -1,7 +1,8 @@
 /**
  * The offset requests of a consumer over the cluster client: ListOffsets (by time, earliest, latest),
  * OffsetFetch and OffsetCommit (group coordinator), OffsetForLeaderEpoch (truncation check). Each one
- * groups partitions by the broker that answers for them and retries retriable errors until a deadline.
+ * groups partitions by the broker that answers for them and retries retriable errors until a deadline
+ * (see retry.ts).
  */
 
 import { type ClusterClient, type ClusterMetadata, DeadlineExceededError } from '@runnel/network';
@@ -20,18 +21,9 @@ import {
   type OffsetForLeaderEpochResponse,
 } from '@runnel/protocol';
 import { type OffsetAndEpoch, partitionKey, type TopicPartition } from './batch.js';
-import { CommitFailedError, ConsumerTimeoutError } from './errors.js';
-
-/** When a call must be done (clock ms), and the configured time limit that set it (named in errors). */
-export interface Deadline {
-  readonly at: number;
-  readonly timeoutMs: number;
-}
-
-/** @returns the deadline `timeoutMs` from now. */
-export function deadlineIn(timeoutMs: number): Deadline {
-  return { at: Date.now() + timeoutMs, timeoutMs };
-}
+import type { ConsumerContext } from './context.js';
+import { CommitFailedError } from './errors.js';
+import { type Deadline, retryUntilDone } from './retry.js';
 
 /** ListOffsets timestamps with a special meaning. */
 export const LATEST_TIMESTAMP = -1;
@@ -81,51 +73,6 @@ function toNumber(value: bigint): number {
   return Number.isSafeInteger(n) ? n : Number.MAX_SAFE_INTEGER;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    t.unref();
-  });
-}
-
-/**
- * Repeats `attempt` until it reports nothing left to do or the deadline passes. Retriable Kafka errors
- * and connection failures are retried (`attempt` may also `note` one it handled itself); anything else,
- * an AuthenticationError above all (refused credentials fail the same way every time), ends the loop
- * at once. Past the deadline it throws ConsumerTimeoutError naming the configured time and, as its
- * `cause`, the last error seen.
- */
-async function untilDone(
-  operation: string,
-  deadline: Deadline,
-  backoffMs: number,
-  attempt: (note: (error: unknown) => void) => Promise<boolean>,
-): Promise<void> {
-  let lastError: unknown;
-  const note = (error: unknown) => {
-    lastError = error;
-  };
-  for (let n = 0; ; n++) {
-    try {
-      if (await attempt(note)) return;
-    } catch (error) {
-      // The client retried until the deadline: what it last met is the cause worth reporting.
-      if (error instanceof DeadlineExceededError) lastError = error.cause ?? lastError;
-      else if (isRetriable(error)) lastError = error;
-      else throw error;
-    }
-    const wait = Math.min(backoffMs * 2 ** Math.min(n, 5), 1000);
-    if (Date.now() + wait >= deadline.at) {
-      throw new ConsumerTimeoutError(
-        operation,
-        deadline.timeoutMs,
-        lastError === undefined ? undefined : { cause: lastError },
-      );
-    }
-    await sleep(wait);
-  }
-}
-
 /**
  * @returns why a partition has no leader in `metadata`: the topic's error (e.g. UNKNOWN_TOPIC_OR_PARTITION,
  *   INVALID_TOPIC_EXCEPTION), UNKNOWN_TOPIC_OR_PARTITION for a partition past the topic's count, or
@@ -154,15 +101,15 @@ export function noLeaderError(
  *   refused; ConsumerTimeoutError when retries ran past the deadline.
  */
 export async function listOffsets(
-  client: ClusterClient,
+  context: ConsumerContext,
   requests: ReadonlyArray<TopicPartition & { timestamp: number }>,
   isolationLevel: 0 | 1,
   deadline: Deadline,
-  backoffMs: number,
 ): Promise<Map<string, ListedOffset | null>> {
+  const { client } = context;
   const result = new Map<string, ListedOffset | null>();
   let pending = [...requests];
-  await untilDone('ListOffsets', deadline, backoffMs, async (note) => {
+  await retryUntilDone(context, 'ListOffsets', deadline, async (note) => {
     const metadata = await client.topicMetadata(new Set(pending.map((p) => p.topic)));
     const byLeader = new Map<number, typeof pending>();
     const retry: typeof pending = [];
@@ -257,20 +204,20 @@ export async function listOffsets(
  *   refused; ConsumerTimeoutError past the deadline.
  */
 export async function fetchCommittedOffsets(
-  client: ClusterClient,
+  context: ConsumerContext,
   groupId: string,
   partitions: readonly TopicPartition[],
   deadline: Deadline,
-  backoffMs: number,
 ): Promise<Map<string, CommittedOffset | null>> {
+  const { client, clock } = context;
   const result = new Map<string, CommittedOffset | null>();
   const topics = new Map<string, number[]>();
   for (const p of partitions) topics.set(p.topic, [...(topics.get(p.topic) ?? []), p.partition]);
-  await untilDone('OffsetFetch', deadline, backoffMs, async () => {
+  await retryUntilDone(context, 'OffsetFetch', deadline, async () => {
     const response: OffsetFetchResponse = await client.send({
       target: { kind: 'coordinator', keyType: GROUP_COORDINATOR, key: groupId },
       api: OffsetFetch,
-      deadlineMs: Math.max(1, deadline.at - Date.now()),
+      deadlineMs: Math.max(1, deadline.at - clock.now()),
       message: (version: number): OffsetFetchRequest =>
         version >= 8
           ? {
@@ -332,18 +279,18 @@ export async function fetchCommittedOffsets(
  *   fenced: ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, REBALANCE_IN_PROGRESS); ConsumerTimeoutError past the deadline.
  */
 export async function commitOffsets(
-  client: ClusterClient,
+  context: ConsumerContext,
   groupId: string,
   generationOf: CommitGeneration | (() => CommitGeneration),
   offsets: readonly OffsetToCommit[],
   deadline: Deadline,
-  backoffMs: number,
   onPartitionError?: (errorCode: number, generation: CommitGeneration) => void,
 ): Promise<void> {
+  const { client, clock } = context;
   const followsEpoch = typeof generationOf === 'function';
   let pending = [...offsets];
   if (pending.length === 0) return;
-  await untilDone('OffsetCommit', deadline, backoffMs, async (note) => {
+  await retryUntilDone(context, 'OffsetCommit', deadline, async (note) => {
     const topics = new Map<string, OffsetToCommit[]>();
     for (const o of pending) topics.set(o.topic, [...(topics.get(o.topic) ?? []), o]);
     const generation = typeof generationOf === 'function' ? generationOf() : generationOf;
@@ -352,7 +299,7 @@ export async function commitOffsets(
       response = await client.send({
         target: { kind: 'coordinator', keyType: GROUP_COORDINATOR, key: groupId },
         api: OffsetCommit,
-        deadlineMs: Math.max(1, deadline.at - Date.now()),
+        deadlineMs: Math.max(1, deadline.at - clock.now()),
         maxVersion: 9,
         message: (): OffsetCommitRequest => ({
           groupId,

@@ -3,14 +3,14 @@
  * no complete batch, the partition asks for more next time), and error codes reset the position,
  * refresh the metadata, back off, or stop the partition with an error for the user.
  */
-import type { ClusterClient, RateLimitedLog } from '@runnel/network';
+import type { Clock, ClusterClient, RateLimitedLog } from '@runnel/network';
 import { backoffMs, type FetchResponsePartitionData, KafkaProtocolError } from '@runnel/protocol';
 import type { AssignedPartition } from './assigned-partition.js';
 import type { ResolvedConfig } from './config.js';
 import { OffsetOutOfRangeError, RecordTooLargeError } from './errors.js';
 import type { FetchBuffer } from './fetch-buffer.js';
 import { PartitionFetchCursor } from './partition-fetch.js';
-import type { PositionLookup } from './position-lookup.js';
+import type { Positions } from './positions.js';
 
 const OFFSET_OUT_OF_RANGE = 1;
 const UNKNOWN_LEADER_EPOCH = 75;
@@ -29,9 +29,10 @@ export interface FetcherStats {
 export interface PartitionResponseHost {
   readonly client: ClusterClient;
   readonly config: ResolvedConfig;
+  readonly clock: Clock;
   readonly stats: FetcherStats;
   readonly buffer: FetchBuffer;
-  readonly positions: PositionLookup;
+  readonly positions: Positions;
   readonly warnings: RateLimitedLog;
   refreshMetadata(): void;
   wake(): void;
@@ -79,11 +80,11 @@ export function onPartitionData(
     host.client.requestMetadataUpdate();
     host.refreshMetadata();
     if (p.position && p.position.leaderEpoch >= 0) p.needsValidation = true;
-    p.retryAt = Date.now() + host.config.retryBackoffMs;
+    p.retryAt = host.clock.now() + host.config.retryBackoffMs;
     return;
   }
   if (code === UNKNOWN_LEADER_EPOCH) {
-    p.retryAt = Date.now() + host.config.retryBackoffMs;
+    p.retryAt = host.clock.now() + host.config.retryBackoffMs;
     return;
   }
   const error = new KafkaProtocolError(code, `Fetch of ${p.topic}-${p.partition}`);
@@ -92,7 +93,7 @@ export function onPartitionData(
     { err: error, topic: p.topic, partition: p.partition },
     'fetch partition error',
   );
-  p.retryAt = Date.now() + host.config.retryBackoffMs;
+  p.retryAt = host.clock.now() + host.config.retryBackoffMs;
   if (!error.retriable) {
     host.buffer.add({
       partition: p,
@@ -173,7 +174,7 @@ function onPartialBatch(
     { initialMs: Math.max(1, host.config.retryBackoffMs), maxMs: 1_000 },
     p.partialAnswers,
   );
-  p.retryAt = Date.now() + wait;
+  p.retryAt = host.clock.now() + wait;
   host.config.logger.debug(
     {
       topic: p.topic,

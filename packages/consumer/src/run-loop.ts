@@ -2,9 +2,43 @@
  * The loop behind `Consumer.run`: takes batches while fewer than `concurrency` handlers run, keeps
  * order within a partition (a partition's next batch is only handed out once its last one finished),
  * and on the first handler failure starts nothing new, lets the others finish, moves the failed
- * partition back to its first unprocessed record and rejects with the failure.
+ * partition back to its first unprocessed record and rejects with the failure. How records are
+ * dispatched to handlers is decided here and nowhere else: the share consumer's `run` is this loop too,
+ * over its own batches.
  */
 import { IllegalStateError } from './errors.js';
+import type { MaxPollCheck } from './max-poll.js';
+
+/** The runs in progress: the handlers `close` waits for, and the stops it pulls. */
+export class RunRegistry {
+  private readonly active = new Set<Promise<void>>();
+  private readonly stops = new Set<AbortController>();
+
+  /** Aborts every run: none takes another batch (close). */
+  stopAll(): void {
+    for (const c of this.stops) c.abort();
+  }
+
+  /** @returns once every handler running now has finished; it never rejects. */
+  async settled(): Promise<void> {
+    await Promise.all(this.active);
+  }
+
+  /** Registers a run's stop. @returns the function that removes it. */
+  addStop(stop: AbortController): () => void {
+    this.stops.add(stop);
+    return () => this.stops.delete(stop);
+  }
+
+  /** Registers a running handler until it settles. */
+  addHandler(task: Promise<void>): void {
+    this.active.add(task);
+    const remove = () => {
+      this.active.delete(task);
+    };
+    task.then(remove, remove);
+  }
+}
 
 /** A batch as the loop reads it (the consumer's and the share consumer's batches both are). */
 export interface RunBatch<R extends { readonly offset: number }> {
@@ -16,49 +50,57 @@ export interface RunBatch<R extends { readonly offset: number }> {
 export interface RunHandlers<B, R> {
   eachBatch?: (batch: B) => Promise<void> | void;
   eachRecord?: (record: R) => Promise<void> | void;
+  concurrency?: number;
   signal?: AbortSignal;
 }
 
-/** What the loop needs of the consumer; `Delivery` is its handed-out batch. */
-export interface RunHost<Delivery extends { readonly batch: unknown }> {
-  /** @returns the next batch, or null once consumption stops (close or `signal`). */
-  nextDelivery(signal: AbortSignal): Promise<Delivery | null>;
-  /** Records a batch as processed. */
-  finish(delivery: Delivery): void;
-  /** Moves a failed batch's partition back to `offset`, its first unprocessed record. */
-  rewind(delivery: Delivery, offset: number): void;
-  /** When each running handler started (for the max poll interval). */
-  readonly handlerStarts: Set<{ readonly at: number }>;
-  /** Handlers running, which close waits for. */
-  readonly active: Set<Promise<void>>;
-  /** Aborted by close. */
-  readonly stopControllers: Set<AbortController>;
-  notePoll(): void;
+/** Where the loop takes handed-out batches `D` from, and gives them back. */
+export interface RunDeliveries<D> {
+  /** @returns the next batch, waiting until one is ready; null once consumption stops. */
+  next(signal: AbortSignal | undefined): Promise<D | null>;
+  /** The batch's handler succeeded. */
+  finish(delivery: D): void;
+  /** The batch's handler failed: the records from `offset` on were not processed. */
+  rewind(delivery: D, offset: number): void;
+}
+
+/** What the loop needs of the consumer. */
+export interface RunHost<D> {
+  /** Batches to take, finish, and give back (rewind) when their handler failed. */
+  readonly deliveries: RunDeliveries<D>;
+  /** Handler times, for the max poll interval (a share consumer has none: records carry locks). */
+  readonly maxPoll: Pick<MaxPollCheck, 'handlerStarted' | 'poll'> | null;
+  readonly runs: RunRegistry;
 }
 
 /**
  * Runs the handlers of `options` until consumption stops.
  * @returns once stopped (close or abort).
- * @throws (as a rejection) what a handler threw, or what taking a batch threw.
+ * @throws (as a rejection) what a handler threw, or what taking a batch threw; TypeError when
+ *   neither handler is given or `concurrency` is not a positive integer.
  */
 export async function runHandlers<
   R extends { readonly offset: number },
   B extends RunBatch<R>,
-  Delivery extends { readonly batch: B },
->(host: RunHost<Delivery>, options: RunHandlers<B, R>, concurrency: number): Promise<void> {
+  D extends { readonly batch: B },
+>(host: RunHost<D>, options: RunHandlers<B, R>): Promise<void> {
   const { eachBatch, eachRecord } = options;
+  if (!eachBatch && !eachRecord) throw new TypeError('run needs eachBatch or eachRecord');
+  const concurrency = options.concurrency ?? 1;
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new TypeError('concurrency must be a positive integer');
+  const { deliveries } = host;
   const stop = new AbortController();
-  host.stopControllers.add(stop);
+  const removeStop = host.runs.addStop(stop);
   const onAbort = () => stop.abort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.signal?.aborted) stop.abort();
   const running = new Set<Promise<void>>();
   let failure: unknown = null;
-  const process = async (delivery: Delivery): Promise<void> => {
+  const process = async (delivery: D): Promise<void> => {
     const { batch } = delivery;
     let processedUpTo = batch.firstOffset;
-    const started = { at: Date.now() };
-    host.handlerStarts.add(started);
+    const ended = host.maxPoll?.handlerStarted();
     try {
       if (eachBatch) {
         await eachBatch(batch);
@@ -69,35 +111,32 @@ export async function runHandlers<
           processedUpTo = record.offset + 1;
         }
       }
-      host.finish(delivery);
+      deliveries.finish(delivery);
     } catch (error) {
       if (failure === null) failure = error;
       stop.abort();
-      host.rewind(delivery, processedUpTo);
+      deliveries.rewind(delivery, processedUpTo);
     } finally {
-      host.handlerStarts.delete(started);
-      host.notePoll();
+      ended?.();
+      host.maxPoll?.poll();
     }
   };
   try {
     while (!stop.signal.aborted) {
       while (running.size >= concurrency) await Promise.race(running);
       if (stop.signal.aborted) break;
-      const delivery = await host.nextDelivery(stop.signal);
+      const delivery = await deliveries.next(stop.signal);
       if (!delivery) break;
-      const task = process(delivery).finally(() => {
-        running.delete(task);
-        host.active.delete(task);
-      });
+      const task = process(delivery).finally(() => running.delete(task));
       running.add(task);
-      host.active.add(task);
+      host.runs.addHandler(task);
     }
   } catch (error) {
     if (failure === null) failure = error;
   } finally {
     await Promise.all(running);
     options.signal?.removeEventListener('abort', onAbort);
-    host.stopControllers.delete(stop);
+    removeStop();
   }
   if (failure !== null) throw failure;
 }

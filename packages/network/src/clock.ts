@@ -6,8 +6,13 @@ export type TimerHandle = unknown;
  * with a fake clock instead of waiting.
  */
 export interface Clock {
-  /** Milliseconds since an arbitrary epoch; only differences are used. */
+  /** Milliseconds since an arbitrary epoch; only differences are used (deadlines, backoff, ages). */
   now(): number;
+  /**
+   * Milliseconds since the Unix epoch, as `Date.now()`: for times people read (a health snapshot's
+   * "since when"), never for durations, which `now()` measures without jumps of the system clock.
+   */
+  wallClockMs(): number;
   /** Calls `callback` once after `ms` milliseconds; returns a handle for {@link Clock.clearTimeout}. */
   setTimeout(callback: () => void, ms: number): TimerHandle;
   /** Cancels a timer; a handle that already fired or was cleared is ignored. */
@@ -21,6 +26,7 @@ export interface Clock {
  */
 export const systemClock: Clock = {
   now: () => performance.now(),
+  wallClockMs: () => Date.now(),
   setTimeout: (callback, ms) => {
     const t = setTimeout(callback, ms);
     t.unref();
@@ -28,6 +34,17 @@ export const systemClock: Clock = {
   },
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
+
+/**
+ * Waits `ms` milliseconds of `clock` time. The timer is the clock's (unref'd on {@link systemClock}), so
+ * a sleep alone never keeps a process alive.
+ * @returns a promise that resolves after the wait; it never rejects.
+ */
+export function sleep(clock: Clock, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    clock.setTimeout(resolve, ms);
+  });
+}
 
 /**
  * Sleeps on a {@link Clock} that can all be cancelled at once, so that closing a client never leaves a

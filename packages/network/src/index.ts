@@ -15,7 +15,7 @@ export {
   type PoolConnectionOptions,
   parseBootstrapServers,
 } from './broker-pool.js';
-export { type Clock, Sleeps, systemClock, type TimerHandle } from './clock.js';
+export { type Clock, Sleeps, sleep, systemClock, type TimerHandle } from './clock.js';
 export {
   ClusterClient,
   type ClusterClientOptions,

@@ -5,17 +5,22 @@
  * its config checks, errors, logger, TLS/SASL, the one handle that keeps the process alive while work
  * is awaited, health, and the memory bound of fetched data.
  */
-import type { ClusterClient } from '@runnel/network';
+import { ShareGroupMember } from '@runnel/group';
+import { systemClock } from '@runnel/network';
+import type { TopicPartition } from '../batch.js';
 import { BrokersDownWatch } from '../brokers-down-watch.js';
-import { ConsumerClosedError, IllegalStateError } from '../errors.js';
-import { KeepAlive } from '../keep-alive.js';
-import { runHandlers } from '../run-loop.js';
+import { clientFor } from '../consumer-client.js';
+import type { ConsumerEnvironment } from '../consumer-types.js';
+import type { ClientContext } from '../context.js';
+import { IllegalStateError } from '../errors.js';
+import { GroupDriver } from '../group-driver.js';
+import { ConsumerLifecycle } from '../lifecycle.js';
+import { changedOrAborted } from '../loop-signal.js';
+import { RunRegistry, runHandlers } from '../run-loop.js';
 import { checkTopicList } from '../topic-validation.js';
-import { shareClusterClient as shareClient } from './share-cluster-client.js';
 import { type ResolvedShareConfig, resolveShareConfig, type ShareConsumerConfig } from './share-config.js';
 import type { AcknowledgeType } from './share-errors.js';
 import { type AcknowledgementResult, ShareFetcher } from './share-fetcher.js';
-import { ShareGroupDriver } from './share-group-driver.js';
 import { ackCodeOf, type ShareBatch, ShareDelivery, type ShareRecord } from './share-records.js';
 import type { ShareConsumerHealth, ShareRunOptions } from './share-types.js';
 
@@ -27,50 +32,73 @@ import type { ShareConsumerHealth, ShareRunOptions } from './share-types.js';
 export class ShareConsumer implements AsyncDisposable {
   /** The configuration with defaults applied. */
   readonly config: ResolvedShareConfig;
-  private readonly client: ClusterClient;
-  private readonly driver: ShareGroupDriver;
+  private readonly context: ClientContext<ResolvedShareConfig>;
+  private readonly lifecycle = new ConsumerLifecycle();
+  private readonly member: ShareGroupMember;
+  private readonly driver: GroupDriver;
   private readonly fetcher: ShareFetcher;
-  private readonly keepAlive = new KeepAlive();
   private readonly brokersDown: BrokersDownWatch;
-  private readonly active = new Set<Promise<void>>();
-  private readonly stopControllers = new Set<AbortController>();
+  private readonly runs = new RunRegistry();
   private topics: readonly string[] = [];
-  private fatalError: Error | null = null;
-  private state: 'running' | 'closing' | 'closed' = 'running';
   private closePromise: Promise<void> | null = null;
   private callback: ((results: readonly AcknowledgementResult[]) => void) | null = null;
   private lastCommitAt: number | null = null;
 
   /**
    * Checks the configuration; connects nothing yet, and holds nothing that keeps the process alive.
+   * @param environment the clock and connections to run on, for tests; a program leaves it out.
    * @throws ConfigError naming the option that is missing, unknown or out of range (a consumer option
    *   share groups do not have says what to use instead), or `tls` when its material cannot be loaded.
    */
-  constructor(config: ShareConsumerConfig) {
+  constructor(config: ShareConsumerConfig, environment: ConsumerEnvironment = {}) {
     this.config = resolveShareConfig(config);
-    this.client = shareClient(this.config, config);
-    this.driver = new ShareGroupDriver(this.client, this.config, {
-      assigned: (assignment) => this.fetcher.setAssignment(assignment),
-      dropped: (partitions) => {
-        const gone = new Set(partitions.map((p) => `${p.topic}:${p.partition}`));
-        this.fetcher.setAssignment(
-          this.fetcher.assignment().filter((p) => !gone.has(`${p.topic}:${p.partition}`)),
-        );
-      },
-      fatal: (error) => {
-        this.fatalError ??= error;
-        this.fetcher.wake();
-      },
+    const clock = environment.clock ?? systemClock;
+    this.context = {
+      config: this.config,
+      client: clientFor(config, this.config, environment),
+      clock,
+      ...(environment.random ? { random: environment.random } : {}),
+    };
+    const { retryBackoffMs, requestTimeoutMs, groupId, rack } = this.config;
+    this.member = new ShareGroupMember({
+      groupId,
+      clientRack: rack,
+      requestTimeoutMs,
+      retryBackoffMs: Math.max(1, retryBackoffMs),
     });
-    this.fetcher = new ShareFetcher(this.client, this.config, this.driver.member.memberId, (results) =>
+    this.fetcher = new ShareFetcher(this.context, this.member.memberId, (results) =>
       this.callback?.(results),
     );
+    // A share member has no listeners to run: partitions start or stop being fetched at once.
+    const drop = async (partitions: readonly TopicPartition[]) => {
+      const gone = new Set(partitions.map((p) => `${p.topic}:${p.partition}`));
+      this.fetcher.setAssignment(
+        this.fetcher.assignment().filter((p) => !gone.has(`${p.topic}:${p.partition}`)),
+      );
+    };
+    const assignment = {
+      assigned: async (_added: readonly TopicPartition[], all: readonly TopicPartition[]) => {
+        this.config.logger.info({ partitions: all.length }, 'share partitions assigned');
+        this.fetcher.setAssignment(all);
+      },
+      revoked: drop,
+      lost: drop,
+    };
+    const hooks = {
+      fatal: (error: Error) => {
+        this.lifecycle.fail(error);
+        this.fetcher.wake();
+      },
+      isPolling: () => false,
+    };
+    this.driver = new GroupDriver(this.context, assignment, hooks, this.member);
     this.brokersDown = new BrokersDownWatch(
-      this.client.pool,
+      this.context.client.pool,
+      clock,
       this.config.allBrokersDownTimeoutMs,
       (error) => {
         this.config.logger.error({ err: error }, 'no broker reachable, giving up');
-        this.fatalError ??= error;
+        this.lifecycle.fail(error);
         this.driver.close();
         this.fetcher.close();
       },
@@ -83,15 +111,15 @@ export class ShareConsumer implements AsyncDisposable {
    *   on an argument that is not a list of names. Nothing changes when it throws.
    */
   subscribe(topics: readonly string[]): void {
-    this.ensureOpen();
+    this.lifecycle.ensureOpen();
     if (!Array.isArray(topics)) {
       throw new TypeError('a share consumer subscribes to a list of topic names');
     }
     checkTopicList(topics);
     if (topics.length === 0) throw new TypeError('subscribe needs at least one topic');
     this.topics = [...new Set(topics)].sort();
-    this.driver.subscribe(this.topics);
-    this.client.startMetadataRefresh();
+    this.driver.subscribeTo({ kind: 'topics', topics: this.topics });
+    this.context.client.startMetadataRefresh();
     this.brokersDown.start();
   }
 
@@ -123,7 +151,7 @@ export class ShareConsumer implements AsyncDisposable {
           this.fetcher.finish(current, this.config.acknowledgementMode);
           current = null;
         }
-        const delivery = await this.keepAlive.during(() => this.nextDelivery(options.signal));
+        const delivery = await this.lifecycle.keepAlive.during(() => this.nextDelivery(options.signal));
         if (delivery === null) return { done: true, value: undefined };
         current = delivery;
         return { done: false, value: delivery.batch };
@@ -158,31 +186,18 @@ export class ShareConsumer implements AsyncDisposable {
    *   neither handler is given or concurrency is not a positive integer.
    */
   async run(options: ShareRunOptions): Promise<void> {
-    this.ensureOpen();
-    const { eachBatch, eachRecord } = options;
-    if (!eachBatch && !eachRecord) throw new TypeError('run needs eachBatch or eachRecord');
-    const concurrency = options.concurrency ?? 1;
-    if (!Number.isInteger(concurrency) || concurrency < 1)
-      throw new TypeError('concurrency must be a positive integer');
+    this.lifecycle.ensureOpen();
     const mode = this.config.acknowledgementMode;
-    return this.keepAlive.during(() =>
-      runHandlers(
-        {
-          nextDelivery: (signal) => this.nextDelivery(signal),
-          finish: (delivery) => this.fetcher.finish(delivery, mode),
-          rewind: (delivery, offset) => {
-            const from = delivery.batch.records.findIndex((r) => r.offset >= offset);
-            this.fetcher.release(delivery, mode, from < 0 ? delivery.batch.records.length : from);
-          },
-          handlerStarts: new Set(),
-          active: this.active,
-          stopControllers: this.stopControllers,
-          notePoll: () => {},
-        },
-        options,
-        concurrency,
-      ),
-    );
+    const deliveries = {
+      next: (signal: AbortSignal | undefined) => this.nextDelivery(signal),
+      finish: (delivery: ShareDelivery) => this.fetcher.finish(delivery, mode),
+      rewind: (delivery: ShareDelivery, offset: number) => {
+        const from = delivery.batch.records.findIndex((r) => r.offset >= offset);
+        this.fetcher.release(delivery, mode, from < 0 ? delivery.batch.records.length : from);
+      },
+    };
+    const host = { deliveries, maxPoll: null, runs: this.runs };
+    return this.lifecycle.keepAlive.during(() => runHandlers(host, options));
   }
 
   /**
@@ -196,7 +211,7 @@ export class ShareConsumer implements AsyncDisposable {
   acknowledge(record: ShareRecord, type: AcknowledgeType = 'accept'): void {
     const code = ackCodeOf(type);
     const { delivery, index } = ShareDelivery.of(record, this);
-    delivery.acknowledge(index, code, Date.now());
+    delivery.acknowledge(index, code, this.context.clock.wallClockMs());
   }
 
   /**
@@ -208,9 +223,11 @@ export class ShareConsumer implements AsyncDisposable {
    * @throws ConsumerClosedError after close.
    */
   async commit(): Promise<AcknowledgementResult[]> {
-    this.ensureOpen();
-    const results = await this.keepAlive.during(() => this.fetcher.flush(this.config.defaultApiTimeoutMs));
-    this.lastCommitAt = Date.now();
+    this.lifecycle.ensureOpen();
+    const results = await this.lifecycle.keepAlive.during(() =>
+      this.fetcher.flush(this.config.defaultApiTimeoutMs),
+    );
+    this.lastCommitAt = this.context.clock.wallClockMs();
     return results;
   }
 
@@ -227,9 +244,9 @@ export class ShareConsumer implements AsyncDisposable {
 
   /** @returns a snapshot of the consumer's state and counters. Never throws. */
   health(): ShareConsumerHealth {
-    const member = this.driver.member.health();
+    const member = this.member.health();
     return {
-      state: this.state,
+      state: this.lifecycle.state,
       memberState: member.state,
       memberId: member.memberId,
       memberEpoch: member.memberEpoch,
@@ -240,8 +257,8 @@ export class ShareConsumer implements AsyncDisposable {
       acquisitionLockTimeoutMs: this.fetcher.lockTimeoutMs,
       lastCommitAt: this.lastCommitAt,
       allBrokersDownSince: this.brokersDown.downSince,
-      lastConnectionError: this.client.pool.lastConnectionError,
-      fatalError: this.fatalError ?? this.driver.member.fatalError,
+      lastConnectionError: this.context.client.pool.lastConnectionError,
+      fatalError: this.lifecycle.fatalError ?? this.member.fatalError,
     };
   }
 
@@ -254,9 +271,10 @@ export class ShareConsumer implements AsyncDisposable {
    * @returns once everything is closed; it never rejects.
    */
   close(options: { timeoutMs?: number } = {}): Promise<void> {
-    this.closePromise ??= this.keepAlive
+    const { keepAlive } = this.lifecycle;
+    this.closePromise ??= keepAlive
       .during(() => this.doClose(options.timeoutMs ?? 30_000))
-      .finally(() => this.keepAlive.stop());
+      .finally(() => keepAlive.stop());
     return this.closePromise;
   }
 
@@ -266,53 +284,41 @@ export class ShareConsumer implements AsyncDisposable {
   }
 
   private async doClose(timeoutMs: number): Promise<void> {
-    this.state = 'closing';
-    const deadline = Date.now() + timeoutMs;
-    for (const c of this.stopControllers) c.abort();
+    const { clock, client } = this.context;
+    this.lifecycle.moveTo('closing');
+    const deadline = clock.now() + timeoutMs;
+    this.runs.stopAll();
     this.brokersDown.stop();
     this.fetcher.wake();
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let timer: unknown;
+    // The clock's timer is unref'd; the keep-alive holds the process until close is done.
     const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, timeoutMs);
+      timer = clock.setTimeout(resolve, timeoutMs);
     });
     const graceful = (async () => {
-      await Promise.all(this.active);
+      await this.runs.settled();
       await this.fetcher.closeSessions(deadline);
       if (this.topics.length > 0) await this.driver.leave(deadline);
     })();
     await Promise.race([graceful, timeout]);
     this.driver.close();
     this.fetcher.close();
-    await Promise.race([this.client.close().catch(() => undefined), timeout]);
-    clearTimeout(timer);
-    this.state = 'closed';
+    await Promise.race([client.close().catch(() => undefined), timeout]);
+    clock.clearTimeout(timer);
+    this.lifecycle.moveTo('closed');
   }
 
   private async nextDelivery(signal: AbortSignal | undefined): Promise<ShareDelivery | null> {
     for (;;) {
-      if (this.state !== 'running' || signal?.aborted) return null;
-      if (this.fatalError) throw this.fatalError;
+      if (!this.lifecycle.running || signal?.aborted) return null;
+      if (this.lifecycle.fatalError) throw this.lifecycle.fatalError;
       const taken = this.fetcher.take(this);
       if (taken !== null) {
         if ('error' in taken) throw taken.error;
         return taken.delivery;
       }
       if (this.topics.length === 0) throw new IllegalStateError('nothing to consume: call subscribe() first');
-      if (!signal) {
-        await this.fetcher.changed();
-        continue;
-      }
-      let onAbort: (() => void) | undefined;
-      const aborted = new Promise<void>((resolve) => {
-        onAbort = () => resolve();
-        signal.addEventListener('abort', onAbort, { once: true });
-      });
-      await Promise.race([this.fetcher.changed(), aborted]);
-      signal.removeEventListener('abort', onAbort!);
+      await changedOrAborted(this.fetcher.changed(), signal);
     }
-  }
-
-  private ensureOpen(): void {
-    if (this.state !== 'running') throw new ConsumerClosedError();
   }
 }

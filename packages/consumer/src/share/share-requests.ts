@@ -4,9 +4,19 @@
  * in range, bounded in count) before anything is sized by them. No I/O.
  */
 import { DecodeError } from '@runnel/codec';
-import type { AcquiredRecords, ShareAcknowledgeRequest, ShareFetchRequest } from '@runnel/protocol';
+import {
+  type AcquiredRecords,
+  ErrorCode,
+  KafkaProtocolError,
+  type ShareAcknowledgeRequest,
+  type ShareAcknowledgeResponse,
+  type ShareFetchRequest,
+  type ShareFetchResponse,
+} from '@runnel/protocol';
+import { partitionKey } from '../batch.js';
+import type { AcknowledgementAnswer } from './acknowledgement-ledger.js';
 import { acknowledgementBatches, type PendingAcknowledgement } from './acknowledgements.js';
-import type { AcquiredRange } from './share-fetch-buffer.js';
+import type { AcquiredRange, SharePartitionData } from './share-fetch-buffer.js';
 import type { SessionPartition } from './share-session.js';
 
 /** The acknowledgements of one partition that one request carries. */
@@ -135,4 +145,72 @@ export function acquiredRanges(list: readonly AcquiredRecords[]): AcquiredRange[
     out.push({ first: Number(r.first), last: Number(r.last), deliveryCount: r.deliveryCount });
   }
   return out;
+}
+
+/** What one ShareFetch answer says, partition by partition. */
+export interface ShareFetchAnswer {
+  /** The answers to the acknowledgements it carried, by partition key. */
+  readonly acknowledgements: Map<string, AcknowledgementAnswer>;
+  /** What each partition acquired, its ranges checked; partitions that acquired nothing are left out. */
+  readonly acquired: SharePartitionData[];
+  /** Partitions answered with an error code. */
+  readonly partitionErrors: { readonly topic: string; readonly partition: number; readonly error: Error }[];
+  /** Why a partition's acquired ranges were refused (nothing was sized by them; the broker releases the records after their lock). */
+  readonly invalid: Error[];
+}
+
+/**
+ * @param topicName the topic of an id, from metadata; partitions of unknown topics are left out.
+ * @param lockExpiresAt when the acquired records' lock runs out.
+ * @returns what `response` says, partition by partition. Never throws: invalid ranges are in `invalid`.
+ */
+export function readShareFetch(
+  response: ShareFetchResponse,
+  topicName: (topicId: string) => string | undefined,
+  lockExpiresAt: number,
+): ShareFetchAnswer {
+  const answer: ShareFetchAnswer = {
+    acknowledgements: new Map(),
+    acquired: [],
+    partitionErrors: [],
+    invalid: [],
+  };
+  for (const t of response.responses) {
+    const topic = topicName(t.topicId);
+    if (!topic) continue;
+    for (const p of t.partitions) {
+      const partition = p.partitionIndex;
+      const key = partitionKey(topic, partition);
+      answer.acknowledgements.set(key, {
+        errorCode: p.acknowledgeErrorCode,
+        errorMessage: p.acknowledgeErrorMessage,
+      });
+      if (p.errorCode !== ErrorCode.NONE) {
+        const error = new KafkaProtocolError(p.errorCode, `ShareFetch of ${key}`);
+        answer.partitionErrors.push({ topic, partition, error });
+        continue;
+      }
+      if (p.acquiredRecords.length === 0) continue;
+      try {
+        const acquired = acquiredRanges(p.acquiredRecords);
+        answer.acquired.push({ key, topic, partition, records: p.records, acquired, lockExpiresAt });
+      } catch (error) {
+        answer.invalid.push(error as Error);
+      }
+    }
+  }
+  return answer;
+}
+
+/** @returns the answers of a ShareAcknowledge, by partition key (partitions of unknown topics left out). */
+export function readShareAcknowledge(
+  response: ShareAcknowledgeResponse,
+  topicName: (topicId: string) => string | undefined,
+): Map<string, AcknowledgementAnswer> {
+  const answers = new Map<string, AcknowledgementAnswer>();
+  for (const t of response.responses) {
+    const topic = topicName(t.topicId);
+    if (topic) for (const p of t.partitions) answers.set(partitionKey(topic, p.partitionIndex), p);
+  }
+  return answers;
 }

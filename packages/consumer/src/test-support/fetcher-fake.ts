@@ -1,12 +1,22 @@
 /**
- * A cluster client for the fetcher's tests: one broker leads every partition, and each Fetch waits for
- * the test to answer it.
+ * A fetcher over the fake Kafka of fake-kafka.ts: one broker leads every partition of topic `t` at
+ * leader epoch 7 (no topic ids, so Fetch names topics), and each Fetch waits for the test to answer it.
+ * Time is a FakeClock: backoffs pass when the test advances it.
  */
 import { encodeRecordBatch } from '@runnel/codec';
-import type { ClusterClient } from '@runnel/network';
-import type { FetchRequest, FetchResponse, FetchResponsePartitionData } from '@runnel/protocol';
+import { FakeClock, FakeCluster, type ReceivedRequest } from '@runnel/network/testing';
+import {
+  Fetch,
+  type FetchRequest,
+  type FetchResponse,
+  type FetchResponsePartitionData,
+  Metadata,
+} from '@runnel/protocol';
+import type { OffsetAndEpoch } from '../batch.js';
 import { type ConsumerConfig, resolveConfig } from '../config.js';
+import type { ConsumerContext } from '../context.js';
 import { Fetcher } from '../fetcher.js';
+import { BROKER, fakeClient, metadataAnswer } from './fake-kafka.js';
 
 /** A Fetch the fetcher sent, which the test answers. */
 export interface SentFetch {
@@ -14,34 +24,10 @@ export interface SentFetch {
   respond(response: FetchResponse): void;
 }
 
-/** A cluster client that knows one broker leading every partition and lets the test answer each Fetch. */
-export class FakeCluster {
-  readonly fetches: SentFetch[] = [];
-  readonly metadata = {
-    leaderFor: () => ({ nodeId: 1, host: 'broker', port: 9092, rack: null }),
-    partition: () => ({ leaderEpoch: 7 }),
-    topic: () => ({ topicId: null }),
-    topicName: () => undefined,
-  };
-
-  send(request: { api: { name: string }; message: unknown }): Promise<unknown> {
-    if (request.api.name !== 'Fetch') return Promise.reject(new Error(`unexpected ${request.api.name}`));
-    const message = request.message as (version: number) => FetchRequest;
-    return new Promise((resolve) => this.fetches.push({ request: message(12), respond: resolve }));
-  }
-
-  requestMetadataUpdate(): void {}
-  topicMetadata(): Promise<unknown> {
-    return Promise.resolve(this.metadata);
-  }
-  refreshMetadata(): Promise<unknown> {
-    return Promise.resolve(this.metadata);
-  }
-}
-
-const text = new TextEncoder();
 /** Lets the fetcher's microtasks and a timer turn run. */
 export const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+const text = new TextEncoder();
 
 /** @returns one uncompressed batch of `count` records from `baseOffset`. */
 export function records(baseOffset: number, count: number, partitionLeaderEpoch = 7): Uint8Array {
@@ -78,16 +64,49 @@ export function response(
   };
 }
 
-/** @returns a fetcher over a fake cluster, assigned `partitions` of `t`, each positioned at offset 0. */
-export function setup(config: Partial<ConsumerConfig> = {}, partitions = [0]) {
-  const cluster = new FakeCluster();
-  const fetcher = new Fetcher(
-    cluster as unknown as ClusterClient,
-    resolveConfig({ brokers: 'broker:9092', ...config }),
-  );
+/** Where the partitions of {@link setup} start (default offset 0), and on which clock. */
+export interface SetupOptions {
+  readonly start?: OffsetAndEpoch;
+  readonly clock?: FakeClock;
+}
+
+/**
+ * @returns a fetcher over a fake cluster (metadata already known), assigned `partitions` of `t`, each
+ *   positioned at `start`; the Fetches it sent, each waiting for `respond`; the clock; and `close`,
+ *   which closes the fetcher and its client.
+ */
+export async function setup(
+  config: Partial<ConsumerConfig> = {},
+  partitions = [0],
+  { start = { offset: 0, leaderEpoch: -1 }, clock = new FakeClock() }: SetupOptions = {},
+) {
+  const cluster = new FakeCluster(clock);
+  const fetches: SentFetch[] = [];
+  cluster.handler = (request: ReceivedRequest) => {
+    if (request.apiKey === Metadata.apiKey) return { response: metadataAnswer(request.message) };
+    if (request.apiKey !== Fetch.apiKey) return undefined;
+    return new Promise((resolve) => {
+      fetches.push({ request: request.message, respond: (answer) => resolve({ response: answer }) });
+    });
+  };
+  const resolved = resolveConfig({ brokers: `${BROKER.host}:${BROKER.port}`, ...config });
+  const client = fakeClient(cluster, clock, resolved.retryBackoffMs);
+  await client.topicMetadata(new Set(['t']));
+  const context: ConsumerContext = { config: resolved, client, clock };
+  const fetcher = new Fetcher(context);
   fetcher.setAssignment(partitions.map((partition) => ({ topic: 't', partition })));
-  for (const p of fetcher.partitions.values()) p.seek({ offset: 0, leaderEpoch: -1 });
-  return { cluster, fetcher, p0: fetcher.partitions.values().next().value! };
+  for (const p of fetcher.partitions.values()) p.seek(start);
+  const close = async () => {
+    fetcher.close();
+    await client.close();
+  };
+  return {
+    cluster: { fetches, fake: cluster },
+    fetcher,
+    p0: fetcher.partitions.values().next().value!,
+    clock,
+    close,
+  };
 }
 
 /** @returns the partitions and offsets a Fetch asks for. */

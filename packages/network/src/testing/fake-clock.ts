@@ -6,18 +6,27 @@ interface FakeTimer {
   readonly callback: () => void;
 }
 
-/** A clock for tests: time stands still until {@link advance} moves it and fires the timers due. */
+/**
+ * A clock for tests: time stands still until {@link advance} moves it and fires the timers due. Its wall
+ * clock moves with it, from `wallClockAtStart`.
+ */
 export class FakeClock implements Clock {
   private time: number;
+  private readonly wallOffset: number;
   private nextId = 1;
   private readonly timers = new Map<number, FakeTimer>();
 
-  constructor(start = 0) {
+  constructor(start = 0, wallClockAtStart = start) {
     this.time = start;
+    this.wallOffset = wallClockAtStart - start;
   }
 
   now(): number {
     return this.time;
+  }
+
+  wallClockMs(): number {
+    return this.time + this.wallOffset;
   }
 
   setTimeout(callback: () => void, ms: number): TimerHandle {

@@ -23,8 +23,11 @@ export type FakeAnswer =
   // biome-ignore lint/suspicious/noExplicitAny: responses of any API
   { response: any } | { raw: Uint8Array } | { disconnect: true };
 
-/** Answers requests; returning undefined leaves the request unanswered (it stalls). */
-export type FakeHandler = (request: ReceivedRequest) => FakeAnswer | undefined;
+/**
+ * Answers requests: at once, or later through a promise (the test decides when); returning undefined
+ * leaves the request unanswered (it stalls).
+ */
+export type FakeHandler = (request: ReceivedRequest) => FakeAnswer | Promise<FakeAnswer> | undefined;
 
 /** The API versions a fake broker announces by default: everything the protocol package knows. */
 export function allApiVersions(): Map<number, [number, number]> {
@@ -59,7 +62,7 @@ export class FakeCluster {
     return this.received.filter((r) => r.apiKey === apiKey);
   }
 
-  answer(connection: FakeConnection, request: ReceivedRequest): FakeAnswer | undefined {
+  answer(connection: FakeConnection, request: ReceivedRequest): FakeAnswer | Promise<FakeAnswer> | undefined {
     this.received.push(request);
     if (request.apiKey === 18) {
       const range = this.apiVersions.get(18);
@@ -134,16 +137,9 @@ export class FakeConnection implements ConnectionLike {
         this.pending.delete(entry);
         this.inFlightCount--;
       };
-      // Answer on a later microtask, as a socket would, but without real I/O.
-      queueMicrotask(() => {
-        if (this.state === 'closed') return;
-        const answer = this.cluster.answer(this, {
-          broker: this.broker,
-          apiKey: spec.apiKey,
-          version: spec.apiVersion,
-          message,
-        });
-        if (!answer) return;
+      const deliver = (answer: FakeAnswer) => {
+        // A connection that failed meanwhile already rejected the request.
+        if (!this.pending.has(entry)) return;
         finish();
         if ('disconnect' in answer) {
           this.fail(new ConnectionError(this.broker, 'reset', 'connection reset'));
@@ -160,6 +156,18 @@ export class FakeConnection implements ConnectionLike {
         } catch (error) {
           reject(error);
         }
+      };
+      // Answer on a later microtask, as a socket would, but without real I/O.
+      queueMicrotask(() => {
+        if (this.state === 'closed') return;
+        const answer = this.cluster.answer(this, {
+          broker: this.broker,
+          apiKey: spec.apiKey,
+          version: spec.apiVersion,
+          message,
+        });
+        if (answer instanceof Promise) void answer.then(deliver);
+        else if (answer) deliver(answer);
       });
     });
   }
@@ -197,6 +205,11 @@ export class AutoAdvanceClock implements Clock {
   private fired = 0;
 
   now(): number {
+    return this.time;
+  }
+
+  /** The wall clock is the same as `now()`: it starts at the epoch. */
+  wallClockMs(): number {
     return this.time;
   }
 

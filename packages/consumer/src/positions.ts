@@ -1,16 +1,17 @@
 /**
- * Where each partition starts and whether its position still holds: the committed offset (OffsetFetch)
- * or the reset policy (ListOffsets) for a partition without a position, and the truncation check
- * (OffsetForLeaderEpoch, KIP-320) after a leader change.
+ * Where each partition reads from. Start positions: the committed offset (OffsetFetch) or the reset
+ * policy (ListOffsets) for a partition without a position. Truncation: after a leader change the
+ * position is checked with OffsetForLeaderEpoch (KIP-320), and a divergence moves it back. Moves the
+ * user asks for: seek, seek to the beginning or end (a reset), and waiting for a position to be known.
+ * The fetch loop asks `lookUp` on every pass; everything else here runs when called.
  */
-import type { ClusterClient } from '@runnel/network';
+import { sleep } from '@runnel/network';
 import { KafkaProtocolError } from '@runnel/protocol';
-import type { AssignedPartition } from './assigned-partition.js';
+import type { AssignedPartition, PositionSource } from './assigned-partition.js';
 import type { OffsetAndEpoch } from './batch.js';
-import type { ResolvedConfig } from './config.js';
+import type { ConsumerContext } from './context.js';
 import { ConsumerTimeoutError, NoOffsetForPartitionError } from './errors.js';
 import {
-  deadlineIn,
   EARLIEST_TIMESTAMP,
   fetchCommittedOffsets,
   LATEST_TIMESTAMP,
@@ -18,13 +19,15 @@ import {
   noLeaderError,
   offsetsForLeaderEpochs,
 } from './offset-requests.js';
+import { deadlineIn } from './retry.js';
 
 const UNKNOWN_TOPIC_OR_PARTITION = 3;
+/** How often `waitFor` looks again when nothing wakes it. */
+const POSITION_POLL_MS = 50;
 
-/** What the lookups need of the fetcher that owns them. */
+/** What positions need of the fetch loop that owns them. */
 export interface PositionHost {
-  readonly client: ClusterClient;
-  readonly config: ResolvedConfig;
+  readonly context: ConsumerContext;
   isClosed(): boolean;
   /** @returns whether `error` is an authentication failure, which stops fetching for good. */
   stopOnAuthentication(error: unknown): boolean;
@@ -32,30 +35,87 @@ export interface PositionHost {
   /** Runs the fetch loop again after `ms`. */
   later(ms: number): void;
   wake(): void;
+  /** @returns a promise that resolves at the loop's next change. */
+  changed(): Promise<void>;
+  /** Drops the partition's buffered data. */
+  purge(p: AssignedPartition): void;
   /** Logs a failure that recurs on every retry, at warn at most now and then. */
   warnRepeated(key: string, obj: Record<string, unknown>, msg: string): void;
 }
 
-export class PositionLookup {
+export class Positions {
   constructor(private readonly host: PositionHost) {}
 
+  /**
+   * Starts the lookups the partitions need at `now`: a start position for those without one, a
+   * truncation check for those that need it (neither while one runs, nor before `retryAt`).
+   */
+  lookUp(partitions: Iterable<AssignedPartition>, now: number): void {
+    const needPosition: AssignedPartition[] = [];
+    const needValidation: AssignedPartition[] = [];
+    for (const p of partitions) {
+      if (p.revoked || p.halted) continue;
+      if (p.position === null && !p.initializing && p.retryAt <= now) needPosition.push(p);
+      if (p.needsValidation && !p.validating && p.position !== null && !p.fetching && p.retryAt <= now) {
+        needValidation.push(p);
+      }
+    }
+    if (needPosition.length > 0) void this.initialize(needPosition);
+    if (needValidation.length > 0) void this.validate(needValidation);
+  }
+
+  /**
+   * Moves partitions to `position` (a seek), or to none with `source` to look one up (a reset to the
+   * log start or end): fetched data from before becomes stale, and the fetch loop runs again.
+   */
+  seek(
+    partitions: Iterable<AssignedPartition>,
+    position: OffsetAndEpoch | null,
+    source: PositionSource = 'committed',
+  ): void {
+    for (const p of partitions) {
+      p.seek(position, source);
+      this.host.purge(p);
+    }
+    this.host.wake();
+  }
+
+  /**
+   * Waits until the partition's position is known.
+   * @param stopped the error to stop waiting with (closed, fatal), or null to go on.
+   * @returns the next offset to hand out.
+   * @throws the partition's halting error; what `stopped` returns; ConsumerTimeoutError past
+   *   `timeoutMs`, whose cause is why the lookup failed (or the last connection error).
+   */
+  async waitFor(p: AssignedPartition, timeoutMs: number, stopped: () => Error | null): Promise<number> {
+    const { clock, client } = this.host.context;
+    const deadline = deadlineIn(clock, timeoutMs);
+    while (p.position === null) {
+      if (p.halted) throw p.halted;
+      const stop = stopped();
+      if (stop) throw stop;
+      if (clock.now() >= deadline.at) {
+        const cause = p.lastError ?? client.pool.lastConnectionError;
+        throw new ConsumerTimeoutError('position', timeoutMs, cause ? { cause } : undefined);
+      }
+      this.host.wake();
+      await Promise.race([this.host.changed(), sleep(clock, POSITION_POLL_MS)]);
+    }
+    return p.position.offset;
+  }
+
   /** Looks up the start of partitions without a position; failures are retried after a backoff. */
-  async initialize(parts: AssignedPartition[]): Promise<void> {
-    const { client, config } = this.host;
+  private async initialize(parts: AssignedPartition[]): Promise<void> {
+    const { context } = this.host;
+    const { config, clock } = context;
     const generations = new Map(parts.map((p) => [p, p.generation]));
     for (const p of parts) p.initializing = true;
-    const deadline = deadlineIn(config.defaultApiTimeoutMs);
+    const deadline = deadlineIn(clock, config.defaultApiTimeoutMs);
     try {
       const fromCommitted = parts.filter((p) => p.source === 'committed' && config.groupId !== null);
       const toReset = parts.filter((p) => !fromCommitted.includes(p));
       if (fromCommitted.length > 0) {
-        const committed = await fetchCommittedOffsets(
-          client,
-          config.groupId!,
-          fromCommitted,
-          deadline,
-          config.retryBackoffMs,
-        );
+        const committed = await fetchCommittedOffsets(context, config.groupId!, fromCommitted, deadline);
         for (const p of fromCommitted) {
           if (p.generation !== generations.get(p) || p.revoked) continue;
           const c = committed.get(p.key);
@@ -82,7 +142,7 @@ export class PositionLookup {
       }
       if (listed.length > 0) {
         const offsets = await listOffsets(
-          client,
+          context,
           listed.map((p) => ({
             topic: p.topic,
             partition: p.partition,
@@ -90,7 +150,6 @@ export class PositionLookup {
           })),
           config.isolationLevel === 'read_committed' ? 1 : 0,
           deadline,
-          config.retryBackoffMs,
         );
         for (const p of listed) {
           if (p.generation !== generations.get(p) || p.revoked) continue;
@@ -111,7 +170,7 @@ export class PositionLookup {
         error instanceof ConsumerTimeoutError && error.cause instanceof Error ? error.cause : error;
       for (const p of parts) {
         p.lastError = cause as Error;
-        p.retryAt = Date.now() + config.retryBackoffMs;
+        p.retryAt = clock.now() + config.retryBackoffMs;
       }
       this.host.later(config.retryBackoffMs);
     } finally {
@@ -126,7 +185,8 @@ export class PositionLookup {
    * @returns whether it halted any.
    */
   private haltMissingTopics(parts: AssignedPartition[], error: unknown): boolean {
-    const metadata = this.host.client.metadata;
+    const { client, config } = this.host.context;
+    const metadata = client.metadata;
     const timedOut = error instanceof ConsumerTimeoutError;
     let halted = false;
     for (const p of parts) {
@@ -135,7 +195,7 @@ export class PositionLookup {
       const known = metadata.topic(p.topic) !== undefined;
       if (!known || (cause.retriable && !(timedOut && cause.errorCode === UNKNOWN_TOPIC_OR_PARTITION)))
         continue;
-      this.host.config.logger.error(
+      config.logger.error(
         { err: cause, topic: p.topic, partition: p.partition },
         'partition cannot be consumed; it stays stopped until the user seeks or assigns again',
       );
@@ -146,8 +206,8 @@ export class PositionLookup {
   }
 
   /** Checks positions against the leader's epochs (KIP-320), continuing from a divergence point. */
-  async validate(parts: AssignedPartition[]): Promise<void> {
-    const { client, config } = this.host;
+  private async validate(parts: AssignedPartition[]): Promise<void> {
+    const { client, config, clock } = this.host.context;
     for (const p of parts) p.validating = true;
     config.logger.debug({ partitions: parts.length }, 'validating positions against the leader epoch');
     const metadata = client.metadata;
@@ -197,7 +257,7 @@ export class PositionLookup {
     } finally {
       for (const p of parts) {
         p.validating = false;
-        if (p.needsValidation) p.retryAt = Date.now() + config.retryBackoffMs;
+        if (p.needsValidation) p.retryAt = clock.now() + config.retryBackoffMs;
       }
       this.host.wake();
     }
@@ -210,7 +270,7 @@ export class PositionLookup {
       p.needsValidation = false;
       return;
     }
-    this.host.config.logger.warn(
+    this.host.context.config.logger.warn(
       { topic: p.topic, partition: p.partition, position: position.offset, truncatedTo: divergence.offset },
       'log truncation detected, continuing from the divergence point',
     );

@@ -1,0 +1,145 @@
+/**
+ * Commits: what is committable (the consumed position of each assigned partition that moved since its
+ * last commit), one commit at a time in call order (an older commit never overwrites a newer one), the
+ * auto-commit timer, and the last commit's time and error for `health()`. The commits on revocation
+ * and on close are asked here too, so every OffsetCommit of a consumer passes this one queue.
+ */
+import type { TimerHandle } from '@runnel/network';
+import type { AssignedPartition } from './assigned-partition.js';
+import { partitionKey } from './batch.js';
+import type { ConsumerContext } from './context.js';
+import { IllegalStateError } from './errors.js';
+import type { GroupDriver } from './group-driver.js';
+import { type CommitGeneration, commitOffsets, type OffsetToCommit } from './offset-requests.js';
+import { type Deadline, deadlineIn } from './retry.js';
+
+const NO_GENERATION: CommitGeneration = { generationId: -1, memberId: '', groupInstanceId: null };
+
+/** What commits read of the rest of the consumer. */
+export interface CommitsHost {
+  /** The assigned partitions by key (the fetcher's). */
+  readonly partitions: ReadonlyMap<string, AssignedPartition>;
+  /** @returns the group driver under `subscribe` (its membership, told of commit errors), null under `assign`. */
+  group(): Pick<GroupDriver, 'generation' | 'onCommitError'> | null;
+  /** @returns whether the consumer still runs (the auto-commit timer stops when it does not). */
+  isRunning(): boolean;
+}
+
+export class Commits {
+  private queue: Promise<void> = Promise.resolve();
+  private autoCommitTimer: TimerHandle | undefined;
+  private lastAt: number | null = null;
+  private lastError: Error | null = null;
+
+  constructor(
+    private readonly context: ConsumerContext,
+    private readonly host: CommitsHost,
+  ) {}
+
+  /** @returns when (ms since the epoch) the last commit succeeded, or null. */
+  get lastCommitAt(): number | null {
+    return this.lastAt;
+  }
+
+  /** @returns why the last commit failed, or null when it succeeded (or none ran). */
+  get lastCommitError(): Error | null {
+    return this.lastError;
+  }
+
+  /**
+   * @returns the consumed position of each partition of `only` (default: every assigned one) that
+   *   moved since its last commit, as the offsets to commit.
+   */
+  committable(only?: readonly AssignedPartition[]): OffsetToCommit[] {
+    const out: OffsetToCommit[] = [];
+    for (const p of only ?? this.host.partitions.values()) {
+      const consumed = p.consumed;
+      if (consumed === null || consumed.offset === p.committedOffset) continue;
+      out.push({
+        topic: p.topic,
+        partition: p.partition,
+        offset: consumed.offset,
+        leaderEpoch: consumed.leaderEpoch,
+      });
+    }
+    return out;
+  }
+
+  /**
+   * Commits `offsets`, or what is committable of `only` (default: every assigned partition), after
+   * every commit asked before it. Under a group, partitions no longer assigned are left out.
+   * @returns once the coordinator stored them (at once when there is nothing to commit).
+   * @throws IllegalStateError without `groupId` (at once); as a rejection, CommitFailedError for
+   *   partitions the coordinator refused, ConsumerTimeoutError past `deadline`.
+   */
+  commit(
+    offsets: readonly OffsetToCommit[] | undefined,
+    deadline: Deadline,
+    only?: readonly AssignedPartition[],
+  ): Promise<void> {
+    const groupId = this.context.config.groupId;
+    if (groupId === null) throw new IllegalStateError('commit needs a groupId');
+    const run = () => this.commitNow(groupId, offsets, deadline, only);
+    const next = this.queue.then(run, run);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Starts the auto-commit timer (`autoCommit` on, with a `groupId`); calling it again does nothing. */
+  startAutoCommit(): void {
+    const { config, clock } = this.context;
+    if (!config.autoCommit || config.groupId === null || this.autoCommitTimer !== undefined) return;
+    const tick = () => {
+      this.autoCommitTimer = undefined;
+      if (!this.host.isRunning()) return;
+      this.commit(undefined, deadlineIn(clock, config.defaultApiTimeoutMs))
+        .catch((error: unknown) => config.logger.warn({ err: error }, 'auto-commit failed'))
+        .finally(() => {
+          // The interval counts from the end of a commit, so that a slow coordinator never gets two.
+          if (this.host.isRunning())
+            this.autoCommitTimer = clock.setTimeout(tick, config.autoCommitIntervalMs);
+        });
+    };
+    this.autoCommitTimer = clock.setTimeout(tick, config.autoCommitIntervalMs);
+  }
+
+  /** Stops the auto-commit timer (close). */
+  stopAutoCommit(): void {
+    if (this.autoCommitTimer !== undefined) this.context.clock.clearTimeout(this.autoCommitTimer);
+    this.autoCommitTimer = undefined;
+  }
+
+  private async commitNow(
+    groupId: string,
+    offsets: readonly OffsetToCommit[] | undefined,
+    deadline: Deadline,
+    only: readonly AssignedPartition[] | undefined,
+  ): Promise<void> {
+    const { partitions } = this.host;
+    const group = this.host.group();
+    let list: OffsetToCommit[] = offsets ? [...offsets] : this.committable(only);
+    // A partition handed to another member must never be committed by this one.
+    if (group) list = list.filter((o) => partitions.has(partitionKey(o.topic, o.partition)));
+    if (list.length === 0) return;
+    // Under KIP-848 the member epoch moves while reconciling: each attempt reads the current one.
+    const generation: CommitGeneration | (() => CommitGeneration) = !group
+      ? NO_GENERATION
+      : this.context.config.groupProtocol === 'consumer'
+        ? () => group.generation()
+        : group.generation();
+    try {
+      await commitOffsets(this.context, groupId, generation, list, deadline, (code, sent) =>
+        group?.onCommitError(code, sent.generationId),
+      );
+      this.lastAt = this.context.clock.wallClockMs();
+      this.lastError = null;
+      for (const o of list) {
+        const p = partitions.get(partitionKey(o.topic, o.partition));
+        if (p) p.committedOffset = o.offset;
+      }
+    } catch (error) {
+      this.lastError = error as Error;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * The cluster client a consumer talks through: the consumer's options as @runnel/network's, on the
+ * environment's clock and connections.
+ */
+import { ClusterClient, TlsError } from '@runnel/network';
+import { type ConsumerConfig, resolveSecurity } from './config.js';
+import type { ConsumerEnvironment } from './consumer-types.js';
+import type { ClientSettings } from './context.js';
+import { ConfigError } from './errors.js';
+import { CONSUMER_VERSION } from './package-version.js';
+
+/**
+ * @returns the cluster client of a consumer (or a share consumer), on the environment's clock and
+ *   connections, secured as `input`'s `tls` and `sasl` say.
+ * @throws ConfigError naming `tls` when its material cannot be loaded.
+ */
+export function clientFor(
+  input: Partial<ConsumerConfig>,
+  config: ClientSettings,
+  environment: ConsumerEnvironment,
+): ClusterClient {
+  // Handed to the client and not kept: the pool holds no reference to them either, so no object
+  // reachable from the consumer shows a key or password.
+  const { tls, sasl } = resolveSecurity(input);
+  try {
+    return new ClusterClient({
+      ...(tls === undefined ? {} : { tls }),
+      ...(sasl === undefined ? {} : { sasl }),
+      ...(environment.clock ? { clock: environment.clock } : {}),
+      ...(environment.connectionFactory ? { connectionFactory: environment.connectionFactory } : {}),
+      ...(environment.random ? { random: environment.random } : {}),
+      bootstrapServers: config.brokers,
+      connection: {
+        clientId: config.clientId,
+        requestTimeoutMs: config.requestTimeoutMs,
+        // A Fetch answer may reach fetchMaxBytes plus one oversized first batch (KIP-74).
+        maxResponseSize: Math.max(128 * 1024 * 1024, config.fetchMaxBytes + 16 * 1024 * 1024),
+      },
+      retryBackoffMs: config.retryBackoffMs,
+      reconnectBackoffMs: config.reconnectBackoffMs,
+      reconnectBackoffMaxMs: config.reconnectBackoffMaxMs,
+      metadataMaxAgeMs: config.metadataMaxAgeMs,
+      defaultDeadlineMs: config.defaultApiTimeoutMs,
+      logger: config.logger,
+      clientSoftware: { name: 'runnel', version: CONSUMER_VERSION },
+    });
+  } catch (error) {
+    if (error instanceof TlsError) throw new ConfigError('tls', error.message, { cause: error });
+    throw error;
+  }
+}

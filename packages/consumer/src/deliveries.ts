@@ -1,0 +1,94 @@
+/**
+ * Hands fetched batches to the user: one at a time from the fetch buffer, waiting (as a poll, for the
+ * max-poll check) while none is ready. Behind both `batches()`, whose iterator marks a batch processed
+ * when the next one is asked for, and `run()`, which marks it when its handler resolves.
+ */
+import type { ConsumerBatch } from './batch.js';
+import type { BatchesOptions } from './consumer-types.js';
+import { IllegalStateError } from './errors.js';
+import type { Delivery, Fetcher } from './fetcher.js';
+import type { ConsumerLifecycle } from './lifecycle.js';
+import { changedOrAborted } from './loop-signal.js';
+import type { MaxPollCheck } from './max-poll.js';
+
+export class Deliveries {
+  /**
+   * @param isConsuming whether `assign` or `subscribe` was called: before, waiting would never end.
+   */
+  constructor(
+    private readonly fetcher: Fetcher,
+    private readonly lifecycle: ConsumerLifecycle,
+    private readonly maxPoll: MaxPollCheck,
+    private readonly isConsuming: () => boolean,
+  ) {}
+
+  /**
+   * Takes the next batch, waiting until one is ready.
+   * @returns the batch, or null once the consumer closes or `signal` aborts.
+   * @throws the error that stopped the consumer for good; a partition's error for the user (see
+   *   `Consumer.batches`); IllegalStateError when nothing is assigned or subscribed.
+   */
+  async next(signal: AbortSignal | undefined): Promise<Delivery | null> {
+    this.maxPoll.poll();
+    for (;;) {
+      if (!this.lifecycle.running || signal?.aborted) return null;
+      if (this.lifecycle.fatalError) throw this.lifecycle.fatalError;
+      const taken = this.fetcher.take();
+      if (taken !== null) {
+        if ('error' in taken) throw taken.error;
+        return taken.delivery;
+      }
+      if (!this.isConsuming())
+        throw new IllegalStateError('nothing to consume: call assign() or subscribe() first');
+      await this.maxPoll.whileWaiting(this.changedOrAborted(signal));
+    }
+  }
+
+  /**
+   * @returns an iterator over batches; asking for the next one (or leaving the loop) marks the one
+   *   before processed. Each `next()` keeps the process alive while it waits.
+   */
+  iterate(options: BatchesOptions): AsyncIterableIterator<ConsumerBatch> {
+    let current: Delivery | null = null;
+    const finishCurrent = () => {
+      if (current) this.fetcher.finish(current);
+      current = null;
+    };
+    const iterator: AsyncIterableIterator<ConsumerBatch> = {
+      next: async () => {
+        finishCurrent();
+        // While the user waits here the process must stay alive, sockets or not.
+        const delivery = await this.lifecycle.keepAlive.during(() => this.next(options.signal));
+        if (!delivery) return { done: true, value: undefined };
+        current = delivery;
+        return { done: false, value: delivery.batch };
+      },
+      return: async () => {
+        finishCurrent();
+        return { done: true, value: undefined };
+      },
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
+  }
+
+  /** Records a batch as processed: its partition's consumed position moves past it. */
+  finish(delivery: Delivery): void {
+    this.fetcher.finish(delivery);
+  }
+
+  /**
+   * Gives a failed batch back: its partition moves to `offset`, the first record not processed, unless
+   * a seek or revocation moved it since.
+   */
+  rewind(delivery: Delivery, offset: number): void {
+    const p = delivery.partition;
+    this.fetcher.finish(delivery, false);
+    if (p.generation !== delivery.generation || p.revoked) return;
+    this.fetcher.positions.seek([p], { offset, leaderEpoch: -1 });
+  }
+
+  private changedOrAborted(signal: AbortSignal | undefined): Promise<void> {
+    return changedOrAborted(this.fetcher.changed(), signal);
+  }
+}
