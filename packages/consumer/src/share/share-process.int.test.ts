@@ -50,7 +50,7 @@ describe('a share consumer program with no reachable broker', () => {
       expect(program.running, program.report()).toBe(true);
       const warns = program.eventsOf('log').filter((e) => e.level === 'warn');
       // Once each, however often the pool reconnects and the member looks for its coordinator.
-      expect(warns.map((e) => e.msg).sort()).toEqual(['cannot connect to broker', 'share group error']);
+      expect(warns.map((e) => e.msg).sort()).toEqual(['cannot connect to broker', 'group error']);
       const health = program.eventsOf('health').at(-1)!;
       expect(health.memberState).toBe('JOINING');
       expect(Date.now() - (health.allBrokersDownSince as number)).toBeGreaterThan(2_000);
