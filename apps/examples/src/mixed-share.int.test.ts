@@ -23,6 +23,11 @@ const VERIFIABLE_SHARE_CONSUMER_APP = resolve(
 );
 
 const SHARE_GROUPS = kafkaVersionProfile(testCluster().version).major >= 4;
+if (!SHARE_GROUPS) {
+  process.stderr.write(
+    `[mixed-share] Kafka ${testCluster().version} has no share groups (KIP-932 came with Kafka 4): the mixed share group tests are skipped\n`,
+  );
+}
 
 /** @returns every `partition:offset` a member's events list under `name`, with how often. */
 function offsetsIn(member: MemberProcess, name: string, onlySuccess = false): Map<string, number> {

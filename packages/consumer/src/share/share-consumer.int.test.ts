@@ -101,6 +101,43 @@ describe.skipIf(!SHARE_GROUPS)('share groups (KIP-932; skipped on Kafka 3.9, whi
     }
   });
 
+  it('run({ eachRecord }): a handler that throws rejects run; its record and the rest of its batch come again with deliveryCount 2, those before it never', async () => {
+    const setup = await shareSetup('share-run', 1);
+    await produce(setup, 10);
+    const consumer = shareConsumer(setup);
+    const deliveries = new Deliveries();
+    const failure = new Error('handler failed on offset 5');
+    const first = consumer.run({
+      eachRecord: (r) => {
+        deliveries.add(r);
+        if (r.offset === 5 && r.deliveryCount === 1) throw failure;
+      },
+    });
+    await expect(first).rejects.toBe(failure);
+    const stop = new AbortController();
+    const second = consumer.run({
+      signal: stop.signal,
+      eachRecord: (r) => {
+        deliveries.add(r);
+      },
+    });
+    await until('offset 5 again', () => deliveries.counts.get('0:5')?.length === 2, 60_000);
+    await until('every offset', () => deliveries.distinct === 10, 60_000);
+    // A record delivered once more would come within a fetch or two.
+    await sleep(2_000);
+    stop.abort();
+    await second;
+    const counts = Array.from({ length: 10 }, (_, o) => deliveries.counts.get(`0:${o}`));
+    // Accepted when the handler failed after them: never again.
+    expect(counts.slice(0, 5)).toEqual([[1], [1], [1], [1], [1]]);
+    expect(counts[5]).toEqual([1, 2]);
+    // The rest of the failed batch never reached the handler and was released with it: it comes with
+    // deliveryCount 2; later batches come for the first time. Either way each record reaches it once.
+    const rest = counts.slice(6).map((c) => c!.join());
+    expect(rest.every((c) => c === '2' || c === '1')).toBe(true);
+    expect(rest).toEqual([...rest].sort().reverse());
+  });
+
   it('past share.delivery.count.limit a released record is archived, never delivered again', async () => {
     const setup = await shareSetup('share-limit', 1, { 'share.delivery.count.limit': 2 });
     const deliveries = new Deliveries();

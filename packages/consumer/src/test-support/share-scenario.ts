@@ -9,9 +9,19 @@ import { alterGroupConfig, javaProducer, kafkaVersionProfile, type PropertyValue
 import { type TestKafkaCluster, testCluster } from '@runnel/kafka-local/vitest';
 import { ShareConsumer, type ShareConsumerConfig, type ShareRecord } from '../index.js';
 
-/** Whether the test cluster has share groups (Kafka 4.x; 3.9 has none). */
+/**
+ * @returns whether the test cluster has share groups (Kafka 4.x; 3.9 has none); when it has none, says
+ *   on stderr that the file's share group tests are skipped and why, so that a run on 3.9 shows it.
+ */
 export function clusterHasShareGroups(): boolean {
-  return kafkaVersionProfile(testCluster().version).major >= 4;
+  const { version } = testCluster();
+  const has = kafkaVersionProfile(version).major >= 4;
+  if (!has) {
+    process.stderr.write(
+      `[share] Kafka ${version} has no share groups (KIP-932 came with Kafka 4): this file's share group tests are skipped\n`,
+    );
+  }
+  return has;
 }
 
 /** A topic and a share group made for one test. */
