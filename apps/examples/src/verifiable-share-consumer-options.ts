@@ -9,10 +9,10 @@ import {
   type AcknowledgeType,
   ConfigError,
   consumerConfigFromProperties,
-  parseProperties,
   type ReadTextFile,
   type ShareConsumerConfig,
 } from '@runnel/consumer';
+import { intOption, propertiesOption, readToolArgs } from './tool-args.js';
 
 /** How the tool acknowledges, as Java's tool names it. */
 export type VerifiableAcknowledgementMode = 'auto' | 'sync' | 'async';
@@ -60,27 +60,6 @@ const SHARE_KEYS = [
   'tls',
   'sasl',
 ] as const;
-
-function readArgs(argv: readonly string[]): Map<string, string> {
-  const out = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('--')) throw new ConfigError(arg, 'is not an option (options start with --)');
-    const equals = arg.indexOf('=');
-    const name = arg.slice(2, equals < 0 ? undefined : equals);
-    if (SWITCHES.has(name)) {
-      if (equals >= 0) throw new ConfigError(`--${name}`, 'takes no value');
-      out.set(name, 'true');
-    } else if (VALUE_OPTIONS.has(name)) {
-      const value = equals >= 0 ? arg.slice(equals + 1) : argv[++i];
-      if (value === undefined) throw new ConfigError(`--${name}`, 'needs a value');
-      out.set(name, value);
-    } else {
-      throw new ConfigError(`--${name}`, 'is not an option of the verifiable share consumer');
-    }
-  }
-  return out;
-}
 
 /**
  * @returns the `--ack-pattern` cycle (Java's types, any case).
@@ -144,16 +123,6 @@ export function shareConfigFromProperties(
   return share as unknown as ShareConsumerConfig;
 }
 
-function intOption(args: ReadonlyMap<string, string>, name: string, fallback: number, min: number): number {
-  const text = args.get(name);
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!/^-?\d+$/.test(text) || value < min || value > 0x7fff_ffff) {
-    throw new ConfigError(`--${name}`, `must be an integer from ${min}, got ${JSON.stringify(text)}`);
-  }
-  return value;
-}
-
 /**
  * Reads the verifiable share consumer's command line (see the file comment).
  * @param readFile reads the properties file and the PEM files it names.
@@ -165,21 +134,15 @@ export function parseVerifiableShareConsumerArgs(
   argv: readonly string[],
   readFile: ReadTextFile,
 ): VerifiableShareConsumerOptions {
-  const args = readArgs(argv);
+  const args = readToolArgs(argv, {
+    tool: 'verifiable share consumer',
+    values: VALUE_OPTIONS,
+    switches: SWITCHES,
+  });
   for (const required of ['bootstrap-server', 'topic', 'group-id']) {
     if (!args.get(required)) throw new ConfigError(`--${required}`, 'is required');
   }
-  let props = new Map<string, string>();
-  const file = args.get('command-config');
-  if (file !== undefined) {
-    let text: string;
-    try {
-      text = readFile(file);
-    } catch (cause) {
-      throw new ConfigError('--command-config', `cannot read ${file}: ${(cause as Error).message}`);
-    }
-    props = parseProperties(text);
-  }
+  const props = propertiesOption(args, 'command-config', readFile);
   props.set('bootstrap.servers', args.get('bootstrap-server')!);
   props.set('group.id', args.get('group-id')!);
   const mode = (args.get('acknowledgement-mode') ?? 'auto').toLowerCase();

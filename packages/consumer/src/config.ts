@@ -216,8 +216,7 @@ const KNOWN_KEYS = new Set<string>([
   'sasl',
 ]);
 
-/** @returns the `brokers` option as a list of `host:port`. @throws ConfigError naming `brokers`. */
-export function brokerList(value: unknown): string[] {
+function brokerList(value: unknown): string[] {
   if (value === undefined) throw new ConfigError('brokers', 'is required');
   const list = typeof value === 'string' ? value.split(',') : value;
   if (!Array.isArray(list))
@@ -275,8 +274,7 @@ function classicGroupCheck(settings: Parameters<typeof checkClassicProtocolConfi
   }
 }
 
-/** @returns the `logger` option, silent when unset. @throws ConfigError naming `logger`. */
-export function loggerOf(value: unknown): Logger {
+function loggerOf(value: unknown): Logger {
   if (value === undefined) return silentLogger;
   const l = value as Partial<Logger> | null;
   if (

@@ -2,10 +2,10 @@
  * The cluster client a consumer talks through: the consumer's options as @runnel/network's, on the
  * environment's clock and connections.
  */
-import { ClusterClient, TlsError } from '@runnel/network';
+import { ClusterClient, systemClock, TlsError } from '@runnel/network';
 import { type ConsumerConfig, resolveSecurity } from './config.js';
 import type { ConsumerEnvironment } from './consumer-types.js';
-import type { ClientSettings } from './context.js';
+import type { ClientContext, ClientSettings } from './context.js';
 import { ConfigError } from './errors.js';
 import { CONSUMER_VERSION } from './package-version.js';
 
@@ -48,4 +48,22 @@ export function clientFor(
     if (error instanceof TlsError) throw new ConfigError('tls', error.message, { cause: error });
     throw error;
   }
+}
+
+/**
+ * @returns what a consumer (or share consumer) with the resolved `config` runs on: its cluster client
+ *   and the environment's clock (the system clock when none is given).
+ * @throws ConfigError naming `tls` when its material cannot be loaded.
+ */
+export function contextFor<C extends ClientSettings>(
+  input: Partial<ConsumerConfig>,
+  config: C,
+  environment: ConsumerEnvironment,
+): ClientContext<C> {
+  return {
+    config,
+    client: clientFor(input, config, environment),
+    clock: environment.clock ?? systemClock,
+    ...(environment.random ? { random: environment.random } : {}),
+  };
 }

@@ -5,14 +5,13 @@
  * (GroupDriver, Rebalances, the pattern listing), the max-poll check, health, describe and close.
  * Every part runs on one ConsumerContext: the resolved config, the cluster client and one clock.
  */
-import { systemClock } from '@runnel/network';
 import type { AssignedPartition } from './assigned-partition.js';
 import { type ConsumerBatch, partitionKey, type TopicPartition } from './batch.js';
 import { BrokersDownWatch } from './brokers-down-watch.js';
 import { closeConsumer } from './close.js';
 import { Commits } from './commits.js';
 import { type ConsumerConfig, type ResolvedConfig, resolveConfig } from './config.js';
-import { clientFor } from './consumer-client.js';
+import { contextFor } from './consumer-client.js';
 import type {
   BatchesOptions,
   CloseOptions,
@@ -71,13 +70,8 @@ export class Consumer implements AsyncDisposable {
    */
   constructor(config: ConsumerConfig, environment: ConsumerEnvironment = {}) {
     this.config = resolveConfig(config);
-    const clock = environment.clock ?? systemClock;
-    this.context = {
-      config: this.config,
-      client: clientFor(config, this.config, environment),
-      clock,
-      ...(environment.random ? { random: environment.random } : {}),
-    };
+    this.context = contextFor(config, this.config, environment);
+    const { clock } = this.context;
     const running = () => this.lifecycle.running;
     this.fetcher = new Fetcher(this.context);
     this.commits = new Commits(this.context, {

@@ -95,6 +95,7 @@ export {
   type AcknowledgeType,
   AcquisitionLockTimeoutError,
   InvalidAcknowledgeTypeError,
+  RecordAcknowledgementError,
   RecordAlreadyAcknowledgedError,
   RecordNotAcquiredError,
 } from './share/share-errors.js';

@@ -4,6 +4,7 @@
  * fetch.time.ms`) and the row below it. Its start time is taken before the consumer joins, so its
  * `fetch.time.ms` includes the join and the first fetch: the tool reports no time to first record.
  */
+import { perfToolSummary } from '../e2e/java-performance.js';
 
 /** What one ShareConsumerPerformance run reported. */
 export interface SharePerformanceReport {
@@ -15,15 +16,8 @@ export interface SharePerformanceReport {
 
 /** @returns the summary of the tool's stdout, or undefined when it printed none. */
 export function parseShareConsumerPerformance(stdout: string): SharePerformanceReport | undefined {
-  const lines = stdout.split('\n').map((line) => line.trim());
-  const headerAt = lines.findIndex((line) => line.includes('data.consumed.in.nMsg'));
-  if (headerAt < 0) return undefined;
-  const names = lines[headerAt]!.split(',').map((name) => name.trim());
-  const values = (lines[headerAt + 1] ?? '').split(',').map((value) => value.trim());
-  const column = (name: string): number => {
-    const i = names.indexOf(name);
-    return i < 0 ? Number.NaN : Number(values[i]);
-  };
+  const column = perfToolSummary(stdout);
+  if (column === undefined) return undefined;
   const records = column('data.consumed.in.nMsg');
   const megabytes = column('data.consumed.in.MB');
   const totalMs = column('fetch.time.ms');

@@ -6,10 +6,9 @@
  * is awaited, health, and the memory bound of fetched data.
  */
 import { ShareGroupMember } from '@runnel/group';
-import { systemClock } from '@runnel/network';
 import type { TopicPartition } from '../batch.js';
 import { BrokersDownWatch } from '../brokers-down-watch.js';
-import { clientFor } from '../consumer-client.js';
+import { contextFor } from '../consumer-client.js';
 import type { ConsumerEnvironment } from '../consumer-types.js';
 import type { ClientContext } from '../context.js';
 import { IllegalStateError } from '../errors.js';
@@ -52,13 +51,8 @@ export class ShareConsumer implements AsyncDisposable {
    */
   constructor(config: ShareConsumerConfig, environment: ConsumerEnvironment = {}) {
     this.config = resolveShareConfig(config);
-    const clock = environment.clock ?? systemClock;
-    this.context = {
-      config: this.config,
-      client: clientFor(config, this.config, environment),
-      clock,
-      ...(environment.random ? { random: environment.random } : {}),
-    };
+    this.context = contextFor(config, this.config, environment);
+    const { clock } = this.context;
     const { retryBackoffMs, requestTimeoutMs, groupId, rack } = this.config;
     this.member = new ShareGroupMember({
       groupId,

@@ -37,19 +37,27 @@ function at(record: RecordRef): string {
   return `offset ${record.offset} of ${record.topic}-${record.partition}`;
 }
 
-/** The record was acknowledged already (each record is acknowledged once); `previous` says how. */
-export class RecordAlreadyAcknowledgedError extends RunnelError {
+/** An acknowledgement of one record was refused: which record. */
+export abstract class RecordAcknowledgementError extends RunnelError {
   readonly retriable = false;
   readonly topic: string;
   readonly partition: number;
   readonly offset: number;
-  readonly previous: AcknowledgeType;
 
-  constructor(record: RecordRef, previous: AcknowledgeType) {
-    super('ERR_RECORD_ALREADY_ACKNOWLEDGED', `${at(record)} was already acknowledged (${previous})`);
+  constructor(code: string, record: RecordRef, message: string) {
+    super(code, `${at(record)} ${message}`);
     this.topic = record.topic;
     this.partition = record.partition;
     this.offset = record.offset;
+  }
+}
+
+/** The record was acknowledged already (each record is acknowledged once); `previous` says how. */
+export class RecordAlreadyAcknowledgedError extends RecordAcknowledgementError {
+  readonly previous: AcknowledgeType;
+
+  constructor(record: RecordRef, previous: AcknowledgeType) {
+    super('ERR_RECORD_ALREADY_ACKNOWLEDGED', record, `was already acknowledged (${previous})`);
     this.previous = previous;
   }
 }
@@ -71,22 +79,16 @@ export class RecordNotAcquiredError extends RunnelError {
  * it to another member (with a higher delivery count), so this consumer's acknowledgement would be
  * refused (INVALID_RECORD_STATE). Processing it again elsewhere is what at-least-once means here.
  */
-export class AcquisitionLockTimeoutError extends RunnelError {
-  readonly retriable = false;
-  readonly topic: string;
-  readonly partition: number;
-  readonly offset: number;
+export class AcquisitionLockTimeoutError extends RecordAcknowledgementError {
   /** When the lock ran out (ms since the epoch). */
   readonly expiredAt: number;
 
   constructor(record: RecordRef, expiredAt: number) {
     super(
       'ERR_ACQUISITION_LOCK_TIMEOUT',
-      `the acquisition lock of ${at(record)} ran out at ${new Date(expiredAt).toISOString()}: the record is no longer this consumer's`,
+      record,
+      `could not be acknowledged: its acquisition lock ran out at ${new Date(expiredAt).toISOString()}, so the record is no longer this consumer's`,
     );
-    this.topic = record.topic;
-    this.partition = record.partition;
-    this.offset = record.offset;
     this.expiredAt = expiredAt;
   }
 }

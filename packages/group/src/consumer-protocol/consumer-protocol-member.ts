@@ -18,7 +18,6 @@ import type {
   TopicPartition,
 } from '@runnel/protocol';
 import { NOT_AWAITED } from '../core/in-flight.js';
-import { GroupMemberBase } from '../core/member-base.js';
 import { type GroupMemberConfig, readGroupMemberConfig } from '../core/member-config.js';
 import { GroupConfigError, IllegalTransitionError } from '../errors.js';
 import type { GroupGeneration } from '../events.js';
@@ -42,6 +41,7 @@ import { ConsumerProtocolMembership } from './consumer-protocol-membership.js';
 import { maybeReconcile } from './consumer-protocol-reconciliation.js';
 import { ConsumerProtocolMemberState, IN_GROUP } from './consumer-protocol-states.js';
 import { type ConsumerProtocolSubscription, compileClientRegex } from './consumer-protocol-subscription.js';
+import { EpochMemberBase } from './epoch-member-base.js';
 
 /**
  * Configuration of a consumer-protocol member: the settings every member shares (`client.rack` is sent
@@ -82,12 +82,9 @@ export interface ConsumerProtocolHealth {
 
 /** The consumer-protocol group member. See the file comment for where its rules live. */
 export class ConsumerProtocolMember
-  extends GroupMemberBase<ConsumerProtocolMemberState, ConsumerProtocolApis, ConsumerProtocolMembership>
+  extends EpochMemberBase<ConsumerProtocolMemberState, ConsumerProtocolApis, ConsumerProtocolMembership>
   implements GroupMember<ConsumerProtocolRequest>
 {
-  /** The coordinator names assigned topics by id: the driver supplies names through `onMetadata`. */
-  readonly assignsByTopicId = true;
-
   /**
    * @throws GroupConfigError on an empty group id or member id, or timeouts that are not positive
    *   32-bit integers.
@@ -110,21 +107,6 @@ export class ConsumerProtocolMember
   /** @returns the server-side assignor asked for, or null for the broker's default. */
   get serverAssignor(): string | null {
     return this.core.serverAssignor;
-  }
-
-  /** @returns the member id (kept for the life of the member, also across fencing). */
-  get memberId(): string {
-    return this.core.memberId;
-  }
-
-  /** @returns the member epoch: 0 while joining, then what the coordinator last said. */
-  get memberEpoch(): number {
-    return this.core.memberEpoch;
-  }
-
-  /** @returns the topic ids of the target assignment that metadata has not named yet, sorted. */
-  get unresolvedTopicIds(): readonly string[] {
-    return this.core.unresolved;
   }
 
   /** @returns the membership to send with OffsetCommit (member epoch as generation), for logs too. */

@@ -18,8 +18,8 @@ import type { ShareGroupHeartbeatResponse, TopicPartition } from '@runnel/protoc
 import { subscribedNames } from '../consumer-protocol/abstract-membership.js';
 import { withoutIds } from '../consumer-protocol/consumer-protocol-assignment.js';
 import { maybeReconcile } from '../consumer-protocol/consumer-protocol-reconciliation.js';
+import { EpochMemberBase } from '../consumer-protocol/epoch-member-base.js';
 import { NOT_AWAITED } from '../core/in-flight.js';
-import { GroupMemberBase } from '../core/member-base.js';
 import { type GroupMemberConfig, readGroupMemberConfig } from '../core/member-config.js';
 import { GroupConfigError, IllegalTransitionError } from '../errors.js';
 import type { GroupGeneration } from '../events.js';
@@ -53,12 +53,9 @@ export interface ShareMemberHealth {
 
 /** The share group member. See the file comment for where its rules live. */
 export class ShareGroupMember
-  extends GroupMemberBase<ShareMemberState, ShareGroupApis, ShareMembership>
+  extends EpochMemberBase<ShareMemberState, ShareGroupApis, ShareMembership>
   implements GroupMember<ShareGroupRequest>
 {
-  /** The coordinator names assigned topics by id: the driver supplies names through `onMetadata`. */
-  readonly assignsByTopicId = true;
-
   /** @throws GroupConfigError on an empty group id or member id, or timeouts that are not positive 32-bit integers. */
   constructor(config: ShareGroupMemberConfig) {
     const settings = readGroupMemberConfig({ ...config, groupInstanceId: null });
@@ -69,21 +66,6 @@ export class ShareGroupMember
         ...(config.memberId === undefined ? {} : { memberId: config.memberId }),
       }),
     );
-  }
-
-  /** @returns the member id (kept for the life of the member, also across fencing). */
-  get memberId(): string {
-    return this.core.memberId;
-  }
-
-  /** @returns the member epoch: 0 while joining, then what the coordinator last said. */
-  get memberEpoch(): number {
-    return this.core.memberEpoch;
-  }
-
-  /** @returns the topic ids of the target assignment that metadata has not named yet, sorted. */
-  get unresolvedTopicIds(): readonly string[] {
-    return this.core.unresolved;
   }
 
   /**
