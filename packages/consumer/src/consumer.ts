@@ -7,7 +7,7 @@
  */
 import type { AssignedPartition } from './assigned-partition.js';
 import { type ConsumerBatch, partitionKey, type TopicPartition } from './batch.js';
-import { BrokersDownWatch } from './brokers-down-watch.js';
+import { type BrokersDownWatch, consumerBrokersDownWatch } from './brokers-down-watch.js';
 import { closeConsumer } from './close.js';
 import { Commits } from './commits.js';
 import { type ConsumerConfig, type ResolvedConfig, resolveConfig } from './config.js';
@@ -85,18 +85,10 @@ export class Consumer implements AsyncDisposable {
     );
     this.deliveries = new Deliveries(this.fetcher, this.lifecycle, this.maxPoll, () => this.mode !== 'none');
     this.describer = new GroupDescriber(this.context);
-    this.brokersDown = new BrokersDownWatch(
-      this.context.client.pool,
-      clock,
-      this.config.allBrokersDownTimeoutMs,
-      (error) => {
-        this.config.logger.error({ err: error }, 'no broker reachable, giving up');
-        this.lifecycle.fail(error);
-        // Nothing more is fetched or joined: the user learns it from the iterator, and closes.
-        this.group?.close();
-        this.fetcher.close();
-      },
-    );
+    this.brokersDown = consumerBrokersDownWatch(this.context, this.lifecycle, () => {
+      this.group?.close();
+      this.fetcher.close();
+    });
   }
 
   /**

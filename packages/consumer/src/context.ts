@@ -27,6 +27,7 @@ export type ClientSettings = Pick<
   | 'reconnectBackoffMaxMs'
   | 'metadataMaxAgeMs'
   | 'defaultApiTimeoutMs'
+  | 'allBrokersDownTimeoutMs'
   | 'logger'
 >;
 

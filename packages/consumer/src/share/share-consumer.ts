@@ -7,7 +7,7 @@
  */
 import { ShareGroupMember } from '@runnel/group';
 import type { TopicPartition } from '../batch.js';
-import { BrokersDownWatch } from '../brokers-down-watch.js';
+import { type BrokersDownWatch, consumerBrokersDownWatch } from '../brokers-down-watch.js';
 import { contextFor } from '../consumer-client.js';
 import type { ConsumerEnvironment } from '../consumer-types.js';
 import type { ClientContext } from '../context.js';
@@ -52,7 +52,6 @@ export class ShareConsumer implements AsyncDisposable {
   constructor(config: ShareConsumerConfig, environment: ConsumerEnvironment = {}) {
     this.config = resolveShareConfig(config);
     this.context = contextFor(config, this.config, environment);
-    const { clock } = this.context;
     const { retryBackoffMs, requestTimeoutMs, groupId, rack } = this.config;
     this.member = new ShareGroupMember({
       groupId,
@@ -86,17 +85,10 @@ export class ShareConsumer implements AsyncDisposable {
       isPolling: () => false,
     };
     this.driver = new GroupDriver(this.context, assignment, hooks, this.member);
-    this.brokersDown = new BrokersDownWatch(
-      this.context.client.pool,
-      clock,
-      this.config.allBrokersDownTimeoutMs,
-      (error) => {
-        this.config.logger.error({ err: error }, 'no broker reachable, giving up');
-        this.lifecycle.fail(error);
-        this.driver.close();
-        this.fetcher.close();
-      },
-    );
+    this.brokersDown = consumerBrokersDownWatch(this.context, this.lifecycle, () => {
+      this.driver.close();
+      this.fetcher.close();
+    });
   }
 
   /**

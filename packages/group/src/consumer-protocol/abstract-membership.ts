@@ -136,6 +136,8 @@ export abstract class AbstractMembership<
   protected abstract nextHeartbeat(coordinator: BrokerNode): MemberRequest<Apis>;
   /** @returns the fatal error of a cluster without the protocol. */
   protected abstract unsupported(message: string | null, cause?: Error): GroupFatalError;
+  /** Forgets the subscription (the member leaves). */
+  protected abstract clearSubscription(): void;
 
   /** Replaces what the coordinator knows the member owns. */
   setCurrent(partitions: readonly TopicIdPartition[]): void {
@@ -180,6 +182,23 @@ export abstract class AbstractMembership<
     this.resetSentFields();
     this.backoffUntil = now;
     this.resetTo(state<S>('FENCED'));
+    this.settle(now);
+  }
+
+  /**
+   * Leaves the group: revokes what the consumer holds (an event to acknowledge), then the protocol's
+   * leave heartbeat goes. A FENCED (or STALE) member is already out and goes straight to UNSUBSCRIBED.
+   * Does nothing when unsubscribed, already leaving, or fatal.
+   */
+  leaveGroup(now: number): void {
+    if (this.isIn(state('UNSUBSCRIBED'), state('PREPARE_LEAVING'), state('LEAVING'), state('FATAL'))) return;
+    this.clearSubscription();
+    if (this.state === state<S>('FENCED') || this.state === state<S>('STALE')) {
+      this.transitionTo(state<S>('UNSUBSCRIBED'));
+      return;
+    }
+    this.reconciliation = null;
+    this.beginLeaving('partitionsRevoked');
     this.settle(now);
   }
 

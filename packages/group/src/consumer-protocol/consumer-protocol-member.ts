@@ -186,17 +186,7 @@ export class ConsumerProtocolMember
    * group and goes straight to UNSUBSCRIBED. Does nothing when unsubscribed, already leaving, or fatal.
    */
   leaveGroup(now: number): void {
-    const m = this.core;
-    const { UNSUBSCRIBED, PREPARE_LEAVING, LEAVING, FATAL, FENCED, STALE } = ConsumerProtocolMemberState;
-    if (m.isIn(UNSUBSCRIBED, PREPARE_LEAVING, LEAVING, FATAL)) return;
-    m.subscription.subscription = null;
-    if (m.isIn(FENCED, STALE)) {
-      m.transitionTo(UNSUBSCRIBED);
-      return;
-    }
-    m.reconciliation = null;
-    m.beginLeaving('partitionsRevoked');
-    m.settle(now);
+    this.core.leaveGroup(now);
   }
 
   /**

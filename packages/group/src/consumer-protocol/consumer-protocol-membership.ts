@@ -86,6 +86,10 @@ export class ConsumerProtocolMembership extends AbstractMembership<
     this.sent = unsentFields();
   }
 
+  protected clearSubscription(): void {
+    this.subscription.subscription = null;
+  }
+
   protected nextHeartbeat(coordinator: BrokerNode): ConsumerProtocolRequest {
     return consumerProtocolHeartbeat(this, coordinator);
   }

@@ -137,17 +137,7 @@ export class ShareGroupMember
    * out and goes straight to UNSUBSCRIBED. Does nothing when unsubscribed, already leaving, or fatal.
    */
   leaveGroup(now: number): void {
-    const m = this.core;
-    const { UNSUBSCRIBED, PREPARE_LEAVING, LEAVING, FATAL, FENCED } = ShareMemberState;
-    if (m.isIn(UNSUBSCRIBED, PREPARE_LEAVING, LEAVING, FATAL)) return;
-    m.subscription = null;
-    if (m.state === FENCED) {
-      m.transitionTo(UNSUBSCRIBED);
-      return;
-    }
-    m.reconciliation = null;
-    m.beginLeaving('partitionsRevoked');
-    m.settle(now);
+    this.core.leaveGroup(now);
   }
 
   /** Share groups commit no offsets: nothing to do. */

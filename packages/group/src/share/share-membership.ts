@@ -49,6 +49,10 @@ export class ShareMembership extends AbstractMembership<ShareMemberState, ShareG
     this.sent = unsentShareFields();
   }
 
+  protected clearSubscription(): void {
+    this.subscription = null;
+  }
+
   protected nextHeartbeat(coordinator: BrokerNode): ShareGroupRequest {
     return shareHeartbeat(this, coordinator);
   }
