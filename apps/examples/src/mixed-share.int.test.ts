@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import {
+  alterGroupConfig,
   DEFAULT_TOOL_JVM_OPTIONS,
   ensureKafkaJars,
   JVM_MARKER,
@@ -65,6 +66,8 @@ describe.skipIf(!SHARE_GROUPS)(
         const topic = `mixed-share-${mode}-${run}`;
         const TOTAL = 6000;
         await javaProducer(cluster, 'create', 6, topic);
+        // Heartbeats every 500 ms (the group's default is 5 s), so that the group settles in a second or two.
+        await alterGroupConfig(cluster, topic, { 'share.heartbeat.interval.ms': 500 });
         const args = [
           '--bootstrap-server',
           cluster.bootstrap,
@@ -113,8 +116,8 @@ describe.skipIf(!SHARE_GROUPS)(
             () => java.named('offset_reset_strategy_set').length > 0,
             90_000,
           );
-          // Both join before records exist (the default share heartbeat is 5 s: two beats settle the group).
-          await sleep(12_000);
+          // Both join before records exist: a few heartbeats of 500 ms settle the group.
+          await sleep(3_000);
           const produced = await javaProducer(cluster, 'produce', TOTAL, topic, 'none');
           expect([...(produced.acked.get(topic)?.values() ?? [])].reduce((a, b) => a + b, 0)).toBe(TOTAL);
           const consumed = () =>
