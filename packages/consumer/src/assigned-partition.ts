@@ -43,6 +43,11 @@ export class AssignedPartition {
   revoking = false;
   /** The user holds a batch of this partition and has not finished it. */
   busy = false;
+  /**
+   * Records of it that run's parallel orderings took and have not ended: its consumed position is
+   * their watermark, and a revocation waits for them.
+   */
+  unfinished = 0;
   /** Part of a Fetch request in flight. */
   fetching = false;
   /** Fetched data not yet handed out. */

@@ -6,6 +6,7 @@ import { ClusterClient, systemClock, TlsError } from '@runnel/network';
 import { type ConsumerConfig, resolveSecurity } from './config.js';
 import type { ConsumerEnvironment } from './consumer-types.js';
 import type { ClientContext, ClientSettings } from './context.js';
+import type { Deserializer } from './deserializers.js';
 import { ConfigError } from './errors.js';
 import { CONSUMER_VERSION } from './package-version.js';
 
@@ -15,7 +16,7 @@ import { CONSUMER_VERSION } from './package-version.js';
  * @throws ConfigError naming `tls` when its material cannot be loaded.
  */
 export function clientFor(
-  input: Partial<ConsumerConfig>,
+  input: Partial<ConsumerConfig<Deserializer, Deserializer>>,
   config: ClientSettings,
   environment: ConsumerEnvironment,
 ): ClusterClient {
@@ -56,7 +57,7 @@ export function clientFor(
  * @throws ConfigError naming `tls` when its material cannot be loaded.
  */
 export function contextFor<C extends ClientSettings>(
-  input: Partial<ConsumerConfig>,
+  input: Partial<ConsumerConfig<Deserializer, Deserializer>>,
   config: C,
   environment: ConsumerEnvironment,
 ): ClientContext<C> {

@@ -5,6 +5,7 @@
  * (GroupDriver, Rebalances, the pattern listing), the max-poll check, health, describe and close.
  * Every part runs on one ConsumerContext: the resolved config, the cluster client and one clock.
  */
+import type { GroupGeneration } from '@runnel/group';
 import type { AssignedPartition } from './assigned-partition.js';
 import { type ConsumerBatch, partitionKey, type TopicPartition } from './batch.js';
 import { type BrokersDownWatch, consumerBrokersDownWatch } from './brokers-down-watch.js';
@@ -25,6 +26,7 @@ import type {
 import type { ConsumerContext, ConsumerParts } from './context.js';
 import { Deliveries } from './deliveries.js';
 import { GroupDescriber } from './describe.js';
+import type { Deserialized, Deserializer } from './deserializers.js';
 import { ConsumerClosedError, IllegalStateError, NotAssignedError } from './errors.js';
 import { Fetcher } from './fetcher.js';
 import type { GroupDescription } from './group-description.js';
@@ -35,17 +37,21 @@ import { ConsumerLifecycle } from './lifecycle.js';
 import { MaxPollCheck } from './max-poll.js';
 import { committedOffsets, offsetsForTimes, watermarks } from './offset-queries.js';
 import type { CommittedOffset, ListedOffset, OffsetToCommit } from './offset-requests.js';
+import type { TopicPartitionMap } from './partition-map.js';
 import { Rebalances } from './rebalance.js';
 import { deadlineIn } from './retry.js';
 import { RunRegistry, runHandlers } from './run-loop.js';
 import { parseSubscription } from './subscription.js';
-import { checkTopicPartitions } from './topic-validation.js';
+import { type PartitionInfo, topicsOf } from './topic-listing.js';
+import { checkTopicList, checkTopicPartitions } from './topic-validation.js';
 
 /**
  * A Kafka consumer. `assign` partitions, then read them with `for await (const batch of consumer)` or
  * `run({ eachBatch })`; commit with `commit()` or let auto-commit do it; `close()` when done.
  */
-export class Consumer implements AsyncDisposable {
+export class Consumer<KD extends Deserializer = 'buffer', VD extends Deserializer = 'buffer'>
+  implements AsyncDisposable
+{
   /** The configuration with defaults applied. */
   readonly config: ResolvedConfig;
   private readonly context: ConsumerContext;
@@ -58,7 +64,8 @@ export class Consumer implements AsyncDisposable {
   private readonly runs = new RunRegistry();
   private readonly describer: GroupDescriber;
   private readonly brokersDown: BrokersDownWatch;
-  private mode: 'none' | 'assign' | 'subscribe' = 'none';
+  /** `idle`: after `unsubscribe`; a loop already running waits for the next assign or subscribe. */
+  private mode: 'none' | 'assign' | 'subscribe' | 'idle' = 'none';
   private group: GroupDriver | null = null;
   private closePromise: Promise<void> | null = null;
 
@@ -68,7 +75,7 @@ export class Consumer implements AsyncDisposable {
    * @throws ConfigError naming the option that is missing, unknown or out of range, or `tls` when its
    *   CA, certificate or key cannot be loaded (with the TlsError as `cause`).
    */
-  constructor(config: ConsumerConfig, environment: ConsumerEnvironment = {}) {
+  constructor(config: ConsumerConfig<KD, VD>, environment: ConsumerEnvironment = {}) {
     this.config = resolveConfig(config);
     this.context = contextFor(config, this.config, environment);
     const { clock } = this.context;
@@ -146,6 +153,81 @@ export class Consumer implements AsyncDisposable {
   }
 
   /**
+   * @returns the topics subscribed to: those named, or those a RegExp matched in the last listing (for
+   *   a broker-resolved regex, the topics assigned now); [] without a subscription.
+   */
+  subscription(): string[] {
+    return this.mode === 'subscribe' && this.group ? this.group.subscribedTopics() : [];
+  }
+
+  /**
+   * Ends the subscription (revoking the partitions: handlers finish, auto-commit commits, `onRevoked`
+   * runs, then the member leaves the group) or the manual assignment. `subscribe` or `assign` may follow;
+   * an iteration or `run` in progress waits for them.
+   * @returns once the member left the group, or `defaultApiTimeoutMs` passed.
+   * @throws ConsumerClosedError after close.
+   */
+  async unsubscribe(): Promise<void> {
+    this.lifecycle.ensureOpen();
+    const group = this.group;
+    this.group = null;
+    if (group) {
+      group.stopListing();
+      const deadline = deadlineIn(this.context.clock, this.config.defaultApiTimeoutMs);
+      await this.lifecycle.keepAlive.during(() => group.leave(deadline.at));
+      group.close();
+    }
+    this.fetcher.setAssignment([]);
+    if (this.mode !== 'none') this.mode = 'idle';
+  }
+
+  /**
+   * Asks the group for a rebalance now (Java's `enforceRebalance`); `reason` goes to the coordinator in
+   * JoinGroup. Under `groupProtocol: 'consumer'` the broker alone decides, so, as in Java, nothing happens.
+   * @returns whether a rebalance was asked for.
+   * @throws IllegalStateError without a subscription; ConsumerClosedError after close.
+   */
+  enforceRebalance(reason = 'the user asked for a rebalance'): boolean {
+    this.lifecycle.ensureOpen();
+    if (!this.group) throw new IllegalStateError('enforceRebalance() needs a subscription');
+    const asked = this.group.enforceRebalance(reason);
+    if (!asked)
+      this.config.logger.warn({}, 'enforceRebalance() does nothing under the consumer group protocol');
+    return asked;
+  }
+
+  /**
+   * @returns the group membership that a transactional producer sends with `sendOffsetsToTransaction`
+   *   (Java's `groupMetadata()`): group id, generation (member epoch under the consumer protocol),
+   *   member id and instance id; generation -1 and member id '' while not in the group.
+   * @throws IllegalStateError without `groupId`.
+   */
+  groupMetadata(): GroupGeneration {
+    const groupId = this.requireGroup('groupMetadata');
+    if (this.group) return this.group.generation();
+    const groupInstanceId = this.config.groupInstanceId;
+    return { groupId, generationId: -1, memberId: '', groupInstanceId, protocolName: null };
+  }
+
+  /**
+   * @returns the partitions of `topic` with their leader and replicas; [] when the topic does not exist
+   *   (it is never created).
+   * @throws KafkaProtocolError (e.g. TOPIC_AUTHORIZATION_FAILED); ConsumerTimeoutError.
+   */
+  async partitionsFor(topic: string): Promise<PartitionInfo[]> {
+    checkTopicList([topic]);
+    return (await this.describeTopics([topic])).get(topic) ?? [];
+  }
+
+  /**
+   * @returns every topic of the cluster but internal ones, with its partitions.
+   * @throws KafkaProtocolError; ConsumerTimeoutError.
+   */
+  listTopics(): Promise<Map<string, PartitionInfo[]>> {
+    return this.describeTopics(null);
+  }
+
+  /**
    * Iterates batches, one partition's records from one fetch at a time. Asking for the next batch (or
    * leaving the loop) marks the previous one processed, so a commit includes it.
    * @returns an async iterator that ends when the consumer closes or `signal` aborts; `next()` throws
@@ -153,12 +235,15 @@ export class Consumer implements AsyncDisposable {
    *   partition that needs the user's attention (the other partitions go on); AuthenticationError
    *   (TlsError, SaslAuthenticationError, SaslRequiredError) on every call once credentials were refused.
    */
-  batches(options: BatchesOptions = {}): AsyncIterableIterator<ConsumerBatch> {
-    return this.deliveries.iterate(options);
+  batches(
+    options: BatchesOptions = {},
+  ): AsyncIterableIterator<ConsumerBatch<Deserialized<KD>, Deserialized<VD>>> {
+    // The records' class deserializes (or not) as the config's deserializers say, which KD and VD type.
+    return this.deliveries.iterate(options) as AsyncIterableIterator<never>;
   }
 
   /** @returns an iterator over batches, as {@link batches} without options. */
-  [Symbol.asyncIterator](): AsyncIterableIterator<ConsumerBatch> {
+  [Symbol.asyncIterator](): AsyncIterableIterator<ConsumerBatch<Deserialized<KD>, Deserialized<VD>>> {
     return this.batches();
   }
 
@@ -171,10 +256,15 @@ export class Consumer implements AsyncDisposable {
    * @throws (as a rejection) what a handler threw, or a partition error as {@link batches} does;
    *   TypeError when neither handler is given or concurrency is not a positive integer.
    */
-  async run(options: RunOptions): Promise<void> {
+  async run(options: RunOptions<Deserialized<KD>, Deserialized<VD>>): Promise<void> {
     this.lifecycle.ensureOpen();
-    const host = { deliveries: this.deliveries, maxPoll: this.maxPoll, runs: this.runs };
-    return this.lifecycle.keepAlive.during(() => runHandlers(host, options));
+    const host = {
+      deliveries: this.deliveries,
+      maxPoll: this.maxPoll,
+      runs: this.runs,
+      clock: this.context.clock,
+    };
+    return this.lifecycle.keepAlive.during(() => runHandlers(host, options as RunOptions));
   }
 
   /**
@@ -230,9 +320,7 @@ export class Consumer implements AsyncDisposable {
    * @returns one entry per partition: the committed offset, leader epoch and metadata, or null when none.
    * @throws IllegalStateError without `groupId`; KafkaProtocolError; ConsumerTimeoutError.
    */
-  async committed(
-    partitions: readonly TopicPartition[],
-  ): Promise<Map<TopicPartition, CommittedOffset | null>> {
+  async committed(partitions: readonly TopicPartition[]): Promise<TopicPartitionMap<CommittedOffset | null>> {
     this.lifecycle.ensureOpen();
     const groupId = this.requireGroup('committed');
     return this.lifecycle.keepAlive.during(() => committedOffsets(this.context, groupId, partitions));
@@ -245,7 +333,7 @@ export class Consumer implements AsyncDisposable {
    */
   async offsetsForTimes(
     query: ReadonlyArray<TopicPartition & { timestamp: number }>,
-  ): Promise<Map<TopicPartition, ListedOffset | null>> {
+  ): Promise<TopicPartitionMap<ListedOffset | null>> {
     this.lifecycle.ensureOpen();
     return this.lifecycle.keepAlive.during(() => offsetsForTimes(this.context, query));
   }
@@ -257,7 +345,7 @@ export class Consumer implements AsyncDisposable {
   async watermarks(
     partitions: readonly TopicPartition[],
     which: 'earliest' | 'latest',
-  ): Promise<Map<TopicPartition, number>> {
+  ): Promise<TopicPartitionMap<number>> {
     this.lifecycle.ensureOpen();
     return this.lifecycle.keepAlive.during(() => watermarks(this.context, partitions, which));
   }
@@ -368,6 +456,11 @@ export class Consumer implements AsyncDisposable {
       ? partitions.map((tp) => this.partitionOf(tp))
       : [...this.fetcher.partitions.values()];
     this.fetcher.positions.seek(list, null, source);
+  }
+
+  private describeTopics(topics: readonly string[] | null): Promise<Map<string, PartitionInfo[]>> {
+    this.lifecycle.ensureOpen();
+    return this.lifecycle.keepAlive.during(() => topicsOf(this.context, topics));
   }
 
   private partitionOf(tp: TopicPartition): AssignedPartition {

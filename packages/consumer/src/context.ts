@@ -28,6 +28,7 @@ export type ClientSettings = Pick<
   | 'metadataMaxAgeMs'
   | 'defaultApiTimeoutMs'
   | 'allBrokersDownTimeoutMs'
+  | 'groupId'
   | 'logger'
 >;
 

@@ -8,9 +8,10 @@
 import { AuthenticationError, type ClusterClient, RateLimitedLog } from '@runnel/network';
 import { Fetch, type FetchResponse } from '@runnel/protocol';
 import { AssignedPartition } from './assigned-partition.js';
-import { partitionKey } from './batch.js';
+import { partitionKey, type TopicPartition } from './batch.js';
 import type { ResolvedConfig } from './config.js';
 import type { ConsumerContext } from './context.js';
+import { recordClassFor } from './deserializers.js';
 import { type Delivery, FetchBuffer, type TakeResult } from './fetch-buffer.js';
 import { buildFetchRequest, FIRST_TOPIC_ID_VERSION } from './fetch-request.js';
 import { FetchSession, type FetchSessionRequest, type SessionPartition } from './fetch-session.js';
@@ -18,6 +19,7 @@ import { LoopSignal } from './loop-signal.js';
 import { noLeaderError } from './offset-requests.js';
 import { type FetcherStats, onPartitionData, type PartitionResponseHost } from './partition-response.js';
 import { Positions } from './positions.js';
+import { warmLeaderConnections } from './warm-up.js';
 
 export type { Delivery, TakeResult } from './fetch-buffer.js';
 
@@ -48,9 +50,15 @@ export class Fetcher {
     this.client = client;
     this.config = config;
     this.loop = new LoopSignal(clock, () => this.pump());
-    this.buffer = new FetchBuffer(config.maxBufferedBytes, config.maxPartitionFetchBytes, clock, () => {
-      this.stats.fetchErrors++;
-    });
+    this.buffer = new FetchBuffer(
+      config.maxBufferedBytes,
+      config.maxPartitionFetchBytes,
+      clock,
+      () => {
+        this.stats.fetchErrors++;
+      },
+      config.maxPollRecords ?? Number.POSITIVE_INFINITY,
+    );
     this.warnings = new RateLimitedLog(config.logger, () => clock.now());
     this.positions = new Positions({
       context,
@@ -71,6 +79,7 @@ export class Fetcher {
       buffer: this.buffer,
       positions: this.positions,
       warnings: this.warnings,
+      recordClass: recordClassFor(config.keyDeserializer, config.valueDeserializer),
       refreshMetadata: () => this.refreshMetadata(),
       wake: () => this.wake(),
     };
@@ -105,12 +114,30 @@ export class Fetcher {
       this.partitions.delete(key);
       removed.push(p);
     }
+    const added: TopicPartition[] = [];
     for (const { topic, partition } of list) {
       const key = partitionKey(topic, partition);
-      if (!this.partitions.has(key)) this.partitions.set(key, new AssignedPartition(topic, partition));
+      if (this.partitions.has(key)) continue;
+      this.partitions.set(key, new AssignedPartition(topic, partition));
+      added.push({ topic, partition });
     }
+    if (added.length > 0) this.prepareFor(added);
     this.wake();
     return removed;
+  }
+
+  /**
+   * New partitions: their leaders' connections open while their start positions are looked up, so
+   * that the first Fetch does not wait for a connect and handshake after ListOffsets (see warm-up.ts).
+   */
+  private prepareFor(partitions: TopicPartition[]): void {
+    this.client.topicMetadata(new Set(partitions.map((p) => p.topic))).then(
+      (metadata) => {
+        if (!this.closed) warmLeaderConnections(this.client, metadata, { partitions });
+      },
+      // The position lookup meets (and reports) the same failure.
+      () => {},
+    );
   }
 
   /** Drops the buffered data of a partition (after a seek or revocation). */
@@ -148,6 +175,11 @@ export class Fetcher {
     p.busy = false;
     if (processed && p.generation === delivery.generation && !p.revoked) p.consumed = delivery.next;
     this.wake();
+  }
+
+  /** Releases what a delivery held without touching its partition (run's parallel orderings). */
+  releaseHeld(delivery: Delivery): void {
+    if (this.buffer.release(delivery)) this.wake();
   }
 
   /** @returns a promise that resolves at the next change (data arrived, a partition freed, close). */

@@ -10,6 +10,7 @@
  */
 import type { TopicPartition } from '@runnel/assignors';
 import {
+  ClassicGroupMember,
   type GroupEvent,
   type GroupGeneration,
   type GroupMember,
@@ -23,12 +24,14 @@ import {
   AuthenticationError,
   type ClusterClient,
   type ClusterMetadata,
+  CoordinatorType,
   RateLimitedLog,
   type TimerHandle,
 } from '@runnel/network';
 import type { ClientContext, ClientSettings } from './context.js';
 import { TopicListingLoop } from './pattern-subscription.js';
 import type { Subscription } from './subscription.js';
+import { warmLeaderConnections } from './warm-up.js';
 
 /** What the driver asks of the consumer when the member's assignment changes (see Rebalances). */
 export interface AssignmentHandler {
@@ -86,6 +89,9 @@ export class GroupDriver {
   private topicListing: readonly TopicIdAndName[] | null = null;
   /** Lists every topic while the subscription is a pattern (a RegExp, or a regex); null otherwise. */
   private listing: TopicListingLoop | null = null;
+  private subscription: Subscription | null = null;
+  /** The topics a RegExp subscription matched last. */
+  private matched: readonly string[] = [];
 
   /** @param member the member to run: the consumer's (`createGroupMember`), or a share group member. */
   constructor(
@@ -121,6 +127,8 @@ export class GroupDriver {
    */
   subscribeTo(subscription: Subscription): void {
     this.stopListing();
+    this.subscription = subscription;
+    this.matched = [];
     const now = this.context.clock.now();
     switch (subscription.kind) {
       case 'topics':
@@ -129,6 +137,7 @@ export class GroupDriver {
           // The coordinator names assigned topics by id only: keep the subscribed topics' ids at hand.
           this.fetchMetadata(() => this.client.topicMetadata(subscription.topics));
         }
+        this.prepareFor(subscription.topics);
         break;
       case 'regexp':
         this.startListing((topics) => this.onRegExpListing(subscription.pattern, topics));
@@ -140,6 +149,28 @@ export class GroupDriver {
         break;
     }
     this.wake();
+  }
+
+  /**
+   * @returns the topics subscribed to: the names given, or those a RegExp matched in the last listing;
+   *   for a broker-resolved regex, the topics of the partitions assigned now.
+   */
+  subscribedTopics(): string[] {
+    if (this.subscription?.kind === 'topics') return [...this.subscription.topics];
+    if (this.subscription?.kind === 'regexp') return [...this.matched];
+    return [...new Set(this.member.ownedPartitions.map((tp) => tp.topic))];
+  }
+
+  /**
+   * Asks the classic member to rejoin (a new rebalance, with `reason` sent in JoinGroup). The consumer
+   * protocol has no client-triggered rebalance: Java ignores the call there, and so does this.
+   * @returns whether a rebalance was asked for.
+   */
+  enforceRebalance(reason: string): boolean {
+    if (!(this.member instanceof ClassicGroupMember)) return false;
+    this.member.requestRejoin(reason, this.context.clock.now());
+    this.wake();
+    return true;
   }
 
   /** Records that the user code polled (restarts the member's max-poll-interval timer). */
@@ -244,6 +275,7 @@ export class GroupDriver {
     const names = topics.filter((t) => !t.isInternal && pattern.test(t.name)).map((t) => t.name);
     try {
       this.member.subscribe(names, this.context.clock.now());
+      this.matched = names;
     } catch (error) {
       this.config.logger.warn({ err: error }, 'subscribing to the topics the pattern matches failed');
       return;
@@ -287,6 +319,32 @@ export class GroupDriver {
     // Under a pattern, assigned topics may be ones no snapshot holds: only a listing names them.
     if (this.listing) this.listing.listSoon();
     else this.fetchMetadata(() => this.client.refreshMetadata());
+  }
+
+  /**
+   * While the member looks for its coordinator and joins: the subscribed topics' metadata (the leader's
+   * assignment, ListOffsets and Fetch need it) and connections to their leaders, so that none of it
+   * waits until the assignment arrived. Shares the refresh `fetchMetadata` may have started.
+   */
+  private prepareFor(topics: readonly string[]): void {
+    this.client.topicMetadata(topics).then(
+      (metadata) => {
+        if (!this.closed) warmLeaderConnections(this.client, metadata, { topics });
+      },
+      (error: unknown) => this.config.logger.debug({ err: error }, 'subscribed topics metadata failed'),
+    );
+  }
+
+  /**
+   * The member found its coordinator: the cluster client's own coordinator requests (OffsetFetch,
+   * OffsetCommit) go there without a FindCoordinator of their own, on a connection opened now.
+   */
+  private shareCoordinator(): void {
+    const node = this.member.coordinator;
+    if (node === null || this.config.groupId === null) return;
+    const broker = { nodeId: node.nodeId, host: node.host, port: node.port, rack: null };
+    this.client.rememberCoordinator(CoordinatorType.group, this.config.groupId, broker);
+    this.client.warmConnection(broker, 'default');
   }
 
   /** Runs one metadata refresh at a time (consumer protocol) and hands its topic ids to the member. */
@@ -346,6 +404,7 @@ export class GroupDriver {
   private deliver(request: MemberRequest, result: unknown): void {
     // The client decoded `result` with the codec of the request's own API.
     this.member.onResponse(request, result as ResponseTo<MemberRequest>, this.context.clock.now());
+    if (request.api === 'FindCoordinator') this.shareCoordinator();
   }
 
   private async handleEvents(): Promise<void> {

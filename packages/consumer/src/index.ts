@@ -72,6 +72,12 @@ export type {
   RunOptions,
   SubscriptionPattern,
 } from './consumer-types.js';
+export type {
+  Deserialized,
+  Deserializer,
+  DeserializerContext,
+  DeserializerFunction,
+} from './deserializers.js';
 export {
   AllBrokersDownError,
   CommitFailedError,
@@ -88,6 +94,7 @@ export {
 export { describeGroup, type GroupDescription, type GroupMemberDescription } from './group-description.js';
 export { parseProperties } from './java-properties.js';
 export type { CommittedOffset, ListedOffset, OffsetToCommit } from './offset-requests.js';
+export { TopicPartitionMap } from './partition-map.js';
 export type { AcknowledgementResult } from './share/acknowledgement-ledger.js';
 export type { AcknowledgementMode, ResolvedShareConfig, ShareConsumerConfig } from './share/share-config.js';
 export { ShareConsumer } from './share/share-consumer.js';
@@ -101,3 +108,4 @@ export {
 } from './share/share-errors.js';
 export type { ShareBatch, ShareRecord } from './share/share-records.js';
 export type { ShareConsumerHealth, ShareRunOptions } from './share/share-types.js';
+export type { PartitionInfo } from './topic-listing.js';

@@ -9,7 +9,7 @@ import type { AssignedPartition } from './assigned-partition.js';
 import type { ResolvedConfig } from './config.js';
 import { OffsetOutOfRangeError, RecordTooLargeError } from './errors.js';
 import type { FetchBuffer } from './fetch-buffer.js';
-import { PartitionFetchCursor } from './partition-fetch.js';
+import { PartitionFetchCursor, type PartitionFetchOptions } from './partition-fetch.js';
 import type { Positions } from './positions.js';
 
 const OFFSET_OUT_OF_RANGE = 1;
@@ -34,6 +34,8 @@ export interface PartitionResponseHost {
   readonly buffer: FetchBuffer;
   readonly positions: Positions;
   readonly warnings: RateLimitedLog;
+  /** The class of the records handed out (FetchedRecord, or one that deserializes). */
+  readonly recordClass: PartitionFetchOptions['recordClass'];
   refreshMetadata(): void;
   wake(): void;
 }
@@ -127,6 +129,7 @@ function onRecords(
       readCommitted: host.config.isolationLevel === 'read_committed',
       checkCrcs: host.config.checkCrcs,
       maxDecompressedSize: host.config.maxDecompressedSize,
+      recordClass: host.recordClass,
     },
   );
   if (cursor.partialOnly) {

@@ -15,6 +15,7 @@ import {
   EARLIEST_TIMESTAMP,
   fetchCommittedOffsets,
   LATEST_TIMESTAMP,
+  type ListedOffset,
   listOffsets,
   noLeaderError,
   offsetsForLeaderEpochs,
@@ -114,6 +115,11 @@ export class Positions {
     try {
       const fromCommitted = parts.filter((p) => p.source === 'committed' && config.groupId !== null);
       const toReset = parts.filter((p) => !fromCommitted.includes(p));
+      // A partition the group never committed needs ListOffsets after OffsetFetch: both go at once, so
+      // that a new group waits one round trip for its positions, not two (see listEarly).
+      const early =
+        fromCommitted.length > 0 && config.autoOffsetReset !== 'none' ? this.listEarly(fromCommitted) : null;
+      const offsets = new Map<string, ListedOffset | null>();
       if (fromCommitted.length > 0) {
         const committed = await fetchCommittedOffsets(context, config.groupId!, fromCommitted, deadline);
         for (const p of fromCommitted) {
@@ -131,17 +137,22 @@ export class Positions {
         }
       }
       const listed: AssignedPartition[] = [];
+      // Waited for only when a partition needs it: a group that committed never waits on it.
+      const needEarly = toReset.some((p) => p.source === 'committed');
+      const earlyOffsets = early === null || !needEarly ? null : await early;
       for (const p of toReset) {
         const strategy = p.source === 'committed' ? config.autoOffsetReset : p.source;
         if (strategy === 'none') {
           p.halt(new NoOffsetForPartitionError(p.topic, p.partition));
-        } else {
-          p.source = strategy;
-          listed.push(p);
+          continue;
         }
+        const fromEarly = p.source === 'committed' && earlyOffsets?.has(p.key);
+        p.source = strategy;
+        if (fromEarly) offsets.set(p.key, earlyOffsets!.get(p.key)!);
+        else listed.push(p);
       }
       if (listed.length > 0) {
-        const offsets = await listOffsets(
+        const answers = await listOffsets(
           context,
           listed.map((p) => ({
             topic: p.topic,
@@ -151,13 +162,14 @@ export class Positions {
           config.isolationLevel === 'read_committed' ? 1 : 0,
           deadline,
         );
-        for (const p of listed) {
-          if (p.generation !== generations.get(p) || p.revoked) continue;
-          const o = offsets.get(p.key);
-          if (!o) continue;
-          p.position = { offset: o.offset, leaderEpoch: -1 };
-          p.consumed = p.position;
-        }
+        for (const [key, o] of answers) offsets.set(key, o);
+      }
+      for (const p of parts) {
+        if (!offsets.has(p.key) || p.generation !== generations.get(p) || p.revoked) continue;
+        const o = offsets.get(p.key);
+        if (!o) continue;
+        p.position = { offset: o.offset, leaderEpoch: -1 };
+        p.consumed = p.position;
       }
     } catch (error) {
       if (this.host.stopOnAuthentication(error)) return;
@@ -177,6 +189,26 @@ export class Positions {
       for (const p of parts) p.initializing = false;
       this.host.wake();
     }
+  }
+
+  /**
+   * ListOffsets per `autoOffsetReset` for partitions whose committed offset is being fetched, sent
+   * beside the OffsetFetch. One attempt, no retries: it only saves a round trip, and for a group that
+   * committed it is not needed at all (one small request per leader is the price).
+   * @returns the offsets by partition key, or null when the attempt failed (the lookup then lists
+   *   after the OffsetFetch, with retries, as without it). Never rejects.
+   */
+  private listEarly(parts: readonly AssignedPartition[]): Promise<Map<string, ListedOffset | null> | null> {
+    const { context } = this.host;
+    const { config, clock } = context;
+    const timestamp = config.autoOffsetReset === 'earliest' ? EARLIEST_TIMESTAMP : LATEST_TIMESTAMP;
+    return listOffsets(
+      context,
+      parts.map((p) => ({ topic: p.topic, partition: p.partition, timestamp })),
+      config.isolationLevel === 'read_committed' ? 1 : 0,
+      // A deadline of now: retryUntilDone makes one attempt and no second.
+      deadlineIn(clock, 0),
+    ).catch(() => null);
   }
 
   /**

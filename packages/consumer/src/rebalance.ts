@@ -54,7 +54,7 @@ export class Rebalances implements AssignmentHandler {
       .map((tp) => this.fetcher.partitions.get(partitionKey(tp.topic, tp.partition)))
       .filter((p): p is AssignedPartition => p !== undefined);
     for (const p of owned) p.revoking = true;
-    while (owned.some((p) => p.busy) && this.isRunning()) {
+    while (owned.some((p) => p.busy || p.unfinished > 0) && this.isRunning()) {
       await Promise.race([this.fetcher.changed(), sleep(clock, HANDLER_CHECK_MS)]);
     }
     if (config.autoCommit) {

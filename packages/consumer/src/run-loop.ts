@@ -3,11 +3,16 @@
  * order within a partition (a partition's next batch is only handed out once its last one finished),
  * and on the first handler failure starts nothing new, lets the others finish, moves the failed
  * partition back to its first unprocessed record and rejects with the failure. How records are
- * dispatched to handlers is decided here and nowhere else: the share consumer's `run` is this loop too,
- * over its own batches.
+ * dispatched to handlers is decided here and nowhere else: the share consumer's `run` is the batch loop
+ * too (`runBatches`), over its own batches.
  */
+import type { Clock } from '@runnel/network';
+import type { RunOptions } from './consumer-types.js';
+import type { Deliveries } from './deliveries.js';
 import { IllegalStateError } from './errors.js';
 import type { MaxPollCheck } from './max-poll.js';
+import { ParallelRun } from './parallel-run.js';
+import { checkPartitionOrdering, parallelSettings } from './run-options.js';
 
 /** The runs in progress: the handlers `close` waits for, and the stops it pulls. */
 export class RunRegistry {
@@ -40,13 +45,27 @@ export class RunRegistry {
   }
 }
 
-/** A batch as the loop reads it (the consumer's and the share consumer's batches both are). */
+/** What the loop needs of the consumer. */
+export interface RunHost {
+  /** Batches to take, finish, and give back (rewind) when their handler failed. */
+  readonly deliveries: Pick<
+    Deliveries,
+    'next' | 'finish' | 'rewind' | 'handOn' | 'release' | 'settle' | 'rewindTo'
+  >;
+  /** Handler times, for the max poll interval. */
+  readonly maxPoll: MaxPollCheck;
+  readonly runs: RunRegistry;
+  /** Times the retry backoffs of the parallel orderings. */
+  readonly clock: Clock;
+}
+
+/** A batch as the batch loop reads it (the consumer's and the share consumer's batches both are). */
 export interface RunBatch<R extends { readonly offset: number }> {
   readonly firstOffset: number;
   readonly records: readonly R[];
 }
 
-/** The handlers and options of a `run`, over batches `B` of records `R`. */
+/** The handlers and options of the batch loop, over batches `B` of records `R`. */
 export interface RunHandlers<B, R> {
   eachBatch?: (batch: B) => Promise<void> | void;
   eachRecord?: (record: R) => Promise<void> | void;
@@ -54,7 +73,7 @@ export interface RunHandlers<B, R> {
   signal?: AbortSignal;
 }
 
-/** Where the loop takes handed-out batches `D` from, and gives them back. */
+/** Where the batch loop takes handed-out batches `D` from, and gives them back. */
 export interface RunDeliveries<D> {
   /** @returns the next batch, waiting until one is ready; null once consumption stops. */
   next(signal: AbortSignal | undefined): Promise<D | null>;
@@ -64,13 +83,32 @@ export interface RunDeliveries<D> {
   rewind(delivery: D, offset: number): void;
 }
 
-/** What the loop needs of the consumer. */
-export interface RunHost<D> {
-  /** Batches to take, finish, and give back (rewind) when their handler failed. */
+/** What the batch loop needs of a consumer. */
+export interface BatchRunHost<D> {
   readonly deliveries: RunDeliveries<D>;
   /** Handler times, for the max poll interval (a share consumer has none: records carry locks). */
   readonly maxPoll: Pick<MaxPollCheck, 'handlerStarted' | 'poll'> | null;
   readonly runs: RunRegistry;
+}
+
+/**
+ * Runs `eachRecord` with ordering 'key' or 'none' (see ParallelRun) until consumption stops.
+ * @returns once stopped. @throws TypeError on options that do not fit; as a rejection, what
+ *   ParallelRun's run throws.
+ */
+async function runInParallel(host: RunHost, options: RunOptions): Promise<void> {
+  const settings = parallelSettings(options);
+  const stop = new AbortController();
+  const removeStop = host.runs.addStop(stop);
+  const onAbort = () => stop.abort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted) stop.abort();
+  try {
+    await new ParallelRun(host, settings, stop).run();
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    removeStop();
+  }
 }
 
 /**
@@ -79,11 +117,24 @@ export interface RunHost<D> {
  * @throws (as a rejection) what a handler threw, or what taking a batch threw; TypeError when
  *   neither handler is given or `concurrency` is not a positive integer.
  */
-export async function runHandlers<
+export async function runHandlers(host: RunHost, options: RunOptions): Promise<void> {
+  if (options.ordering !== undefined && options.ordering !== 'partition') return runInParallel(host, options);
+  checkPartitionOrdering(options);
+  return runBatches(host, options);
+}
+
+/**
+ * The batch loop (ordering 'partition', and the share consumer's run): runs the handlers of `options`
+ * on each batch `deliveries` hands out, up to `concurrency` at a time, until consumption stops.
+ * @returns once stopped (close or abort).
+ * @throws (as a rejection) what a handler threw, or what taking a batch threw; TypeError when
+ *   neither handler is given or `concurrency` is not a positive integer.
+ */
+export async function runBatches<
   R extends { readonly offset: number },
   B extends RunBatch<R>,
   D extends { readonly batch: B },
->(host: RunHost<D>, options: RunHandlers<B, R>): Promise<void> {
+>(host: BatchRunHost<D>, options: RunHandlers<B, R>): Promise<void> {
   const { eachBatch, eachRecord } = options;
   if (!eachBatch && !eachRecord) throw new TypeError('run needs eachBatch or eachRecord');
   const concurrency = options.concurrency ?? 1;

@@ -271,6 +271,24 @@ export class ClusterClient {
     return promise;
   }
 
+  /**
+   * Caches a coordinator found by someone else (a group member's own FindCoordinator), so that the
+   * requests this client sends to it (OffsetFetch, OffsetCommit) need no lookup of their own.
+   */
+  rememberCoordinator(keyType: CoordinatorType, key: string, broker: BrokerInfo): void {
+    if (broker.nodeId >= 0) this.coordinators.set(`${keyType}/${key}`, broker);
+  }
+
+  /**
+   * Opens a connection to `broker` for `purpose` in the background (or keeps the one open), so that
+   * the first request there finds it connected and handshaken. A failure is only logged (as the pool
+   * does); the request that needs the connection later meets it again.
+   */
+  warmConnection(broker: BrokerInfo, purpose: ConnectionPurpose = 'default'): void {
+    if (this.closed) return;
+    this.pool.connection(broker, purpose).catch(() => {});
+  }
+
   /** Forgets a cached coordinator (after NOT_COORDINATOR or a connection failure). */
   invalidateCoordinator(keyType: CoordinatorType, key: string): void {
     this.coordinators.delete(`${keyType}/${key}`);

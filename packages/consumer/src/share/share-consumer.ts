@@ -15,7 +15,7 @@ import { IllegalStateError } from '../errors.js';
 import { GroupDriver } from '../group-driver.js';
 import { ConsumerLifecycle } from '../lifecycle.js';
 import { changedOrAborted } from '../loop-signal.js';
-import { RunRegistry, runHandlers } from '../run-loop.js';
+import { RunRegistry, runBatches } from '../run-loop.js';
 import { checkTopicList } from '../topic-validation.js';
 import { type ResolvedShareConfig, resolveShareConfig, type ShareConsumerConfig } from './share-config.js';
 import type { AcknowledgeType } from './share-errors.js';
@@ -183,7 +183,7 @@ export class ShareConsumer implements AsyncDisposable {
       },
     };
     const host = { deliveries, maxPoll: null, runs: this.runs };
-    return this.lifecycle.keepAlive.during(() => runHandlers(host, options));
+    return this.lifecycle.keepAlive.during(() => runBatches(host, options));
   }
 
   /**

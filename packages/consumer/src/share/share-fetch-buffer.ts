@@ -198,6 +198,8 @@ export class ShareFetchBuffer {
         maxBytes: this.chunkBytes,
         mayDecompress: (soFar) =>
           this.raw + this.held + soFar < this.maxBytes || (soFar === 0 && this.outstanding.size === 0),
+        // The broker already acquires at most maxPollRecords records per ShareFetch.
+        maxRecords: Number.POSITIVE_INFINITY,
       });
       if (chunk === null) continue;
       const read = chunk.nextPosition === null ? entry.accounted - 1 : chunk.nextPosition.offset - 1;
