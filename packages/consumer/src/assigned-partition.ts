@@ -70,6 +70,8 @@ export class AssignedPartition {
   fetchSize: number | null = null;
   /** Answers in a row that held no complete batch. */
   partialAnswers = 0;
+  /** The fetch offset the broker refused as out of range, when that caused the pending reset; else null. */
+  resetFrom: number | null = null;
   /** Clock time since which its topic or partition has been missing from the metadata; null while known. */
   missingSince: number | null = null;
 
@@ -117,6 +119,7 @@ export class AssignedPartition {
     this.fetchSize = null;
     this.partialAnswers = 0;
     this.missingSince = null;
+    this.resetFrom = null;
     if (position !== null) this.consumed = position;
   }
 }

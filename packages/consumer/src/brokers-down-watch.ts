@@ -3,7 +3,7 @@
  * broker pool says since when every connection attempt failed; past the timeout the watch gives up
  * once, with an AllBrokersDownError whose `cause` is the last connection error.
  */
-import type { BrokerPool, Clock, TimerHandle } from '@runnel/network';
+import { type BrokerPool, type Clock, failure, type TimerHandle } from '@runnel/network';
 import type { ClientContext } from './context.js';
 import { AllBrokersDownError } from './errors.js';
 import type { ConsumerLifecycle } from './lifecycle.js';
@@ -72,7 +72,7 @@ export function consumerBrokersDownWatch(
 ): BrokersDownWatch {
   const { client, clock, config } = context;
   return new BrokersDownWatch(client.pool, clock, config.allBrokersDownTimeoutMs, (error) => {
-    config.logger.error({ err: error }, 'no broker reachable, giving up');
+    config.logger.error(failure('all_brokers_down', error), 'no broker reachable, giving up');
     lifecycle.fail(error);
     stop();
   });

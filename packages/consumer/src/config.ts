@@ -7,6 +7,7 @@ import { type Deserializer, type DeserializerFunction, deserializerOf } from './
 import { nearestName } from './did-you-mean.js';
 import { ConfigError } from './errors.js';
 import { mechanismName, resolveSecurity, type SecurityProtocol } from './security-config.js';
+import { type ResolvedTelemetry, resolveTelemetry, type TelemetryOptions } from './telemetry-config.js';
 
 /** Where the consumer logs: the network layer's pino-compatible logger, silent by default. */
 export { type LogFn, type Logger, silentLogger } from '@runnel/network';
@@ -119,6 +120,11 @@ export interface ConsumerConfig<KD extends Deserializer = 'buffer', VD extends D
   /** Where to log (default: nowhere). */
   logger?: Logger;
   /**
+   * OpenTelemetry traces and metrics (needs `@opentelemetry/api` installed): `true` for the global
+   * providers, or options. Off by default; off, it costs nothing.
+   */
+  telemetry?: boolean | TelemetryOptions;
+  /**
    * TLS to every broker: `security.protocol` `SSL` (or `SASL_SSL` with `sasl`) and the `ssl.*` options.
    * `true` trusts Node's root CAs; an object gives `ca` (`ssl.truststore.*`), `cert` and `key`
    * (`ssl.keystore.*`, for mutual TLS), `passphrase` (`ssl.key.password`), `servername`,
@@ -174,6 +180,8 @@ export interface ResolvedConfig {
   readonly allBrokersDownTimeoutMs: number | null;
   readonly metadataMaxAgeMs: number;
   readonly logger: Logger;
+  /** The telemetry settings; null when off. */
+  readonly telemetry: ResolvedTelemetry | null;
   /** `security.protocol`, from whether `tls` and `sasl` are set. */
   readonly securityProtocol: SecurityProtocol;
   /** `sasl.mechanism`, or null without SASL. The credentials are not kept here. */
@@ -239,6 +247,7 @@ const KNOWN_KEYS = new Set<string>([
   'allBrokersDownTimeoutMs',
   'metadataMaxAgeMs',
   'logger',
+  'telemetry',
   'tls',
   'sasl',
 ]);
@@ -443,6 +452,7 @@ export function resolveConfig(input: ConsumerConfig<Deserializer, Deserializer>)
     allBrokersDownTimeoutMs: allBrokersDownTimeoutMs === -1 ? null : allBrokersDownTimeoutMs,
     metadataMaxAgeMs: int(c, 'metadataMaxAgeMs', DEFAULTS.metadataMaxAgeMs, 1),
     logger: loggerOf(c.logger),
+    telemetry: resolveTelemetry(c.telemetry),
     securityProtocol:
       `${security.sasl ? 'SASL_' : ''}${security.tls ? 'SSL' : 'PLAINTEXT'}` as SecurityProtocol,
     saslMechanism: security.sasl ? mechanismName(security.sasl) : null,

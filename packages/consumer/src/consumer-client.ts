@@ -8,6 +8,7 @@ import type { ConsumerEnvironment } from './consumer-types.js';
 import type { ClientContext, ClientSettings } from './context.js';
 import type { Deserializer } from './deserializers.js';
 import { ConfigError } from './errors.js';
+import type { ConsumerEvents } from './events.js';
 import { CONSUMER_VERSION } from './package-version.js';
 
 /**
@@ -52,19 +53,22 @@ export function clientFor(
 }
 
 /**
- * @returns what a consumer (or share consumer) with the resolved `config` runs on: its cluster client
- *   and the environment's clock (the system clock when none is given).
+ * @returns what a consumer (or share consumer) with the resolved `config` runs on: its cluster client,
+ *   the environment's clock (the system clock when none is given), its events and identity.
  * @throws ConfigError naming `tls` when its material cannot be loaded.
  */
 export function contextFor<C extends ClientSettings>(
   input: Partial<ConsumerConfig<Deserializer, Deserializer>>,
   config: C,
   environment: ConsumerEnvironment,
+  events: ConsumerEvents,
 ): ClientContext<C> {
   return {
     config,
     client: clientFor(input, config, environment),
     clock: environment.clock ?? systemClock,
+    events,
+    identity: { clientId: config.clientId, groupId: config.groupId },
     ...(environment.random ? { random: environment.random } : {}),
   };
 }

@@ -8,11 +8,11 @@
 import type { GroupGeneration } from '@runnel/group';
 import type { AssignedPartition } from './assigned-partition.js';
 import { type ConsumerBatch, partitionKey, type TopicPartition } from './batch.js';
-import { type BrokersDownWatch, consumerBrokersDownWatch } from './brokers-down-watch.js';
+import type { BrokersDownWatch } from './brokers-down-watch.js';
 import { closeConsumer } from './close.js';
-import { Commits } from './commits.js';
+import type { Commits } from './commits.js';
 import { type ConsumerConfig, type ResolvedConfig, resolveConfig } from './config.js';
-import { contextFor } from './consumer-client.js';
+import { wireConsumer } from './consumer-parts.js';
 import type {
   BatchesOptions,
   CloseOptions,
@@ -24,24 +24,27 @@ import type {
   SubscriptionPattern,
 } from './consumer-types.js';
 import type { ConsumerContext, ConsumerParts } from './context.js';
-import { Deliveries } from './deliveries.js';
-import { GroupDescriber } from './describe.js';
+import type { Deliveries } from './deliveries.js';
+import type { GroupDescriber } from './describe.js';
 import type { Deserialized, Deserializer } from './deserializers.js';
+import type { ConsumerIdentity } from './diagnostics.js';
 import { ConsumerClosedError, IllegalStateError, NotAssignedError } from './errors.js';
-import { Fetcher } from './fetcher.js';
+import type { ConsumerEventListener, ConsumerEventName, ConsumerEvents } from './events.js';
+import type { Fetcher } from './fetcher.js';
 import type { GroupDescription } from './group-description.js';
 import { GroupDriver } from './group-driver.js';
 import { createGroupMember } from './group-member-factory.js';
 import { healthOf, lagOf } from './health.js';
-import { ConsumerLifecycle } from './lifecycle.js';
-import { MaxPollCheck } from './max-poll.js';
+import type { ConsumerLifecycle } from './lifecycle.js';
+import type { MaxPollCheck } from './max-poll.js';
 import { committedOffsets, offsetsForTimes, watermarks } from './offset-queries.js';
 import type { CommittedOffset, ListedOffset, OffsetToCommit } from './offset-requests.js';
 import type { TopicPartitionMap } from './partition-map.js';
-import { Rebalances } from './rebalance.js';
+import type { Rebalances } from './rebalance.js';
 import { deadlineIn } from './retry.js';
 import { RunRegistry, runHandlers } from './run-loop.js';
 import { parseSubscription } from './subscription.js';
+import { type ConsumerTelemetry, loadOpenTelemetry } from './telemetry.js';
 import { type PartitionInfo, topicsOf } from './topic-listing.js';
 import { checkTopicList, checkTopicPartitions } from './topic-validation.js';
 
@@ -55,7 +58,9 @@ export class Consumer<KD extends Deserializer = 'buffer', VD extends Deserialize
   /** The configuration with defaults applied. */
   readonly config: ResolvedConfig;
   private readonly context: ConsumerContext;
-  private readonly lifecycle = new ConsumerLifecycle();
+  private readonly events: ConsumerEvents;
+  private readonly identity: ConsumerIdentity;
+  private readonly lifecycle: ConsumerLifecycle;
   private readonly fetcher: Fetcher;
   private readonly commits: Commits;
   private readonly rebalances: Rebalances;
@@ -68,34 +73,52 @@ export class Consumer<KD extends Deserializer = 'buffer', VD extends Deserialize
   private mode: 'none' | 'assign' | 'subscribe' | 'idle' = 'none';
   private group: GroupDriver | null = null;
   private closePromise: Promise<void> | null = null;
+  private readonly telemetry: ConsumerTelemetry | null;
 
   /**
    * Checks the configuration; connects nothing yet, and holds nothing that keeps the process alive.
    * @param environment the clock and connections to run on, for tests; a program leaves it out.
-   * @throws ConfigError naming the option that is missing, unknown or out of range, or `tls` when its
-   *   CA, certificate or key cannot be loaded (with the TlsError as `cause`).
+   * @throws ConfigError naming the option that is missing, unknown or out of range, `tls` when its
+   *   CA, certificate or key cannot be loaded (with the TlsError as `cause`), or `telemetry` when it is
+   *   asked for and `@opentelemetry/api` is not installed.
    */
   constructor(config: ConsumerConfig<KD, VD>, environment: ConsumerEnvironment = {}) {
     this.config = resolveConfig(config);
-    this.context = contextFor(config, this.config, environment);
-    const { clock } = this.context;
-    const running = () => this.lifecycle.running;
-    this.fetcher = new Fetcher(this.context);
-    this.commits = new Commits(this.context, {
-      partitions: this.fetcher.partitions,
+    // Before anything is built: a missing @opentelemetry/api fails the constructor cleanly.
+    const openTelemetry = this.config.telemetry ? loadOpenTelemetry() : null;
+    const state = {
       group: () => this.group,
-      isRunning: running,
-    });
-    this.rebalances = new Rebalances(this.context, this.fetcher, this.commits, running);
-    this.maxPoll = new MaxPollCheck(clock, this.config.maxPollIntervalMs, (now) =>
-      this.group?.recordPoll(now),
-    );
-    this.deliveries = new Deliveries(this.fetcher, this.lifecycle, this.maxPoll, () => this.mode !== 'none');
-    this.describer = new GroupDescriber(this.context);
-    this.brokersDown = consumerBrokersDownWatch(this.context, this.lifecycle, () => {
-      this.group?.close();
-      this.fetcher.close();
-    });
+      consuming: () => this.mode !== 'none',
+      lag: () => this.lag(),
+      health: () => this.health(),
+    };
+    const userConfig = config as ConsumerConfig<never, never>;
+    const parts = wireConsumer(this.config, userConfig, environment, state, openTelemetry);
+    ({
+      context: this.context,
+      events: this.events,
+      identity: this.identity,
+      lifecycle: this.lifecycle,
+    } = parts);
+    ({ fetcher: this.fetcher, commits: this.commits, rebalances: this.rebalances } = parts);
+    ({ maxPoll: this.maxPoll, deliveries: this.deliveries, describer: this.describer } = parts);
+    ({ brokersDown: this.brokersDown, telemetry: this.telemetry } = parts);
+  }
+
+  /**
+   * Adds a listener of a lifecycle event (`ConsumerEventMap` gives each payload). A listener
+   * that throws or rejects is logged and skipped; it never disturbs consumption.
+   * @returns the consumer, for chaining.
+   */
+  on<E extends ConsumerEventName>(name: E, listener: ConsumerEventListener<E>): this {
+    this.events.on(name, listener);
+    return this;
+  }
+
+  /** Removes a listener added with {@link on}. @returns the consumer, for chaining. */
+  off<E extends ConsumerEventName>(name: E, listener: ConsumerEventListener<E>): this {
+    this.events.off(name, listener);
+    return this;
   }
 
   /**
@@ -258,12 +281,8 @@ export class Consumer<KD extends Deserializer = 'buffer', VD extends Deserialize
    */
   async run(options: RunOptions<Deserialized<KD>, Deserialized<VD>>): Promise<void> {
     this.lifecycle.ensureOpen();
-    const host = {
-      deliveries: this.deliveries,
-      maxPoll: this.maxPoll,
-      runs: this.runs,
-      clock: this.context.clock,
-    };
+    const { deliveries, maxPoll, runs, identity } = this;
+    const host = { deliveries, maxPoll, runs, identity, clock: this.context.clock };
     return this.lifecycle.keepAlive.during(() => runHandlers(host, options as RunOptions));
   }
 
@@ -410,7 +429,10 @@ export class Consumer<KD extends Deserializer = 'buffer', VD extends Deserialize
     // last release lets the program exit.
     this.closePromise ??= keepAlive
       .during(() => closeConsumer(this.parts(), options.timeoutMs ?? 30_000))
-      .finally(() => keepAlive.stop());
+      .finally(() => {
+        keepAlive.stop();
+        this.telemetry?.stop();
+      });
     return this.closePromise;
   }
 

@@ -7,6 +7,8 @@ import type { BrokersDownWatch } from './brokers-down-watch.js';
 import type { Commits } from './commits.js';
 import type { ResolvedConfig } from './config.js';
 import type { GroupDescriber } from './describe.js';
+import type { ConsumerIdentity } from './diagnostics.js';
+import type { ConsumerEvents } from './events.js';
 import type { Fetcher } from './fetcher.js';
 import type { GroupDriver } from './group-driver.js';
 import type { ConsumerLifecycle } from './lifecycle.js';
@@ -37,6 +39,10 @@ export interface ClientContext<C extends ClientSettings = ClientSettings> {
   readonly config: C;
   readonly client: ClusterClient;
   readonly clock: Clock;
+  /** The consumer as diagnostics channel messages name it: one object per consumer. */
+  readonly identity: ConsumerIdentity;
+  /** The lifecycle events (`consumer.on(...)`): every part reports through this one emitter. */
+  readonly events: ConsumerEvents;
   /** Uniform numbers in [0, 1) for the jitter of retry backoffs (default Math.random). */
   readonly random?: () => number;
 }

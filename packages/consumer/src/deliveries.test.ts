@@ -20,7 +20,7 @@ function endlessBuffer(): Deliveries {
     keepAlive: { during: <T>(work: () => Promise<T>) => work() },
   } as unknown as ConsumerLifecycle;
   const maxPoll = { poll: () => {}, whileWaiting: <T>(wait: Promise<T>) => wait } as unknown as MaxPollCheck;
-  return new Deliveries(fetcher, lifecycle, maxPoll, () => true);
+  return new Deliveries(fetcher, lifecycle, maxPoll, () => true, { clientId: 'c', groupId: null });
 }
 
 describe('Deliveries and the event loop', () => {

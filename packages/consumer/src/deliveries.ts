@@ -6,6 +6,13 @@
 import type { AssignedPartition } from './assigned-partition.js';
 import type { ConsumerBatch, OffsetAndEpoch } from './batch.js';
 import type { BatchesOptions } from './consumer-types.js';
+import {
+  type ConsumerIdentity,
+  type ProcessMessage,
+  processChannel,
+  processEnded,
+  processStarted,
+} from './diagnostics.js';
 import { IllegalStateError } from './errors.js';
 import type { Delivery, Fetcher } from './fetcher.js';
 import type { ConsumerLifecycle } from './lifecycle.js';
@@ -15,12 +22,14 @@ import type { MaxPollCheck } from './max-poll.js';
 export class Deliveries {
   /**
    * @param isConsuming whether `assign` or `subscribe` was called: before, waiting would never end.
+   * @param identity the consumer's client and group, for the diagnostics channel's messages.
    */
   constructor(
     private readonly fetcher: Fetcher,
     private readonly lifecycle: ConsumerLifecycle,
     private readonly maxPoll: MaxPollCheck,
     private readonly isConsuming: () => boolean,
+    private readonly identity: ConsumerIdentity,
   ) {}
 
   /**
@@ -58,9 +67,13 @@ export class Deliveries {
    */
   iterate(options: BatchesOptions): AsyncIterableIterator<ConsumerBatch> {
     let current: Delivery | null = null;
+    // The batch in the user's hands, as the diagnostics channel saw it start; null when nobody listens.
+    let traced: ProcessMessage | null = null;
     const finishCurrent = () => {
       if (current) this.fetcher.finish(current);
       current = null;
+      if (traced) processEnded(traced);
+      traced = null;
     };
     const iterator: AsyncIterableIterator<ConsumerBatch> = {
       next: async () => {
@@ -69,6 +82,10 @@ export class Deliveries {
         const delivery = await this.lifecycle.keepAlive.during(() => this.next(options.signal));
         if (!delivery) return { done: true, value: undefined };
         current = delivery;
+        if (processChannel.hasSubscribers) {
+          traced = { consumer: this.identity, kind: 'iterator', batch: delivery.batch };
+          processStarted(traced);
+        }
         return { done: false, value: delivery.batch };
       },
       return: async () => {

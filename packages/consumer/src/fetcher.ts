@@ -5,7 +5,7 @@
  * fetched its position is looked up, and after a leader change checked (see Positions).
  */
 
-import { AuthenticationError, type ClusterClient, RateLimitedLog } from '@runnel/network';
+import { AuthenticationError, type ClusterClient, failure, RateLimitedLog } from '@runnel/network';
 import { Fetch, type FetchResponse } from '@runnel/protocol';
 import { AssignedPartition } from './assigned-partition.js';
 import { partitionKey, type TopicPartition } from './batch.js';
@@ -213,7 +213,11 @@ export class Fetcher {
     if (!(error instanceof AuthenticationError)) return false;
     if (this.stoppedBy === null && !this.closed) {
       this.stoppedBy = error;
-      this.config.logger.error({ err: error }, 'authentication failed, fetching stopped');
+      this.config.logger.error(
+        failure('authentication_failed', error),
+        'authentication failed, fetching stopped',
+      );
+      this.context.events.emit('fatal', { error });
       this.wake();
     }
     return true;
@@ -274,7 +278,10 @@ export class Fetcher {
       !error.retriable ||
       (p.missingSince !== null && now - p.missingSince >= this.config.defaultApiTimeoutMs);
     if (!gone) return false;
-    this.config.logger.error({ err: error, topic: p.topic, partition: p.partition }, 'partition stopped');
+    this.config.logger.error(
+      { ...failure('partition_stopped', error), topic: p.topic, partition: p.partition },
+      'partition stopped',
+    );
     p.halt(error);
     this.wake();
     return true;
@@ -295,7 +302,11 @@ export class Fetcher {
         () => this.warnings.reset('metadata'),
         (error: unknown) => {
           if (!this.stopOnAuthentication(error))
-            this.warnings.warn('metadata', { err: error }, 'metadata refresh failed');
+            this.warnings.warn(
+              'metadata',
+              failure('metadata_refresh_failed', error),
+              'metadata refresh failed',
+            );
         },
       )
       .finally(() => {
@@ -371,7 +382,12 @@ export class Fetcher {
           fetchSession.onFailure(request);
           if (this.closed || this.stopOnAuthentication(error)) return;
           this.stats.fetchErrors++;
-          this.warnings.warn(`fetch ${nodeId}`, { err: error, nodeId }, 'fetch failed');
+          this.context.events.emit('fetchError', { nodeId, error: error as Error });
+          this.warnings.warn(
+            `fetch ${nodeId}`,
+            { ...failure('fetch_failed', error), nodeId },
+            'fetch failed',
+          );
           this.nodeRetryAt.set(nodeId, this.context.clock.now() + this.config.retryBackoffMs);
           this.client.requestMetadataUpdate();
           this.refreshMetadata();

@@ -25,6 +25,7 @@ import {
   type ClusterClient,
   type ClusterMetadata,
   CoordinatorType,
+  failure,
   RateLimitedLog,
   type TimerHandle,
 } from '@runnel/network';
@@ -277,7 +278,10 @@ export class GroupDriver {
       this.member.subscribe(names, this.context.clock.now());
       this.matched = names;
     } catch (error) {
-      this.config.logger.warn({ err: error }, 'subscribing to the topics the pattern matches failed');
+      this.config.logger.warn(
+        failure('pattern_subscribe_failed', error),
+        'subscribing to the topics the pattern matches failed',
+      );
       return;
     }
     this.takeListing(topics);
@@ -427,7 +431,11 @@ export class GroupDriver {
             this.member.acknowledge(event.id, this.context.clock.now());
             break;
           case 'error':
-            this.warnings.warn(`group ${errorKind(event.error)}`, { err: event.error }, 'group error');
+            this.warnings.warn(
+              `group ${errorKind(event.error)}`,
+              failure('group_error', event.error),
+              'group error',
+            );
             break;
           case 'fatal':
             this.hooks.fatal(event.error);
@@ -445,7 +453,10 @@ export class GroupDriver {
     try {
       await handling();
     } catch (error) {
-      this.config.logger.error({ err: error, event }, 'handling an assignment change failed');
+      this.config.logger.error(
+        { ...failure('assignment_change_failed', error), change: event },
+        'handling an assignment change failed',
+      );
     }
   }
 }

@@ -78,6 +78,13 @@ export type {
   DeserializerContext,
   DeserializerFunction,
 } from './deserializers.js';
+export type {
+  CommitMessage,
+  ConsumerIdentity,
+  ConsumerMessage,
+  ProcessMessage,
+  RebalanceMessage,
+} from './diagnostics.js';
 export {
   AllBrokersDownError,
   CommitFailedError,
@@ -91,6 +98,21 @@ export {
   OffsetOutOfRangeError,
   RecordTooLargeError,
 } from './errors.js';
+export type {
+  AssignmentEvent,
+  BrokerDownEvent,
+  BrokerUpEvent,
+  CommitEvent,
+  ConsumerEventListener,
+  ConsumerEventMap,
+  ConsumerEventName,
+  FatalEvent,
+  FetchErrorEvent,
+  OffsetResetEvent,
+  OffsetResetReason,
+  RebalanceEvent,
+  RebalanceKind,
+} from './events.js';
 export { describeGroup, type GroupDescription, type GroupMemberDescription } from './group-description.js';
 export { parseProperties } from './java-properties.js';
 export type { CommittedOffset, ListedOffset, OffsetToCommit } from './offset-requests.js';
@@ -108,4 +130,5 @@ export {
 } from './share/share-errors.js';
 export type { ShareBatch, ShareRecord } from './share/share-records.js';
 export type { ShareConsumerHealth, ShareRunOptions } from './share/share-types.js';
+export type { MeterProviderLike, TelemetryOptions, TracerProviderLike } from './telemetry-config.js';
 export type { PartitionInfo } from './topic-listing.js';

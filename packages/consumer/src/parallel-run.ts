@@ -14,6 +14,7 @@ import { type Clock, sleep } from '@runnel/network';
 import type { AssignedPartition } from './assigned-partition.js';
 import { type ConsumerRecord, keyBytesOf } from './batch.js';
 import type { Deliveries } from './deliveries.js';
+import { type ConsumerIdentity, processChannel } from './diagnostics.js';
 import type { Delivery } from './fetch-buffer.js';
 import type { MaxPollCheck } from './max-poll.js';
 import type { RunRegistry } from './run-loop.js';
@@ -28,6 +29,8 @@ export interface ParallelRunHost {
   readonly maxPoll: MaxPollCheck;
   readonly runs: RunRegistry;
   readonly clock: Clock;
+  /** The consumer's client and group, for the diagnostics channel's messages (absent: not traced). */
+  readonly identity?: ConsumerIdentity;
 }
 
 /** The checked settings of a parallel run. */
@@ -218,7 +221,7 @@ export class ParallelRun {
     const ended = this.host.maxPoll.handlerStarted();
     let ok = false;
     try {
-      await this.handle(job.record);
+      await this.handle(job);
       ok = true;
     } catch (error) {
       if (error !== ABANDONED) {
@@ -233,11 +236,20 @@ export class ParallelRun {
   }
 
   /** Runs the handler, trying again after a growing backoff up to `retries` times. */
-  private async handle(record: ConsumerRecord): Promise<void> {
+  private async handle(job: Job): Promise<void> {
     const { eachRecord, retries, retryBackoffMs } = this.settings;
+    const { record } = job;
+    const identity = this.host.identity;
     for (let attempt = 0; ; attempt++) {
       try {
-        await eachRecord(record);
+        await (identity !== undefined && processChannel.hasSubscribers
+          ? processChannel.tracePromise(async () => eachRecord(record), {
+              consumer: identity,
+              kind: 'eachRecord',
+              batch: job.held.delivery.batch,
+              record,
+            })
+          : eachRecord(record));
         return;
       } catch (error) {
         if (attempt >= retries || this.stop.signal.aborted) throw error;

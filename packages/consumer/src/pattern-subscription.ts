@@ -6,7 +6,7 @@
  * ConsumerGroupHeartbeat v1) is matched in the member. Either way each listing goes to `onListing`.
  */
 import type { TopicIdAndName } from '@runnel/group';
-import { RateLimitedLog, type TimerHandle } from '@runnel/network';
+import { failure, RateLimitedLog, type TimerHandle } from '@runnel/network';
 import type { ClientContext } from './context.js';
 import { listTopics } from './topic-listing.js';
 
@@ -71,7 +71,11 @@ export class TopicListingLoop {
       },
       (error: unknown) => {
         this.listing = false;
-        this.warnings.warn('listing', { err: error }, 'listing topics for the subscription pattern failed');
+        this.warnings.warn(
+          'listing',
+          failure('pattern_listing_failed', error),
+          'listing topics for the subscription pattern failed',
+        );
         this.schedule(Math.max(MIN_RETRY_MS, config.retryBackoffMs));
       },
     );

@@ -5,12 +5,13 @@
  * user asks for: seek, seek to the beginning or end (a reset), and waiting for a position to be known.
  * The fetch loop asks `lookUp` on every pass; everything else here runs when called.
  */
-import { sleep } from '@runnel/network';
+import { failure, sleep } from '@runnel/network';
 import { KafkaProtocolError } from '@runnel/protocol';
 import type { AssignedPartition, PositionSource } from './assigned-partition.js';
 import type { OffsetAndEpoch } from './batch.js';
 import type { ConsumerContext } from './context.js';
 import { ConsumerTimeoutError, NoOffsetForPartitionError } from './errors.js';
+import type { OffsetResetReason } from './events.js';
 import {
   EARLIEST_TIMESTAMP,
   fetchCommittedOffsets,
@@ -137,6 +138,7 @@ export class Positions {
         }
       }
       const listed: AssignedPartition[] = [];
+      const reasons = new Map<AssignedPartition, OffsetResetReason>();
       // Waited for only when a partition needs it: a group that committed never waits on it.
       const needEarly = toReset.some((p) => p.source === 'committed');
       const earlyOffsets = early === null || !needEarly ? null : await early;
@@ -147,6 +149,7 @@ export class Positions {
           continue;
         }
         const fromEarly = p.source === 'committed' && earlyOffsets?.has(p.key);
+        reasons.set(p, resetReason(p));
         p.source = strategy;
         if (fromEarly) offsets.set(p.key, earlyOffsets!.get(p.key)!);
         else listed.push(p);
@@ -170,13 +173,25 @@ export class Positions {
         if (!o) continue;
         p.position = { offset: o.offset, leaderEpoch: -1 };
         p.consumed = p.position;
+        context.events.emit('offsetReset', {
+          topic: p.topic,
+          partition: p.partition,
+          strategy: p.source as 'earliest' | 'latest',
+          reason: reasons.get(p) ?? 'seek',
+          offset: o.offset,
+          fromOffset: p.resetFrom,
+        });
       }
     } catch (error) {
       if (this.host.stopOnAuthentication(error)) return;
       if (this.host.isClosed()) return;
       const halted = this.haltMissingTopics(parts, error);
       if (!halted)
-        this.host.warnRepeated('positions', { err: error }, 'looking up positions failed, retrying');
+        this.host.warnRepeated(
+          'positions',
+          failure('position_lookup_failed', error),
+          'looking up positions failed, retrying',
+        );
       // What `position()` names as the cause of its own timeout: what made the lookup fail.
       const cause =
         error instanceof ConsumerTimeoutError && error.cause instanceof Error ? error.cause : error;
@@ -228,7 +243,7 @@ export class Positions {
       if (!known || (cause.retriable && !(timedOut && cause.errorCode === UNKNOWN_TOPIC_OR_PARTITION)))
         continue;
       config.logger.error(
-        { err: cause, topic: p.topic, partition: p.partition },
+        { ...failure('partition_stopped', cause), topic: p.topic, partition: p.partition },
         'partition cannot be consumed; it stays stopped until the user seeks or assigns again',
       );
       p.halt(cause);
@@ -303,7 +318,14 @@ export class Positions {
       return;
     }
     this.host.context.config.logger.warn(
-      { topic: p.topic, partition: p.partition, position: position.offset, truncatedTo: divergence.offset },
+      {
+        event: 'log_truncated',
+        code: 'LOG_TRUNCATION',
+        topic: p.topic,
+        partition: p.partition,
+        position: position.offset,
+        truncatedTo: divergence.offset,
+      },
       'log truncation detected, continuing from the divergence point',
     );
     const consumed = p.consumed;
@@ -312,4 +334,10 @@ export class Positions {
     // where the user got to only if it is not past the new log end.
     if (consumed && consumed.offset < divergence.offset) p.consumed = consumed;
   }
+}
+
+/** @returns why a partition without a position is reset rather than read from a committed offset. */
+function resetReason(p: AssignedPartition): OffsetResetReason {
+  if (p.source === 'committed') return 'noCommittedOffset';
+  return p.resetFrom !== null ? 'outOfRange' : 'seek';
 }

@@ -7,8 +7,10 @@
  * too (`runBatches`), over its own batches.
  */
 import type { Clock } from '@runnel/network';
+import type { ConsumerBatch, ConsumerRecord } from './batch.js';
 import type { RunOptions } from './consumer-types.js';
 import type { Deliveries } from './deliveries.js';
+import { type ConsumerIdentity, processChannel } from './diagnostics.js';
 import { IllegalStateError } from './errors.js';
 import type { MaxPollCheck } from './max-poll.js';
 import { ParallelRun } from './parallel-run.js';
@@ -55,6 +57,8 @@ export interface RunHost {
   /** Handler times, for the max poll interval. */
   readonly maxPoll: MaxPollCheck;
   readonly runs: RunRegistry;
+  /** The consumer's client and group, for the diagnostics channel's messages. */
+  readonly identity: ConsumerIdentity;
   /** Times the retry backoffs of the parallel orderings. */
   readonly clock: Clock;
 }
@@ -84,11 +88,13 @@ export interface RunDeliveries<D> {
 }
 
 /** What the batch loop needs of a consumer. */
-export interface BatchRunHost<D> {
+export interface BatchRunHost<D, B, R> {
   readonly deliveries: RunDeliveries<D>;
   /** Handler times, for the max poll interval (a share consumer has none: records carry locks). */
   readonly maxPoll: Pick<MaxPollCheck, 'handlerStarted' | 'poll'> | null;
   readonly runs: RunRegistry;
+  /** Runs one handler call (`record` undefined: eachBatch) inside the consumer's diagnostics channel. */
+  readonly traced?: (call: () => Promise<void> | void, batch: B, record?: R) => Promise<void> | void;
 }
 
 /**
@@ -120,7 +126,16 @@ async function runInParallel(host: RunHost, options: RunOptions): Promise<void> 
 export async function runHandlers(host: RunHost, options: RunOptions): Promise<void> {
   if (options.ordering !== undefined && options.ordering !== 'partition') return runInParallel(host, options);
   checkPartitionOrdering(options);
-  return runBatches(host, options);
+  const consumer = host.identity;
+  const traced = (call: () => Promise<void> | void, batch: ConsumerBatch, record?: ConsumerRecord) => {
+    if (!processChannel.hasSubscribers) return call();
+    const message =
+      record === undefined
+        ? { consumer, kind: 'eachBatch' as const, batch }
+        : { consumer, kind: 'eachRecord' as const, batch, record };
+    return processChannel.tracePromise(async () => call(), message);
+  };
+  return runBatches({ ...host, traced }, options);
 }
 
 /**
@@ -134,13 +149,13 @@ export async function runBatches<
   R extends { readonly offset: number },
   B extends RunBatch<R>,
   D extends { readonly batch: B },
->(host: BatchRunHost<D>, options: RunHandlers<B, R>): Promise<void> {
+>(host: BatchRunHost<D, B, R>, options: RunHandlers<B, R>): Promise<void> {
   const { eachBatch, eachRecord } = options;
   if (!eachBatch && !eachRecord) throw new TypeError('run needs eachBatch or eachRecord');
   const concurrency = options.concurrency ?? 1;
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw new TypeError('concurrency must be a positive integer');
-  const { deliveries } = host;
+  const { deliveries, traced } = host;
   const stop = new AbortController();
   const removeStop = host.runs.addStop(stop);
   const onAbort = () => stop.abort();
@@ -154,11 +169,11 @@ export async function runBatches<
     const ended = host.maxPoll?.handlerStarted();
     try {
       if (eachBatch) {
-        await eachBatch(batch);
+        await (traced ? traced(() => eachBatch(batch), batch) : eachBatch(batch));
       } else {
         for (const record of batch.records) {
           if (failure !== null) throw new IllegalStateError('stopped after another handler failed');
-          await eachRecord!(record);
+          await (traced ? traced(() => eachRecord!(record), batch, record) : eachRecord!(record));
           processedUpTo = record.offset + 1;
         }
       }

@@ -6,7 +6,13 @@
  * session sends them again (the records are still this member's); another error reports them failed,
  * or retries them when the broker's state is unknown (a dropped connection).
  */
-import { AuthenticationError, type Clock, type ClusterClient, type RateLimitedLog } from '@runnel/network';
+import {
+  AuthenticationError,
+  type Clock,
+  type ClusterClient,
+  failure,
+  type RateLimitedLog,
+} from '@runnel/network';
 import {
   ErrorCode,
   KafkaProtocolError,
@@ -199,7 +205,11 @@ export class ShareBrokers {
     session.reset();
     host.counts.fetchErrors++;
     const error = new KafkaProtocolError(errorCode, `share request to broker ${nodeId}`);
-    host.warnings.warn(`share ${nodeId}`, { err: error, nodeId }, 'share request failed');
+    host.warnings.warn(
+      `share ${nodeId}`,
+      { ...failure('share_request_failed', error), nodeId },
+      'share request failed',
+    );
     const acks = host.ledger.arrived(nodeId);
     if (SESSION_ERRORS.has(errorCode) && !final) {
       // The session is gone, but the records are still acquired by this member: send them again.
@@ -222,7 +232,11 @@ export class ShareBrokers {
       return;
     }
     host.counts.fetchErrors++;
-    host.warnings.warn(`share ${nodeId}`, { err: error, nodeId }, 'share request failed');
+    host.warnings.warn(
+      `share ${nodeId}`,
+      { ...failure('share_request_failed', error), nodeId },
+      'share request failed',
+    );
     // The broker's epoch is unknown now; the acknowledgements are retried until their lock runs out
     // (a broker that saw the connection drop may have released the records: it then says so).
     if (final) host.ledger.fail(acks, error as Error);

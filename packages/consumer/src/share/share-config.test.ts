@@ -51,6 +51,8 @@ describe('share consumer configuration', () => {
     ['groupInstanceId', 'i-1', /no static members/],
     ['autoCommit', true, /acknowledged, not committed/],
     ['maxPollIntervalMs', 1_000, /share\.record\.lock\.duration\.ms/],
+    ['telemetry', true, /no OpenTelemetry/],
+    ['valueDeserializer', 'string', /as bytes/],
   ])('refuses the consumer option %s and says what share groups use instead', (key, value, instead) => {
     const error = configErrorOf(() => resolveShareConfig({ ...base, [key]: value } as never));
     expect(error.key).toBe(key);

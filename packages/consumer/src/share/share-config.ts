@@ -91,6 +91,9 @@ const NOT_FOR_SHARE_GROUPS: Readonly<Record<string, string>> = {
   maxPollIntervalMs: 'records carry acquisition locks instead (share.record.lock.duration.ms)',
   rebalanceTimeoutMs: 'share groups do not rebalance with a timeout',
   maxPartitionFetchBytes: 'ShareFetch sizes fetches by fetchMaxBytes and maxPollRecords',
+  keyDeserializer: 'the share consumer hands out keys and values as bytes (no deserializers yet)',
+  valueDeserializer: 'the share consumer hands out keys and values as bytes (no deserializers yet)',
+  telemetry: 'the share consumer has no OpenTelemetry spans and metrics yet; use health()',
 };
 
 /**

@@ -12,6 +12,7 @@ import { contextFor } from '../consumer-client.js';
 import type { ConsumerEnvironment } from '../consumer-types.js';
 import type { ClientContext } from '../context.js';
 import { IllegalStateError } from '../errors.js';
+import { ConsumerEvents } from '../events.js';
 import { GroupDriver } from '../group-driver.js';
 import { ConsumerLifecycle } from '../lifecycle.js';
 import { changedOrAborted } from '../loop-signal.js';
@@ -51,7 +52,7 @@ export class ShareConsumer implements AsyncDisposable {
    */
   constructor(config: ShareConsumerConfig, environment: ConsumerEnvironment = {}) {
     this.config = resolveShareConfig(config);
-    this.context = contextFor(config, this.config, environment);
+    this.context = contextFor(config, this.config, environment, new ConsumerEvents(this.config.logger));
     const { retryBackoffMs, requestTimeoutMs, groupId, rack } = this.config;
     this.member = new ShareGroupMember({
       groupId,

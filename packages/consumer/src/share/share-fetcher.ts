@@ -6,7 +6,13 @@
  * go into a buffer bounded by memory (`ShareFetchBuffer`); acknowledgements are kept, sent and answered
  * in the `AcknowledgementLedger`.
  */
-import { AuthenticationError, type Clock, type ClusterClient, RateLimitedLog } from '@runnel/network';
+import {
+  AuthenticationError,
+  type Clock,
+  type ClusterClient,
+  failure,
+  RateLimitedLog,
+} from '@runnel/network';
 import { ErrorCode, KafkaProtocolError, type ShareFetchResponse } from '@runnel/protocol';
 import { partitionKey, type TopicPartition } from '../batch.js';
 import type { ClientContext } from '../context.js';
@@ -81,7 +87,10 @@ export class ShareFetcher {
       try {
         onResults(results);
       } catch (error) {
-        config.logger.error({ err: error }, 'acknowledgement commit callback failed');
+        config.logger.error(
+          failure('acknowledgement_callback_failed', error),
+          'acknowledgement commit callback failed',
+        );
       }
     });
     this.buffer = new ShareFetchBuffer(
@@ -97,14 +106,20 @@ export class ShareFetcher {
           this.counts.locksExpired += count;
           this.warnings.warn(
             `expired ${data.key}`,
-            { topic: data.topic, partition: data.partition, records: count },
+            {
+              event: 'share_lock_expired',
+              code: 'ERR_ACQUISITION_LOCK_TIMEOUT',
+              topic: data.topic,
+              partition: data.partition,
+              records: count,
+            },
             'acquisition lock ran out before the records were handed out; the broker delivers them again',
           );
         },
         readError: (data, error) => {
           this.counts.fetchErrors++;
           config.logger.error(
-            { err: error, topic: data.topic, partition: data.partition },
+            { ...failure('share_records_unreadable', error), topic: data.topic, partition: data.partition },
             'unreadable records released',
           );
         },
@@ -119,7 +134,10 @@ export class ShareFetcher {
       fetched: (nodeId, response, sentAt) => this.onFetchResponse(nodeId, response, sentAt),
       stopped: (error) => {
         this.stoppedBy ??= error;
-        config.logger.error({ err: error }, 'authentication failed, share fetching stopped');
+        config.logger.error(
+          failure('authentication_failed', error),
+          'authentication failed, share fetching stopped',
+        );
       },
       refreshMetadata: () => this.refreshMetadata(),
       isClosed: () => this.closed,
@@ -348,7 +366,7 @@ export class ShareFetcher {
     for (const { topic, partition, error } of answer.partitionErrors) {
       this.warnings.warn(
         `partition ${topic}:${partition}`,
-        { err: error, topic, partition },
+        { ...failure('share_fetch_partition_error', error), topic, partition },
         'share fetch partition error',
       );
     }
@@ -390,7 +408,12 @@ export class ShareFetcher {
         () => this.warnings.reset('metadata'),
         (error: unknown) => {
           if (error instanceof AuthenticationError) this.stoppedBy ??= error;
-          else this.warnings.warn('metadata', { err: error }, 'metadata refresh failed');
+          else
+            this.warnings.warn(
+              'metadata',
+              failure('metadata_refresh_failed', error),
+              'metadata refresh failed',
+            );
         },
       )
       .finally(() => {
