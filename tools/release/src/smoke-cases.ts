@@ -18,6 +18,7 @@ export const EXPECTED_EXPORTS: Readonly<Record<string, readonly string[]>> = {
   '@runnel/group': ['ClassicGroupMember', 'ConsumerProtocolMember', 'ShareGroupMember'],
   '@runnel/consumer': ['Consumer', 'ConfigError', 'CooperativeStickyAssignor', 'ShareConsumer'],
   '@runnel/cli': ['main', 'processIo'],
+  '@runnel/kafkajs': ['Kafka', 'KafkaJSError', 'KafkaJSNumberOfRetriesExceeded'],
 };
 
 /** What the scenario part of every smoke program uses; those packages must be among the packed ones. */
