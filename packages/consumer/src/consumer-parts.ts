@@ -4,11 +4,10 @@
  * check, deliveries, describe, the brokers-down watch and, when asked for, telemetry. The Consumer
  * keeps what changes over its life (its mode and its group driver) and hands them in as functions.
  */
-import { failure, systemClock } from '@runnel/network';
-import { BrokersDownWatch } from './brokers-down-watch.js';
+import { type BrokersDownWatch, consumerBrokersDownWatch } from './brokers-down-watch.js';
 import { Commits } from './commits.js';
 import type { ConsumerConfig, ResolvedConfig } from './config.js';
-import { clientFor } from './consumer-client.js';
+import { contextFor } from './consumer-client.js';
 import type { ConsumerEnvironment, ConsumerHealth, PartitionLag } from './consumer-types.js';
 import type { ConsumerContext } from './context.js';
 import { Deliveries } from './deliveries.js';
@@ -58,18 +57,10 @@ export function wireConsumer(
   state: ConsumerState,
   openTelemetry: OpenTelemetryApi | null,
 ): ConsumerWiring {
-  const clock = environment.clock ?? systemClock;
   const events = new ConsumerEvents(config.logger);
-  const identity = { clientId: config.clientId, groupId: config.groupId };
   const lifecycle = new ConsumerLifecycle(events);
-  const context: ConsumerContext = {
-    config,
-    client: clientFor(userConfig, config, environment),
-    clock,
-    events,
-    identity,
-    ...(environment.random ? { random: environment.random } : {}),
-  };
+  const context: ConsumerContext = contextFor(userConfig, config, environment, events);
+  const { identity, clock } = context;
   reportReachability(context.client.pool.reachability, events);
   const running = () => lifecycle.running;
   const fetcher = new Fetcher(context);
@@ -82,18 +73,10 @@ export function wireConsumer(
   const maxPoll = new MaxPollCheck(clock, config.maxPollIntervalMs, (now) => state.group()?.recordPoll(now));
   const deliveries = new Deliveries(fetcher, lifecycle, maxPoll, state.consuming, identity);
   const describer = new GroupDescriber(context);
-  const brokersDown = new BrokersDownWatch(
-    context.client.pool,
-    clock,
-    config.allBrokersDownTimeoutMs,
-    (error) => {
-      config.logger.error(failure('all_brokers_down', error), 'no broker reachable, giving up');
-      lifecycle.fail(error);
-      // Nothing more is fetched or joined: the user learns it from the iterator, and closes.
-      state.group()?.close();
-      fetcher.close();
-    },
-  );
+  const brokersDown = consumerBrokersDownWatch(context, lifecycle, () => {
+    state.group()?.close();
+    fetcher.close();
+  });
   let telemetry: ConsumerTelemetry | null = null;
   if (config.telemetry && openTelemetry) {
     const sources = { lag: state.lag, health: state.health };

@@ -33,6 +33,7 @@ import type { ConsumerEventListener, ConsumerEventName, ConsumerEvents } from '.
 import type { Fetcher } from './fetcher.js';
 import type { GroupDescription } from './group-description.js';
 import { GroupDriver } from './group-driver.js';
+import { createGroupMember } from './group-member-factory.js';
 import { healthOf, lagOf } from './health.js';
 import type { ConsumerLifecycle } from './lifecycle.js';
 import type { MaxPollCheck } from './max-poll.js';
@@ -161,13 +162,14 @@ export class Consumer<KD extends Deserializer = 'buffer', VD extends Deserialize
     this.mode = 'subscribe';
     this.rebalances.listener = listener;
     if (!this.group) {
-      this.group = new GroupDriver(this.context, this.rebalances, {
-        fatal: (error) => {
+      const hooks = {
+        fatal: (error: Error) => {
           this.lifecycle.fail(error);
           this.fetcher.wake();
         },
-        isPolling: (now) => this.maxPoll.isPolling(now),
-      });
+        isPolling: (now: number) => this.maxPoll.isPolling(now),
+      };
+      this.group = new GroupDriver(this.context, this.rebalances, hooks, createGroupMember(this.config));
       this.startWork();
     }
     this.group.subscribeTo(subscription);

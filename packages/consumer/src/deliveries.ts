@@ -16,6 +16,7 @@ import {
 import { IllegalStateError } from './errors.js';
 import type { Delivery, Fetcher } from './fetcher.js';
 import type { ConsumerLifecycle } from './lifecycle.js';
+import { changedOrAborted } from './loop-signal.js';
 import type { MaxPollCheck } from './max-poll.js';
 
 export class Deliveries {
@@ -141,17 +142,7 @@ export class Deliveries {
     this.fetcher.positions.seek([partition], position);
   }
 
-  private async changedOrAborted(signal: AbortSignal | undefined): Promise<void> {
-    if (!signal) {
-      await this.fetcher.changed();
-      return;
-    }
-    let onAbort: (() => void) | undefined;
-    const aborted = new Promise<void>((resolve) => {
-      onAbort = () => resolve();
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
-    await Promise.race([this.fetcher.changed(), aborted]);
-    signal.removeEventListener('abort', onAbort!);
+  private changedOrAborted(signal: AbortSignal | undefined): Promise<void> {
+    return changedOrAborted(this.fetcher.changed(), signal);
   }
 }

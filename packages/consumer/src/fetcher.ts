@@ -5,13 +5,7 @@
  * fetched its position is looked up, and after a leader change checked (see Positions).
  */
 
-import {
-  AuthenticationError,
-  type ClusterClient,
-  failure,
-  RateLimitedLog,
-  type TimerHandle,
-} from '@runnel/network';
+import { AuthenticationError, type ClusterClient, failure, RateLimitedLog } from '@runnel/network';
 import { Fetch, type FetchResponse } from '@runnel/protocol';
 import { AssignedPartition } from './assigned-partition.js';
 import { partitionKey, type TopicPartition } from './batch.js';
@@ -21,6 +15,7 @@ import { recordClassFor } from './deserializers.js';
 import { type Delivery, FetchBuffer, type TakeResult } from './fetch-buffer.js';
 import { buildFetchRequest, FIRST_TOPIC_ID_VERSION } from './fetch-request.js';
 import { FetchSession, type FetchSessionRequest, type SessionPartition } from './fetch-session.js';
+import { LoopSignal } from './loop-signal.js';
 import { noLeaderError } from './offset-requests.js';
 import { type FetcherStats, onPartitionData, type PartitionResponseHost } from './partition-response.js';
 import { Positions } from './positions.js';
@@ -45,10 +40,8 @@ export class Fetcher {
   private readonly buffer: FetchBuffer;
   private readonly warnings: RateLimitedLog;
   private readonly responseHost: PartitionResponseHost;
-  private pumpScheduled = false;
   private metadataRefreshing = false;
-  private readonly timers = new Set<TimerHandle>();
-  private readonly waiters = new Set<() => void>();
+  private readonly loop: LoopSignal;
   private closed = false;
   private stoppedBy: AuthenticationError | null = null;
 
@@ -56,6 +49,7 @@ export class Fetcher {
     const { client, config, clock } = context;
     this.client = client;
     this.config = config;
+    this.loop = new LoopSignal(clock, () => this.pump());
     this.buffer = new FetchBuffer(
       config.maxBufferedBytes,
       config.maxPartitionFetchBytes,
@@ -193,40 +187,25 @@ export class Fetcher {
 
   /** @returns a promise that resolves at the next change (data arrived, a partition freed, close). */
   changed(): Promise<void> {
-    return new Promise((resolve) => this.waiters.add(resolve));
+    return this.loop.changed();
   }
 
   /** Schedules a pass of the loop (coalesced). */
   wake(): void {
-    for (const w of this.waiters) w();
-    this.waiters.clear();
-    if (this.pumpScheduled || this.closed) return;
-    this.pumpScheduled = true;
-    queueMicrotask(() => {
-      this.pumpScheduled = false;
-      this.pump();
-    });
+    this.loop.wake();
   }
 
   /** Stops fetching and forgets buffered data; in-flight requests end with the client. */
   close(): void {
     this.closed = true;
-    for (const t of this.timers) this.context.clock.clearTimeout(t);
-    this.timers.clear();
     this.buffer.clear();
-    for (const w of this.waiters) w();
-    this.waiters.clear();
+    this.loop.close();
   }
 
   private later(ms: number): void {
-    if (this.closed) return;
     // The clock's timers are unref'd: the consumer's keep-alive holds the process while someone waits
     // for data, and this timer must not.
-    const timer = this.context.clock.setTimeout(() => {
-      this.timers.delete(timer);
-      this.wake();
-    }, ms);
-    this.timers.add(timer);
+    this.loop.later(ms);
   }
 
   /**

@@ -1,7 +1,8 @@
 /**
  * Runs one of @runnel/group's sans-I/O members through its `GroupMember` interface (the classic
  * `ClassicGroupMember`, or KIP-848's `ConsumerProtocolMember` under `groupProtocol: 'consumer'`; which
- * one is decided once, in `createGroupMember`) on the consumer's clock and cluster client: it sends the
+ * one is decided once, in `createGroupMember`; or the share consumer's `ShareGroupMember`) on the
+ * consumer's clock and cluster client: it sends the
  * requests the member asks for, hands back the answers, wakes the member at `nextPollAt`, feeds it
  * topic ids (from metadata, and from the pattern listing when the subscription is a pattern), and
  * turns the member's events into assignment changes of the consumer, one at a time, acknowledging
@@ -25,11 +26,10 @@ import {
   type ClusterMetadata,
   CoordinatorType,
   failure,
+  RateLimitedLog,
   type TimerHandle,
 } from '@runnel/network';
-import type { ResolvedConfig } from './config.js';
-import type { ConsumerContext } from './context.js';
-import { createGroupMember } from './group-member-factory.js';
+import type { ClientContext, ClientSettings } from './context.js';
 import { TopicListingLoop } from './pattern-subscription.js';
 import type { Subscription } from './subscription.js';
 import { warmLeaderConnections } from './warm-up.js';
@@ -64,16 +64,24 @@ function topicIdsOf(metadata: ClusterMetadata): TopicIdAndName[] {
   return out;
 }
 
+/** @returns what kind of error `error` is, for rate-limited warnings: its class and Kafka or Runnel code. */
+function errorKind(error: Error): string {
+  const e = error as { code?: unknown; errorCode?: unknown };
+  return `${error.name}:${String(e.errorCode ?? e.code ?? '')}`;
+}
+
 export class GroupDriver {
   readonly member: GroupMember;
   private readonly client: ClusterClient;
-  private readonly config: ResolvedConfig;
+  private readonly config: ClientSettings;
   private timer: TimerHandle | undefined;
   private scheduled = false;
   private closed = false;
   private readonly eventQueue: GroupEvent[] = [];
   private handlingEvents = false;
   private readonly stateWaiters = new Set<() => void>();
+  /** Errors the member survives repeat while it retries (no coordinator, a broker down): each kind is warned about once in a while. */
+  private readonly warnings: RateLimitedLog;
   /** The metadata snapshot last given to a consumer-protocol member (snapshots are immutable). */
   private fedMetadata: ClusterMetadata | null = null;
   private metadataInFlight = false;
@@ -86,14 +94,17 @@ export class GroupDriver {
   /** The topics a RegExp subscription matched last. */
   private matched: readonly string[] = [];
 
+  /** @param member the member to run: the consumer's (`createGroupMember`), or a share group member. */
   constructor(
-    private readonly context: ConsumerContext,
+    private readonly context: ClientContext,
     private readonly handler: AssignmentHandler,
     private readonly hooks: DriverHooks,
+    member: GroupMember,
   ) {
     this.client = context.client;
     this.config = context.config;
-    this.member = createGroupMember(context.config);
+    this.member = member;
+    this.warnings = new RateLimitedLog(context.config.logger, () => context.clock.now());
   }
 
   /** @returns the membership to send commits under. */
@@ -420,7 +431,11 @@ export class GroupDriver {
             this.member.acknowledge(event.id, this.context.clock.now());
             break;
           case 'error':
-            this.config.logger.warn(failure('group_error', event.error), 'group error');
+            this.warnings.warn(
+              `group ${errorKind(event.error)}`,
+              failure('group_error', event.error),
+              'group error',
+            );
             break;
           case 'fatal':
             this.hooks.fatal(event.error);

@@ -117,5 +117,18 @@ export { describeGroup, type GroupDescription, type GroupMemberDescription } fro
 export { parseProperties } from './java-properties.js';
 export type { CommittedOffset, ListedOffset, OffsetToCommit } from './offset-requests.js';
 export { TopicPartitionMap } from './partition-map.js';
+export type { AcknowledgementResult } from './share/acknowledgement-ledger.js';
+export type { AcknowledgementMode, ResolvedShareConfig, ShareConsumerConfig } from './share/share-config.js';
+export { ShareConsumer } from './share/share-consumer.js';
+export {
+  type AcknowledgeType,
+  AcquisitionLockTimeoutError,
+  InvalidAcknowledgeTypeError,
+  RecordAcknowledgementError,
+  RecordAlreadyAcknowledgedError,
+  RecordNotAcquiredError,
+} from './share/share-errors.js';
+export type { ShareBatch, ShareRecord } from './share/share-records.js';
+export type { ShareConsumerHealth, ShareRunOptions } from './share/share-types.js';
 export type { MeterProviderLike, TelemetryOptions, TracerProviderLike } from './telemetry-config.js';
 export type { PartitionInfo } from './topic-listing.js';

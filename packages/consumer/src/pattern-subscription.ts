@@ -7,7 +7,7 @@
  */
 import type { TopicIdAndName } from '@runnel/group';
 import { failure, RateLimitedLog, type TimerHandle } from '@runnel/network';
-import type { ConsumerContext } from './context.js';
+import type { ClientContext } from './context.js';
 import { listTopics } from './topic-listing.js';
 
 /** The shortest wait before listing again after a failure. */
@@ -21,7 +21,7 @@ export class TopicListingLoop {
 
   /** @param onListing called with every topic of each listing that succeeds, while the loop runs. */
   constructor(
-    private readonly context: ConsumerContext,
+    private readonly context: ClientContext,
     private readonly onListing: (topics: readonly TopicIdAndName[]) => void,
   ) {
     this.warnings = new RateLimitedLog(context.config.logger, () => context.clock.now());

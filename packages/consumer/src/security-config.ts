@@ -92,7 +92,7 @@ export function mechanismName(sasl: SaslOptions): string {
  * @returns the options to hand to the `ClusterClient`; `undefined` for an option not set (or `tls: false`).
  * @throws ConfigError naming `tls` or `sasl` when the option is malformed.
  */
-export function resolveSecurity(input: ConsumerConfig<Deserializer, Deserializer>): SecurityConfig {
+export function resolveSecurity(input: Partial<ConsumerConfig<Deserializer, Deserializer>>): SecurityConfig {
   const c = input as unknown as Record<string, unknown>;
   return { tls: tlsOf(c.tls), sasl: saslOf(c.sasl) };
 }

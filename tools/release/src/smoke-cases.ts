@@ -15,8 +15,8 @@ export const EXPECTED_EXPORTS: Readonly<Record<string, readonly string[]>> = {
   '@runnel/protocol': ['ApiKeys', 'Fetch', 'KafkaProtocolError', 'ErrorCode'],
   '@runnel/network': ['ClusterClient', 'BrokerPool', 'Secret', 'ConnectionError'],
   '@runnel/assignors': ['RangeAssignor', 'RoundRobinAssignor', 'StickyAssignor', 'CooperativeStickyAssignor'],
-  '@runnel/group': ['ClassicGroupMember', 'ConsumerProtocolMember'],
-  '@runnel/consumer': ['Consumer', 'ConfigError', 'CooperativeStickyAssignor'],
+  '@runnel/group': ['ClassicGroupMember', 'ConsumerProtocolMember', 'ShareGroupMember'],
+  '@runnel/consumer': ['Consumer', 'ConfigError', 'CooperativeStickyAssignor', 'ShareConsumer'],
   '@runnel/cli': ['main', 'processIo'],
   '@runnel/kafkajs': ['Kafka', 'KafkaJSError', 'KafkaJSNumberOfRetriesExceeded'],
 };
