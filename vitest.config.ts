@@ -3,7 +3,9 @@ import { defineConfig } from 'vitest/config';
 
 // Tests run against package sources (the `@runnel/source` export condition), so a change in one
 // package is seen by the tests of the packages above it without a build step.
-const conditions = ['@runnel/source', ...defaultServerConditions];
+// Without vite's `module` condition, which Node never uses: @opentelemetry/api's `module` build has
+// extensionless imports that Node cannot load.
+const conditions = ['@runnel/source', ...defaultServerConditions.filter((c) => c !== 'module')];
 
 export default defineConfig({
   resolve: { conditions },

@@ -3,7 +3,7 @@
  * `--cpu-prof` against a local Kafka and prints the functions with the most self time. The
  * .cpuprofile is kept under apps/bench/profiles (open it in Chrome DevTools for the full tree).
  *
- * usage: pnpm bench:profile [--client runnel|runnel-consumer|runnel-assign|kafkajs|platformatic]
+ * usage: pnpm bench:profile [--client runnel|runnel-consumer|runnel-otel|runnel-assign|kafkajs|platformatic]
  *        [--scenario ID] [--records N] [--top N] [--node 22|24|26|X.Y.Z|system]
  * The client runs on the same Node as in `pnpm bench` (the latest LTS line unless `--node` says).
  */
@@ -20,7 +20,14 @@ import { FETCH_SETTINGS } from './e2e/spec.js';
 import { fillTopic } from './e2e/topics.js';
 import { type CpuProfile, formatSelfTimes, selfTimes } from './report/cpuprofile.js';
 
-const PROFILABLE = new Set(['runnel', 'runnel-consumer', 'runnel-assign', 'kafkajs', 'platformatic']);
+const PROFILABLE = new Set([
+  'runnel',
+  'runnel-consumer',
+  'runnel-otel',
+  'runnel-assign',
+  'kafkajs',
+  'platformatic',
+]);
 
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);

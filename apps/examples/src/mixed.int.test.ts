@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
@@ -13,6 +13,7 @@ import {
 } from '@runnel/kafka-local';
 import { testCluster } from '@runnel/kafka-local/vitest';
 import { describe, expect, it } from 'vitest';
+import { MemberProcess } from './test-support/member-process.js';
 
 /** This app's own build: the test runs it as a user would, with plain `node`. */
 const VERIFIABLE_CONSUMER_APP = resolve(
@@ -23,76 +24,11 @@ const VERIFIABLE_CONSUMER_APP = resolve(
 const RANGE = 'org.apache.kafka.clients.consumer.RangeAssignor';
 const COOPERATIVE = 'org.apache.kafka.clients.consumer.CooperativeStickyAssignor';
 
-/** One JSON line of the VerifiableConsumer event protocol, as both the Java tool and the Runnel app print it. */
-interface VerifiableEvent {
-  name: string;
-  partitions?: Array<{
-    topic: string;
-    partition: number;
-    count?: number;
-    minOffset?: number;
-    maxOffset?: number;
-  }>;
-}
-
-/** A running group member that prints VerifiableConsumer events on stdout. */
-class Member {
-  readonly events: VerifiableEvent[] = [];
-  private stdout = '';
-  private stderr = '';
-  private readonly exited: Promise<number | null>;
-
-  constructor(
-    readonly label: string,
-    private readonly child: ChildProcess,
-  ) {
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      this.stdout += chunk;
-      let newline = this.stdout.indexOf('\n');
-      while (newline >= 0) {
-        const line = this.stdout.slice(0, newline).trim();
-        this.stdout = this.stdout.slice(newline + 1);
-        if (line.startsWith('{')) this.events.push(JSON.parse(line) as VerifiableEvent);
-        newline = this.stdout.indexOf('\n');
-      }
-    });
-    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-      this.stderr = (this.stderr + chunk).slice(-4000);
-    });
-    this.exited = new Promise((done) => child.once('close', (code) => done(code)));
-  }
-
-  /** @returns the events named `name`. */
-  named(name: string): VerifiableEvent[] {
-    return this.events.filter((e) => e.name === name);
-  }
-
+/** A member of the group; `gotPartitions` says whether some assignment handed it a partition. */
+class Member extends MemberProcess {
   /** @returns whether some `partitions_assigned` event handed this member at least one partition. */
   gotPartitions(): boolean {
     return this.named('partitions_assigned').some((e) => (e.partitions?.length ?? 0) > 0);
-  }
-
-  /** Waits until `ready` holds. @throws Error naming the member and its stderr tail after `timeoutMs`. */
-  async until(what: string, ready: () => boolean, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!ready()) {
-      if (Date.now() > deadline || this.child.exitCode !== null) {
-        throw new Error(`${this.label}: no ${what} (exit ${this.child.exitCode}):\n${this.stderr}`);
-      }
-      await sleep(100);
-    }
-  }
-
-  /** Sends SIGTERM (a clean stop) and waits for `shutdown_complete` and the exit. @returns the exit code. */
-  async stop(timeoutMs: number): Promise<number | null> {
-    this.child.kill('SIGTERM');
-    await this.until('shutdown_complete', () => this.named('shutdown_complete').length > 0, timeoutMs);
-    return this.exited;
-  }
-
-  /** Kills the process if it is still running, so a failed test leaves nothing behind. */
-  kill(): void {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
   }
 }
 

@@ -130,7 +130,7 @@ describe('parseVerifiableConsumerArgs', () => {
   it.each([
     [['--consumer.config', '/missing.properties'], '--consumer.config'],
     [['--consumer.config', '/a', '--command-config', '/b'], '--consumer.config'],
-    [['--command-config', '/bad.properties'], 'max.poll.records'],
+    [['--command-config', '/bad.properties'], 'interceptor.classes'],
     [['--max-messages', 'lots'], '--max-messages'],
     [['--close-timeout', '-1'], '--close-timeout'],
     [['--group-protocol', 'share'], '--group-protocol'],
@@ -142,7 +142,9 @@ describe('parseVerifiableConsumerArgs', () => {
     [['--topic'], '--topic'],
     [['orders'], 'orders'],
   ])('refuses %j with a ConfigError naming %s', (args, key) => {
-    const error = configErrorOf(() => parse(args, { '/bad.properties': 'max.poll.records=5\n' }));
+    const error = configErrorOf(() =>
+      parse(args, { '/bad.properties': 'interceptor.classes=com.example.Audit\n' }),
+    );
     expect(error.key).toBe(key);
   });
 

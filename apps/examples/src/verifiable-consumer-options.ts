@@ -7,9 +7,9 @@ import {
   ConfigError,
   type ConsumerConfig,
   consumerConfigFromProperties,
-  parseProperties,
   type ReadTextFile,
 } from '@runnel/consumer';
+import { intOption, propertiesOption, readToolArgs } from './tool-args.js';
 import { PROBE_OPTIONS, type ProbeOptions, parseProbeOptions } from './verifiable-consumer-probes.js';
 
 /** What the verifiable consumer runs with. */
@@ -46,37 +46,6 @@ const VALUE_OPTIONS = new Set([
 ]);
 const SWITCHES = new Set(['enable-autocommit', 'verbose']);
 
-function readArgs(argv: readonly string[]): Map<string, string> {
-  const out = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('--')) throw new ConfigError(arg, 'is not an option (options start with --)');
-    const equals = arg.indexOf('=');
-    const name = arg.slice(2, equals < 0 ? undefined : equals);
-    if (SWITCHES.has(name)) {
-      if (equals >= 0) throw new ConfigError(`--${name}`, 'takes no value');
-      out.set(name, 'true');
-    } else if (VALUE_OPTIONS.has(name)) {
-      const value = equals >= 0 ? arg.slice(equals + 1) : argv[++i];
-      if (value === undefined) throw new ConfigError(`--${name}`, 'needs a value');
-      out.set(name, value);
-    } else {
-      throw new ConfigError(`--${name}`, 'is not an option of the verifiable consumer');
-    }
-  }
-  return out;
-}
-
-function intOption(args: ReadonlyMap<string, string>, name: string, fallback: number, min: number): number {
-  const text = args.get(name);
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!/^-?\d+$/.test(text) || value < min || value > 0x7fff_ffff) {
-    throw new ConfigError(`--${name}`, `must be an integer from ${min}, got ${JSON.stringify(text)}`);
-  }
-  return value;
-}
-
 /**
  * Reads the verifiable consumer's command line: `--bootstrap-server`, `--topic` and `--group-id`
  * (required), `--group-instance-id`, `--group-protocol classic|consumer`, `--group-remote-assignor`
@@ -94,7 +63,7 @@ export function parseVerifiableConsumerArgs(
   argv: readonly string[],
   readFile: ReadTextFile,
 ): VerifiableConsumerOptions {
-  const args = readArgs(argv);
+  const args = readToolArgs(argv, { tool: 'verifiable consumer', values: VALUE_OPTIONS, switches: SWITCHES });
   for (const required of ['bootstrap-server', 'topic', 'group-id']) {
     if (!args.get(required)) throw new ConfigError(`--${required}`, 'is required');
   }
@@ -102,17 +71,7 @@ export function parseVerifiableConsumerArgs(
     throw new ConfigError('--consumer.config', 'and --command-config are mutually exclusive');
   }
   const fileOption = args.has('consumer.config') ? 'consumer.config' : 'command-config';
-  const file = args.get(fileOption);
-  let props = new Map<string, string>();
-  if (file !== undefined) {
-    let text: string;
-    try {
-      text = readFile(file);
-    } catch (cause) {
-      throw new ConfigError(`--${fileOption}`, `cannot read ${file}: ${(cause as Error).message}`);
-    }
-    props = parseProperties(text);
-  }
+  const props = propertiesOption(args, fileOption, readFile);
 
   // The options replace the file's values, with the same defaults Java's tool puts.
   const protocol = (args.get('group-protocol') ?? 'classic').toLowerCase();

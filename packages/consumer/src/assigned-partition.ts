@@ -43,6 +43,11 @@ export class AssignedPartition {
   revoking = false;
   /** The user holds a batch of this partition and has not finished it. */
   busy = false;
+  /**
+   * Records of it that run's parallel orderings took and have not ended: its consumed position is
+   * their watermark, and a revocation waits for them.
+   */
+  unfinished = 0;
   /** Part of a Fetch request in flight. */
   fetching = false;
   /** Fetched data not yet handed out. */
@@ -65,6 +70,8 @@ export class AssignedPartition {
   fetchSize: number | null = null;
   /** Answers in a row that held no complete batch. */
   partialAnswers = 0;
+  /** The fetch offset the broker refused as out of range, when that caused the pending reset; else null. */
+  resetFrom: number | null = null;
   /** Clock time since which its topic or partition has been missing from the metadata; null while known. */
   missingSince: number | null = null;
 
@@ -112,6 +119,7 @@ export class AssignedPartition {
     this.fetchSize = null;
     this.partialAnswers = 0;
     this.missingSince = null;
+    this.resetFrom = null;
     if (position !== null) this.consumed = position;
   }
 }

@@ -14,7 +14,7 @@ export interface OffsetAndEpoch {
  * One record as the consumer hands it out. Key, value and headers are decoded when first read, as views of
  * the fetched bytes (copy them to keep them past the batch).
  */
-export interface ConsumerRecord {
+export interface ConsumerRecord<K = Uint8Array, V = Uint8Array> {
   readonly topic: string;
   readonly partition: number;
   readonly offset: number;
@@ -23,8 +23,10 @@ export interface ConsumerRecord {
   /** Milliseconds since the epoch; see `timestampType`. */
   readonly timestamp: number;
   readonly timestampType: TimestampType;
-  readonly key: Uint8Array | null;
-  readonly value: Uint8Array | null;
+  /** The key: its bytes, or what `keyDeserializer` made of them; null when the record has none. */
+  readonly key: K | null;
+  /** The value: its bytes, or what `valueDeserializer` made of them; null for a tombstone. */
+  readonly value: V | null;
   readonly headers: readonly RecordHeader[];
 }
 
@@ -59,12 +61,20 @@ export class FetchedRecord implements ConsumerRecord {
   }
 }
 
+/**
+ * @returns the key's bytes as fetched, before any key deserializer: what key ordering compares (a
+ *   deserialized key may be an object, equal by value but not by identity).
+ */
+export function keyBytesOf(record: ConsumerRecord<unknown, unknown>): Uint8Array | null {
+  return record instanceof FetchedRecord ? record['record'].key : (record.key as Uint8Array | null);
+}
+
 /** The records of one partition from one fetch, in offset order, with the partition's watermarks. */
-export interface ConsumerBatch {
+export interface ConsumerBatch<K = Uint8Array, V = Uint8Array> {
   readonly topic: string;
   readonly partition: number;
   /** Never empty. */
-  readonly records: readonly ConsumerRecord[];
+  readonly records: readonly ConsumerRecord<K, V>[];
   /** Offset of the first record. */
   readonly firstOffset: number;
   /** Offset of the last record. */

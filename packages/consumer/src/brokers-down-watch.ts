@@ -3,8 +3,10 @@
  * broker pool says since when every connection attempt failed; past the timeout the watch gives up
  * once, with an AllBrokersDownError whose `cause` is the last connection error.
  */
-import type { BrokerPool, Clock, TimerHandle } from '@runnel/network';
+import { type BrokerPool, type Clock, failure, type TimerHandle } from '@runnel/network';
+import type { ClientContext } from './context.js';
 import { AllBrokersDownError } from './errors.js';
+import type { ConsumerLifecycle } from './lifecycle.js';
 
 /** The pool's signal, as the watch reads it (times of the same clock as the watch's). */
 export type Reachability = Pick<BrokerPool, 'allBrokersDownSince' | 'lastConnectionError'>;
@@ -56,4 +58,22 @@ export class BrokersDownWatch {
     const cause = this.pool.lastConnectionError;
     this.onGiveUp(new AllBrokersDownError(this.timeoutMs, this.downSince!, cause ? { cause } : undefined));
   }
+}
+
+/**
+ * @returns the watch of a consumer (or share consumer): past `allBrokersDownTimeoutMs` it logs, makes
+ *   the error the consumer's fatal one, and calls `stop` (nothing more is fetched or joined: the user
+ *   learns it from the iterator, and closes).
+ */
+export function consumerBrokersDownWatch(
+  context: ClientContext,
+  lifecycle: Pick<ConsumerLifecycle, 'fail'>,
+  stop: () => void,
+): BrokersDownWatch {
+  const { client, clock, config } = context;
+  return new BrokersDownWatch(client.pool, clock, config.allBrokersDownTimeoutMs, (error) => {
+    config.logger.error(failure('all_brokers_down', error), 'no broker reachable, giving up');
+    lifecycle.fail(error);
+    stop();
+  });
 }

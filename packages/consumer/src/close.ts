@@ -3,6 +3,7 @@
  * wait for the handlers in progress, commit the consumed positions (auto-commit on), leave the group,
  * then stop every timer and close every connection. What is not done by the limit is abandoned.
  */
+import { failure } from '@runnel/network';
 import type { ConsumerParts } from './context.js';
 import { deadlineIn } from './retry.js';
 
@@ -31,7 +32,7 @@ export async function closeConsumer(parts: ConsumerParts, timeoutMs: number): Pr
       try {
         await commits.commit(undefined, deadline);
       } catch (error) {
-        config.logger.warn({ err: error }, 'final commit failed');
+        config.logger.warn(failure('final_commit_failed', error), 'final commit failed');
       }
     }
     await group?.leave(deadline.at);

@@ -5,9 +5,11 @@
  * and on close are asked here too, so every OffsetCommit of a consumer passes this one queue.
  */
 import type { TimerHandle } from '@runnel/network';
+import { failure } from '@runnel/network';
 import type { AssignedPartition } from './assigned-partition.js';
 import { partitionKey } from './batch.js';
 import type { ConsumerContext } from './context.js';
+import { commitChannel } from './diagnostics.js';
 import { CommitFailedError, IllegalStateError, NotAssignedError } from './errors.js';
 import type { GroupDriver } from './group-driver.js';
 import { type CommitGeneration, commitOffsets, type OffsetToCommit } from './offset-requests.js';
@@ -97,7 +99,9 @@ export class Commits {
       this.autoCommitTimer = undefined;
       if (!this.host.isRunning()) return;
       this.commit(undefined, deadlineIn(clock, config.defaultApiTimeoutMs))
-        .catch((error: unknown) => config.logger.warn({ err: error }, 'auto-commit failed'))
+        .catch((error: unknown) =>
+          config.logger.warn(failure('auto_commit_failed', error), 'auto-commit failed'),
+        )
         .finally(() => {
           // The interval counts from the end of a commit, so that a slow coordinator never gets two.
           if (this.host.isRunning())
@@ -139,12 +143,17 @@ export class Commits {
       : this.context.config.groupProtocol === 'consumer'
         ? () => group.generation()
         : group.generation();
+    const started = this.context.clock.now();
     try {
-      const dropped = await commitOffsets(this.context, groupId, generation, list, deadline, {
-        onPartitionError: (code, sent) => group?.onCommitError(code, sent.generationId),
-        // A partition handed to another member must never be committed by this one.
-        ...(group ? { holds } : {}),
-      });
+      const send = () =>
+        commitOffsets(this.context, groupId, generation, list, deadline, {
+          onPartitionError: (code, sent) => group?.onCommitError(code, sent.generationId),
+          // A partition handed to another member must never be committed by this one.
+          ...(group ? { holds } : {}),
+        });
+      const dropped = await (commitChannel.hasSubscribers
+        ? commitChannel.tracePromise(send, { consumer: this.context.identity, offsets: list })
+        : send());
       if (dropped.length < list.length) this.lastAt = this.context.clock.wallClockMs();
       for (const o of list) {
         const p = group ? tenure.get(o) : partitions.get(partitionKey(o.topic, o.partition));
@@ -160,9 +169,17 @@ export class Commits {
         );
       }
       this.lastError = null;
+      this.report(groupId, list, started, null);
     } catch (error) {
       this.lastError = error as Error;
+      this.report(groupId, list, started, this.lastError);
       throw error;
     }
+  }
+
+  /** Reports a commit's end (`commit` event). */
+  private report(groupId: string, offsets: OffsetToCommit[], started: number, error: Error | null): void {
+    const { events, clock } = this.context;
+    events.emit('commit', { groupId, offsets, durationMs: clock.now() - started, error });
   }
 }

@@ -3,8 +3,11 @@ import { DEFAULT_MAX_DECOMPRESSED_SIZE } from '@runnel/codec';
 import { checkClassicProtocolConfig, GroupConfigError } from '@runnel/group';
 import { type Logger, type SaslOptions, silentLogger, type TlsOptions } from '@runnel/network';
 import { describe, INT32_MAX, int, oneOf, optionalString } from './config-checks.js';
+import { type Deserializer, type DeserializerFunction, deserializerOf } from './deserializers.js';
+import { nearestName } from './did-you-mean.js';
 import { ConfigError } from './errors.js';
 import { mechanismName, resolveSecurity, type SecurityProtocol } from './security-config.js';
+import { type ResolvedTelemetry, resolveTelemetry, type TelemetryOptions } from './telemetry-config.js';
 
 /** Where the consumer logs: the network layer's pino-compatible logger, silent by default. */
 export { type LogFn, type Logger, silentLogger } from '@runnel/network';
@@ -20,7 +23,11 @@ export type GroupProtocol = 'classic' | 'consumer';
 export type IsolationLevel = 'read_committed' | 'read_uncommitted';
 
 /** The consumer's options. Only `brokers` is required; Java's name of each option is in its doc. */
-export interface ConsumerConfig {
+/**
+ * The consumer's options. The type parameters are the deserializers' types (see `keyDeserializer`), so
+ * that `new Consumer(config)` types its records' keys and values.
+ */
+export interface ConsumerConfig<KD extends Deserializer = 'buffer', VD extends Deserializer = 'buffer'> {
   /** `bootstrap.servers`: `host:port` entries, as a list or comma-separated. */
   brokers: string | readonly string[];
   /** `client.id` (default `runnel`). */
@@ -67,6 +74,19 @@ export interface ConsumerConfig {
   /** `max.partition.fetch.bytes` (default 1 048 576). */
   maxPartitionFetchBytes?: number;
   /**
+   * `max.poll.records`: the most records one batch holds (default: no cap; a batch is what one fetch
+   * brought for its partition, up to `maxPartitionFetchBytes`). Longer fetched data comes as several batches.
+   */
+  maxPollRecords?: number;
+  /**
+   * `key.deserializer`: `'string'` (UTF-8), `'json'`, `'buffer'` (default: the bytes, as zero-copy
+   * views) or a function of the bytes; typed through `new Consumer(...)`'s generics. Applied when
+   * `record.key` is read.
+   */
+  keyDeserializer?: KD;
+  /** `value.deserializer`: as `keyDeserializer`, for `record.value`. */
+  valueDeserializer?: VD;
+  /**
    * The memory fetched data may take before fetching pauses (default 104 857 600); no Java equivalent.
    * Compressed data counts at its decompressed size: a batch is decompressed only while the data held
    * (fetched, and handed out but not yet processed) is below it, so one batch at most goes past it.
@@ -102,6 +122,11 @@ export interface ConsumerConfig {
   metadataMaxAgeMs?: number;
   /** Where to log (default: nowhere). */
   logger?: Logger;
+  /**
+   * OpenTelemetry traces and metrics (needs `@opentelemetry/api` installed): `true` for the global
+   * providers, or options. Off by default; off, it costs nothing.
+   */
+  telemetry?: boolean | TelemetryOptions;
   /**
    * TLS to every broker: `security.protocol` `SSL` (or `SASL_SSL` with `sasl`) and the `ssl.*` options.
    * `true` trusts Node's root CAs; an object gives `ca` (`ssl.truststore.*`), `cert` and `key`
@@ -141,6 +166,11 @@ export interface ResolvedConfig {
   readonly fetchMaxBytes: number;
   readonly fetchMaxWaitMs: number;
   readonly maxPartitionFetchBytes: number;
+  /** Null: no cap. */
+  readonly maxPollRecords: number | null;
+  /** Null: the bytes. */
+  readonly keyDeserializer: DeserializerFunction<unknown> | null;
+  readonly valueDeserializer: DeserializerFunction<unknown> | null;
   readonly maxBufferedBytes: number;
   readonly maxDecompressedSize: number;
   readonly checkCrcs: boolean;
@@ -153,6 +183,8 @@ export interface ResolvedConfig {
   readonly allBrokersDownTimeoutMs: number | null;
   readonly metadataMaxAgeMs: number;
   readonly logger: Logger;
+  /** The telemetry settings; null when off. */
+  readonly telemetry: ResolvedTelemetry | null;
   /** `security.protocol`, from whether `tls` and `sasl` are set. */
   readonly securityProtocol: SecurityProtocol;
   /** `sasl.mechanism`, or null without SASL. The credentials are not kept here. */
@@ -204,6 +236,9 @@ const KNOWN_KEYS = new Set<string>([
   'fetchMaxBytes',
   'fetchMaxWaitMs',
   'maxPartitionFetchBytes',
+  'maxPollRecords',
+  'keyDeserializer',
+  'valueDeserializer',
   'maxBufferedBytes',
   'maxDecompressedSize',
   'checkCrcs',
@@ -215,6 +250,7 @@ const KNOWN_KEYS = new Set<string>([
   'allBrokersDownTimeoutMs',
   'metadataMaxAgeMs',
   'logger',
+  'telemetry',
   'tls',
   'sasl',
 ]);
@@ -298,11 +334,13 @@ function loggerOf(value: unknown): Logger {
  * @returns the resolved configuration.
  * @throws ConfigError naming the first option that is unknown, missing, of the wrong type or out of range.
  */
-export function resolveConfig(input: ConsumerConfig): ResolvedConfig {
+export function resolveConfig(input: ConsumerConfig<Deserializer, Deserializer>): ResolvedConfig {
   if (typeof input !== 'object' || input === null) throw new ConfigError('config', 'must be an object');
   const c = input as unknown as Record<string, unknown>;
   for (const key of Object.keys(c)) {
-    if (!KNOWN_KEYS.has(key)) throw new ConfigError(key, 'is not a consumer option');
+    if (KNOWN_KEYS.has(key)) continue;
+    const nearest = nearestName(key, KNOWN_KEYS);
+    throw new ConfigError(key, `is not a consumer option${nearest ? ` (did you mean ${nearest}?)` : ''}`);
   }
   const brokers = brokerList(c.brokers);
   const clientId = optionalString(c, 'clientId') ?? DEFAULTS.clientId;
@@ -359,6 +397,7 @@ export function resolveConfig(input: ConsumerConfig): ResolvedConfig {
   const fetchMaxBytes = int(c, 'fetchMaxBytes', DEFAULTS.fetchMaxBytes, 1);
   const fetchMaxWaitMs = int(c, 'fetchMaxWaitMs', DEFAULTS.fetchMaxWaitMs, 0);
   const maxPartitionFetchBytes = int(c, 'maxPartitionFetchBytes', DEFAULTS.maxPartitionFetchBytes, 1);
+  const maxPollRecords = c.maxPollRecords === undefined ? null : int(c, 'maxPollRecords', 0, 1);
   const maxBufferedBytes = int(c, 'maxBufferedBytes', DEFAULTS.maxBufferedBytes, 1, Number.MAX_SAFE_INTEGER);
   const maxDecompressedSize = int(c, 'maxDecompressedSize', DEFAULTS.maxDecompressedSize, 1);
   const reconnectBackoffMs = int(c, 'reconnectBackoffMs', DEFAULTS.reconnectBackoffMs, 0);
@@ -402,6 +441,9 @@ export function resolveConfig(input: ConsumerConfig): ResolvedConfig {
     fetchMaxBytes,
     fetchMaxWaitMs,
     maxPartitionFetchBytes,
+    maxPollRecords,
+    keyDeserializer: deserializerOf(c.keyDeserializer, 'keyDeserializer'),
+    valueDeserializer: deserializerOf(c.valueDeserializer, 'valueDeserializer'),
     maxBufferedBytes,
     maxDecompressedSize,
     checkCrcs,
@@ -413,6 +455,7 @@ export function resolveConfig(input: ConsumerConfig): ResolvedConfig {
     allBrokersDownTimeoutMs: allBrokersDownTimeoutMs === -1 ? null : allBrokersDownTimeoutMs,
     metadataMaxAgeMs: int(c, 'metadataMaxAgeMs', DEFAULTS.metadataMaxAgeMs, 1),
     logger: loggerOf(c.logger),
+    telemetry: resolveTelemetry(c.telemetry),
     securityProtocol:
       `${security.sasl ? 'SASL_' : ''}${security.tls ? 'SSL' : 'PLAINTEXT'}` as SecurityProtocol,
     saslMechanism: security.sasl ? mechanismName(security.sasl) : null,

@@ -2,19 +2,23 @@
  * The cluster client a consumer talks through: the consumer's options as @runnel/network's, on the
  * environment's clock and connections.
  */
-import { ClusterClient, TlsError } from '@runnel/network';
-import { type ConsumerConfig, type ResolvedConfig, resolveSecurity } from './config.js';
+import { ClusterClient, systemClock, TlsError } from '@runnel/network';
+import { type ConsumerConfig, resolveSecurity } from './config.js';
 import type { ConsumerEnvironment } from './consumer-types.js';
+import type { ClientContext, ClientSettings } from './context.js';
+import type { Deserializer } from './deserializers.js';
 import { ConfigError } from './errors.js';
+import type { ConsumerEvents } from './events.js';
 import { CONSUMER_VERSION } from './package-version.js';
 
 /**
- * @returns the cluster client of a consumer, on the environment's clock and connections.
+ * @returns the cluster client of a consumer (or a share consumer), on the environment's clock and
+ *   connections, secured as `input`'s `tls` and `sasl` say.
  * @throws ConfigError naming `tls` when its material cannot be loaded.
  */
 export function clientFor(
-  input: ConsumerConfig,
-  config: ResolvedConfig,
+  input: Partial<ConsumerConfig<Deserializer, Deserializer>>,
+  config: ClientSettings,
   environment: ConsumerEnvironment,
 ): ClusterClient {
   // Handed to the client and not kept: the pool holds no reference to them either, so no object
@@ -46,4 +50,25 @@ export function clientFor(
     if (error instanceof TlsError) throw new ConfigError('tls', error.message, { cause: error });
     throw error;
   }
+}
+
+/**
+ * @returns what a consumer (or share consumer) with the resolved `config` runs on: its cluster client,
+ *   the environment's clock (the system clock when none is given), its events and identity.
+ * @throws ConfigError naming `tls` when its material cannot be loaded.
+ */
+export function contextFor<C extends ClientSettings>(
+  input: Partial<ConsumerConfig<Deserializer, Deserializer>>,
+  config: C,
+  environment: ConsumerEnvironment,
+  events: ConsumerEvents,
+): ClientContext<C> {
+  return {
+    config,
+    client: clientFor(input, config, environment),
+    clock: environment.clock ?? systemClock,
+    events,
+    identity: { clientId: config.clientId, groupId: config.groupId },
+    ...(environment.random ? { random: environment.random } : {}),
+  };
 }

@@ -125,8 +125,8 @@ describe('consumerConfigFromProperties', () => {
   });
 
   it('refuses a key it does not map, listing the keys it takes', () => {
-    const error = configErrorOf(() => mapped({ 'max.poll.records': '10' }));
-    expect(error.key).toBe('max.poll.records');
+    const error = configErrorOf(() => mapped({ 'fetch.max.bytes.per.broker': '10' }));
+    expect(error.key).toBe('fetch.max.bytes.per.broker');
     expect(error.message).toContain('bootstrap.servers');
     expect(SUPPORTED_PROPERTY_KEYS).toContain('group.remote.assignor');
   });

@@ -43,6 +43,7 @@ const INT_KEYS = {
   'fetch.max.bytes': 'fetchMaxBytes',
   'fetch.max.wait.ms': 'fetchMaxWaitMs',
   'max.partition.fetch.bytes': 'maxPartitionFetchBytes',
+  'max.poll.records': 'maxPollRecords',
   'request.timeout.ms': 'requestTimeoutMs',
   'default.api.timeout.ms': 'defaultApiTimeoutMs',
   'retry.backoff.ms': 'retryBackoffMs',

@@ -22,13 +22,32 @@ export interface ConsumerEnvironment {
 }
 
 /** Options of {@link Consumer.run}. */
-export interface RunOptions {
+export interface RunOptions<K = Uint8Array, V = Uint8Array> {
   /** Called with each batch (one partition's records from one fetch); the batch counts as processed when it resolves. */
-  eachBatch?: (batch: ConsumerBatch) => Promise<void> | void;
+  eachBatch?: (batch: ConsumerBatch<K, V>) => Promise<void> | void;
   /** Called with each record, one at a time per partition; used when `eachBatch` is not given. */
-  eachRecord?: (record: ConsumerRecord) => Promise<void> | void;
-  /** How many partitions are processed at the same time (default 1). Order within a partition is always kept. */
+  eachRecord?: (record: ConsumerRecord<K, V>) => Promise<void> | void;
+  /**
+   * How many partitions are processed at the same time (default 1), with ordering 'partition'. Order
+   * within a partition is always kept.
+   */
   concurrency?: number;
+  /**
+   * The order `eachRecord` keeps (default 'partition'): 'partition', one record at a time per
+   * partition; 'key', records with the same key one at a time in offset order and different keys
+   * concurrently (each record with a null key on its own); 'none', any order. Under 'key' and 'none' a
+   * partition's commits only cover offsets below its first record not yet done (its watermark).
+   */
+  ordering?: 'partition' | 'key' | 'none';
+  /** With ordering 'key' or 'none': the most records processed at the same time (default 16). */
+  maxInFlight?: number;
+  /**
+   * With ordering 'key' or 'none': how many times a record whose handler threw is tried again (default
+   * 0) before `run` stops with the error. A record is never skipped.
+   */
+  retries?: number;
+  /** The wait before the first retry (default 100 ms); it doubles with each, up to 30 s. */
+  retryBackoffMs?: number;
   /** Stops `run` (after the handlers in progress finish) when aborted. */
   signal?: AbortSignal;
 }

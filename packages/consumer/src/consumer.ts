@@ -5,14 +5,14 @@
  * (GroupDriver, Rebalances, the pattern listing), the max-poll check, health, describe and close.
  * Every part runs on one ConsumerContext: the resolved config, the cluster client and one clock.
  */
-import { systemClock } from '@runnel/network';
+import type { GroupGeneration } from '@runnel/group';
 import type { AssignedPartition } from './assigned-partition.js';
 import { type ConsumerBatch, partitionKey, type TopicPartition } from './batch.js';
-import { BrokersDownWatch } from './brokers-down-watch.js';
+import type { BrokersDownWatch } from './brokers-down-watch.js';
 import { closeConsumer } from './close.js';
-import { Commits } from './commits.js';
+import type { Commits } from './commits.js';
 import { type ConsumerConfig, type ResolvedConfig, resolveConfig } from './config.js';
-import { clientFor } from './consumer-client.js';
+import { wireConsumer } from './consumer-parts.js';
 import type {
   BatchesOptions,
   CloseOptions,
@@ -24,32 +24,43 @@ import type {
   SubscriptionPattern,
 } from './consumer-types.js';
 import type { ConsumerContext, ConsumerParts } from './context.js';
-import { Deliveries } from './deliveries.js';
-import { GroupDescriber } from './describe.js';
+import type { Deliveries } from './deliveries.js';
+import type { GroupDescriber } from './describe.js';
+import type { Deserialized, Deserializer } from './deserializers.js';
+import type { ConsumerIdentity } from './diagnostics.js';
 import { ConsumerClosedError, IllegalStateError, NotAssignedError } from './errors.js';
-import { Fetcher } from './fetcher.js';
+import type { ConsumerEventListener, ConsumerEventName, ConsumerEvents } from './events.js';
+import type { Fetcher } from './fetcher.js';
 import type { GroupDescription } from './group-description.js';
 import { GroupDriver } from './group-driver.js';
+import { createGroupMember } from './group-member-factory.js';
 import { healthOf, lagOf } from './health.js';
-import { ConsumerLifecycle } from './lifecycle.js';
-import { MaxPollCheck } from './max-poll.js';
+import type { ConsumerLifecycle } from './lifecycle.js';
+import type { MaxPollCheck } from './max-poll.js';
 import { committedOffsets, offsetsForTimes, watermarks } from './offset-queries.js';
 import type { CommittedOffset, ListedOffset, OffsetToCommit } from './offset-requests.js';
-import { Rebalances } from './rebalance.js';
+import type { TopicPartitionMap } from './partition-map.js';
+import type { Rebalances } from './rebalance.js';
 import { deadlineIn } from './retry.js';
 import { RunRegistry, runHandlers } from './run-loop.js';
 import { parseSubscription } from './subscription.js';
-import { checkTopicPartitions } from './topic-validation.js';
+import { type ConsumerTelemetry, loadOpenTelemetry } from './telemetry.js';
+import { type PartitionInfo, topicsOf } from './topic-listing.js';
+import { checkTopicList, checkTopicPartitions } from './topic-validation.js';
 
 /**
  * A Kafka consumer. `assign` partitions, then read them with `for await (const batch of consumer)` or
  * `run({ eachBatch })`; commit with `commit()` or let auto-commit do it; `close()` when done.
  */
-export class Consumer implements AsyncDisposable {
+export class Consumer<KD extends Deserializer = 'buffer', VD extends Deserializer = 'buffer'>
+  implements AsyncDisposable
+{
   /** The configuration with defaults applied. */
   readonly config: ResolvedConfig;
   private readonly context: ConsumerContext;
-  private readonly lifecycle = new ConsumerLifecycle();
+  private readonly events: ConsumerEvents;
+  private readonly identity: ConsumerIdentity;
+  private readonly lifecycle: ConsumerLifecycle;
   private readonly fetcher: Fetcher;
   private readonly commits: Commits;
   private readonly rebalances: Rebalances;
@@ -58,50 +69,56 @@ export class Consumer implements AsyncDisposable {
   private readonly runs = new RunRegistry();
   private readonly describer: GroupDescriber;
   private readonly brokersDown: BrokersDownWatch;
-  private mode: 'none' | 'assign' | 'subscribe' = 'none';
+  /** `idle`: after `unsubscribe`; a loop already running waits for the next assign or subscribe. */
+  private mode: 'none' | 'assign' | 'subscribe' | 'idle' = 'none';
   private group: GroupDriver | null = null;
   private closePromise: Promise<void> | null = null;
+  private readonly telemetry: ConsumerTelemetry | null;
 
   /**
    * Checks the configuration; connects nothing yet, and holds nothing that keeps the process alive.
    * @param environment the clock and connections to run on, for tests; a program leaves it out.
-   * @throws ConfigError naming the option that is missing, unknown or out of range, or `tls` when its
-   *   CA, certificate or key cannot be loaded (with the TlsError as `cause`).
+   * @throws ConfigError naming the option that is missing, unknown or out of range, `tls` when its
+   *   CA, certificate or key cannot be loaded (with the TlsError as `cause`), or `telemetry` when it is
+   *   asked for and `@opentelemetry/api` is not installed.
    */
-  constructor(config: ConsumerConfig, environment: ConsumerEnvironment = {}) {
+  constructor(config: ConsumerConfig<KD, VD>, environment: ConsumerEnvironment = {}) {
     this.config = resolveConfig(config);
-    const clock = environment.clock ?? systemClock;
-    this.context = {
-      config: this.config,
-      client: clientFor(config, this.config, environment),
-      clock,
-      ...(environment.random ? { random: environment.random } : {}),
-    };
-    const running = () => this.lifecycle.running;
-    this.fetcher = new Fetcher(this.context);
-    this.commits = new Commits(this.context, {
-      partitions: this.fetcher.partitions,
+    // Before anything is built: a missing @opentelemetry/api fails the constructor cleanly.
+    const openTelemetry = this.config.telemetry ? loadOpenTelemetry() : null;
+    const state = {
       group: () => this.group,
-      isRunning: running,
-    });
-    this.rebalances = new Rebalances(this.context, this.fetcher, this.commits, running);
-    this.maxPoll = new MaxPollCheck(clock, this.config.maxPollIntervalMs, (now) =>
-      this.group?.recordPoll(now),
-    );
-    this.deliveries = new Deliveries(this.fetcher, this.lifecycle, this.maxPoll, () => this.mode !== 'none');
-    this.describer = new GroupDescriber(this.context);
-    this.brokersDown = new BrokersDownWatch(
-      this.context.client.pool,
-      clock,
-      this.config.allBrokersDownTimeoutMs,
-      (error) => {
-        this.config.logger.error({ err: error }, 'no broker reachable, giving up');
-        this.lifecycle.fail(error);
-        // Nothing more is fetched or joined: the user learns it from the iterator, and closes.
-        this.group?.close();
-        this.fetcher.close();
-      },
-    );
+      consuming: () => this.mode !== 'none',
+      lag: () => this.lag(),
+      health: () => this.health(),
+    };
+    const userConfig = config as ConsumerConfig<never, never>;
+    const parts = wireConsumer(this.config, userConfig, environment, state, openTelemetry);
+    ({
+      context: this.context,
+      events: this.events,
+      identity: this.identity,
+      lifecycle: this.lifecycle,
+    } = parts);
+    ({ fetcher: this.fetcher, commits: this.commits, rebalances: this.rebalances } = parts);
+    ({ maxPoll: this.maxPoll, deliveries: this.deliveries, describer: this.describer } = parts);
+    ({ brokersDown: this.brokersDown, telemetry: this.telemetry } = parts);
+  }
+
+  /**
+   * Adds a listener of a lifecycle event (`ConsumerEventMap` gives each payload). A listener
+   * that throws or rejects is logged and skipped; it never disturbs consumption.
+   * @returns the consumer, for chaining.
+   */
+  on<E extends ConsumerEventName>(name: E, listener: ConsumerEventListener<E>): this {
+    this.events.on(name, listener);
+    return this;
+  }
+
+  /** Removes a listener added with {@link on}. @returns the consumer, for chaining. */
+  off<E extends ConsumerEventName>(name: E, listener: ConsumerEventListener<E>): this {
+    this.events.off(name, listener);
+    return this;
   }
 
   /**
@@ -145,16 +162,92 @@ export class Consumer implements AsyncDisposable {
     this.mode = 'subscribe';
     this.rebalances.listener = listener;
     if (!this.group) {
-      this.group = new GroupDriver(this.context, this.rebalances, {
-        fatal: (error) => {
+      const hooks = {
+        fatal: (error: Error) => {
           this.lifecycle.fail(error);
           this.fetcher.wake();
         },
-        isPolling: (now) => this.maxPoll.isPolling(now),
-      });
+        isPolling: (now: number) => this.maxPoll.isPolling(now),
+      };
+      this.group = new GroupDriver(this.context, this.rebalances, hooks, createGroupMember(this.config));
       this.startWork();
     }
     this.group.subscribeTo(subscription);
+  }
+
+  /**
+   * @returns the topics subscribed to: those named, or those a RegExp matched in the last listing (for
+   *   a broker-resolved regex, the topics assigned now); [] without a subscription.
+   */
+  subscription(): string[] {
+    return this.mode === 'subscribe' && this.group ? this.group.subscribedTopics() : [];
+  }
+
+  /**
+   * Ends the subscription (revoking the partitions: handlers finish, auto-commit commits, `onRevoked`
+   * runs, then the member leaves the group) or the manual assignment. `subscribe` or `assign` may follow;
+   * an iteration or `run` in progress waits for them.
+   * @returns once the member left the group, or `defaultApiTimeoutMs` passed.
+   * @throws ConsumerClosedError after close.
+   */
+  async unsubscribe(): Promise<void> {
+    this.lifecycle.ensureOpen();
+    const group = this.group;
+    this.group = null;
+    if (group) {
+      group.stopListing();
+      const deadline = deadlineIn(this.context.clock, this.config.defaultApiTimeoutMs);
+      await this.lifecycle.keepAlive.during(() => group.leave(deadline.at));
+      group.close();
+    }
+    this.fetcher.setAssignment([]);
+    if (this.mode !== 'none') this.mode = 'idle';
+  }
+
+  /**
+   * Asks the group for a rebalance now (Java's `enforceRebalance`); `reason` goes to the coordinator in
+   * JoinGroup. Under `groupProtocol: 'consumer'` the broker alone decides, so, as in Java, nothing happens.
+   * @returns whether a rebalance was asked for.
+   * @throws IllegalStateError without a subscription; ConsumerClosedError after close.
+   */
+  enforceRebalance(reason = 'the user asked for a rebalance'): boolean {
+    this.lifecycle.ensureOpen();
+    if (!this.group) throw new IllegalStateError('enforceRebalance() needs a subscription');
+    const asked = this.group.enforceRebalance(reason);
+    if (!asked)
+      this.config.logger.warn({}, 'enforceRebalance() does nothing under the consumer group protocol');
+    return asked;
+  }
+
+  /**
+   * @returns the group membership that a transactional producer sends with `sendOffsetsToTransaction`
+   *   (Java's `groupMetadata()`): group id, generation (member epoch under the consumer protocol),
+   *   member id and instance id; generation -1 and member id '' while not in the group.
+   * @throws IllegalStateError without `groupId`.
+   */
+  groupMetadata(): GroupGeneration {
+    const groupId = this.requireGroup('groupMetadata');
+    if (this.group) return this.group.generation();
+    const groupInstanceId = this.config.groupInstanceId;
+    return { groupId, generationId: -1, memberId: '', groupInstanceId, protocolName: null };
+  }
+
+  /**
+   * @returns the partitions of `topic` with their leader and replicas; [] when the topic does not exist
+   *   (it is never created).
+   * @throws KafkaProtocolError (e.g. TOPIC_AUTHORIZATION_FAILED); ConsumerTimeoutError.
+   */
+  async partitionsFor(topic: string): Promise<PartitionInfo[]> {
+    checkTopicList([topic]);
+    return (await this.describeTopics([topic])).get(topic) ?? [];
+  }
+
+  /**
+   * @returns every topic of the cluster but internal ones, with its partitions.
+   * @throws KafkaProtocolError; ConsumerTimeoutError.
+   */
+  listTopics(): Promise<Map<string, PartitionInfo[]>> {
+    return this.describeTopics(null);
   }
 
   /**
@@ -165,12 +258,15 @@ export class Consumer implements AsyncDisposable {
    *   partition that needs the user's attention (the other partitions go on); AuthenticationError
    *   (TlsError, SaslAuthenticationError, SaslRequiredError) on every call once credentials were refused.
    */
-  batches(options: BatchesOptions = {}): AsyncIterableIterator<ConsumerBatch> {
-    return this.deliveries.iterate(options);
+  batches(
+    options: BatchesOptions = {},
+  ): AsyncIterableIterator<ConsumerBatch<Deserialized<KD>, Deserialized<VD>>> {
+    // The records' class deserializes (or not) as the config's deserializers say, which KD and VD type.
+    return this.deliveries.iterate(options) as AsyncIterableIterator<never>;
   }
 
   /** @returns an iterator over batches, as {@link batches} without options. */
-  [Symbol.asyncIterator](): AsyncIterableIterator<ConsumerBatch> {
+  [Symbol.asyncIterator](): AsyncIterableIterator<ConsumerBatch<Deserialized<KD>, Deserialized<VD>>> {
     return this.batches();
   }
 
@@ -183,10 +279,11 @@ export class Consumer implements AsyncDisposable {
    * @throws (as a rejection) what a handler threw, or a partition error as {@link batches} does;
    *   TypeError when neither handler is given or concurrency is not a positive integer.
    */
-  async run(options: RunOptions): Promise<void> {
+  async run(options: RunOptions<Deserialized<KD>, Deserialized<VD>>): Promise<void> {
     this.lifecycle.ensureOpen();
-    const host = { deliveries: this.deliveries, maxPoll: this.maxPoll, runs: this.runs };
-    return this.lifecycle.keepAlive.during(() => runHandlers(host, options));
+    const { deliveries, maxPoll, runs, identity } = this;
+    const host = { deliveries, maxPoll, runs, identity, clock: this.context.clock };
+    return this.lifecycle.keepAlive.during(() => runHandlers(host, options as RunOptions));
   }
 
   /**
@@ -242,9 +339,7 @@ export class Consumer implements AsyncDisposable {
    * @returns one entry per partition: the committed offset, leader epoch and metadata, or null when none.
    * @throws IllegalStateError without `groupId`; KafkaProtocolError; ConsumerTimeoutError.
    */
-  async committed(
-    partitions: readonly TopicPartition[],
-  ): Promise<Map<TopicPartition, CommittedOffset | null>> {
+  async committed(partitions: readonly TopicPartition[]): Promise<TopicPartitionMap<CommittedOffset | null>> {
     this.lifecycle.ensureOpen();
     const groupId = this.requireGroup('committed');
     return this.lifecycle.keepAlive.during(() => committedOffsets(this.context, groupId, partitions));
@@ -257,7 +352,7 @@ export class Consumer implements AsyncDisposable {
    */
   async offsetsForTimes(
     query: ReadonlyArray<TopicPartition & { timestamp: number }>,
-  ): Promise<Map<TopicPartition, ListedOffset | null>> {
+  ): Promise<TopicPartitionMap<ListedOffset | null>> {
     this.lifecycle.ensureOpen();
     return this.lifecycle.keepAlive.during(() => offsetsForTimes(this.context, query));
   }
@@ -269,7 +364,7 @@ export class Consumer implements AsyncDisposable {
   async watermarks(
     partitions: readonly TopicPartition[],
     which: 'earliest' | 'latest',
-  ): Promise<Map<TopicPartition, number>> {
+  ): Promise<TopicPartitionMap<number>> {
     this.lifecycle.ensureOpen();
     return this.lifecycle.keepAlive.during(() => watermarks(this.context, partitions, which));
   }
@@ -334,7 +429,10 @@ export class Consumer implements AsyncDisposable {
     // last release lets the program exit.
     this.closePromise ??= keepAlive
       .during(() => closeConsumer(this.parts(), options.timeoutMs ?? 30_000))
-      .finally(() => keepAlive.stop());
+      .finally(() => {
+        keepAlive.stop();
+        this.telemetry?.stop();
+      });
     return this.closePromise;
   }
 
@@ -380,6 +478,11 @@ export class Consumer implements AsyncDisposable {
       ? partitions.map((tp) => this.partitionOf(tp))
       : [...this.fetcher.partitions.values()];
     this.fetcher.positions.seek(list, null, source);
+  }
+
+  private describeTopics(topics: readonly string[] | null): Promise<Map<string, PartitionInfo[]>> {
+    this.lifecycle.ensureOpen();
+    return this.lifecycle.keepAlive.during(() => topicsOf(this.context, topics));
   }
 
   private partitionOf(tp: TopicPartition): AssignedPartition {

@@ -29,19 +29,24 @@ export class FetchBuffer {
   private held = 0;
   private reserved = 0;
   private readonly outstanding = new Set<Delivery>();
+  /** Partitions (as assigned: a reassignment is a new object) that handed out a batch already. */
+  private readonly started = new WeakSet<AssignedPartition>();
 
   /**
    * @param maxBytes `maxBufferedBytes`.
    * @param chunkBytes the most record bytes (decompressed) one handed-out batch gathers, past its first
-   *   record batch: `maxPartitionFetchBytes`, the size users expect of one partition's batch.
+   *   record batch: `maxPartitionFetchBytes`, the size users expect of one partition's batch (a
+   *   partition's very first batch holds one record batch, so that the first records come early).
    * @param clock sets when a partition whose data failed may be fetched again.
    * @param onReadError called when fetched data cannot be read (corrupt, or past the decompression cap).
+   * @param maxRecords the most records one handed-out batch holds (`maxPollRecords`; Infinity: no cap).
    */
   constructor(
     private readonly maxBytes: number,
     private readonly chunkBytes: number,
     private readonly clock: Clock,
     private readonly onReadError: () => void = () => {},
+    private readonly maxRecords = Number.POSITIVE_INFINITY,
   ) {}
 
   /** @returns the bytes of fetched data and of what handed-out batches hold. */
@@ -106,8 +111,11 @@ export class FetchBuffer {
         p.retryAt = this.clock.now() + retryBackoffMs;
         return { error: entry.error };
       }
+      // A partition's first batch is its first record batch alone: the first records reach the user
+      // once they are decoded, not once the whole first fetch (up to maxPartitionFetchBytes) is.
       const chunk = cursor.next({
-        maxBytes: this.chunkBytes,
+        maxBytes: this.started.has(p) ? this.chunkBytes : 1,
+        maxRecords: this.maxRecords,
         mayDecompress: (soFar) =>
           this.raw + this.held + soFar < this.maxBytes || (soFar === 0 && this.outstanding.size === 0),
       });
@@ -125,11 +133,13 @@ export class FetchBuffer {
       const last = cursor.done && entry.error === null;
       if (last) this.remove(i);
       if (chunk.batch === null) {
-        if (chunk.nextPosition) p.consumed = chunk.nextPosition;
+        // Records still running in parallel hold the consumed position at their watermark.
+        if (chunk.nextPosition && p.unfinished === 0) p.consumed = chunk.nextPosition;
         i--; // the same entry again, or the one that took its place
         continue;
       }
       p.busy = true;
+      this.started.add(p);
       const heldBytes = chunk.heldBytes + (last ? entry.rawBytes : 0);
       const delivery: Delivery = {
         batch: chunk.batch,

@@ -3,6 +3,7 @@ import { FakeClock, FakeCluster } from '@runnel/network/testing';
 import { Fetch, Metadata } from '@runnel/protocol';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from './config.js';
+import { ConsumerEvents } from './events.js';
 import { Fetcher } from './fetcher.js';
 import { BROKER, metadataAnswer } from './test-support/fake-kafka.js';
 import { tick } from './test-support/fetcher-fake.js';
@@ -29,7 +30,13 @@ function setup() {
   });
   // A short backoff, so that a retry loop, if there were one, would show many attempts.
   const config = resolveConfig({ brokers: 'broker:9092', retryBackoffMs: 5, autoOffsetReset: 'earliest' });
-  const fetcher = new Fetcher({ config, client, clock });
+  const fetcher = new Fetcher({
+    config,
+    client,
+    clock,
+    events: new ConsumerEvents(config.logger),
+    identity: { clientId: config.clientId, groupId: config.groupId },
+  });
   /** Lets a minute of clock time pass in small steps, running what each step wakes. */
   const aMinuteLater = async () => {
     for (let i = 0; i < 60; i++) {

@@ -5,18 +5,21 @@
  * fetched its position is looked up, and after a leader change checked (see Positions).
  */
 
-import { AuthenticationError, type ClusterClient, RateLimitedLog, type TimerHandle } from '@runnel/network';
+import { AuthenticationError, type ClusterClient, failure, RateLimitedLog } from '@runnel/network';
 import { Fetch, type FetchResponse } from '@runnel/protocol';
 import { AssignedPartition } from './assigned-partition.js';
-import { partitionKey } from './batch.js';
+import { partitionKey, type TopicPartition } from './batch.js';
 import type { ResolvedConfig } from './config.js';
 import type { ConsumerContext } from './context.js';
+import { recordClassFor } from './deserializers.js';
 import { type Delivery, FetchBuffer, type TakeResult } from './fetch-buffer.js';
 import { buildFetchRequest, FIRST_TOPIC_ID_VERSION } from './fetch-request.js';
 import { FetchSession, type FetchSessionRequest, type SessionPartition } from './fetch-session.js';
+import { LoopSignal } from './loop-signal.js';
 import { noLeaderError } from './offset-requests.js';
 import { type FetcherStats, onPartitionData, type PartitionResponseHost } from './partition-response.js';
 import { Positions } from './positions.js';
+import { warmLeaderConnections } from './warm-up.js';
 
 export type { Delivery, TakeResult } from './fetch-buffer.js';
 
@@ -37,10 +40,8 @@ export class Fetcher {
   private readonly buffer: FetchBuffer;
   private readonly warnings: RateLimitedLog;
   private readonly responseHost: PartitionResponseHost;
-  private pumpScheduled = false;
   private metadataRefreshing = false;
-  private readonly timers = new Set<TimerHandle>();
-  private readonly waiters = new Set<() => void>();
+  private readonly loop: LoopSignal;
   private closed = false;
   private stoppedBy: AuthenticationError | null = null;
 
@@ -48,9 +49,16 @@ export class Fetcher {
     const { client, config, clock } = context;
     this.client = client;
     this.config = config;
-    this.buffer = new FetchBuffer(config.maxBufferedBytes, config.maxPartitionFetchBytes, clock, () => {
-      this.stats.fetchErrors++;
-    });
+    this.loop = new LoopSignal(clock, () => this.pump());
+    this.buffer = new FetchBuffer(
+      config.maxBufferedBytes,
+      config.maxPartitionFetchBytes,
+      clock,
+      () => {
+        this.stats.fetchErrors++;
+      },
+      config.maxPollRecords ?? Number.POSITIVE_INFINITY,
+    );
     this.warnings = new RateLimitedLog(config.logger, () => clock.now());
     this.positions = new Positions({
       context,
@@ -71,6 +79,7 @@ export class Fetcher {
       buffer: this.buffer,
       positions: this.positions,
       warnings: this.warnings,
+      recordClass: recordClassFor(config.keyDeserializer, config.valueDeserializer),
       refreshMetadata: () => this.refreshMetadata(),
       wake: () => this.wake(),
     };
@@ -105,12 +114,30 @@ export class Fetcher {
       this.partitions.delete(key);
       removed.push(p);
     }
+    const added: TopicPartition[] = [];
     for (const { topic, partition } of list) {
       const key = partitionKey(topic, partition);
-      if (!this.partitions.has(key)) this.partitions.set(key, new AssignedPartition(topic, partition));
+      if (this.partitions.has(key)) continue;
+      this.partitions.set(key, new AssignedPartition(topic, partition));
+      added.push({ topic, partition });
     }
+    if (added.length > 0) this.prepareFor(added);
     this.wake();
     return removed;
+  }
+
+  /**
+   * New partitions: their leaders' connections open while their start positions are looked up, so
+   * that the first Fetch does not wait for a connect and handshake after ListOffsets (see warm-up.ts).
+   */
+  private prepareFor(partitions: TopicPartition[]): void {
+    this.client.topicMetadata(new Set(partitions.map((p) => p.topic))).then(
+      (metadata) => {
+        if (!this.closed) warmLeaderConnections(this.client, metadata, { partitions });
+      },
+      // The position lookup meets (and reports) the same failure.
+      () => {},
+    );
   }
 
   /** Drops the buffered data of a partition (after a seek or revocation). */
@@ -153,42 +180,32 @@ export class Fetcher {
     this.wake();
   }
 
+  /** Releases what a delivery held without touching its partition (run's parallel orderings). */
+  releaseHeld(delivery: Delivery): void {
+    if (this.buffer.release(delivery)) this.wake();
+  }
+
   /** @returns a promise that resolves at the next change (data arrived, a partition freed, close). */
   changed(): Promise<void> {
-    return new Promise((resolve) => this.waiters.add(resolve));
+    return this.loop.changed();
   }
 
   /** Schedules a pass of the loop (coalesced). */
   wake(): void {
-    for (const w of this.waiters) w();
-    this.waiters.clear();
-    if (this.pumpScheduled || this.closed) return;
-    this.pumpScheduled = true;
-    queueMicrotask(() => {
-      this.pumpScheduled = false;
-      this.pump();
-    });
+    this.loop.wake();
   }
 
   /** Stops fetching and forgets buffered data; in-flight requests end with the client. */
   close(): void {
     this.closed = true;
-    for (const t of this.timers) this.context.clock.clearTimeout(t);
-    this.timers.clear();
     this.buffer.clear();
-    for (const w of this.waiters) w();
-    this.waiters.clear();
+    this.loop.close();
   }
 
   private later(ms: number): void {
-    if (this.closed) return;
     // The clock's timers are unref'd: the consumer's keep-alive holds the process while someone waits
     // for data, and this timer must not.
-    const timer = this.context.clock.setTimeout(() => {
-      this.timers.delete(timer);
-      this.wake();
-    }, ms);
-    this.timers.add(timer);
+    this.loop.later(ms);
   }
 
   /**
@@ -199,7 +216,11 @@ export class Fetcher {
     if (!(error instanceof AuthenticationError)) return false;
     if (this.stoppedBy === null && !this.closed) {
       this.stoppedBy = error;
-      this.config.logger.error({ err: error }, 'authentication failed, fetching stopped');
+      this.config.logger.error(
+        failure('authentication_failed', error),
+        'authentication failed, fetching stopped',
+      );
+      this.context.events.emit('fatal', { error });
       this.wake();
     }
     return true;
@@ -260,7 +281,10 @@ export class Fetcher {
       !error.retriable ||
       (p.missingSince !== null && now - p.missingSince >= this.config.defaultApiTimeoutMs);
     if (!gone) return false;
-    this.config.logger.error({ err: error, topic: p.topic, partition: p.partition }, 'partition stopped');
+    this.config.logger.error(
+      { ...failure('partition_stopped', error), topic: p.topic, partition: p.partition },
+      'partition stopped',
+    );
     p.halt(error);
     this.wake();
     return true;
@@ -281,7 +305,11 @@ export class Fetcher {
         () => this.warnings.reset('metadata'),
         (error: unknown) => {
           if (!this.stopOnAuthentication(error))
-            this.warnings.warn('metadata', { err: error }, 'metadata refresh failed');
+            this.warnings.warn(
+              'metadata',
+              failure('metadata_refresh_failed', error),
+              'metadata refresh failed',
+            );
         },
       )
       .finally(() => {
@@ -357,7 +385,12 @@ export class Fetcher {
           fetchSession.onFailure(request);
           if (this.closed || this.stopOnAuthentication(error)) return;
           this.stats.fetchErrors++;
-          this.warnings.warn(`fetch ${nodeId}`, { err: error, nodeId }, 'fetch failed');
+          this.context.events.emit('fetchError', { nodeId, error: error as Error });
+          this.warnings.warn(
+            `fetch ${nodeId}`,
+            { ...failure('fetch_failed', error), nodeId },
+            'fetch failed',
+          );
           this.nodeRetryAt.set(nodeId, this.context.clock.now() + this.config.retryBackoffMs);
           this.client.requestMetadataUpdate();
           this.refreshMetadata();

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { TopicPartition } from './batch.js';
 import type { ConsumerConfig } from './config.js';
 import { GroupDriver } from './group-driver.js';
+import { createGroupMember } from './group-member-factory.js';
 import { FakeKafka, settle } from './test-support/fake-kafka.js';
 
 const T_ID = 'AAAAAAAAAAAAAAAAAAAAAQ';
@@ -84,6 +85,7 @@ function setup(
       lost: async (ps) => void told.push(`lost ${names(ps)}`),
     },
     { fatal: (error) => void fatal.push(error), isPolling: () => polling.now },
+    createGroupMember(kafka.context.config),
   );
   drivers.push(driver);
   return { kafka, driver, heartbeats, told, fatal, polling, finishAssigned: () => finishAssigned() };

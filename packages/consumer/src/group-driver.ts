@@ -1,7 +1,8 @@
 /**
  * Runs one of @runnel/group's sans-I/O members through its `GroupMember` interface (the classic
  * `ClassicGroupMember`, or KIP-848's `ConsumerProtocolMember` under `groupProtocol: 'consumer'`; which
- * one is decided once, in `createGroupMember`) on the consumer's clock and cluster client: it sends the
+ * one is decided once, in `createGroupMember`; or the share consumer's `ShareGroupMember`) on the
+ * consumer's clock and cluster client: it sends the
  * requests the member asks for, hands back the answers, wakes the member at `nextPollAt`, feeds it
  * topic ids (from metadata, and from the pattern listing when the subscription is a pattern), and
  * turns the member's events into assignment changes of the consumer, one at a time, acknowledging
@@ -9,6 +10,7 @@
  */
 import type { TopicPartition } from '@runnel/assignors';
 import {
+  ClassicGroupMember,
   type GroupEvent,
   type GroupGeneration,
   type GroupMember,
@@ -22,13 +24,15 @@ import {
   AuthenticationError,
   type ClusterClient,
   type ClusterMetadata,
+  CoordinatorType,
+  failure,
+  RateLimitedLog,
   type TimerHandle,
 } from '@runnel/network';
-import type { ResolvedConfig } from './config.js';
-import type { ConsumerContext } from './context.js';
-import { createGroupMember } from './group-member-factory.js';
+import type { ClientContext, ClientSettings } from './context.js';
 import { TopicListingLoop } from './pattern-subscription.js';
 import type { Subscription } from './subscription.js';
+import { warmLeaderConnections } from './warm-up.js';
 
 /** What the driver asks of the consumer when the member's assignment changes (see Rebalances). */
 export interface AssignmentHandler {
@@ -60,16 +64,24 @@ function topicIdsOf(metadata: ClusterMetadata): TopicIdAndName[] {
   return out;
 }
 
+/** @returns what kind of error `error` is, for rate-limited warnings: its class and Kafka or Runnel code. */
+function errorKind(error: Error): string {
+  const e = error as { code?: unknown; errorCode?: unknown };
+  return `${error.name}:${String(e.errorCode ?? e.code ?? '')}`;
+}
+
 export class GroupDriver {
   readonly member: GroupMember;
   private readonly client: ClusterClient;
-  private readonly config: ResolvedConfig;
+  private readonly config: ClientSettings;
   private timer: TimerHandle | undefined;
   private scheduled = false;
   private closed = false;
   private readonly eventQueue: GroupEvent[] = [];
   private handlingEvents = false;
   private readonly stateWaiters = new Set<() => void>();
+  /** Errors the member survives repeat while it retries (no coordinator, a broker down): each kind is warned about once in a while. */
+  private readonly warnings: RateLimitedLog;
   /** The metadata snapshot last given to a consumer-protocol member (snapshots are immutable). */
   private fedMetadata: ClusterMetadata | null = null;
   private metadataInFlight = false;
@@ -78,15 +90,21 @@ export class GroupDriver {
   private topicListing: readonly TopicIdAndName[] | null = null;
   /** Lists every topic while the subscription is a pattern (a RegExp, or a regex); null otherwise. */
   private listing: TopicListingLoop | null = null;
+  private subscription: Subscription | null = null;
+  /** The topics a RegExp subscription matched last. */
+  private matched: readonly string[] = [];
 
+  /** @param member the member to run: the consumer's (`createGroupMember`), or a share group member. */
   constructor(
-    private readonly context: ConsumerContext,
+    private readonly context: ClientContext,
     private readonly handler: AssignmentHandler,
     private readonly hooks: DriverHooks,
+    member: GroupMember,
   ) {
     this.client = context.client;
     this.config = context.config;
-    this.member = createGroupMember(context.config);
+    this.member = member;
+    this.warnings = new RateLimitedLog(context.config.logger, () => context.clock.now());
   }
 
   /** @returns the membership to send commits under. */
@@ -110,6 +128,8 @@ export class GroupDriver {
    */
   subscribeTo(subscription: Subscription): void {
     this.stopListing();
+    this.subscription = subscription;
+    this.matched = [];
     const now = this.context.clock.now();
     switch (subscription.kind) {
       case 'topics':
@@ -118,6 +138,7 @@ export class GroupDriver {
           // The coordinator names assigned topics by id only: keep the subscribed topics' ids at hand.
           this.fetchMetadata(() => this.client.topicMetadata(subscription.topics));
         }
+        this.prepareFor(subscription.topics);
         break;
       case 'regexp':
         this.startListing((topics) => this.onRegExpListing(subscription.pattern, topics));
@@ -129,6 +150,28 @@ export class GroupDriver {
         break;
     }
     this.wake();
+  }
+
+  /**
+   * @returns the topics subscribed to: the names given, or those a RegExp matched in the last listing;
+   *   for a broker-resolved regex, the topics of the partitions assigned now.
+   */
+  subscribedTopics(): string[] {
+    if (this.subscription?.kind === 'topics') return [...this.subscription.topics];
+    if (this.subscription?.kind === 'regexp') return [...this.matched];
+    return [...new Set(this.member.ownedPartitions.map((tp) => tp.topic))];
+  }
+
+  /**
+   * Asks the classic member to rejoin (a new rebalance, with `reason` sent in JoinGroup). The consumer
+   * protocol has no client-triggered rebalance: Java ignores the call there, and so does this.
+   * @returns whether a rebalance was asked for.
+   */
+  enforceRebalance(reason: string): boolean {
+    if (!(this.member instanceof ClassicGroupMember)) return false;
+    this.member.requestRejoin(reason, this.context.clock.now());
+    this.wake();
+    return true;
   }
 
   /** Records that the user code polled (restarts the member's max-poll-interval timer). */
@@ -233,8 +276,12 @@ export class GroupDriver {
     const names = topics.filter((t) => !t.isInternal && pattern.test(t.name)).map((t) => t.name);
     try {
       this.member.subscribe(names, this.context.clock.now());
+      this.matched = names;
     } catch (error) {
-      this.config.logger.warn({ err: error }, 'subscribing to the topics the pattern matches failed');
+      this.config.logger.warn(
+        failure('pattern_subscribe_failed', error),
+        'subscribing to the topics the pattern matches failed',
+      );
       return;
     }
     this.takeListing(topics);
@@ -276,6 +323,32 @@ export class GroupDriver {
     // Under a pattern, assigned topics may be ones no snapshot holds: only a listing names them.
     if (this.listing) this.listing.listSoon();
     else this.fetchMetadata(() => this.client.refreshMetadata());
+  }
+
+  /**
+   * While the member looks for its coordinator and joins: the subscribed topics' metadata (the leader's
+   * assignment, ListOffsets and Fetch need it) and connections to their leaders, so that none of it
+   * waits until the assignment arrived. Shares the refresh `fetchMetadata` may have started.
+   */
+  private prepareFor(topics: readonly string[]): void {
+    this.client.topicMetadata(topics).then(
+      (metadata) => {
+        if (!this.closed) warmLeaderConnections(this.client, metadata, { topics });
+      },
+      (error: unknown) => this.config.logger.debug({ err: error }, 'subscribed topics metadata failed'),
+    );
+  }
+
+  /**
+   * The member found its coordinator: the cluster client's own coordinator requests (OffsetFetch,
+   * OffsetCommit) go there without a FindCoordinator of their own, on a connection opened now.
+   */
+  private shareCoordinator(): void {
+    const node = this.member.coordinator;
+    if (node === null || this.config.groupId === null) return;
+    const broker = { nodeId: node.nodeId, host: node.host, port: node.port, rack: null };
+    this.client.rememberCoordinator(CoordinatorType.group, this.config.groupId, broker);
+    this.client.warmConnection(broker, 'default');
   }
 
   /** Runs one metadata refresh at a time (consumer protocol) and hands its topic ids to the member. */
@@ -335,6 +408,7 @@ export class GroupDriver {
   private deliver(request: MemberRequest, result: unknown): void {
     // The client decoded `result` with the codec of the request's own API.
     this.member.onResponse(request, result as ResponseTo<MemberRequest>, this.context.clock.now());
+    if (request.api === 'FindCoordinator') this.shareCoordinator();
   }
 
   private async handleEvents(): Promise<void> {
@@ -357,7 +431,11 @@ export class GroupDriver {
             this.member.acknowledge(event.id, this.context.clock.now());
             break;
           case 'error':
-            this.config.logger.warn({ err: event.error }, 'group error');
+            this.warnings.warn(
+              `group ${errorKind(event.error)}`,
+              failure('group_error', event.error),
+              'group error',
+            );
             break;
           case 'fatal':
             this.hooks.fatal(event.error);
@@ -375,7 +453,10 @@ export class GroupDriver {
     try {
       await handling();
     } catch (error) {
-      this.config.logger.error({ err: error, event }, 'handling an assignment change failed');
+      this.config.logger.error(
+        { ...failure('assignment_change_failed', error), change: event },
+        'handling an assignment change failed',
+      );
     }
   }
 }

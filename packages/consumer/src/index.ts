@@ -72,6 +72,19 @@ export type {
   RunOptions,
   SubscriptionPattern,
 } from './consumer-types.js';
+export type {
+  Deserialized,
+  Deserializer,
+  DeserializerContext,
+  DeserializerFunction,
+} from './deserializers.js';
+export type {
+  CommitMessage,
+  ConsumerIdentity,
+  ConsumerMessage,
+  ProcessMessage,
+  RebalanceMessage,
+} from './diagnostics.js';
 export {
   AllBrokersDownError,
   CommitFailedError,
@@ -85,6 +98,37 @@ export {
   OffsetOutOfRangeError,
   RecordTooLargeError,
 } from './errors.js';
+export type {
+  AssignmentEvent,
+  BrokerDownEvent,
+  BrokerUpEvent,
+  CommitEvent,
+  ConsumerEventListener,
+  ConsumerEventMap,
+  ConsumerEventName,
+  FatalEvent,
+  FetchErrorEvent,
+  OffsetResetEvent,
+  OffsetResetReason,
+  RebalanceEvent,
+  RebalanceKind,
+} from './events.js';
 export { describeGroup, type GroupDescription, type GroupMemberDescription } from './group-description.js';
 export { parseProperties } from './java-properties.js';
 export type { CommittedOffset, ListedOffset, OffsetToCommit } from './offset-requests.js';
+export { TopicPartitionMap } from './partition-map.js';
+export type { AcknowledgementResult } from './share/acknowledgement-ledger.js';
+export type { AcknowledgementMode, ResolvedShareConfig, ShareConsumerConfig } from './share/share-config.js';
+export { ShareConsumer } from './share/share-consumer.js';
+export {
+  type AcknowledgeType,
+  AcquisitionLockTimeoutError,
+  InvalidAcknowledgeTypeError,
+  RecordAcknowledgementError,
+  RecordAlreadyAcknowledgedError,
+  RecordNotAcquiredError,
+} from './share/share-errors.js';
+export type { ShareBatch, ShareRecord } from './share/share-records.js';
+export type { ShareConsumerHealth, ShareRunOptions } from './share/share-types.js';
+export type { MeterProviderLike, TelemetryOptions, TracerProviderLike } from './telemetry-config.js';
+export type { PartitionInfo } from './topic-listing.js';

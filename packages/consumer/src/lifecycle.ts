@@ -4,6 +4,7 @@
  * Every fatal stop goes through `fail`, so one place sees each transition of the consumer as a whole.
  */
 import { ConsumerClosedError } from './errors.js';
+import type { ConsumerEvents } from './events.js';
 import { KeepAlive } from './keep-alive.js';
 
 /** Where the consumer is in its life, as `health().state` shows it. */
@@ -21,6 +22,9 @@ export class ConsumerLifecycle {
   readonly keepAlive = new KeepAlive();
   private current: ConsumerState = 'running';
   private stoppedBy: Error | null = null;
+
+  /** @param events where the first fatal error is reported (`fatal` event). */
+  constructor(private readonly events?: Pick<ConsumerEvents, 'emit'>) {}
 
   /** @returns the current state. */
   get state(): ConsumerState {
@@ -52,7 +56,9 @@ export class ConsumerLifecycle {
    * Records the error that stops consumption for good. The first one stays: later ones follow from it.
    */
   fail(error: Error): void {
-    this.stoppedBy ??= error;
+    if (this.stoppedBy !== null) return;
+    this.stoppedBy = error;
+    this.events?.emit('fatal', { error });
   }
 
   /** @throws ConsumerClosedError once `close()` was called. */

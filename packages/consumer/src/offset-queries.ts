@@ -13,6 +13,7 @@ import {
   type ListedOffset,
   listOffsets,
 } from './offset-requests.js';
+import { TopicPartitionMap } from './partition-map.js';
 import { deadlineIn } from './retry.js';
 
 /**
@@ -23,10 +24,12 @@ export async function committedOffsets(
   context: ConsumerContext,
   groupId: string,
   partitions: readonly TopicPartition[],
-): Promise<Map<TopicPartition, CommittedOffset | null>> {
+): Promise<TopicPartitionMap<CommittedOffset | null>> {
   const deadline = deadlineIn(context.clock, context.config.defaultApiTimeoutMs);
   const found = await fetchCommittedOffsets(context, groupId, partitions, deadline);
-  return new Map(partitions.map((tp) => [tp, found.get(partitionKey(tp.topic, tp.partition)) ?? null]));
+  return new TopicPartitionMap(
+    partitions.map((tp) => [tp, found.get(partitionKey(tp.topic, tp.partition)) ?? null]),
+  );
 }
 
 /**
@@ -36,9 +39,9 @@ export async function committedOffsets(
 export async function offsetsForTimes(
   context: ConsumerContext,
   query: ReadonlyArray<TopicPartition & { timestamp: number }>,
-): Promise<Map<TopicPartition, ListedOffset | null>> {
+): Promise<TopicPartitionMap<ListedOffset | null>> {
   const found = await listed(context, query);
-  return new Map(query.map((q) => [q, found.get(partitionKey(q.topic, q.partition)) ?? null]));
+  return new TopicPartitionMap(query.map((q) => [q, found.get(partitionKey(q.topic, q.partition)) ?? null]));
 }
 
 /**
@@ -50,13 +53,15 @@ export async function watermarks(
   context: ConsumerContext,
   partitions: readonly TopicPartition[],
   which: 'earliest' | 'latest',
-): Promise<Map<TopicPartition, number>> {
+): Promise<TopicPartitionMap<number>> {
   const timestamp = which === 'earliest' ? EARLIEST_TIMESTAMP : LATEST_TIMESTAMP;
   const found = await listed(
     context,
     partitions.map((p) => ({ ...p, timestamp })),
   );
-  return new Map(partitions.map((p) => [p, found.get(partitionKey(p.topic, p.partition))?.offset ?? -1]));
+  return new TopicPartitionMap(
+    partitions.map((p) => [p, found.get(partitionKey(p.topic, p.partition))?.offset ?? -1]),
+  );
 }
 
 function listed(

@@ -43,6 +43,8 @@ export interface PartitionFetchOptions {
   readonly checkCrcs: boolean;
   /** The most bytes one compressed batch may decompress to (default: the codec's, 64 MiB). */
   readonly maxDecompressedSize?: number;
+  /** The class of the records handed out (default FetchedRecord; see deserializers.ts). */
+  readonly recordClass?: typeof FetchedRecord;
 }
 
 /** What one chunk of a partition's fetched bytes amounts to. */
@@ -66,6 +68,11 @@ export interface ChunkLimits {
   readonly maxBytes: number;
   /** Asked before each compressed batch, with the bytes the chunk holds so far: may it decompress one more? */
   readonly mayDecompress: (heldSoFar: number) => boolean;
+  /**
+   * The most records one chunk hands out (`maxPollRecords`); the rest of a record batch cut short waits
+   * in the cursor for the next chunk. Infinity for no cap.
+   */
+  readonly maxRecords: number;
 }
 
 /** Heap taken by one handed-out record: its FetchedRecord, its codec record and an array slot (measured). */
@@ -100,6 +107,10 @@ export class PartitionFetchCursor {
   private readonly aborted: AbortedTransactionInfo[];
   private nextAborted = 0;
   private readonly abortedProducers = new Set<bigint>();
+  /** Records of a batch already read that a record cap kept out of the last chunk, oldest first. */
+  private leftover: ConsumerRecord[] = [];
+  /** Where the position goes once the leftover records are handed out. */
+  private leftoverNext: OffsetAndEpoch | null = null;
 
   constructor(
     private readonly data: FetchedPartitionData,
@@ -113,7 +124,7 @@ export class PartitionFetchCursor {
 
   /** True when no complete batch is left to read (the broker's partial batch at the end never is one). */
   get done(): boolean {
-    return this.failed || this.batchEnd() < 0;
+    return this.leftover.length === 0 && (this.failed || this.batchEnd() < 0);
   }
 
   /**
@@ -130,12 +141,17 @@ export class PartitionFetchCursor {
    * @returns the chunk; null when the first batch is compressed and may not be decompressed now.
    */
   next(limits: ChunkLimits): PartitionChunk | null {
+    if (this.leftover.length > 0) return this.leftoverChunk(limits.maxRecords);
     const records: ConsumerRecord[] = [];
     let chunkBytes = 0;
     let held = 0;
     let nextPosition: OffsetAndEpoch | null = null;
     let error: Error | null = null;
-    while (!this.done && (chunkBytes < limits.maxBytes || nextPosition === null)) {
+    while (
+      !this.done &&
+      (chunkBytes < limits.maxBytes || nextPosition === null) &&
+      records.length < limits.maxRecords
+    ) {
       const end = this.batchEnd();
       if (this.compressedAt(this.position) && !limits.mayDecompress(held)) {
         if (nextPosition === null) return null;
@@ -161,7 +177,26 @@ export class PartitionFetchCursor {
         leaderEpoch: batch.magic >= 2 ? batch.partitionLeaderEpoch : -1,
       };
     }
+    if (records.length > limits.maxRecords && error === null) {
+      // Cut the last batch short: the rest waits, and the position stops after the last record handed out.
+      this.leftover = records.splice(limits.maxRecords);
+      this.leftoverNext = nextPosition;
+      nextPosition = this.positionAfter(records[records.length - 1]!);
+    }
     return { batch: this.userBatch(records, nextPosition), nextPosition, heldBytes: held, error };
+  }
+
+  /** @returns the next records of a batch cut short by the record cap (their bytes were counted already). */
+  private leftoverChunk(maxRecords: number): PartitionChunk {
+    const records = this.leftover.splice(0, maxRecords);
+    const nextPosition =
+      this.leftover.length > 0 ? this.positionAfter(records[records.length - 1]!) : this.leftoverNext!;
+    const heldBytes = records.length * RECORD_OBJECT_BYTES;
+    return { batch: this.userBatch(records, nextPosition), nextPosition, heldBytes, error: null };
+  }
+
+  private positionAfter(record: ConsumerRecord): OffsetAndEpoch {
+    return { offset: record.offset + 1, leaderEpoch: record.leaderEpoch };
   }
 
   /** @returns where the complete batch at the current position ends, or -1 when there is none. */
@@ -221,11 +256,12 @@ export class PartitionFetchCursor {
     }
     if (batch.isControl) return 0;
     const epoch = batch.partitionLeaderEpoch;
+    const Record = options.recordClass ?? FetchedRecord;
     const timestampType = batch.timestampType;
     let bytes = 0;
     for (const record of batch) {
       if (record.offset < data.fetchOffset) continue;
-      records.push(new FetchedRecord(data.topic, data.partition, epoch, timestampType, record));
+      records.push(new Record(data.topic, data.partition, epoch, timestampType, record));
       if (batch.compression !== 0 && !(batch instanceof DefaultRecordBatch)) {
         // A legacy wrapper's records are views of its decompressed bytes.
         bytes += (record.key?.length ?? 0) + (record.value?.length ?? 0);
@@ -274,7 +310,11 @@ export function processPartitionFetch(
   options: PartitionFetchOptions,
 ): PartitionFetchResult {
   const cursor = new PartitionFetchCursor(data, options);
-  const chunk = cursor.next({ maxBytes: Number.POSITIVE_INFINITY, mayDecompress: () => true })!;
+  const chunk = cursor.next({
+    maxBytes: Number.POSITIVE_INFINITY,
+    mayDecompress: () => true,
+    maxRecords: Number.POSITIVE_INFINITY,
+  })!;
   if (chunk.error) throw chunk.error;
   return { batch: chunk.batch, nextPosition: chunk.nextPosition, sizeInBytes: cursor.rawBytes };
 }

@@ -4,12 +4,13 @@
  * refresh the metadata, back off, or stop the partition with an error for the user.
  */
 import type { Clock, ClusterClient, RateLimitedLog } from '@runnel/network';
+import { failure } from '@runnel/network';
 import { backoffMs, type FetchResponsePartitionData, KafkaProtocolError } from '@runnel/protocol';
 import type { AssignedPartition } from './assigned-partition.js';
 import type { ResolvedConfig } from './config.js';
 import { OffsetOutOfRangeError, RecordTooLargeError } from './errors.js';
 import type { FetchBuffer } from './fetch-buffer.js';
-import { PartitionFetchCursor } from './partition-fetch.js';
+import { PartitionFetchCursor, type PartitionFetchOptions } from './partition-fetch.js';
 import type { Positions } from './positions.js';
 
 const OFFSET_OUT_OF_RANGE = 1;
@@ -34,6 +35,8 @@ export interface PartitionResponseHost {
   readonly buffer: FetchBuffer;
   readonly positions: Positions;
   readonly warnings: RateLimitedLog;
+  /** The class of the records handed out (FetchedRecord, or one that deserializes). */
+  readonly recordClass: PartitionFetchOptions['recordClass'];
   refreshMetadata(): void;
   wake(): void;
 }
@@ -73,6 +76,7 @@ export function onPartitionData(
         'fetch offset out of range, resetting',
       );
       p.seek(null, host.config.autoOffsetReset);
+      p.resetFrom = fetchOffset;
     }
     return;
   }
@@ -90,7 +94,7 @@ export function onPartitionData(
   const error = new KafkaProtocolError(code, `Fetch of ${p.topic}-${p.partition}`);
   host.warnings.warn(
     `partition ${p.key} ${code}`,
-    { err: error, topic: p.topic, partition: p.partition },
+    { ...failure('fetch_partition_error', error), topic: p.topic, partition: p.partition },
     'fetch partition error',
   );
   p.retryAt = host.clock.now() + host.config.retryBackoffMs;
@@ -127,6 +131,7 @@ function onRecords(
       readCommitted: host.config.isolationLevel === 'read_committed',
       checkCrcs: host.config.checkCrcs,
       maxDecompressedSize: host.config.maxDecompressedSize,
+      recordClass: host.recordClass,
     },
   );
   if (cursor.partialOnly) {
@@ -163,7 +168,7 @@ function onPartialBatch(
   const largest = Math.max(host.config.fetchMaxBytes, host.config.maxPartitionFetchBytes);
   if (size >= largest) {
     const error = new RecordTooLargeError(p.topic, p.partition, fetchOffset, size);
-    host.config.logger.error({ err: error, received }, 'partition stopped');
+    host.config.logger.error({ ...failure('partition_stopped', error), received }, 'partition stopped');
     p.halt(error);
     host.wake();
     return;

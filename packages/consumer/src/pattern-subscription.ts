@@ -6,8 +6,8 @@
  * ConsumerGroupHeartbeat v1) is matched in the member. Either way each listing goes to `onListing`.
  */
 import type { TopicIdAndName } from '@runnel/group';
-import { RateLimitedLog, type TimerHandle } from '@runnel/network';
-import type { ConsumerContext } from './context.js';
+import { failure, RateLimitedLog, type TimerHandle } from '@runnel/network';
+import type { ClientContext } from './context.js';
 import { listTopics } from './topic-listing.js';
 
 /** The shortest wait before listing again after a failure. */
@@ -21,7 +21,7 @@ export class TopicListingLoop {
 
   /** @param onListing called with every topic of each listing that succeeds, while the loop runs. */
   constructor(
-    private readonly context: ConsumerContext,
+    private readonly context: ClientContext,
     private readonly onListing: (topics: readonly TopicIdAndName[]) => void,
   ) {
     this.warnings = new RateLimitedLog(context.config.logger, () => context.clock.now());
@@ -71,7 +71,11 @@ export class TopicListingLoop {
       },
       (error: unknown) => {
         this.listing = false;
-        this.warnings.warn('listing', { err: error }, 'listing topics for the subscription pattern failed');
+        this.warnings.warn(
+          'listing',
+          failure('pattern_listing_failed', error),
+          'listing topics for the subscription pattern failed',
+        );
         this.schedule(Math.max(MIN_RETRY_MS, config.retryBackoffMs));
       },
     );

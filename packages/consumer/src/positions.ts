@@ -5,16 +5,18 @@
  * user asks for: seek, seek to the beginning or end (a reset), and waiting for a position to be known.
  * The fetch loop asks `lookUp` on every pass; everything else here runs when called.
  */
-import { sleep } from '@runnel/network';
+import { failure, sleep } from '@runnel/network';
 import { KafkaProtocolError } from '@runnel/protocol';
 import type { AssignedPartition, PositionSource } from './assigned-partition.js';
 import type { OffsetAndEpoch } from './batch.js';
 import type { ConsumerContext } from './context.js';
 import { ConsumerTimeoutError, NoOffsetForPartitionError } from './errors.js';
+import type { OffsetResetReason } from './events.js';
 import {
   EARLIEST_TIMESTAMP,
   fetchCommittedOffsets,
   LATEST_TIMESTAMP,
+  type ListedOffset,
   listOffsets,
   noLeaderError,
   offsetsForLeaderEpochs,
@@ -114,6 +116,11 @@ export class Positions {
     try {
       const fromCommitted = parts.filter((p) => p.source === 'committed' && config.groupId !== null);
       const toReset = parts.filter((p) => !fromCommitted.includes(p));
+      // A partition the group never committed needs ListOffsets after OffsetFetch: both go at once, so
+      // that a new group waits one round trip for its positions, not two (see listEarly).
+      const early =
+        fromCommitted.length > 0 && config.autoOffsetReset !== 'none' ? this.listEarly(fromCommitted) : null;
+      const offsets = new Map<string, ListedOffset | null>();
       if (fromCommitted.length > 0) {
         const committed = await fetchCommittedOffsets(context, config.groupId!, fromCommitted, deadline);
         for (const p of fromCommitted) {
@@ -131,17 +138,24 @@ export class Positions {
         }
       }
       const listed: AssignedPartition[] = [];
+      const reasons = new Map<AssignedPartition, OffsetResetReason>();
+      // Waited for only when a partition needs it: a group that committed never waits on it.
+      const needEarly = toReset.some((p) => p.source === 'committed');
+      const earlyOffsets = early === null || !needEarly ? null : await early;
       for (const p of toReset) {
         const strategy = p.source === 'committed' ? config.autoOffsetReset : p.source;
         if (strategy === 'none') {
           p.halt(new NoOffsetForPartitionError(p.topic, p.partition));
-        } else {
-          p.source = strategy;
-          listed.push(p);
+          continue;
         }
+        const fromEarly = p.source === 'committed' && earlyOffsets?.has(p.key);
+        reasons.set(p, resetReason(p));
+        p.source = strategy;
+        if (fromEarly) offsets.set(p.key, earlyOffsets!.get(p.key)!);
+        else listed.push(p);
       }
       if (listed.length > 0) {
-        const offsets = await listOffsets(
+        const answers = await listOffsets(
           context,
           listed.map((p) => ({
             topic: p.topic,
@@ -151,20 +165,33 @@ export class Positions {
           config.isolationLevel === 'read_committed' ? 1 : 0,
           deadline,
         );
-        for (const p of listed) {
-          if (p.generation !== generations.get(p) || p.revoked) continue;
-          const o = offsets.get(p.key);
-          if (!o) continue;
-          p.position = { offset: o.offset, leaderEpoch: -1 };
-          p.consumed = p.position;
-        }
+        for (const [key, o] of answers) offsets.set(key, o);
+      }
+      for (const p of parts) {
+        if (!offsets.has(p.key) || p.generation !== generations.get(p) || p.revoked) continue;
+        const o = offsets.get(p.key);
+        if (!o) continue;
+        p.position = { offset: o.offset, leaderEpoch: -1 };
+        p.consumed = p.position;
+        context.events.emit('offsetReset', {
+          topic: p.topic,
+          partition: p.partition,
+          strategy: p.source as 'earliest' | 'latest',
+          reason: reasons.get(p) ?? 'seek',
+          offset: o.offset,
+          fromOffset: p.resetFrom,
+        });
       }
     } catch (error) {
       if (this.host.stopOnAuthentication(error)) return;
       if (this.host.isClosed()) return;
       const halted = this.haltMissingTopics(parts, error);
       if (!halted)
-        this.host.warnRepeated('positions', { err: error }, 'looking up positions failed, retrying');
+        this.host.warnRepeated(
+          'positions',
+          failure('position_lookup_failed', error),
+          'looking up positions failed, retrying',
+        );
       // What `position()` names as the cause of its own timeout: what made the lookup fail.
       const cause =
         error instanceof ConsumerTimeoutError && error.cause instanceof Error ? error.cause : error;
@@ -177,6 +204,26 @@ export class Positions {
       for (const p of parts) p.initializing = false;
       this.host.wake();
     }
+  }
+
+  /**
+   * ListOffsets per `autoOffsetReset` for partitions whose committed offset is being fetched, sent
+   * beside the OffsetFetch. One attempt, no retries: it only saves a round trip, and for a group that
+   * committed it is not needed at all (one small request per leader is the price).
+   * @returns the offsets by partition key, or null when the attempt failed (the lookup then lists
+   *   after the OffsetFetch, with retries, as without it). Never rejects.
+   */
+  private listEarly(parts: readonly AssignedPartition[]): Promise<Map<string, ListedOffset | null> | null> {
+    const { context } = this.host;
+    const { config, clock } = context;
+    const timestamp = config.autoOffsetReset === 'earliest' ? EARLIEST_TIMESTAMP : LATEST_TIMESTAMP;
+    return listOffsets(
+      context,
+      parts.map((p) => ({ topic: p.topic, partition: p.partition, timestamp })),
+      config.isolationLevel === 'read_committed' ? 1 : 0,
+      // A deadline of now: retryUntilDone makes one attempt and no second.
+      deadlineIn(clock, 0),
+    ).catch(() => null);
   }
 
   /**
@@ -196,7 +243,7 @@ export class Positions {
       if (!known || (cause.retriable && !(timedOut && cause.errorCode === UNKNOWN_TOPIC_OR_PARTITION)))
         continue;
       config.logger.error(
-        { err: cause, topic: p.topic, partition: p.partition },
+        { ...failure('partition_stopped', cause), topic: p.topic, partition: p.partition },
         'partition cannot be consumed; it stays stopped until the user seeks or assigns again',
       );
       p.halt(cause);
@@ -271,7 +318,14 @@ export class Positions {
       return;
     }
     this.host.context.config.logger.warn(
-      { topic: p.topic, partition: p.partition, position: position.offset, truncatedTo: divergence.offset },
+      {
+        event: 'log_truncated',
+        code: 'LOG_TRUNCATION',
+        topic: p.topic,
+        partition: p.partition,
+        position: position.offset,
+        truncatedTo: divergence.offset,
+      },
       'log truncation detected, continuing from the divergence point',
     );
     const consumed = p.consumed;
@@ -280,4 +334,10 @@ export class Positions {
     // where the user got to only if it is not past the new log end.
     if (consumed && consumed.offset < divergence.offset) p.consumed = consumed;
   }
+}
+
+/** @returns why a partition without a position is reset rather than read from a committed offset. */
+function resetReason(p: AssignedPartition): OffsetResetReason {
+  if (p.source === 'committed') return 'noCommittedOffset';
+  return p.resetFrom !== null ? 'outOfRange' : 'seek';
 }

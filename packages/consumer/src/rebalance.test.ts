@@ -6,7 +6,7 @@ import { Commits } from './commits.js';
 import type { ConsumerConfig } from './config.js';
 import { type Delivery, Fetcher } from './fetcher.js';
 import { Rebalances } from './rebalance.js';
-import { commitAnswer, committedAnswer, FakeKafka, sentCommits, settle } from './test-support/fake-kafka.js';
+import { commitAnswer, committedAnswer, FakeKafka, sentCommits } from './test-support/fake-kafka.js';
 import { records, response } from './test-support/fetcher-fake.js';
 
 const kafkas: FakeKafka[] = [];
@@ -97,6 +97,32 @@ describe('Rebalances', () => {
     await revoking;
     expect(events).toEqual(['commit t-0@3', 'onRevoked t-0 (assigned: t-0,t-1)']);
     expect(names([...fetcher.partitions.values()])).toEqual(['t-1']);
+    close();
+  });
+
+  it('on revocation waits for records still running under a parallel ordering, then commits their watermark', async () => {
+    const { kafka, rebalances, fetcher, events, takeBatch, close } = setup();
+    await rebalances.assigned([t0], [t0]);
+    events.length = 0;
+    const delivery = await takeBatch();
+    // As run({ ordering: 'key' }) leaves it: the batch released and the partition handed on, record 0
+    // done (the watermark at 1), records 1 and 2 still running.
+    const p = delivery.partition;
+    fetcher.releaseHeld(delivery);
+    p.busy = false;
+    p.consumed = { offset: 1, leaderEpoch: 7 };
+    p.unfinished = 2;
+    let revoked = false;
+    const revoking = rebalances.revoked([t0]).then(() => {
+      revoked = true;
+    });
+    await kafka.pass(5_000, 100);
+    expect([events, revoked]).toEqual([[], false]);
+    // Record 2 ends first (the watermark stays), then record 1 ends undone (dropped): nothing moves.
+    p.unfinished = 0;
+    fetcher.wake();
+    await revoking;
+    expect(events).toEqual(['commit t-0@1', 'onRevoked t-0 (assigned: t-0)']);
     close();
   });
 

@@ -2,6 +2,7 @@
 import { type SaslOptions, Secret, type TlsOptions } from '@runnel/network';
 import type { ConsumerConfig } from './config.js';
 import { describe, isPlainObject } from './config-checks.js';
+import type { Deserializer } from './deserializers.js';
 import { ConfigError } from './errors.js';
 
 /** `security.protocol`, as Kafka names the four combinations of TLS and SASL. */
@@ -91,7 +92,7 @@ export function mechanismName(sasl: SaslOptions): string {
  * @returns the options to hand to the `ClusterClient`; `undefined` for an option not set (or `tls: false`).
  * @throws ConfigError naming `tls` or `sasl` when the option is malformed.
  */
-export function resolveSecurity(input: ConsumerConfig): SecurityConfig {
+export function resolveSecurity(input: Partial<ConsumerConfig<Deserializer, Deserializer>>): SecurityConfig {
   const c = input as unknown as Record<string, unknown>;
   return { tls: tlsOf(c.tls), sasl: saslOf(c.sasl) };
 }

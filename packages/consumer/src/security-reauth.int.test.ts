@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { inspect } from 'node:util';
-import { encodeRecordBatch } from '@runnel/codec';
 import { createTopic, type KafkaCluster, type KafkaSecurityInfo, startKafka } from '@runnel/kafka-local';
 import { ClusterClient, Secret, unsecuredJwt } from '@runnel/network';
-import { Produce, type ProduceResponse } from '@runnel/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Logger } from './config.js';
 import { Consumer } from './consumer.js';
+import { produce as produceRecords } from './test-support/produce.js';
 
 const TOPIC = 'reauthenticated-records';
 const PARTITIONS = 3;
@@ -31,7 +30,6 @@ function recordingLogger(lines: LogLine[]): Logger {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const text = new TextEncoder();
 
 describe('a consumer whose SASL sessions expire every 2 s (KIP-368)', () => {
   let kafka: KafkaCluster;
@@ -55,26 +53,8 @@ describe('a consumer whose SASL sessions expire every 2 s (KIP-368)', () => {
 
   /** Appends `count` records to a partition. @returns how many the broker acknowledged. */
   async function produce(partition: number, count: number, tag: string): Promise<number> {
-    const records = encodeRecordBatch({
-      records: Array.from({ length: count }, (_, i) => ({
-        value: text.encode(`${tag}-${i}`),
-        timestamp: Date.now(),
-      })),
-    });
-    const response: ProduceResponse = await producer.send({
-      target: { kind: 'leader', topic: TOPIC, partition },
-      api: Produce,
-      // v13+ names topics by id; a name is simpler here.
-      maxVersion: 12,
-      message: {
-        transactionalId: null,
-        acks: -1,
-        timeoutMs: 10_000,
-        topicData: [{ name: TOPIC, partitionData: [{ index: partition, records }] }],
-      },
-      errorCode: (r) => r.responses[0]?.partitionResponses[0]?.errorCode ?? 0,
-    });
-    expect(response.responses[0]?.partitionResponses[0]?.errorCode).toBe(0);
+    const records = Array.from({ length: count }, (_, i) => ({ value: `${tag}-${i}` }));
+    expect(await produceRecords(producer, TOPIC, partition, records)).toBeGreaterThanOrEqual(0);
     return count;
   }
 

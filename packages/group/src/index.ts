@@ -1,4 +1,4 @@
-/** @runnel/group: Sans-I/O Kafka consumer-group membership state machines (classic and KIP-848). */
+/** @runnel/group: Sans-I/O Kafka group membership state machines (classic, KIP-848 and share groups). */
 export {
   type ClassicGroupMemberConfig,
   checkClassicProtocolConfig,
@@ -70,5 +70,19 @@ export {
   type MemberRequestTarget,
   type MemberResponseFor,
   type RequestShape,
+  type ShareGroupApis,
+  type ShareGroupRequest,
+  type ShareGroupRequestOf,
+  type ShareGroupResponseFor,
 } from './requests.js';
+export {
+  ShareGroupMember,
+  type ShareGroupMemberConfig,
+  type ShareMemberHealth,
+} from './share/share-member.js';
+export {
+  SHARE_LEAVE_GROUP_MEMBER_EPOCH,
+  SHARE_VALID_PREVIOUS_STATES,
+  ShareMemberState,
+} from './share/share-states.js';
 export type { TopicIdAndName } from './topic-partitions.js';

@@ -17,6 +17,9 @@ import {
   JoinGroup,
   LeaveGroup,
   Metadata,
+  ShareGroupHeartbeat,
+  type ShareGroupHeartbeatRequest,
+  type ShareGroupHeartbeatResponse,
   SyncGroup,
 } from '@runnel/protocol';
 import type {
@@ -78,14 +81,20 @@ export interface ConsumerProtocolApis {
   ConsumerGroupDescribe: { request: ConsumerGroupDescribeRequest; response: ConsumerGroupDescribeResponse };
 }
 
-/** Every API either group member sends. */
-export interface MemberApis extends GroupApis, ConsumerProtocolApis {}
+/** Request and response bodies by API name, for the APIs of a share group member (KIP-932). */
+export interface ShareGroupApis {
+  FindCoordinator: GroupApis['FindCoordinator'];
+  ShareGroupHeartbeat: { request: ShareGroupHeartbeatRequest; response: ShareGroupHeartbeatResponse };
+}
 
-/** The name of an API either group member sends. */
+/** Every API a group member of any protocol sends. */
+export interface MemberApis extends GroupApis, ConsumerProtocolApis, ShareGroupApis {}
+
+/** The name of an API any group member sends. */
 export type MemberApiName = keyof MemberApis;
 
 /**
- * @runnel/protocol's definition (API key, version range, codecs) of every API either group member
+ * @runnel/protocol's definition (API key, version range, codecs) of every API any group member
  * sends, by name: what a driver encodes a member's request and decodes its response with.
  */
 export const MEMBER_API_DEFINITIONS: {
@@ -99,9 +108,10 @@ export const MEMBER_API_DEFINITIONS: {
   Metadata,
   ConsumerGroupHeartbeat,
   ConsumerGroupDescribe,
+  ShareGroupHeartbeat,
 };
 
-/** Kafka's API keys of every API either group member sends. */
+/** Kafka's API keys of every API any group member sends. */
 export const MEMBER_API_KEYS: { readonly [A in MemberApiName]: number } = {
   Metadata: Metadata.apiKey,
   FindCoordinator: FindCoordinator.apiKey,
@@ -111,6 +121,7 @@ export const MEMBER_API_KEYS: { readonly [A in MemberApiName]: number } = {
   SyncGroup: SyncGroup.apiKey,
   ConsumerGroupHeartbeat: ConsumerGroupHeartbeat.apiKey,
   ConsumerGroupDescribe: ConsumerGroupDescribe.apiKey,
+  ShareGroupHeartbeat: ShareGroupHeartbeat.apiKey,
 };
 
 /**
@@ -225,3 +236,14 @@ export type ConsumerProtocolResponseFor<R extends ConsumerProtocolRequest> = Mem
   R,
   ConsumerProtocolApis
 >;
+
+// The share group member's names for these types.
+
+/** One request a share group member emits. */
+export type ShareGroupRequestOf<A extends keyof ShareGroupApis> = MemberRequestOf<ShareGroupApis, A>;
+
+/** Any request a share group member emits. */
+export type ShareGroupRequest = MemberRequest<ShareGroupApis>;
+
+/** The decoded response body matching a share group member's request. */
+export type ShareGroupResponseFor<R extends ShareGroupRequest> = MemberResponseFor<R, ShareGroupApis>;

@@ -11,6 +11,7 @@ import {
 import { type ApiRequestOptions, apiRequest, type KafkaApi } from './api.js';
 import type { BrokerInfo } from './cluster-metadata.js';
 import type { RequestSpec } from './connection.js';
+import { type RequestMessage, requestChannel } from './diagnostics.js';
 import type { ConnectionError } from './errors.js';
 import { kafkaError } from './kafka-errors.js';
 
@@ -77,6 +78,8 @@ export class BrokerConnection {
     readonly connection: ConnectionLike,
     /** The broker's ranges by API key, as its ApiVersions response announced them. */
     readonly apiVersions: ReadonlyMap<number, VersionRange>,
+    /** The pool that opened it, named in `runnel:request` messages to tell clients apart. */
+    readonly pool: object | null = null,
   ) {}
 
   /**
@@ -116,7 +119,21 @@ export class BrokerConnection {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.connection.send(apiRequest(api, message, version, options));
+    const spec = apiRequest(api, message, version, options);
+    if (!requestChannel.hasSubscribers) return this.connection.send(spec);
+    const { host, port, nodeId } = this.broker;
+    const traced: RequestMessage = {
+      api: api.name,
+      apiKey: api.apiKey,
+      apiVersion: version,
+      broker: `${host}:${port}`,
+      nodeId,
+      purpose: this.purpose,
+      pool: this.pool,
+      requestBytes: 0,
+      responseBytes: 0,
+    };
+    return requestChannel.tracePromise(() => this.connection.send({ ...spec, sizes: traced }), traced);
   }
 }
 

@@ -90,3 +90,64 @@ describe('BrokerPool while no broker is reachable', () => {
 function settle(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
+
+describe('BrokerPool reachability changes', () => {
+  it('reports a broker down once at its first failed attempt, and up once with how long it was down', async () => {
+    const clock = new AutoAdvanceClock();
+    const cluster = new FakeCluster(clock);
+    cluster.down.add('b1:9092');
+    const pool = new BrokerPool({ bootstrapServers: 'b1:9092', connectionFactory: cluster.factory, clock });
+    const changes: unknown[] = [];
+    pool.reachability.onChange((change) => changes.push(change));
+    const [broker] = pool.bootstrapBrokers;
+    const downAt = clock.now();
+    await expect(pool.connection(broker!)).rejects.toBeInstanceOf(ConnectionError);
+    await expect(pool.connection(broker!)).rejects.toBeInstanceOf(ConnectionError);
+    expect(changes).toEqual([
+      { up: false, broker: 'b1:9092', nodeId: -1, error: expect.objectContaining({ reason: 'refused' }) },
+    ]);
+    cluster.down.clear();
+    await pool.connection(broker!);
+    await pool.connection(broker!);
+    expect(changes).toHaveLength(2);
+    expect(changes[1]).toEqual({ up: true, broker: 'b1:9092', nodeId: -1, downForMs: clock.now() - downAt });
+    expect((changes[1] as { downForMs: number }).downForMs).toBeGreaterThan(0);
+    await pool.close();
+  });
+
+  it('reports nothing for the connections its own close ends', async () => {
+    const clock = new AutoAdvanceClock();
+    const cluster = new FakeCluster(clock);
+    const pool = new BrokerPool({ bootstrapServers: 'b1:9092', connectionFactory: cluster.factory, clock });
+    const changes: unknown[] = [];
+    pool.reachability.onChange((change) => changes.push(change));
+    await pool.connection(pool.bootstrapBrokers[0]!);
+    await pool.close();
+    expect(changes).toEqual([]);
+  });
+});
+
+describe('BrokerPool warn lines', () => {
+  it('carry a stable event name and the error code', async () => {
+    const clock = new AutoAdvanceClock();
+    const cluster = new FakeCluster(clock);
+    cluster.down.add('b1:9092');
+    const lines: Array<Record<string, unknown>> = [];
+    const keep = (obj: Record<string, unknown>) => void lines.push(obj);
+    const logger = { debug: () => {}, info: () => {}, warn: keep, error: keep };
+    const pool = new BrokerPool({
+      bootstrapServers: 'b1:9092',
+      connectionFactory: cluster.factory,
+      clock,
+      logger,
+    });
+    await expect(pool.connection(pool.bootstrapBrokers[0]!)).rejects.toBeInstanceOf(ConnectionError);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      event: 'broker_connect_failed',
+      code: 'ERR_CONNECTION',
+      broker: 'b1:9092',
+    });
+    await pool.close();
+  });
+});

@@ -6,11 +6,12 @@ import {
   negotiateApiVersions,
   type VersionRange,
 } from './broker-connection.js';
+import { BrokerReachabilityLog } from './broker-reachability.js';
 import { type Clock, Sleeps, systemClock, type TimerHandle } from './clock.js';
 import type { BrokerInfo } from './cluster-metadata.js';
 import { Connection, type ConnectionOptions, type RequestSpec } from './connection.js';
 import { ClientClosedError, ConnectionError } from './errors.js';
-import { type Logger, RateLimitedLog, silentLogger } from './logger.js';
+import { failure, type Logger, RateLimitedLog, silentLogger } from './logger.js';
 import { AuthenticationError } from './security/errors.js';
 import {
   authenticateSasl,
@@ -131,6 +132,8 @@ export class BrokerPool {
   private readonly warnings: RateLimitedLog;
   private downSince: number | null = null;
   private lastFailure: Error | null = null;
+  /** Each broker's reachability changes, for listeners (the consumer's brokerDown/brokerUp events). */
+  readonly reachability: BrokerReachabilityLog;
 
   /** @throws ConnectionError when the bootstrap list is empty or malformed. */
   constructor(options: BrokerPoolOptions) {
@@ -138,6 +141,7 @@ export class BrokerPool {
     const { sasl: _sasl, tls: _tls, ...kept } = options;
     this.options = kept;
     this.clock = options.clock ?? systemClock;
+    this.reachability = new BrokerReachabilityLog(this.clock);
     this.logger = options.logger ?? silentLogger;
     this.random = options.random ?? Math.random;
     this.backoff = {
@@ -262,6 +266,7 @@ export class BrokerPool {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.reachability.stop();
     if (this.idleTimer !== undefined) this.clock.clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
     this.sleeps.cancelAll(new ClientClosedError());
@@ -309,7 +314,10 @@ export class BrokerPool {
       }
       // A connection that worked and then broke (broker restart) waits the first backoff step before
       // the next attempt, so a crash loop does not become a connect storm.
-      if (entry.connection && error.reason !== 'closed' && !this.closed) this.recordFailure(addr, 1);
+      if (entry.connection && error.reason !== 'closed' && !this.closed) {
+        this.recordFailure(addr, 1);
+        this.reachability.down(addr, broker.nodeId, error);
+      }
     });
     try {
       await raw.connect();
@@ -317,7 +325,7 @@ export class BrokerPool {
         raw,
         this.options.clientSoftware ?? { name: 'runnel', version: '0.0.0' },
       );
-      const connection = new BrokerConnection(broker, purpose, raw, versions);
+      const connection = new BrokerConnection(broker, purpose, raw, versions, this);
       if (!this.saslMechanism && this.saslSuspects.has(addr)) {
         const required = await probeSaslRequired(connection);
         if (required) throw required;
@@ -334,7 +342,7 @@ export class BrokerPool {
       if (this.options.authenticate) await this.options.authenticate(connection);
       if (this.closed) throw new ClientClosedError();
       this.health.delete(addr);
-      this.onConnected(addr);
+      this.onConnected(addr, broker.nodeId);
       handshakeResponses = raw.responsesReceived ?? -1;
       entry.connection = connection;
       this.logger.debug({ broker: raw.broker, nodeId: broker.nodeId, purpose }, 'broker connection ready');
@@ -348,11 +356,20 @@ export class BrokerPool {
           : caught;
       if (this.entries.get(key) === entry) this.entries.delete(key);
       this.recordFailure(addr);
-      if (!(error instanceof ClientClosedError)) this.onConnectFailed(error);
+      if (!(error instanceof ClientClosedError)) {
+        this.onConnectFailed(error);
+        this.reachability.down(addr, broker.nodeId, error);
+      }
       const failures = this.health.get(addr)?.failures ?? 1;
       this.warnings.warn(
         `connect ${addr}`,
-        { broker: raw.broker, nodeId: broker.nodeId, purpose, failures, err: error },
+        {
+          ...failure('broker_connect_failed', error),
+          broker: raw.broker,
+          nodeId: broker.nodeId,
+          purpose,
+          failures,
+        },
         'cannot connect to broker',
       );
       await raw.close();
@@ -397,7 +414,7 @@ export class BrokerPool {
     } catch (error) {
       if ((raw.state as string) === 'closed') return;
       this.logger.warn(
-        { broker: raw.broker, err: error },
+        { ...failure('reauthentication_failed', error), broker: raw.broker },
         're-authentication failed, closing the connection',
       );
       await raw.close();
@@ -405,7 +422,8 @@ export class BrokerPool {
   }
 
   /** Notes that a connection to `broker` is ready: the cluster is reachable. */
-  private onConnected(broker: string): void {
+  private onConnected(broker: string, nodeId: number): void {
+    this.reachability.up(broker, nodeId);
     if (this.warnings.reset(`connect ${broker}`)) this.logger.info({ broker }, 'connected to broker again');
     if (this.downSince !== null) {
       this.logger.info(

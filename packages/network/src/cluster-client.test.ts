@@ -402,6 +402,48 @@ describe('ClusterClient', () => {
     });
   });
 
+  it('sends to a coordinator remembered from elsewhere without a FindCoordinator of its own', async () => {
+    start();
+    cluster.handler = (r) =>
+      r.apiKey === HEARTBEAT ? { response: { errorCode: 0 } satisfies HeartbeatResponse } : undefined;
+    client.rememberCoordinator(CoordinatorType.group, 'g', { nodeId: 2, host: 'b2', port: 9092, rack: null });
+    // A negative node id is no coordinator: it is not kept.
+    client.rememberCoordinator(CoordinatorType.group, 'h', {
+      nodeId: -1,
+      host: 'b9',
+      port: 9092,
+      rack: null,
+    });
+    await client.send({
+      target: { kind: 'coordinator', keyType: CoordinatorType.group, key: 'g' },
+      api: Heartbeat,
+      message: { groupId: 'g', generationId: 1, memberId: 'm' },
+    });
+    expect(cluster.received.map((r) => [r.broker, r.apiKey])).toEqual([
+      ['b2:9092', API_VERSIONS],
+      ['b2:9092', HEARTBEAT],
+    ]);
+  });
+
+  it('opens a warmed connection in the background, and the next request there reuses it', async () => {
+    start();
+    cluster.handler = (r) => (r.apiKey === LIST_OFFSETS ? listOffsetsAnswer(0) : undefined);
+    const broker = { nodeId: 1, host: 'b1', port: 9092, rack: null };
+    client.warmConnection(broker, 'fetch');
+    client.warmConnection(broker, 'fetch');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(cluster.connections).toHaveLength(1);
+    expect(cluster.requestsOf(API_VERSIONS)).toHaveLength(1);
+    const ready = await client.pool.connection(broker, 'fetch');
+    expect(ready.purpose).toBe('fetch');
+    expect(cluster.connections).toHaveLength(1);
+    // A broker that refuses is only recorded by the pool: nothing is thrown or left unhandled.
+    cluster.down.add('b2:9092');
+    client.warmConnection({ nodeId: 2, host: 'b2', port: 9092, rack: null }, 'fetch');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(cluster.connectAttempts.map((a) => a.broker)).toEqual(['b1:9092', 'b2:9092']);
+  });
+
   it('keeps connections for different purposes apart', async () => {
     start();
     cluster.handler = (r) => {

@@ -16,7 +16,7 @@ import { type Clock, Sleeps, systemClock, type TimerHandle } from './clock.js';
 import { type BrokerInfo, ClusterMetadata } from './cluster-metadata.js';
 import { ClientClosedError, ConnectionError, DeadlineExceededError, RequestTimeoutError } from './errors.js';
 import { COORDINATOR_MOVED_CODES, kafkaError, STALE_METADATA_CODES } from './kafka-errors.js';
-import { type Logger, RateLimitedLog, silentLogger } from './logger.js';
+import { failure, type Logger, RateLimitedLog, silentLogger } from './logger.js';
 import { AuthenticationError } from './security/errors.js';
 
 /** FindCoordinator key types. */
@@ -271,6 +271,24 @@ export class ClusterClient {
     return promise;
   }
 
+  /**
+   * Caches a coordinator found by someone else (a group member's own FindCoordinator), so that the
+   * requests this client sends to it (OffsetFetch, OffsetCommit) need no lookup of their own.
+   */
+  rememberCoordinator(keyType: CoordinatorType, key: string, broker: BrokerInfo): void {
+    if (broker.nodeId >= 0) this.coordinators.set(`${keyType}/${key}`, broker);
+  }
+
+  /**
+   * Opens a connection to `broker` for `purpose` in the background (or keeps the one open), so that
+   * the first request there finds it connected and handshaken. A failure is only logged (as the pool
+   * does); the request that needs the connection later meets it again.
+   */
+  warmConnection(broker: BrokerInfo, purpose: ConnectionPurpose = 'default'): void {
+    if (this.closed) return;
+    this.pool.connection(broker, purpose).catch(() => {});
+  }
+
   /** Forgets a cached coordinator (after NOT_COORDINATOR or a connection failure). */
   invalidateCoordinator(keyType: CoordinatorType, key: string): void {
     this.coordinators.delete(`${keyType}/${key}`);
@@ -297,10 +315,17 @@ export class ClusterClient {
             // Credentials do not fix themselves: retrying a rejected login on a timer would only hammer
             // the broker. The periodic refresh stops; the next request surfaces the same typed error.
             if (error instanceof AuthenticationError) {
-              this.logger.error({ err: error }, 'metadata refresh stopped: authentication failed');
+              this.logger.error(
+                failure('metadata_authentication_failed', error),
+                'metadata refresh stopped: authentication failed',
+              );
               return;
             }
-            this.warnings.warn('metadata refresh', { err: error }, 'metadata refresh failed');
+            this.warnings.warn(
+              'metadata refresh',
+              failure('metadata_refresh_failed', error),
+              'metadata refresh failed',
+            );
             schedule(Math.max(1, backoffMs(this.retryBackoff, this.refreshFailures)));
           },
         );

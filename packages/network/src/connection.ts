@@ -3,6 +3,7 @@ import * as tls from 'node:tls';
 import { Reader, RunnelError, Writer } from '@runnel/codec';
 import { Fetch, readResponseHeaderRest, ShareFetch, writeRequestHeader } from '@runnel/protocol';
 import { type Clock, systemClock, type TimerHandle } from './clock.js';
+import type { RequestSizes } from './diagnostics.js';
 import {
   ConnectionError,
   type ConnectionErrorReason,
@@ -10,7 +11,7 @@ import {
   RequestTimeoutError,
 } from './errors.js';
 import { FrameDecoder } from './frame-decoder.js';
-import { type Logger, silentLogger } from './logger.js';
+import { failure, type Logger, silentLogger } from './logger.js';
 import { TlsError } from './security/errors.js';
 import { looksLikeTlsRecord, tlsErrorOf } from './security/tls.js';
 
@@ -77,6 +78,8 @@ export interface RequestSpec<T> {
   timeoutMs?: number;
   /** A size hint for the request buffer, in bytes. */
   sizeHint?: number;
+  /** Where to note the request's and response's sizes on the wire (the `runnel:request` channel). */
+  sizes?: RequestSizes;
 }
 
 /** The state of a connection; it only moves forward. */
@@ -94,6 +97,7 @@ interface Pending {
   readonly readBody: ((reader: Reader) => unknown) | null;
   readonly timeoutMs: number;
   bytes: Uint8Array | null;
+  readonly sizes: RequestSizes | undefined;
   timer: TimerHandle | undefined;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
@@ -345,6 +349,7 @@ export class Connection {
       return Promise.reject(error);
     }
     this.nextCorrelationId = correlationId === MAX_CORRELATION_ID ? 0 : correlationId + 1;
+    if (spec.sizes) spec.sizes.requestBytes = bytes.length;
     return new Promise<T>((resolve, reject) => {
       const pending: Pending = {
         state: 'queued',
@@ -355,6 +360,7 @@ export class Connection {
         readBody: spec.readBody,
         timeoutMs: spec.timeoutMs ?? this.requestTimeoutMs,
         bytes,
+        sizes: spec.sizes,
         timer: undefined,
         resolve: resolve as (value: unknown) => void,
         reject,
@@ -457,6 +463,8 @@ export class Connection {
     }
     this.inFlight.shift();
     this.responseCount++;
+    // The frame lacks its 4-byte size prefix.
+    if (head.sizes) head.sizes.responseBytes = frame.length + 4;
     this.settle(head);
     let result: unknown;
     try {
@@ -464,7 +472,10 @@ export class Connection {
       result = head.readBody!(reader);
     } catch (error) {
       // The frame boundary is intact, so only this request is lost; the stream goes on.
-      this.logger.warn({ broker: this.broker, apiKey: head.apiKey, err: error }, 'cannot decode response');
+      this.logger.warn(
+        { ...failure('response_decode_failed', error), broker: this.broker, apiKey: head.apiKey },
+        'cannot decode response',
+      );
       head.reject(error);
       this.flush();
       return;
@@ -486,7 +497,13 @@ export class Connection {
       return;
     }
     this.logger.warn(
-      { broker: this.broker, apiKey: pending.apiKey, timeoutMs: pending.timeoutMs },
+      {
+        event: 'request_timed_out',
+        code: 'ERR_REQUEST_TIMEOUT',
+        broker: this.broker,
+        apiKey: pending.apiKey,
+        timeoutMs: pending.timeoutMs,
+      },
       'request timed out',
     );
     this.shutdown(
@@ -520,7 +537,10 @@ export class Connection {
    */
   private failWith(error: TlsError): void {
     const closeError = new ConnectionError(this.broker, 'network', error.message, { cause: error });
-    this.logger.warn({ broker: this.broker, reason: error.reason }, 'TLS failure, closing the connection');
+    this.logger.warn(
+      { event: 'tls_failed', code: error.code, broker: this.broker, reason: error.reason },
+      'TLS failure, closing the connection',
+    );
     this.shutdown(closeError, null, null, error);
   }
 
@@ -533,7 +553,10 @@ export class Connection {
         : new ConnectionError(this.broker, 'protocol', `closed after a protocol violation: ${message}`, {
             cause: error,
           });
-    this.logger.warn({ broker: this.broker, err: error }, 'protocol violation, closing the connection');
+    this.logger.warn(
+      { ...failure('protocol_violation', error), broker: this.broker },
+      'protocol violation, closing the connection',
+    );
     this.shutdown(closeError, this.inFlight[0] ?? null, error);
   }
 

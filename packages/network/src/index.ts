@@ -15,6 +15,7 @@ export {
   type PoolConnectionOptions,
   parseBootstrapServers,
 } from './broker-pool.js';
+export { type BrokerReachability, BrokerReachabilityLog } from './broker-reachability.js';
 export { type Clock, Sleeps, sleep, systemClock, type TimerHandle } from './clock.js';
 export {
   ClusterClient,
@@ -38,6 +39,7 @@ export {
   type RequestSpec,
   type SocketFactory,
 } from './connection.js';
+export { type RequestMessage, type RequestSizes, requestChannel } from './diagnostics.js';
 export {
   ClientClosedError,
   ConnectionError,
@@ -50,7 +52,9 @@ export {
 export { FrameDecoder } from './frame-decoder.js';
 export { COORDINATOR_MOVED_CODES, kafkaError, STALE_METADATA_CODES } from './kafka-errors.js';
 export {
+  codeOf,
   DEFAULT_WARN_INTERVAL_MS,
+  failure,
   type LogFn,
   type Logger,
   RateLimitedLog,

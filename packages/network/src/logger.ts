@@ -59,3 +59,19 @@ export class RateLimitedLog {
     return this.keys.delete(key);
   }
 }
+
+/** @returns the error's stable `code` (RunnelError, Node system errors), or `UNKNOWN` when it has none. */
+export function codeOf(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : 'UNKNOWN';
+}
+
+/**
+ * The fields every warn and error line carries besides its message: a stable `event` name (listed in
+ * docs/log-events.md) and the error's stable `code`, so that log pipelines alert on them without
+ * parsing messages.
+ * @returns `{ event, code, err }`.
+ */
+export function failure(event: string, error: unknown): { event: string; code: string; err: unknown } {
+  return { event, code: codeOf(error), err: error };
+}

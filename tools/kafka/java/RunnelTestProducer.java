@@ -21,6 +21,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *                                               v-i-CODEC-padding, headers idx=i and codec=CODEC;
  *                                               prints "acked TOPIC p=n ..." from the producer's acks
  *   big BOOTSTRAP TOPIC SIZE COUNT              COUNT records of SIZE bytes into partition 0, one per batch
+ *   keyed BOOTSTRAP TOPIC COUNT KEYS            COUNT records into partition 0: key key-(i % KEYS), value i
  *   transactions BOOTSTRAP TOPIC TXNS PER_TXN   TXNS transactions of PER_TXN records; even ones commit,
  *                                               odd ones abort; value txn-t-r, header outcome
  *
@@ -84,6 +85,19 @@ public final class RunnelTestProducer {
           System.out.println(line);
         }
         System.out.println("done produce " + count);
+        break;
+      }
+      case "keyed": {
+        // keyed BOOTSTRAP TOPIC COUNT KEYS: COUNT records into partition 0 over KEYS keys, value i
+        String topic = args[2];
+        int count = Integer.parseInt(args[3]);
+        int keys = Integer.parseInt(args[4]);
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProps(bootstrap))) {
+          for (int i = 0; i < count; i++)
+            producer.send(new ProducerRecord<>(topic, 0, bytes("key-" + (i % keys)), bytes(Integer.toString(i))));
+          producer.flush();
+        }
+        System.out.println("done keyed " + count);
         break;
       }
       case "big": {

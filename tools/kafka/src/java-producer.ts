@@ -41,7 +41,8 @@ export interface JavaProducerResult {
 
 /**
  * Runs one command of RunnelTestProducer (Kafka's Java producer and admin client) against the cluster:
- * `create PARTITIONS TOPIC...`, `produce COUNT (TOPIC CODEC)...`, `big TOPIC SIZE COUNT` or
+ * `create PARTITIONS TOPIC...`, `produce COUNT (TOPIC CODEC)...`, `big TOPIC SIZE COUNT`,
+ * `keyed TOPIC COUNT KEYS` or
  * `transactions TOPIC TXNS PER_TXN` (see the Java source).
  * @returns the count it printed and the acknowledged records per topic and partition.
  * @throws Error when the program fails.

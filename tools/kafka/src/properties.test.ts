@@ -61,15 +61,21 @@ describe('brokerProperties', () => {
       'group.consumer.min.session.timeout.ms': 1000,
       'group.consumer.min.heartbeat.interval.ms': 100,
       'share.coordinator.state.topic.replication.factor': 1,
+      'group.share.min.record.lock.duration.ms': 1000,
+      'group.share.min.heartbeat.interval.ms': 100,
+      'group.share.min.session.timeout.ms': 1000,
     });
     expect(props).not.toHaveProperty('group.coordinator.rebalance.protocols');
+    // Only share groups' lower bounds move: their defaults stay Kafka's.
+    expect(props).not.toHaveProperty('group.share.record.lock.duration.ms');
+    expect(props).not.toHaveProperty('group.share.heartbeat.interval.ms');
   });
 
   it('enables the consumer rebalance protocol on 3.9 and leaves out the share-group keys it lacks', () => {
     const one = layout(1);
     const props = brokerProperties(kafkaVersionProfile('3.9'), one, [one]);
     expect(props['group.coordinator.rebalance.protocols']).toBe('classic,consumer');
-    expect(Object.keys(props).some((key) => key.startsWith('share.'))).toBe(false);
+    expect(Object.keys(props).some((key) => key.startsWith('share.') || key.includes('.share.'))).toBe(false);
   });
 
   it('lists every node as a voter and replicates internal topics to all three nodes of a cluster', () => {

@@ -88,6 +88,12 @@ export function brokerProperties(
   if (profile.major >= 4) {
     props['share.coordinator.state.topic.replication.factor'] = replicas;
     props['share.coordinator.state.topic.min.isr'] = minIsr;
+    // Share groups (KIP-932): only the lower bounds move, so that a test's group may set short record
+    // locks, heartbeats and sessions through its group configs (share.*); every group still gets Kafka's
+    // defaults, and consumer groups are untouched.
+    props['group.share.min.record.lock.duration.ms'] = 1000;
+    props['group.share.min.heartbeat.interval.ms'] = 100;
+    props['group.share.min.session.timeout.ms'] = 1000;
   } else {
     // In 3.9 the KIP-848 consumer protocol is off unless listed here; 4.x enables it by default.
     props['group.coordinator.rebalance.protocols'] = 'classic,consumer';

@@ -15,9 +15,10 @@ export const EXPECTED_EXPORTS: Readonly<Record<string, readonly string[]>> = {
   '@runnel/protocol': ['ApiKeys', 'Fetch', 'KafkaProtocolError', 'ErrorCode'],
   '@runnel/network': ['ClusterClient', 'BrokerPool', 'Secret', 'ConnectionError'],
   '@runnel/assignors': ['RangeAssignor', 'RoundRobinAssignor', 'StickyAssignor', 'CooperativeStickyAssignor'],
-  '@runnel/group': ['ClassicGroupMember', 'ConsumerProtocolMember'],
-  '@runnel/consumer': ['Consumer', 'ConfigError', 'CooperativeStickyAssignor'],
+  '@runnel/group': ['ClassicGroupMember', 'ConsumerProtocolMember', 'ShareGroupMember'],
+  '@runnel/consumer': ['Consumer', 'ConfigError', 'CooperativeStickyAssignor', 'ShareConsumer'],
   '@runnel/cli': ['main', 'processIo'],
+  '@runnel/kafkajs': ['Kafka', 'KafkaJSError', 'KafkaJSNumberOfRetriesExceeded'],
 };
 
 /** What the scenario part of every smoke program uses; those packages must be among the packed ones. */

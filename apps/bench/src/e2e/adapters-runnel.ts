@@ -7,7 +7,7 @@ import { CLIENTS_DIR } from './paths.js';
 /**
  * One way of running Runnel's consumer in the benchmark. The variants share the client program
  * (clients/runnel.ts) and differ only in how it takes its partitions and in consumer options laid over
- * the shared ones, so a new variant (a telemetry-on `runnel+otel`, say) is one more entry here.
+ * the shared ones, so a new variant (`runnel-otel`, telemetry on) is one more entry here.
  */
 export interface RunnelVariant {
   /** Client id in results and on the command line. */
@@ -50,6 +50,14 @@ export const RUNNEL_VARIANTS: readonly RunnelVariant[] = [
     mode: 'assign',
     config: {},
     defaultPhases: ['first-record'],
+  },
+  {
+    id: 'runnel-otel',
+    label: 'Runnel (telemetry on)',
+    how: 'subscribe, classic protocol, `telemetry: true` with the OpenTelemetry SDK (spans and metrics, exported nowhere)',
+    mode: 'subscribe',
+    config: { groupProtocol: 'classic', telemetry: true },
+    defaultPhases: ['throughput'],
   },
 ];
 

@@ -10,7 +10,7 @@ describe('allAdapters', () => {
   it('has one adapter per id, Runnel and its variants first', () => {
     const all = ids(allAdapters());
     expect(new Set(all).size).toBe(all.length);
-    expect(all.slice(0, 3)).toEqual(['runnel', 'runnel-consumer', 'runnel-assign']);
+    expect(all.slice(0, 4)).toEqual(['runnel', 'runnel-consumer', 'runnel-assign', 'runnel-otel']);
     expect(all).toEqual(
       expect.arrayContaining(['kafkajs', 'runnel-kafkajs', 'java', 'franz-go', 'node-rdkafka']),
     );
@@ -20,12 +20,15 @@ describe('allAdapters', () => {
 describe('adaptersFor', () => {
   const all = allAdapters();
 
-  it('runs every Runnel variant for the first record, but only the classic protocol for throughput', () => {
+  it('runs the group and assign variants for the first record, and classic and telemetry-on Runnel for throughput', () => {
     expect(ids(adaptersFor(all, 'first-record', undefined))).toEqual(
       expect.arrayContaining(['runnel', 'runnel-consumer', 'runnel-assign', 'franz-go', 'java']),
     );
     const throughput = ids(adaptersFor(all, 'throughput', undefined));
     expect(throughput).toContain('runnel');
+    // Telemetry's cost is a throughput question: its variant reads whole topics, not first records.
+    expect(throughput).toContain('runnel-otel');
+    expect(ids(adaptersFor(all, 'first-record', undefined))).not.toContain('runnel-otel');
     expect(throughput).not.toContain('runnel-consumer');
     expect(throughput).not.toContain('java-perf');
   });

@@ -28,6 +28,15 @@ const partitions = Array.from({ length: spec.partitions }, (_, partition) => ({
   partition,
 }));
 consumer.assign(partitions);
+// Where the memory is, seen from inside: the peak of each part of process.memoryUsage(), sampled
+// every few ms (the peak RSS itself is measured from outside).
+const peaks = { rss: 0, heapUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0 };
+const sample = (): void => {
+  const usage = process.memoryUsage();
+  for (const key of Object.keys(peaks) as (keyof typeof peaks)[])
+    peaks[key] = Math.max(peaks[key], usage[key]);
+};
+const sampler = setInterval(sample, 5);
 const started = performance.now();
 let records = 0;
 let valueBytes = 0;
@@ -43,7 +52,8 @@ if (spec.records === 0) {
     if (records >= spec.records) break;
   }
 }
+sample();
+clearInterval(sampler);
 await consumer.close({ timeoutMs: 5_000 });
-process.stdout.write(
-  `${JSON.stringify({ records, valueBytes, peakBuffered, ms: Math.round(performance.now() - started) })}\n`,
-);
+const ms = Math.round(performance.now() - started);
+process.stdout.write(`${JSON.stringify({ records, valueBytes, peakBuffered, ms, peaks })}\n`);

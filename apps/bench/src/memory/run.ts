@@ -95,8 +95,21 @@ interface Row {
   /** The median peak less the baseline: what reading the data added. */
   readonly aboveBaselineMiB: number;
   readonly peakBufferedMiB: number;
+  /**
+   * The median over the runs of the peak of `process.memoryUsage().arrayBuffers` sampled inside the
+   * consumer: buffers alive or not yet collected by V8 (freed decompressed batches wait for a GC).
+   */
+  readonly peakArrayBuffersMiB: number;
+  /** The same for the JS heap in use. */
+  readonly peakHeapUsedMiB: number;
   readonly decompressedMiB: number;
   readonly seconds: number;
+}
+
+/** Peaks of `process.memoryUsage()` sampled by consume-all, in bytes. */
+interface InsidePeaks {
+  readonly arrayBuffers: number;
+  readonly heapUsed: number;
 }
 
 interface Run {
@@ -109,12 +122,16 @@ interface Run {
 async function consumeAll(
   child: string,
   spec: object,
-): Promise<{ rssMiB: number; peakBuffered: number; ms: number }> {
+): Promise<{ rssMiB: number; peakBuffered: number; ms: number; peaks: InsidePeaks }> {
   const run = await runMeasured(process.execPath, [child, JSON.stringify(spec)], { timeoutMs: 600_000 });
   if (run.code !== 0 || run.usage === undefined) {
     throw new Error(`consume-all failed (${run.code}, ${run.signal}): ${run.stderr.slice(-2000)}`);
   }
-  const report = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { peakBuffered: number; ms: number };
+  const report = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as {
+    peakBuffered: number;
+    ms: number;
+    peaks: InsidePeaks;
+  };
   return { rssMiB: Math.round((run.usage.peakRssKiB / 1024) * 10) / 10, ...report };
 }
 
@@ -135,6 +152,8 @@ async function measure(codec: string, bufferedMiB: number, { child, partitionMiB
   });
   const peaks: number[] = [];
   const baselines: number[] = [];
+  const arrayBuffers: number[] = [];
+  const heapUsed: number[] = [];
   let peakBuffered = 0;
   let seconds = 0;
   const spec = {
@@ -150,6 +169,8 @@ async function measure(codec: string, bufferedMiB: number, { child, partitionMiB
       baselines.push((await consumeAll(child, { ...spec, records: 0 })).rssMiB);
       const run = await consumeAll(child, spec);
       peaks.push(run.rssMiB);
+      arrayBuffers.push(run.peaks.arrayBuffers);
+      heapUsed.push(run.peaks.heapUsed);
       peakBuffered = Math.max(peakBuffered, run.peakBuffered);
       seconds += run.ms / 1000 / reps;
     }
@@ -157,6 +178,7 @@ async function measure(codec: string, bufferedMiB: number, { child, partitionMiB
     await broker.down();
   }
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  const mib = (bytes: number) => Math.round((bytes / MiB) * 10) / 10;
   return {
     codec,
     ratio: Math.round(((BATCH_RECORDS * VALUE_BYTES) / template.length) * 10) / 10,
@@ -166,7 +188,9 @@ async function measure(codec: string, bufferedMiB: number, { child, partitionMiB
     peakRssMiB: peaks,
     medianPeakRssMiB: median(peaks),
     aboveBaselineMiB: Math.round((median(peaks) - median(baselines)) * 10) / 10,
-    peakBufferedMiB: Math.round((peakBuffered / MiB) * 10) / 10,
+    peakBufferedMiB: mib(peakBuffered),
+    peakArrayBuffersMiB: mib(median(arrayBuffers)),
+    peakHeapUsedMiB: mib(median(heapUsed)),
     decompressedMiB: Math.round((PARTITIONS * batches * BATCH_RECORDS * VALUE_BYTES) / MiB),
     seconds: Math.round(seconds * 10) / 10,
   };
@@ -178,14 +202,16 @@ function markdown(rows: readonly Row[], node: string): string {
     '',
     'Peak RSS of the consumer process reading every record once (median of the runs), and the same',
     "program's baseline (connected, reading nothing) measured in between; bound = `maxBufferedBytes` + 64 MiB.",
-    '`peak buffered` is the largest `health().bufferedBytes` seen between batches.',
+    '`peak buffered` is the largest `health().bufferedBytes` seen between batches; `array buffers` and',
+    '`heap used` are the peaks of `process.memoryUsage()` sampled inside the consumer every 5 ms (median',
+    'of the runs): array buffers count the decompressed batches both alive and freed but not yet collected.',
     '',
-    '| codec | ratio | read (decompressed) | maxBufferedBytes | bound | baseline | peak RSS (runs) | median | above baseline | within bound (above baseline) | peak buffered | s/run |',
-    '|---|---:|---:|---:|---:|---:|---|---:|---:|:---:|---:|---:|',
+    '| codec | ratio | read (decompressed) | maxBufferedBytes | bound | baseline | peak RSS (runs) | median | within bound (absolute) | above baseline | within bound (above baseline) | peak buffered | array buffers | heap used | s/run |',
+    '|---|---:|---:|---:|---:|---:|---|---:|:---:|---:|:---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
     lines.push(
-      `| ${r.codec} | ${r.ratio}:1 | ${r.decompressedMiB} MiB | ${r.bufferedMiB} MiB | ${r.boundMiB} MiB | ${r.baselineRssMiB} MiB | ${r.peakRssMiB.join(', ')} | ${r.medianPeakRssMiB} MiB | ${r.aboveBaselineMiB} MiB | ${r.aboveBaselineMiB <= r.boundMiB ? 'yes' : 'NO'} | ${r.peakBufferedMiB} MiB | ${r.seconds} |`,
+      `| ${r.codec} | ${r.ratio}:1 | ${r.decompressedMiB} MiB | ${r.bufferedMiB} MiB | ${r.boundMiB} MiB | ${r.baselineRssMiB} MiB | ${r.peakRssMiB.join(', ')} | ${r.medianPeakRssMiB} MiB | ${r.medianPeakRssMiB <= r.boundMiB ? 'yes' : 'NO'} | ${r.aboveBaselineMiB} MiB | ${r.aboveBaselineMiB <= r.boundMiB ? 'yes' : 'NO'} | ${r.peakBufferedMiB} MiB | ${r.peakArrayBuffersMiB} MiB | ${r.peakHeapUsedMiB} MiB | ${r.seconds} |`,
     );
   }
   return `${lines.join('\n')}\n`;

@@ -11,20 +11,9 @@
 // Prints one JSON object per line: ready, records, log, health, closed, done. An error thrown by the
 // consumer is not caught: it ends the process through Node's own unhandled-rejection path.
 import { Consumer } from '@runnel/consumer';
+import { errorOf, logger, print } from './child-events.mjs';
 
 const args = JSON.parse(process.argv[2] ?? '{}');
-const print = (event) => process.stdout.write(`${JSON.stringify(event)}\n`);
-const errorOf = (err) =>
-  err instanceof Error
-    ? {
-        name: err.name,
-        code: err.code,
-        message: err.message,
-        cause: err.cause ? errorOf(err.cause) : undefined,
-      }
-    : undefined;
-const at = (level) => (obj, msg) => print({ event: 'log', level, msg, err: errorOf(obj?.err) });
-const logger = { debug: () => {}, info: at('info'), warn: at('warn'), error: at('error') };
 
 const consumer = new Consumer({ ...args.config, logger });
 if (args.constructOnly) {

@@ -21,6 +21,7 @@ import {
 } from '@runnel/protocol';
 import { type ConsumerConfig, resolveConfig } from '../config.js';
 import type { ConsumerContext } from '../context.js';
+import { ConsumerEvents } from '../events.js';
 
 /** The broker of the fake cluster. */
 export const BROKER = { nodeId: 1, host: 'broker', port: 9092, rack: null } as const;
@@ -116,6 +117,8 @@ export class FakeKafka {
       config: resolved,
       client: fakeClient(this.cluster, clock, resolved.retryBackoffMs),
       clock,
+      events: new ConsumerEvents(resolved.logger),
+      identity: { clientId: resolved.clientId, groupId: resolved.groupId },
       random: () => 0.5,
     };
   }

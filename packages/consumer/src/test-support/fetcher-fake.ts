@@ -15,6 +15,7 @@ import {
 import type { OffsetAndEpoch } from '../batch.js';
 import { type ConsumerConfig, resolveConfig } from '../config.js';
 import type { ConsumerContext } from '../context.js';
+import { ConsumerEvents } from '../events.js';
 import { Fetcher } from '../fetcher.js';
 import { BROKER, fakeClient, metadataAnswer } from './fake-kafka.js';
 
@@ -92,7 +93,13 @@ export async function setup(
   const resolved = resolveConfig({ brokers: `${BROKER.host}:${BROKER.port}`, ...config });
   const client = fakeClient(cluster, clock, resolved.retryBackoffMs);
   await client.topicMetadata(new Set(['t']));
-  const context: ConsumerContext = { config: resolved, client, clock };
+  const context: ConsumerContext = {
+    config: resolved,
+    client,
+    clock,
+    events: new ConsumerEvents(resolved.logger),
+    identity: { clientId: resolved.clientId, groupId: resolved.groupId },
+  };
   const fetcher = new Fetcher(context);
   fetcher.setAssignment(partitions.map((partition) => ({ topic: 't', partition })));
   for (const p of fetcher.partitions.values()) p.seek(start);

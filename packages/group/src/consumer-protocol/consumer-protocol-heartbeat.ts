@@ -1,31 +1,21 @@
 /**
- * ConsumerGroupHeartbeat, the one request of the consumer protocol: when it is due, its body (every
- * field when joining or after a failure, else only what changed, as the Java consumer sends it), the
- * request with its version range, and the handlers of its answers with the error codes Kafka returns.
+ * ConsumerGroupHeartbeat, the one request of the consumer protocol: its body (every field when joining
+ * or after a failure, else only what changed, as the Java consumer sends it), the request with its
+ * version range, and the answers only this protocol has (static members, regular expressions on a v0
+ * broker); when it is due and the error codes both broker-assigned protocols share are in
+ * `abstract-membership.ts`.
  */
 import {
   type ConsumerGroupHeartbeatRequest,
   type ConsumerGroupHeartbeatResponse,
   ErrorCode,
-  kafkaErrorInfo,
   UnsupportedVersionError,
 } from '@runnel/protocol';
-import {
-  FencedInstanceIdError,
-  GroupBrokerError,
-  GroupFatalError,
-  GroupMaxSizeReachedError,
-} from '../errors.js';
-import type { BrokerNode, ConsumerProtocolRequest, ConsumerProtocolRequestOf } from '../requests.js';
-import {
-  assignmentFromResponse,
-  assignmentOf,
-  assignmentToRequest,
-  sameAssignment,
-} from './consumer-protocol-assignment.js';
-import type { ConsumerProtocolMembership, ConsumerProtocolNotes } from './consumer-protocol-membership.js';
-import { maybeReconcile, onTargetAssignment } from './consumer-protocol-reconciliation.js';
-import { ConsumerProtocolMemberState, HEARTBEATING } from './consumer-protocol-states.js';
+import { FencedInstanceIdError, GroupFatalError } from '../errors.js';
+import type { BrokerNode, ConsumerProtocolRequestOf } from '../requests.js';
+import { assignmentOf, assignmentToRequest } from './consumer-protocol-assignment.js';
+import type { ConsumerProtocolMembership } from './consumer-protocol-membership.js';
+import { ConsumerProtocolMemberState } from './consumer-protocol-states.js';
 import { compileClientRegex } from './consumer-protocol-subscription.js';
 
 /** The fields the last heartbeats sent, to send only what changed (null or -1: not sent yet). */
@@ -48,25 +38,6 @@ export function unsentFields(): SentFields {
     rackId: null,
     assignmentVersion: null,
   };
-}
-
-/** @returns whether the member heartbeats at the interval now (not once fenced while preparing to leave). */
-export function heartbeats(m: ConsumerProtocolMembership): boolean {
-  return HEARTBEATING.has(m.state) && !m.leaveRequestSkipped;
-}
-
-/** @returns when the next heartbeat may go: at once when joining or acknowledging, else at the interval; never inside a backoff. */
-export function heartbeatNextAt(m: ConsumerProtocolMembership, now: number): number {
-  const urgent =
-    m.state === ConsumerProtocolMemberState.ACKNOWLEDGING ||
-    (m.state === ConsumerProtocolMemberState.JOINING && m.memberEpoch === 0);
-  return Math.max(m.backoffUntil, urgent ? now : m.intervalAt);
-}
-
-/** @returns whether a heartbeat is due at `now` (none in flight). */
-export function heartbeatDue(m: ConsumerProtocolMembership, now: number): boolean {
-  if (!heartbeats(m) || m.inFlight.has('heartbeat')) return false;
-  return now >= heartbeatNextAt(m, now);
 }
 
 /** @returns a heartbeat body that changes nothing but the epoch: every optional field null, or -1. */
@@ -146,104 +117,32 @@ function heartbeatBody(m: ConsumerProtocolMembership): ConsumerGroupHeartbeatReq
   return body;
 }
 
-/** @returns the heartbeat due now, recorded as in flight; an ACKNOWLEDGING member is done acknowledging. */
-export function regularHeartbeat(
+/** @returns the heartbeat to send now: every field when joining or after a failure, else only what changed. */
+export function consumerProtocolHeartbeat(
   m: ConsumerProtocolMembership,
   coordinator: BrokerNode,
-  now: number,
-): ConsumerProtocolRequest {
-  const r = heartbeatRequest(m, coordinator, heartbeatBody(m));
-  m.inFlight.start('heartbeat', r.id, { sentAt: now });
-  m.intervalAt = now + m.heartbeatIntervalMs;
-  if (m.state === ConsumerProtocolMemberState.ACKNOWLEDGING) {
-    // Like Java, the acknowledgement is done once the heartbeat carrying it is out; a failure resends
-    // every field, the owned partitions among them.
-    if (m.target === null || sameAssignment(m.target, assignmentOf(m.current))) {
-      m.unresolved = [];
-      m.transitionTo(ConsumerProtocolMemberState.STABLE);
-    } else {
-      m.transitionTo(ConsumerProtocolMemberState.RECONCILING);
-      maybeReconcile(m);
-    }
-  }
-  return r;
+): ConsumerProtocolRequestOf<'ConsumerGroupHeartbeat'> {
+  return heartbeatRequest(m, coordinator, heartbeatBody(m));
 }
 
-/** Takes the answer to a regular heartbeat sent at `sent.sentAt`. */
+/** Takes the answer to a regular heartbeat sent at `sentAt`. */
 export function onHeartbeat(
   m: ConsumerProtocolMembership,
   request: ConsumerProtocolRequestOf<'ConsumerGroupHeartbeat'>,
   result: ConsumerGroupHeartbeatResponse | Error,
-  sent: ConsumerProtocolNotes['heartbeat'],
+  sentAt: number,
   now: number,
 ): void {
-  if (!HEARTBEATING.has(m.state)) return;
+  if (!m.heartbeating.has(m.state)) return;
   if (result instanceof Error) {
     onHeartbeatFailure(m, request, result, now);
     return;
   }
   const code = result.errorCode;
-  if (code === ErrorCode.NONE) {
-    m.heartbeatBackoff.reset();
-    m.backoffUntil = 0;
-    if (result.heartbeatIntervalMs > 0) m.heartbeatIntervalMs = result.heartbeatIntervalMs;
-    m.intervalAt = sent.sentAt + m.heartbeatIntervalMs;
-    if (result.memberId) m.memberId = result.memberId;
-    m.memberEpoch = result.memberEpoch;
-    // A leaving member does not take on new partitions.
-    if (result.assignment !== null && m.state !== ConsumerProtocolMemberState.PREPARE_LEAVING) {
-      onTargetAssignment(m, assignmentFromResponse(result.assignment));
-    }
-    return;
-  }
-  m.sent = unsentFields();
-  m.intervalAt = now;
-  const api = 'ConsumerGroupHeartbeat';
-  switch (code) {
-    case ErrorCode.NOT_COORDINATOR:
-    case ErrorCode.COORDINATOR_NOT_AVAILABLE:
-      m.markCoordinatorUnknown(now);
-      m.backoffUntil = now;
-      return;
-    case ErrorCode.COORDINATOR_LOAD_IN_PROGRESS:
-      m.backoffUntil = now + m.heartbeatBackoff.fail();
-      return;
-    case ErrorCode.FENCED_MEMBER_EPOCH:
-    case ErrorCode.UNKNOWN_MEMBER_ID:
-      m.events.error(new GroupBrokerError(api, code, result.errorMessage));
-      m.fence(now);
-      return;
-    case ErrorCode.FENCED_INSTANCE_ID:
-      m.fail(new FencedInstanceIdError(m.settings.groupInstanceId ?? '', api));
-      return;
-    case ErrorCode.GROUP_MAX_SIZE_REACHED:
-      m.fail(new GroupMaxSizeReachedError(m.settings.groupId));
-      return;
-    case ErrorCode.UNSUPPORTED_VERSION:
-      m.fail(unsupportedProtocol(m, result.errorMessage));
-      return;
-    case ErrorCode.GROUP_AUTHORIZATION_FAILED:
-    case ErrorCode.INVALID_REQUEST:
-    case ErrorCode.UNSUPPORTED_ASSIGNOR:
-    case ErrorCode.UNRELEASED_INSTANCE_ID:
-    case ErrorCode.INVALID_REGULAR_EXPRESSION:
-      m.fail(fatalFromCode(m, code, result.errorMessage));
-      return;
-    case ErrorCode.TOPIC_AUTHORIZATION_FAILED:
-      // The member stays in the group (other topics may still be assigned); the user learns of it.
-      m.backoffUntil = now + m.heartbeatBackoff.fail();
-      m.events.error(new GroupBrokerError(api, code, result.errorMessage));
-      return;
-    default:
-      if (kafkaErrorInfo(code).retriable) {
-        m.backoffUntil = now + m.heartbeatBackoff.fail();
-        m.events.error(new GroupBrokerError(api, code, result.errorMessage));
-      } else {
-        // Java treats an error it does not expect here as fatal: it may be a bug on either side.
-        m.fail(fatalFromCode(m, code, result.errorMessage));
-      }
-      return;
-  }
+  if (code === ErrorCode.NONE) m.onHeartbeatAccepted(result, sentAt);
+  else if (code === ErrorCode.FENCED_INSTANCE_ID)
+    m.fail(new FencedInstanceIdError(m.settings.groupInstanceId ?? '', 'ConsumerGroupHeartbeat'));
+  else m.onHeartbeatError(code, result.errorMessage, now);
 }
 
 function onHeartbeatFailure(
@@ -252,53 +151,36 @@ function onHeartbeatFailure(
   error: Error,
   now: number,
 ): void {
-  m.sent = unsentFields();
-  m.intervalAt = now;
-  if (error instanceof UnsupportedVersionError) {
-    const brokerHasApi = error.brokerVersions !== null;
-    const sub = m.subscription.subscription;
-    if (request.minVersion >= 1 && brokerHasApi && sub?.kind === 'pattern') {
-      // The broker speaks only v0, which cannot carry a regular expression: match it here instead.
-      try {
-        compileClientRegex(sub.regex);
-      } catch (cause) {
-        m.fail(
-          new GroupFatalError(
-            `the broker cannot resolve regular expressions and ${JSON.stringify(sub.regex)} is not one this client can`,
-            ErrorCode.INVALID_REGULAR_EXPRESSION,
-            { cause },
-          ),
-        );
-        return;
-      }
-      m.subscription.regexResolution = 'client';
-      m.backoffUntil = now;
-      m.events.error(error);
-      return;
-    }
-    m.fail(unsupportedProtocol(m, error.message, error));
+  const sub = m.subscription.subscription;
+  const brokerHasApi = error instanceof UnsupportedVersionError && error.brokerVersions !== null;
+  if (!(request.minVersion >= 1 && brokerHasApi && sub?.kind === 'pattern')) {
+    m.onHeartbeatFailed(error, now);
     return;
   }
-  m.markCoordinatorUnknown(now);
-  m.backoffUntil = now + m.heartbeatBackoff.fail();
+  // The broker speaks only v0, which cannot carry a regular expression: match it here instead.
+  m.resetSentFields();
+  m.intervalAt = now;
+  try {
+    compileClientRegex(sub.regex);
+  } catch (cause) {
+    m.fail(
+      new GroupFatalError(
+        `the broker cannot resolve regular expressions and ${JSON.stringify(sub.regex)} is not one this client can`,
+        ErrorCode.INVALID_REGULAR_EXPRESSION,
+        { cause },
+      ),
+    );
+    return;
+  }
+  m.subscription.regexResolution = 'client';
+  m.backoffUntil = now;
   m.events.error(error);
 }
 
-function fatalFromCode(m: ConsumerProtocolMembership, code: number, message: string | null): GroupFatalError {
-  const detail = message ? `: ${message}` : '';
+/** @returns the fatal error of a cluster without the consumer group protocol. */
+export function unsupportedProtocol(groupId: string, message: string | null, cause?: Error): GroupFatalError {
   return new GroupFatalError(
-    `ConsumerGroupHeartbeat for group ${m.settings.groupId} failed with ${kafkaErrorInfo(code).name}${detail}`,
-    code,
-  );
-}
-
-function unsupportedProtocol(
-  m: ConsumerProtocolMembership,
-  message: string | null,
-  cause?: Error,
-): GroupFatalError {
-  return new GroupFatalError(
-    `the cluster does not support the consumer group protocol for group ${m.settings.groupId}; use the classic protocol${message ? ` (${message})` : ''}`,
+    `the cluster does not support the consumer group protocol for group ${groupId}; use the classic protocol${message ? ` (${message})` : ''}`,
     ErrorCode.UNSUPPORTED_VERSION,
     { code: 'ERR_GROUP_PROTOCOL_UNSUPPORTED', cause },
   );

@@ -18,7 +18,6 @@ import type {
   TopicPartition,
 } from '@runnel/protocol';
 import { NOT_AWAITED } from '../core/in-flight.js';
-import { GroupMemberBase } from '../core/member-base.js';
 import { type GroupMemberConfig, readGroupMemberConfig } from '../core/member-config.js';
 import { GroupConfigError, IllegalTransitionError } from '../errors.js';
 import type { GroupGeneration } from '../events.js';
@@ -31,6 +30,7 @@ import type {
   ConsumerProtocolResponseFor,
 } from '../requests.js';
 import type { TopicIdAndName } from '../topic-partitions.js';
+import { subscribedNames } from './abstract-membership.js';
 import { withoutIds } from './consumer-protocol-assignment.js';
 import type {
   ConsumerGroupDescription,
@@ -41,6 +41,7 @@ import { ConsumerProtocolMembership } from './consumer-protocol-membership.js';
 import { maybeReconcile } from './consumer-protocol-reconciliation.js';
 import { ConsumerProtocolMemberState, IN_GROUP } from './consumer-protocol-states.js';
 import { type ConsumerProtocolSubscription, compileClientRegex } from './consumer-protocol-subscription.js';
+import { EpochMemberBase } from './epoch-member-base.js';
 
 /**
  * Configuration of a consumer-protocol member: the settings every member shares (`client.rack` is sent
@@ -81,12 +82,9 @@ export interface ConsumerProtocolHealth {
 
 /** The consumer-protocol group member. See the file comment for where its rules live. */
 export class ConsumerProtocolMember
-  extends GroupMemberBase<ConsumerProtocolMemberState, ConsumerProtocolApis, ConsumerProtocolMembership>
+  extends EpochMemberBase<ConsumerProtocolMemberState, ConsumerProtocolApis, ConsumerProtocolMembership>
   implements GroupMember<ConsumerProtocolRequest>
 {
-  /** The coordinator names assigned topics by id: the driver supplies names through `onMetadata`. */
-  readonly assignsByTopicId = true;
-
   /**
    * @throws GroupConfigError on an empty group id or member id, or timeouts that are not positive
    *   32-bit integers.
@@ -109,21 +107,6 @@ export class ConsumerProtocolMember
   /** @returns the server-side assignor asked for, or null for the broker's default. */
   get serverAssignor(): string | null {
     return this.core.serverAssignor;
-  }
-
-  /** @returns the member id (kept for the life of the member, also across fencing). */
-  get memberId(): string {
-    return this.core.memberId;
-  }
-
-  /** @returns the member epoch: 0 while joining, then what the coordinator last said. */
-  get memberEpoch(): number {
-    return this.core.memberEpoch;
-  }
-
-  /** @returns the topic ids of the target assignment that metadata has not named yet, sorted. */
-  get unresolvedTopicIds(): readonly string[] {
-    return this.core.unresolved;
   }
 
   /** @returns the membership to send with OffsetCommit (member epoch as generation), for logs too. */
@@ -168,13 +151,7 @@ export class ConsumerProtocolMember
    * @throws IllegalTransitionError while leaving, or fatal.
    */
   subscribe(topics: readonly string[], now: number): void {
-    const names = [...new Set(topics)].sort();
-    if (names.length === 0 || names.includes('')) {
-      throw new GroupConfigError(
-        'subscribe needs at least one non-empty topic name; use leaveGroup to unsubscribe',
-      );
-    }
-    this.setSubscription({ kind: 'topics', topics: names }, now);
+    this.setSubscription({ kind: 'topics', topics: subscribedNames(topics) }, now);
   }
 
   /**
@@ -209,17 +186,7 @@ export class ConsumerProtocolMember
    * group and goes straight to UNSUBSCRIBED. Does nothing when unsubscribed, already leaving, or fatal.
    */
   leaveGroup(now: number): void {
-    const m = this.core;
-    const { UNSUBSCRIBED, PREPARE_LEAVING, LEAVING, FATAL, FENCED, STALE } = ConsumerProtocolMemberState;
-    if (m.isIn(UNSUBSCRIBED, PREPARE_LEAVING, LEAVING, FATAL)) return;
-    m.subscription.subscription = null;
-    if (m.isIn(FENCED, STALE)) {
-      m.transitionTo(UNSUBSCRIBED);
-      return;
-    }
-    m.reconciliation = null;
-    m.beginLeaving('partitionsRevoked');
-    m.settle(now);
+    this.core.leaveGroup(now);
   }
 
   /**
@@ -267,7 +234,7 @@ export class ConsumerProtocolMember
         if (m.onLeaveAnswer(request.id, 'ConsumerGroupHeartbeat', answer)) return;
         const sent = m.inFlight.take('heartbeat', request.id);
         if (sent === NOT_AWAITED) return;
-        onHeartbeat(m, request, answer, sent, now);
+        onHeartbeat(m, request, answer, sent.sentAt, now);
         return;
       }
       case 'ConsumerGroupDescribe': {

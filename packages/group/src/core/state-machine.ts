@@ -21,8 +21,11 @@ export interface MemberStates<S extends string> {
   readonly prepareLeaving: S;
   /** The request that leaves the group is due or in flight. */
   readonly leaving: S;
-  /** Left on its own after the max poll interval; rejoins on the next poll. */
-  readonly stale: S;
+  /**
+   * Left on its own after the max poll interval; rejoins on the next poll. Null for a protocol without
+   * a max poll interval (a share group member acknowledges records instead).
+   */
+  readonly stale: S | null;
 }
 
 /** The current state of a member and its transitions, checked against the protocol's table. */

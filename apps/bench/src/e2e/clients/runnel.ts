@@ -50,6 +50,9 @@ if (process.argv[1]?.endsWith('runnel.js') === true && process.argv[2] === '--pr
     const variant = spec.variant ?? { mode: 'subscribe', config: {} };
     const runnel = await loadRunnel();
     if ('reason' in runnel) throw new Error(runnel.reason);
+    // The telemetry variant reports to a real OpenTelemetry SDK, as a program with telemetry on would.
+    const stopSdk =
+      variant.config.telemetry === true ? (await import('./otel-sdk.js')).startOpenTelemetrySdk() : null;
     const tally = new Tally(spec.records);
     const cancel = watchdog(spec.timeoutMs, tally);
     const consumer = new runnel.Consumer({
@@ -78,6 +81,9 @@ if (process.argv[1]?.endsWith('runnel.js') === true && process.argv[2] === '--pr
       if (tally.add(batch.records.length, bytes)) break;
     }
     cancel();
-    await finish(tally.report('runnel'), () => consumer.close({ timeoutMs: 5000 }));
+    await finish(tally.report('runnel'), async () => {
+      await consumer.close({ timeoutMs: 5000 });
+      await stopSdk?.();
+    });
   });
 }

@@ -1,0 +1,71 @@
+/**
+ * The consumer's diagnostics_channel TracingChannels, the hooks APM agents and the OpenTelemetry
+ * integration subscribe to (names and payloads are listed in the package README). Every traced call
+ * checks `hasSubscribers` first: with nobody subscribed the call runs as is, and no payload object is
+ * built.
+ */
+import * as diagnostics from 'node:diagnostics_channel';
+import type { ConsumerBatch, ConsumerRecord, TopicPartition } from './batch.js';
+import type { RebalanceKind } from './events.js';
+import type { OffsetToCommit } from './offset-requests.js';
+
+/**
+ * Which consumer a message is about: one object per consumer (compare by reference to tell consumers
+ * apart), with its `clientId` and `groupId` (null without a group).
+ */
+export interface ConsumerIdentity {
+  readonly clientId: string;
+  readonly groupId: string | null;
+}
+
+/** What every message of the consumer's channels carries. */
+export interface ConsumerMessage {
+  readonly consumer: ConsumerIdentity;
+}
+
+/**
+ * `runnel:consumer:process`: one `eachBatch` call, one `eachRecord` call (with `record`), or one batch
+ * the iterator handed out, until the next one is asked for.
+ */
+export interface ProcessMessage extends ConsumerMessage {
+  readonly kind: 'eachBatch' | 'eachRecord' | 'iterator';
+  readonly batch: ConsumerBatch;
+  /** The record of an `eachRecord` call; absent for a batch. */
+  readonly record?: ConsumerRecord;
+  /** Set by the channel when the handler threw. */
+  error?: unknown;
+}
+
+/** `runnel:consumer:commit`: one OffsetCommit, retries included. */
+export interface CommitMessage extends ConsumerMessage {
+  readonly offsets: readonly OffsetToCommit[];
+  error?: unknown;
+}
+
+/** `runnel:consumer:rebalance`: one assignment change handled, the RebalanceListener's call included. */
+export interface RebalanceMessage extends ConsumerMessage {
+  readonly kind: RebalanceKind;
+  readonly partitions: readonly TopicPartition[];
+  error?: unknown;
+}
+
+export const processChannel = diagnostics.tracingChannel<unknown, ProcessMessage>('runnel:consumer:process');
+export const commitChannel = diagnostics.tracingChannel<unknown, CommitMessage>('runnel:consumer:commit');
+export const rebalanceChannel = diagnostics.tracingChannel<unknown, RebalanceMessage>(
+  'runnel:consumer:rebalance',
+);
+
+/**
+ * Marks the start of a batch the iterator handed out. Its end ({@link processEnded}) comes when the
+ * user asks for the next one; nothing runs in between for the channel to wrap.
+ */
+export function processStarted(message: ProcessMessage): void {
+  processChannel.start.publish(message);
+}
+
+/** Marks the end of an iterator batch: `end`, then `asyncStart` and `asyncEnd`, as a settled promise would. */
+export function processEnded(message: ProcessMessage): void {
+  processChannel.end.publish(message);
+  processChannel.asyncStart.publish(message);
+  processChannel.asyncEnd.publish(message);
+}

@@ -1,0 +1,163 @@
+/**
+ * The consumer's lifecycle events (`consumer.on('commit', ...)`): their names and payloads, and the one
+ * emitter every part of the consumer reports through. Emitting costs a map lookup when nobody listens.
+ * A listener that throws (or rejects) is logged and skipped: an application's monitoring code must
+ * never break consumption, the same rule as for the RebalanceListener.
+ */
+import type { BrokerReachabilityLog, Logger } from '@runnel/network';
+import { failure } from '@runnel/network';
+import type { TopicPartition } from './batch.js';
+import type { OffsetToCommit } from './offset-requests.js';
+
+/** Which change of the assignment a rebalance event is about. */
+export type RebalanceKind = 'assigned' | 'revoked' | 'lost';
+
+/** A rebalance step starts: the group member changed the assignment and the consumer begins handling it. */
+export interface RebalanceEvent {
+  readonly kind: RebalanceKind;
+  /** The partitions added, revoked or lost. */
+  readonly partitions: readonly TopicPartition[];
+  readonly groupId: string;
+}
+
+/** A rebalance step ended: the partitions are fetched (assigned) or released (revoked, lost). */
+export interface AssignmentEvent {
+  /** The partitions added, revoked or lost. */
+  readonly partitions: readonly TopicPartition[];
+  /** Every partition assigned once the step ended. */
+  readonly assignment: readonly TopicPartition[];
+  readonly groupId: string;
+  /** How long the step took, the RebalanceListener's call included, in milliseconds. */
+  readonly durationMs: number;
+}
+
+/** An OffsetCommit ended, stored (`error` null) or refused. */
+export interface CommitEvent {
+  readonly groupId: string;
+  /** The offsets sent (the next offset to read of each partition). */
+  readonly offsets: readonly OffsetToCommit[];
+  readonly durationMs: number;
+  /** Why the commit failed (CommitFailedError, ConsumerTimeoutError...), or null when it succeeded. */
+  readonly error: Error | null;
+}
+
+/** A Fetch request failed as a whole; its partitions are fetched again after `retryBackoffMs`. */
+export interface FetchErrorEvent {
+  /** The broker the Fetch went to. */
+  readonly nodeId: number;
+  readonly error: Error;
+}
+
+/** A broker stopped being reachable: a connection attempt failed, or a working connection broke. */
+export interface BrokerDownEvent {
+  /** `host:port`. */
+  readonly broker: string;
+  /** The broker's node id (negative for a bootstrap address). */
+  readonly nodeId: number;
+  readonly error: Error;
+}
+
+/** A broker that was down is reachable again. */
+export interface BrokerUpEvent {
+  readonly broker: string;
+  readonly nodeId: number;
+  /** How long it was down, in milliseconds. */
+  readonly downForMs: number;
+}
+
+/** Why a partition's position was reset to its log start or end. */
+export type OffsetResetReason = 'noCommittedOffset' | 'outOfRange' | 'seek';
+
+/** A partition's position was reset (`autoOffsetReset`, or `seekToBeginning`/`seekToEnd`). */
+export interface OffsetResetEvent extends TopicPartition {
+  readonly strategy: 'earliest' | 'latest';
+  readonly reason: OffsetResetReason;
+  /** The offset the partition now starts from. */
+  readonly offset: number;
+  /** The fetch offset the broker refused, for `outOfRange`; null otherwise. */
+  readonly fromOffset: number | null;
+}
+
+/** Consumption stopped for good (no broker reachable, credentials refused, fenced static member...). */
+export interface FatalEvent {
+  readonly error: Error;
+}
+
+/** Every event of a consumer and its payload. */
+export interface ConsumerEventMap {
+  rebalance: RebalanceEvent;
+  assigned: AssignmentEvent;
+  revoked: AssignmentEvent;
+  lost: AssignmentEvent;
+  commit: CommitEvent;
+  fetchError: FetchErrorEvent;
+  brokerDown: BrokerDownEvent;
+  brokerUp: BrokerUpEvent;
+  offsetReset: OffsetResetEvent;
+  fatal: FatalEvent;
+}
+
+/** The name of a consumer event (`rebalance`, `commit`, `brokerDown`...), as `on` and `off` take it. */
+export type ConsumerEventName = keyof ConsumerEventMap;
+
+/** A listener of one event; what it returns (a promise included) is ignored, a rejection logged. */
+export type ConsumerEventListener<E extends ConsumerEventName> = (event: ConsumerEventMap[E]) => unknown;
+
+type AnyListener = (event: unknown) => unknown;
+
+export class ConsumerEvents {
+  private readonly listeners = new Map<ConsumerEventName, AnyListener[]>();
+
+  constructor(private readonly logger: Logger) {}
+
+  /** Adds a listener (the same function twice is called twice, as with Node's EventEmitter). */
+  on<E extends ConsumerEventName>(name: E, listener: ConsumerEventListener<E>): void {
+    const list = this.listeners.get(name) ?? [];
+    // Copy on write: an emit in progress keeps calling the list it started with.
+    this.listeners.set(name, [...list, listener as AnyListener]);
+  }
+
+  /** Removes one registration of the listener; nothing when it is not registered. */
+  off<E extends ConsumerEventName>(name: E, listener: ConsumerEventListener<E>): void {
+    const list = this.listeners.get(name);
+    const at = list?.lastIndexOf(listener as AnyListener) ?? -1;
+    if (!list || at < 0) return;
+    const next = list.filter((_, i) => i !== at);
+    if (next.length === 0) this.listeners.delete(name);
+    else this.listeners.set(name, next);
+  }
+
+  /** @returns whether anyone listens to `name`: callers skip building a payload when nobody does. */
+  has(name: ConsumerEventName): boolean {
+    return this.listeners.has(name);
+  }
+
+  /** Calls every listener of `name` with `event`; a listener's failure is logged, never thrown. */
+  emit<E extends ConsumerEventName>(name: E, event: ConsumerEventMap[E]): void {
+    const list = this.listeners.get(name);
+    if (!list) return;
+    for (const listener of list) {
+      try {
+        const result = listener(event);
+        if (result instanceof Promise) result.catch((error: unknown) => this.listenerFailed(name, error));
+      } catch (error) {
+        this.listenerFailed(name, error);
+      }
+    }
+  }
+
+  private listenerFailed(name: ConsumerEventName, error: unknown): void {
+    this.logger.error({ ...failure('event_listener_failed', error), name }, `a ${name} listener failed`);
+  }
+}
+
+/** Reports the broker pool's reachability changes as `brokerDown` and `brokerUp` events. */
+export function reportReachability(log: BrokerReachabilityLog, events: ConsumerEvents): void {
+  log.onChange((change) => {
+    if (change.up) {
+      events.emit('brokerUp', { broker: change.broker, nodeId: change.nodeId, downForMs: change.downForMs });
+    } else {
+      events.emit('brokerDown', { broker: change.broker, nodeId: change.nodeId, error: change.error });
+    }
+  });
+}

@@ -1,0 +1,172 @@
+/**
+ * The consumer's metrics: OpenTelemetry's messaging conventions (`messaging.client.consumed.messages`,
+ * `messaging.process.duration`, `messaging.client.operation.duration` for Fetch and OffsetCommit) and
+ * Runnel's Kafka consumer instruments (`runnel.consumer.*`: lag per partition, bytes fetched, buffered
+ * bytes, rebalances and their duration, commit failures). Durations run from a channel message's
+ * `start` to its `asyncEnd`, in seconds.
+ */
+import { performance } from 'node:perf_hooks';
+import type * as OpenTelemetry from '@opentelemetry/api';
+import type { RequestMessage } from '@runnel/network';
+import type { CommitMessage, ConsumerIdentity, ProcessMessage, RebalanceMessage } from './diagnostics.js';
+import type { TelemetrySources } from './telemetry.js';
+import { errorType } from './telemetry-spans.js';
+
+/** Buckets for durations in seconds, from 1 ms to 10 s (the conventions' advice). */
+const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+
+export class TelemetryMetrics {
+  private readonly startedAt = new WeakMap<object, number>();
+  private readonly common: OpenTelemetry.Attributes;
+  private readonly consumed: OpenTelemetry.Counter;
+  private readonly processDuration: OpenTelemetry.Histogram;
+  private readonly operationDuration: OpenTelemetry.Histogram;
+  private readonly fetchedBytes: OpenTelemetry.Counter;
+  private readonly rebalances: OpenTelemetry.Counter;
+  private readonly rebalanceDuration: OpenTelemetry.Histogram;
+  private readonly commitFailures: OpenTelemetry.Counter;
+  private readonly gauges: OpenTelemetry.ObservableGauge[];
+  private readonly observe: OpenTelemetry.BatchObservableCallback;
+
+  constructor(
+    private readonly meter: OpenTelemetry.Meter,
+    identity: ConsumerIdentity,
+    private readonly sources: TelemetrySources,
+  ) {
+    this.common = {
+      'messaging.system': 'kafka',
+      'messaging.client.id': identity.clientId,
+      ...(identity.groupId === null ? {} : { 'messaging.consumer.group.name': identity.groupId }),
+    };
+    const seconds = { unit: 's', advice: { explicitBucketBoundaries: DURATION_BUCKETS } };
+    this.consumed = meter.createCounter('messaging.client.consumed.messages', {
+      unit: '{message}',
+      description: 'Records handed to the application.',
+    });
+    this.processDuration = meter.createHistogram('messaging.process.duration', {
+      ...seconds,
+      description: 'How long a handler call (or an iterator batch) took.',
+    });
+    this.operationDuration = meter.createHistogram('messaging.client.operation.duration', {
+      ...seconds,
+      description: 'How long a Fetch (poll) or an OffsetCommit (commit) took.',
+    });
+    this.fetchedBytes = meter.createCounter('runnel.consumer.fetch.bytes', {
+      unit: 'By',
+      description: 'Bytes of Fetch responses received.',
+    });
+    this.rebalances = meter.createCounter('runnel.consumer.rebalances', {
+      unit: '{rebalance}',
+      description: 'Assignment changes handled.',
+    });
+    this.rebalanceDuration = meter.createHistogram('runnel.consumer.rebalance.duration', {
+      ...seconds,
+      description: 'How long handling an assignment change took, the listener included.',
+    });
+    this.commitFailures = meter.createCounter('runnel.consumer.commit.failures', {
+      unit: '{commit}',
+      description: 'OffsetCommits that failed.',
+    });
+    const lag = meter.createObservableGauge('runnel.consumer.lag', {
+      unit: '{message}',
+      description: 'Records between the consumed position and the log end, per partition.',
+    });
+    const buffered = meter.createObservableGauge('runnel.consumer.buffered.bytes', {
+      unit: 'By',
+      description: 'Fetched bytes held in memory, handed out or not.',
+    });
+    this.gauges = [lag, buffered];
+    this.observe = (result) => {
+      for (const l of this.sources.lag()) {
+        if (l.lag === null) continue;
+        result.observe(lag, l.lag, {
+          ...this.common,
+          'messaging.destination.name': l.topic,
+          'messaging.destination.partition.id': String(l.partition),
+        });
+      }
+      result.observe(buffered, this.sources.health().bufferedBytes, this.common);
+    };
+  }
+
+  /** Starts reporting the gauges. */
+  start(): void {
+    this.meter.addBatchObservableCallback(this.observe, this.gauges);
+  }
+
+  /** Stops reporting the gauges (close). */
+  stop(): void {
+    this.meter.removeBatchObservableCallback(this.observe, this.gauges);
+  }
+
+  /** Notes when a message's operation started. */
+  started(m: object): void {
+    this.startedAt.set(m, performance.now());
+  }
+
+  /** Counts the records handed out, and notes the start. */
+  processStarted(m: ProcessMessage): void {
+    this.started(m);
+    this.consumed.add(m.record ? 1 : m.batch.records.length, this.destination(m, 'process'));
+  }
+
+  processEnded(m: ProcessMessage): void {
+    const attributes = this.destination(m, 'process');
+    if (m.error !== undefined) attributes['error.type'] = errorType(m.error);
+    this.processDuration.record(this.elapsed(m), attributes);
+  }
+
+  commitEnded(m: CommitMessage): void {
+    const attributes: OpenTelemetry.Attributes = {
+      ...this.common,
+      'messaging.operation.type': 'settle',
+      'messaging.operation.name': 'commit',
+    };
+    if (m.error !== undefined) {
+      attributes['error.type'] = errorType(m.error);
+      this.commitFailures.add(1, { ...this.common, 'error.type': errorType(m.error) });
+    }
+    this.operationDuration.record(this.elapsed(m), attributes);
+  }
+
+  rebalanceEnded(m: RebalanceMessage): void {
+    const attributes = { ...this.common, 'runnel.rebalance.kind': m.kind };
+    this.rebalances.add(1, attributes);
+    this.rebalanceDuration.record(this.elapsed(m), attributes);
+  }
+
+  /** Records a Fetch's duration (as the `poll` operation) and its response bytes; other requests are not metered. */
+  requestEnded(m: RequestMessage): void {
+    if (m.api !== 'Fetch') {
+      this.startedAt.delete(m);
+      return;
+    }
+    const attributes: OpenTelemetry.Attributes = {
+      ...this.common,
+      'messaging.operation.type': 'receive',
+      'messaging.operation.name': 'poll',
+      'server.address': m.broker,
+    };
+    if (m.error !== undefined) attributes['error.type'] = errorType(m.error);
+    this.operationDuration.record(this.elapsed(m), attributes);
+    if (m.responseBytes > 0)
+      this.fetchedBytes.add(m.responseBytes, { ...this.common, 'server.address': m.broker });
+  }
+
+  private destination(m: ProcessMessage, operation: string): OpenTelemetry.Attributes {
+    return {
+      ...this.common,
+      'messaging.operation.type': operation,
+      'messaging.operation.name': operation,
+      'messaging.destination.name': m.batch.topic,
+      'messaging.destination.partition.id': String(m.batch.partition),
+    };
+  }
+
+  /** @returns the seconds since the message's start, and forgets it. */
+  private elapsed(m: object): number {
+    const at = this.startedAt.get(m);
+    this.startedAt.delete(m);
+    return at === undefined ? 0 : (performance.now() - at) / 1000;
+  }
+}
