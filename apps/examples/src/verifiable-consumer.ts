@@ -77,8 +77,12 @@ async function main(): Promise<void> {
         consumed += batch.records.length;
         if (!autoCommit) {
           const offsets = [{ topic: batch.topic, partition: batch.partition, offset: batch.nextOffset }];
+          // The leader epoch of the last record goes with the commit (the event keeps Kafka's shape), so
+          // that the partition's next owner can check it against the log (KIP-320) and find a
+          // truncation instead of meeting an offset out of range.
+          const leaderEpoch = batch.records.at(-1)?.leaderEpoch ?? -1;
           try {
-            await consumer.commit(offsets);
+            await consumer.commit([{ ...offsets[0]!, leaderEpoch }]);
             emit('offsets_committed', { offsets, success: true });
           } catch (error) {
             emit('offsets_committed', { offsets, success: false, error: (error as Error).message });
