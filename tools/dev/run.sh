@@ -13,6 +13,9 @@ runnel_use_supported_node
 pnpm_version="$(node -p "require('./package.json').packageManager.split('@')[1]")"
 
 ensure_ready() {
+  # .ci/run installs and builds once, then runs suites side by side: a second install or build (turbo
+  # rewrites dist/ from its cache) would race with the suite already running.
+  if [ -n "${RUNNEL_READY:-}" ]; then return 0; fi
   runnel_ensure_pnpm "$pnpm_version"
   # Fast when nothing changed; installs on a fresh clone.
   pnpm install --frozen-lockfile --prefer-offline >&2

@@ -141,12 +141,12 @@ describe('usage errors', () => {
 
   it('names the property of a --config file that is wrong, and exits 2', async () => {
     const file = join(tmpdir(), `runnel-cli-${process.pid}.properties`);
-    writeFileSync(file, 'bootstrap.servers=localhost:9092\nmax.poll.records=10\n');
+    writeFileSync(file, 'bootstrap.servers=localhost:9092\ninterceptor.classes=com.example.Audit\n');
     const r = await runCli(['topics', 'list', '--config', file]);
     expect(r.code).toBe(2);
     expect(lines(r.stderr)).toHaveLength(1);
     expect(r.stderr).toMatch(
-      new RegExp(`^runnel: max\\.poll\\.records: is not a consumer property .* \\(in ${file}\\)`),
+      new RegExp(`^runnel: interceptor\\.classes: is not a consumer property .* \\(in ${file}\\)`),
     );
   });
 });
