@@ -233,6 +233,8 @@ describe('FaultProxy faults', () => {
 describe('FaultProxy.close', () => {
   it('leaves no socket or server behind, even with bytes still delayed', async () => {
     // Timers are checked on the injected clock below: the test runner has timers of its own.
+    // Node reports its TCP handles by kind; Bun reports none, so there the closed sockets and the
+    // refused port are what is checked (the same test runs on Node 22, 24 and 26 with the counts).
     const count = (): Record<string, number> => {
       const counts: Record<string, number> = { TCPServerWrap: 0, TCPSocketWrap: 0 };
       for (const kind of process.getActiveResourcesInfo()) if (kind in counts) counts[kind]!++;
@@ -250,19 +252,29 @@ describe('FaultProxy.close', () => {
     const c = await TestClient.connect(proxy.port);
     c.socket.write('held for a minute');
     await waitFor('accepted', () => upstream.connections.length === 1);
-    upstream.connections[0]!.socket.write(Buffer.alloc(1000));
+    const brokerEnd = upstream.connections[0]!.socket;
+    brokerEnd.write(Buffer.alloc(1000));
     await settle();
-    // The proxy's server and the fake broker's; the client, both ends inside the proxy, the broker's end.
-    expect(count()).toEqual({
-      TCPServerWrap: before.TCPServerWrap! + 2,
-      TCPSocketWrap: before.TCPSocketWrap! + 4,
-    });
+    const reportsHandles = !('Bun' in globalThis);
+    if (reportsHandles) {
+      // The proxy's server and the fake broker's; the client, both ends inside the proxy, the broker's end.
+      expect(count()).toEqual({
+        TCPServerWrap: before.TCPServerWrap! + 2,
+        TCPSocketWrap: before.TCPSocketWrap! + 4,
+      });
+    }
+    const port = proxy.port;
     await proxy.close();
-    await upstream.close();
     await waitFor('client closed', () => c.closed);
-    const within = () => Object.entries(count()).every(([kind, n]) => n <= before[kind]!);
-    await waitFor('handles released', within, 3_000).catch(() => {});
-    expect(count()).toEqual(before);
+    await waitFor('broker end closed', () => brokerEnd.destroyed);
+    expect(proxy.connectionCount).toBe(0);
+    expect((await TestClient.connect(port)).error?.code).toBe('ECONNREFUSED');
+    await upstream.close();
+    if (reportsHandles) {
+      const within = () => Object.entries(count()).every(([kind, n]) => n <= before[kind]!);
+      await waitFor('handles released', within, 3_000).catch(() => {});
+      expect(count()).toEqual(before);
+    }
   });
 
   it('clears every timer it set: latency, bandwidth and drop timers', async () => {

@@ -272,6 +272,8 @@ export class FaultProxy {
     connection.applyFaults(this.currentFaults);
     client.setNoDelay(true);
     upstream.setNoDelay(true);
-    client.resume();
+    // The client is read only once the broker's end is connected: bytes written to a socket still
+    // connecting are lost when a fault resets it, and a byte count must count bytes the broker got.
+    upstream.once('connect', () => client.resume());
   }
 }

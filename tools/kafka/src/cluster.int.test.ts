@@ -14,6 +14,20 @@ function processState(pid: number): string {
   return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.charAt(0);
 }
 
+/**
+ * The process state once it settles: a JVM's threads each take the stop or continue signal in turn,
+ * so on a busy machine the process still reads 'R' or 'S' for a moment after SIGSTOP.
+ */
+async function settledState(pid: number, expected: (state: string) => boolean): Promise<string> {
+  const deadline = Date.now() + 5_000;
+  let state = processState(pid);
+  while (!expected(state) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    state = processState(pid);
+  }
+  return state;
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -77,10 +91,10 @@ describe('a cluster of its own', () => {
 
       const pid = cluster.pid(1)!;
       cluster.pauseNode(1);
-      expect(processState(pid)).toBe('T');
+      expect(await settledState(pid, (state) => state === 'T')).toBe('T');
       expect(cluster.isRunning(1)).toBe(true);
       cluster.resumeNode(1);
-      expect(processState(pid)).not.toBe('T');
+      expect(await settledState(pid, (state) => state !== 'T')).not.toBe('T');
 
       await cluster.killNode(1);
       expect(alive(pid)).toBe(false);
