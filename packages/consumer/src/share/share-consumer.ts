@@ -11,6 +11,7 @@ import { type BrokersDownWatch, consumerBrokersDownWatch } from '../brokers-down
 import { contextFor } from '../consumer-client.js';
 import type { ConsumerEnvironment } from '../consumer-types.js';
 import type { ClientContext } from '../context.js';
+import type { Deserialized, Deserializer } from '../deserializers.js';
 import { IllegalStateError } from '../errors.js';
 import { ConsumerEvents } from '../events.js';
 import { GroupDriver } from '../group-driver.js';
@@ -27,9 +28,11 @@ import type { ShareConsumerHealth, ShareRunOptions } from './share-types.js';
 /**
  * A share group consumer. `subscribe` to topics, then read with `for await (const batch of consumer)`
  * or `run({ eachRecord })`; acknowledge records (implicitly, or with `acknowledge` in explicit mode);
- * `close()` when done.
+ * `close()` when done. `KD` and `VD` are the deserializers' types, as the consumer's.
  */
-export class ShareConsumer implements AsyncDisposable {
+export class ShareConsumer<KD extends Deserializer = 'buffer', VD extends Deserializer = 'buffer'>
+  implements AsyncDisposable
+{
   /** The configuration with defaults applied. */
   readonly config: ResolvedShareConfig;
   private readonly context: ClientContext<ResolvedShareConfig>;
@@ -50,7 +53,7 @@ export class ShareConsumer implements AsyncDisposable {
    * @throws ConfigError naming the option that is missing, unknown or out of range (a consumer option
    *   share groups do not have says what to use instead), or `tls` when its material cannot be loaded.
    */
-  constructor(config: ShareConsumerConfig, environment: ConsumerEnvironment = {}) {
+  constructor(config: ShareConsumerConfig<KD, VD>, environment: ConsumerEnvironment = {}) {
     this.config = resolveShareConfig(config);
     this.context = contextFor(config, this.config, environment, new ConsumerEvents(this.config.logger));
     const { retryBackoffMs, requestTimeoutMs, groupId, rack } = this.config;
@@ -130,7 +133,9 @@ export class ShareConsumer implements AsyncDisposable {
    *   cannot be read (its records are released), GroupFatalError when the group member cannot go on,
    *   AuthenticationError once credentials were refused, AllBrokersDownError.
    */
-  batches(options: { signal?: AbortSignal } = {}): AsyncIterableIterator<ShareBatch> {
+  batches(
+    options: { signal?: AbortSignal } = {},
+  ): AsyncIterableIterator<ShareBatch<Deserialized<KD>, Deserialized<VD>>> {
     let current: ShareDelivery | null = null;
     const iterator: AsyncIterableIterator<ShareBatch> = {
       next: async () => {
@@ -153,11 +158,12 @@ export class ShareConsumer implements AsyncDisposable {
       },
       [Symbol.asyncIterator]: () => iterator,
     };
-    return iterator;
+    // The records' class deserializes (or not) as the config's deserializers say, which KD and VD type.
+    return iterator as AsyncIterableIterator<never>;
   }
 
   /** @returns an iterator over batches, as {@link batches} without options. */
-  [Symbol.asyncIterator](): AsyncIterableIterator<ShareBatch> {
+  [Symbol.asyncIterator](): AsyncIterableIterator<ShareBatch<Deserialized<KD>, Deserialized<VD>>> {
     return this.batches();
   }
 
@@ -172,7 +178,7 @@ export class ShareConsumer implements AsyncDisposable {
    * @throws (as a rejection) what a handler threw, or what {@link batches} throws; TypeError when
    *   neither handler is given or concurrency is not a positive integer.
    */
-  async run(options: ShareRunOptions): Promise<void> {
+  async run(options: ShareRunOptions<Deserialized<KD>, Deserialized<VD>>): Promise<void> {
     this.lifecycle.ensureOpen();
     const mode = this.config.acknowledgementMode;
     const deliveries = {
@@ -184,7 +190,7 @@ export class ShareConsumer implements AsyncDisposable {
       },
     };
     const host = { deliveries, maxPoll: null, runs: this.runs };
-    return this.lifecycle.keepAlive.during(() => runBatches(host, options));
+    return this.lifecycle.keepAlive.during(() => runBatches(host, options as ShareRunOptions));
   }
 
   /**
@@ -195,7 +201,7 @@ export class ShareConsumer implements AsyncDisposable {
    *   consumer did not hand out (or whose batch is finished); RecordAlreadyAcknowledgedError;
    *   AcquisitionLockTimeoutError once the record's lock ran out. Nothing is recorded when it throws.
    */
-  acknowledge(record: ShareRecord, type: AcknowledgeType = 'accept'): void {
+  acknowledge(record: ShareRecord<unknown, unknown>, type: AcknowledgeType = 'accept'): void {
     const code = ackCodeOf(type);
     const { delivery, index } = ShareDelivery.of(record, this);
     delivery.acknowledge(index, code, this.context.clock.wallClockMs());

@@ -16,6 +16,7 @@ import {
 import { ErrorCode, KafkaProtocolError, type ShareFetchResponse } from '@runnel/protocol';
 import { partitionKey, type TopicPartition } from '../batch.js';
 import type { ClientContext } from '../context.js';
+import { recordClassFor } from '../deserializers.js';
 import { LoopSignal } from '../loop-signal.js';
 import { AcknowledgementLedger, type AcknowledgementResult } from './acknowledgement-ledger.js';
 import { ShareBrokers } from './share-brokers.js';
@@ -96,7 +97,11 @@ export class ShareFetcher {
     this.buffer = new ShareFetchBuffer(
       config.maxBufferedBytes,
       config.fetchMaxBytes,
-      { checkCrcs: config.checkCrcs, maxDecompressedSize: config.maxDecompressedSize },
+      {
+        checkCrcs: config.checkCrcs,
+        maxDecompressedSize: config.maxDecompressedSize,
+        recordClass: recordClassFor(config.keyDeserializer, config.valueDeserializer),
+      },
       {
         settle: (data, offsets, code) => {
           const ref = this.refs.get(data.key);

@@ -16,6 +16,7 @@ import {
   ShareGroupHeartbeat,
   type ShareGroupHeartbeatRequest,
 } from '@runnel/protocol';
+import type { Deserializer } from '../deserializers.js';
 import type { ShareConsumerConfig } from '../share/share-config.js';
 import { ShareConsumer } from '../share/share-consumer.js';
 import { FakeKafka } from './fake-kafka.js';
@@ -91,14 +92,16 @@ export class FakeShareBroker {
   }
 
   /** @returns a share consumer of group `g` on this broker and its clock, subscribed to `jobs`. */
-  consumer(config: Partial<ShareConsumerConfig> = {}): ShareConsumer {
+  consumer<KD extends Deserializer = 'buffer', VD extends Deserializer = 'buffer'>(
+    config: Partial<ShareConsumerConfig<KD, VD>> = {},
+  ): ShareConsumer<KD, VD> {
     const { kafka } = this;
-    const consumer = new ShareConsumer(
+    const consumer = new ShareConsumer<KD, VD>(
       { brokers: 'broker:9092', groupId: 'g', fetchMaxWaitMs: 500, ...config },
       { clock: kafka.clock, connectionFactory: kafka.cluster.factory, random: () => 0.5 },
     );
     consumer.subscribe(['jobs']);
-    this.consumers.push(consumer);
+    this.consumers.push(consumer as unknown as ShareConsumer);
     return consumer;
   }
 
