@@ -97,6 +97,15 @@ export interface ConsumerEventMap {
   fatal: FatalEvent;
 }
 
+/**
+ * The events both a Consumer and a ShareConsumer have: what the parts they share (the cluster client,
+ * the lifecycle, the brokers-down watch) emit.
+ */
+export type ClientEventMap = Pick<
+  ConsumerEventMap,
+  'assigned' | 'revoked' | 'lost' | 'fetchError' | 'brokerDown' | 'brokerUp' | 'fatal'
+>;
+
 /** The name of a consumer event (`rebalance`, `commit`, `brokerDown`...), as `on` and `off` take it. */
 export type ConsumerEventName = keyof ConsumerEventMap;
 
@@ -105,20 +114,24 @@ export type ConsumerEventListener<E extends ConsumerEventName> = (event: Consume
 
 type AnyListener = (event: unknown) => unknown;
 
-export class ConsumerEvents {
-  private readonly listeners = new Map<ConsumerEventName, AnyListener[]>();
+/**
+ * The emitter of a consumer's events; `M` maps each event name to its payload (the Consumer's by
+ * default; the ShareConsumer's is `ShareConsumerEventMap`).
+ */
+export class ConsumerEvents<M extends object = ConsumerEventMap> {
+  private readonly listeners = new Map<PropertyKey, AnyListener[]>();
 
   constructor(private readonly logger: Logger) {}
 
   /** Adds a listener (the same function twice is called twice, as with Node's EventEmitter). */
-  on<E extends ConsumerEventName>(name: E, listener: ConsumerEventListener<E>): void {
+  on<E extends keyof M>(name: E, listener: (event: M[E]) => unknown): void {
     const list = this.listeners.get(name) ?? [];
     // Copy on write: an emit in progress keeps calling the list it started with.
     this.listeners.set(name, [...list, listener as AnyListener]);
   }
 
   /** Removes one registration of the listener; nothing when it is not registered. */
-  off<E extends ConsumerEventName>(name: E, listener: ConsumerEventListener<E>): void {
+  off<E extends keyof M>(name: E, listener: (event: M[E]) => unknown): void {
     const list = this.listeners.get(name);
     const at = list?.lastIndexOf(listener as AnyListener) ?? -1;
     if (!list || at < 0) return;
@@ -128,12 +141,12 @@ export class ConsumerEvents {
   }
 
   /** @returns whether anyone listens to `name`: callers skip building a payload when nobody does. */
-  has(name: ConsumerEventName): boolean {
+  has(name: keyof M): boolean {
     return this.listeners.has(name);
   }
 
   /** Calls every listener of `name` with `event`; a listener's failure is logged, never thrown. */
-  emit<E extends ConsumerEventName>(name: E, event: ConsumerEventMap[E]): void {
+  emit<E extends keyof M>(name: E, event: M[E]): void {
     const list = this.listeners.get(name);
     if (!list) return;
     for (const listener of list) {
@@ -146,13 +159,20 @@ export class ConsumerEvents {
     }
   }
 
-  private listenerFailed(name: ConsumerEventName, error: unknown): void {
-    this.logger.error({ ...failure('event_listener_failed', error), name }, `a ${name} listener failed`);
+  private listenerFailed(name: keyof M, error: unknown): void {
+    const event = String(name);
+    this.logger.error(
+      { ...failure('event_listener_failed', error), name: event },
+      `a ${event} listener failed`,
+    );
   }
 }
 
 /** Reports the broker pool's reachability changes as `brokerDown` and `brokerUp` events. */
-export function reportReachability(log: BrokerReachabilityLog, events: ConsumerEvents): void {
+export function reportReachability(
+  log: BrokerReachabilityLog,
+  events: Pick<ConsumerEvents<Pick<ConsumerEventMap, 'brokerUp' | 'brokerDown'>>, 'emit'>,
+): void {
   log.onChange((change) => {
     if (change.up) {
       events.emit('brokerUp', { broker: change.broker, nodeId: change.nodeId, downForMs: change.downForMs });

@@ -102,6 +102,7 @@ export type {
   AssignmentEvent,
   BrokerDownEvent,
   BrokerUpEvent,
+  ClientEventMap,
   CommitEvent,
   ConsumerEventListener,
   ConsumerEventMap,
@@ -128,6 +129,12 @@ export {
   RecordAlreadyAcknowledgedError,
   RecordNotAcquiredError,
 } from './share/share-errors.js';
+export type {
+  AcknowledgementEvent,
+  ShareConsumerEventListener,
+  ShareConsumerEventMap,
+  ShareConsumerEventName,
+} from './share/share-events.js';
 export type { ShareBatch, ShareRecord } from './share/share-records.js';
 export type { ShareConsumerHealth, ShareRunOptions } from './share/share-types.js';
 export type { MeterProviderLike, TelemetryOptions, TracerProviderLike } from './telemetry-config.js';

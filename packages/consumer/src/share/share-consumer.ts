@@ -13,7 +13,7 @@ import type { ConsumerEnvironment } from '../consumer-types.js';
 import type { ClientContext } from '../context.js';
 import type { Deserialized, Deserializer } from '../deserializers.js';
 import { IllegalStateError } from '../errors.js';
-import { ConsumerEvents } from '../events.js';
+import { ConsumerEvents, type RebalanceKind, reportReachability } from '../events.js';
 import { GroupDriver } from '../group-driver.js';
 import { ConsumerLifecycle } from '../lifecycle.js';
 import { changedOrAborted } from '../loop-signal.js';
@@ -21,6 +21,11 @@ import { RunRegistry, runBatches } from '../run-loop.js';
 import { checkTopicList } from '../topic-validation.js';
 import { type ResolvedShareConfig, resolveShareConfig, type ShareConsumerConfig } from './share-config.js';
 import type { AcknowledgeType } from './share-errors.js';
+import type {
+  ShareConsumerEventListener,
+  ShareConsumerEventMap,
+  ShareConsumerEventName,
+} from './share-events.js';
 import { type AcknowledgementResult, ShareFetcher } from './share-fetcher.js';
 import { ackCodeOf, type ShareBatch, ShareDelivery, type ShareRecord } from './share-records.js';
 import type { ShareConsumerHealth, ShareRunOptions } from './share-types.js';
@@ -36,7 +41,8 @@ export class ShareConsumer<KD extends Deserializer = 'buffer', VD extends Deseri
   /** The configuration with defaults applied. */
   readonly config: ResolvedShareConfig;
   private readonly context: ClientContext<ResolvedShareConfig>;
-  private readonly lifecycle = new ConsumerLifecycle();
+  private readonly events: ConsumerEvents<ShareConsumerEventMap>;
+  private readonly lifecycle: ConsumerLifecycle;
   private readonly member: ShareGroupMember;
   private readonly driver: GroupDriver;
   private readonly fetcher: ShareFetcher;
@@ -55,7 +61,10 @@ export class ShareConsumer<KD extends Deserializer = 'buffer', VD extends Deseri
    */
   constructor(config: ShareConsumerConfig<KD, VD>, environment: ConsumerEnvironment = {}) {
     this.config = resolveShareConfig(config);
-    this.context = contextFor(config, this.config, environment, new ConsumerEvents(this.config.logger));
+    this.events = new ConsumerEvents<ShareConsumerEventMap>(this.config.logger);
+    this.lifecycle = new ConsumerLifecycle(this.events);
+    this.context = contextFor(config, this.config, environment, this.events);
+    reportReachability(this.context.client.pool.reachability, this.events);
     const { retryBackoffMs, requestTimeoutMs, groupId, rack } = this.config;
     this.member = new ShareGroupMember({
       groupId,
@@ -63,23 +72,30 @@ export class ShareConsumer<KD extends Deserializer = 'buffer', VD extends Deseri
       requestTimeoutMs,
       retryBackoffMs: Math.max(1, retryBackoffMs),
     });
-    this.fetcher = new ShareFetcher(this.context, this.member.memberId, (results) =>
-      this.callback?.(results),
-    );
+    this.fetcher = new ShareFetcher(this.context, this.member.memberId, (results) => {
+      if (this.events.has('acknowledgement'))
+        for (const r of results) this.events.emit('acknowledgement', { groupId, ...r });
+      this.callback?.(results);
+    });
     // A share member has no listeners to run: partitions start or stop being fetched at once.
-    const drop = async (partitions: readonly TopicPartition[]) => {
+    const apply = (kind: RebalanceKind, partitions: readonly TopicPartition[], all: TopicPartition[]) => {
+      const started = this.context.clock.now();
+      this.fetcher.setAssignment(all);
+      const durationMs = this.context.clock.now() - started;
+      this.events.emit(kind, { partitions, assignment: all, groupId, durationMs });
+    };
+    const drop = (kind: RebalanceKind) => async (partitions: readonly TopicPartition[]) => {
       const gone = new Set(partitions.map((p) => `${p.topic}:${p.partition}`));
-      this.fetcher.setAssignment(
-        this.fetcher.assignment().filter((p) => !gone.has(`${p.topic}:${p.partition}`)),
-      );
+      const left = this.fetcher.assignment().filter((p) => !gone.has(`${p.topic}:${p.partition}`));
+      apply(kind, partitions, left);
     };
     const assignment = {
-      assigned: async (_added: readonly TopicPartition[], all: readonly TopicPartition[]) => {
+      assigned: async (added: readonly TopicPartition[], all: readonly TopicPartition[]) => {
         this.config.logger.info({ partitions: all.length }, 'share partitions assigned');
-        this.fetcher.setAssignment(all);
+        apply('assigned', added, [...all]);
       },
-      revoked: drop,
-      lost: drop,
+      revoked: drop('revoked'),
+      lost: drop('lost'),
     };
     const hooks = {
       fatal: (error: Error) => {
@@ -93,6 +109,23 @@ export class ShareConsumer<KD extends Deserializer = 'buffer', VD extends Deseri
       this.driver.close();
       this.fetcher.close();
     });
+  }
+
+  /**
+   * Adds a listener of a lifecycle event (`ShareConsumerEventMap` gives each payload): `assigned`,
+   * `revoked`, `lost`, `acknowledgement`, `fetchError`, `brokerDown`, `brokerUp`, `fatal`. A listener
+   * that throws or rejects is logged and skipped; it never disturbs consumption.
+   * @returns the share consumer, for chaining.
+   */
+  on<E extends ShareConsumerEventName>(name: E, listener: ShareConsumerEventListener<E>): this {
+    this.events.on(name, listener);
+    return this;
+  }
+
+  /** Removes a listener added with {@link on}. @returns the share consumer, for chaining. */
+  off<E extends ShareConsumerEventName>(name: E, listener: ShareConsumerEventListener<E>): this {
+    this.events.off(name, listener);
+    return this;
   }
 
   /**

@@ -70,7 +70,8 @@ describe('a ShareConsumer with deserializers', () => {
       ['jobs', 0, 0],
     ]);
     const results = await broker.waitFor(consumer.commit());
-    expect(results).toEqual([{ topic: 'jobs', partition: 0, offsets: [10, 11], error: null }]);
+    const types = { accept: 1, release: 0, reject: 1 };
+    expect(results).toEqual([{ topic: 'jobs', partition: 0, offsets: [10, 11], types, error: null }]);
     const sent = [...broker.fetches, ...broker.acknowledges].flatMap(acksOf);
     expect(sent).toEqual([[10, 11, [ACCEPT, REJECT]]]);
     await broker.closeAll();

@@ -54,6 +54,10 @@ export class FakeShareBroker {
   readonly script: Acquired[] = [];
   /** The acknowledge error code of `jobs-0` in the next answers (0: accepted). */
   acknowledgeErrorCode = 0;
+  /** The top-level error code of the next ShareFetch answers (0: none). */
+  fetchErrorCode = 0;
+  /** The partitions of `jobs` the coordinator assigns in its next answers. */
+  partitions: number[] = [0];
   private readonly consumers: ShareConsumer[] = [];
 
   constructor() {
@@ -71,7 +75,9 @@ export class FakeShareBroker {
           memberId: m.memberId,
           memberEpoch: leaving ? -1 : 1,
           heartbeatIntervalMs: 5_000,
-          assignment: leaving ? null : { topicPartitions: [{ topicId: JOBS_ID, partitions: [0] }] },
+          assignment: leaving
+            ? null
+            : { topicPartitions: [{ topicId: JOBS_ID, partitions: [...this.partitions] }] },
         },
       };
     });
@@ -139,7 +145,7 @@ export class FakeShareBroker {
           });
     return {
       throttleTimeMs: 0,
-      errorCode: 0,
+      errorCode: this.fetchErrorCode,
       errorMessage: null,
       acquisitionLockTimeoutMs: LOCK_MS,
       responses: [
