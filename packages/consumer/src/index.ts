@@ -79,6 +79,7 @@ export type {
   DeserializerFunction,
 } from './deserializers.js';
 export type {
+  AcknowledgementMessage,
   CommitMessage,
   ConsumerIdentity,
   ConsumerMessage,

@@ -59,6 +59,13 @@ describe('share consumer configuration', () => {
     expect(error.message).toMatch(/'string', 'json', 'buffer' or a function/);
   });
 
+  it("takes the consumer's telemetry option, with its checks", () => {
+    expect(resolveShareConfig(base).telemetry).toBeNull();
+    expect(resolveShareConfig({ ...base, telemetry: true }).telemetry).toEqual({ producerContext: 'link' });
+    const error = configErrorOf(() => resolveShareConfig({ ...base, telemetry: { tracer: {} } } as never));
+    expect(error.key).toBe('telemetry.tracer');
+  });
+
   it.each([
     ['autoOffsetReset', 'earliest', /share\.auto\.offset\.reset/],
     ['isolationLevel', 'read_committed', /share\.isolation\.level/],

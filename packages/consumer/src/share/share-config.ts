@@ -35,6 +35,7 @@ const CONSUMER_OPTIONS = [
   'keyDeserializer',
   'valueDeserializer',
   'logger',
+  'telemetry',
   'tls',
   'sasl',
 ] as const;
@@ -96,7 +97,6 @@ const NOT_FOR_SHARE_GROUPS: Readonly<Record<string, string>> = {
   maxPollIntervalMs: 'records carry acquisition locks instead (share.record.lock.duration.ms)',
   rebalanceTimeoutMs: 'share groups do not rebalance with a timeout',
   maxPartitionFetchBytes: 'ShareFetch sizes fetches by fetchMaxBytes and maxPollRecords',
-  telemetry: 'the share consumer has no OpenTelemetry spans and metrics yet; use health()',
 };
 
 /**

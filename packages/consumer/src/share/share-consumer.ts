@@ -12,12 +12,20 @@ import { contextFor } from '../consumer-client.js';
 import type { ConsumerEnvironment } from '../consumer-types.js';
 import type { ClientContext } from '../context.js';
 import type { Deserialized, Deserializer } from '../deserializers.js';
+import {
+  acknowledgementChannel,
+  type ProcessMessage,
+  processChannel,
+  processEnded,
+  processStarted,
+} from '../diagnostics.js';
 import { IllegalStateError } from '../errors.js';
 import { ConsumerEvents, type RebalanceKind, reportReachability } from '../events.js';
 import { GroupDriver } from '../group-driver.js';
 import { ConsumerLifecycle } from '../lifecycle.js';
 import { changedOrAborted } from '../loop-signal.js';
-import { RunRegistry, runBatches } from '../run-loop.js';
+import { processTracer, RunRegistry, runBatches } from '../run-loop.js';
+import { ConsumerTelemetry, loadOpenTelemetry } from '../telemetry.js';
 import { checkTopicList } from '../topic-validation.js';
 import { type ResolvedShareConfig, resolveShareConfig, type ShareConsumerConfig } from './share-config.js';
 import type { AcknowledgeType } from './share-errors.js';
@@ -48,6 +56,7 @@ export class ShareConsumer<KD extends Deserializer = 'buffer', VD extends Deseri
   private readonly fetcher: ShareFetcher;
   private readonly brokersDown: BrokersDownWatch;
   private readonly runs = new RunRegistry();
+  private readonly telemetry: ConsumerTelemetry | null = null;
   private topics: readonly string[] = [];
   private closePromise: Promise<void> | null = null;
   private callback: ((results: readonly AcknowledgementResult[]) => void) | null = null;
@@ -57,10 +66,13 @@ export class ShareConsumer<KD extends Deserializer = 'buffer', VD extends Deseri
    * Checks the configuration; connects nothing yet, and holds nothing that keeps the process alive.
    * @param environment the clock and connections to run on, for tests; a program leaves it out.
    * @throws ConfigError naming the option that is missing, unknown or out of range (a consumer option
-   *   share groups do not have says what to use instead), or `tls` when its material cannot be loaded.
+   *   share groups do not have says what to use instead), `tls` when its material cannot be loaded, or
+   *   `telemetry` when it is asked for and `@opentelemetry/api` is not installed.
    */
   constructor(config: ShareConsumerConfig<KD, VD>, environment: ConsumerEnvironment = {}) {
     this.config = resolveShareConfig(config);
+    // Before anything is built: a missing @opentelemetry/api fails the constructor cleanly.
+    const openTelemetry = this.config.telemetry ? loadOpenTelemetry() : null;
     this.events = new ConsumerEvents<ShareConsumerEventMap>(this.config.logger);
     this.lifecycle = new ConsumerLifecycle(this.events);
     this.context = contextFor(config, this.config, environment, this.events);
@@ -72,9 +84,12 @@ export class ShareConsumer<KD extends Deserializer = 'buffer', VD extends Deseri
       requestTimeoutMs,
       retryBackoffMs: Math.max(1, retryBackoffMs),
     });
+    const { identity } = this.context;
     this.fetcher = new ShareFetcher(this.context, this.member.memberId, (results) => {
       if (this.events.has('acknowledgement'))
         for (const r of results) this.events.emit('acknowledgement', { groupId, ...r });
+      if (acknowledgementChannel.hasSubscribers)
+        for (const r of results) acknowledgementChannel.publish({ consumer: identity, ...r });
       this.callback?.(results);
     });
     // A share member has no listeners to run: partitions start or stop being fetched at once.
@@ -109,6 +124,11 @@ export class ShareConsumer<KD extends Deserializer = 'buffer', VD extends Deseri
       this.driver.close();
       this.fetcher.close();
     });
+    if (this.config.telemetry && openTelemetry) {
+      const sources = { health: () => this.health() };
+      this.telemetry = new ConsumerTelemetry(this.context, this.config.telemetry, sources, openTelemetry);
+      this.telemetry.start();
+    }
   }
 
   /**
@@ -170,23 +190,34 @@ export class ShareConsumer<KD extends Deserializer = 'buffer', VD extends Deseri
     options: { signal?: AbortSignal } = {},
   ): AsyncIterableIterator<ShareBatch<Deserialized<KD>, Deserialized<VD>>> {
     let current: ShareDelivery | null = null;
+    // The batch in the user's hands, as the process channel saw it start; null when nobody listens.
+    let traced: ProcessMessage | null = null;
+    const { identity } = this.context;
+    const ended = () => {
+      current = null;
+      if (traced) processEnded(traced);
+      traced = null;
+    };
     const iterator: AsyncIterableIterator<ShareBatch> = {
       next: async () => {
-        if (current !== null) {
-          this.fetcher.finish(current, this.config.acknowledgementMode);
-          current = null;
-        }
+        // Throws in explicit mode while records are not acknowledged: the batch stays the user's.
+        if (current !== null) this.fetcher.finish(current, this.config.acknowledgementMode);
+        ended();
         const delivery = await this.lifecycle.keepAlive.during(() => this.nextDelivery(options.signal));
         if (delivery === null) return { done: true, value: undefined };
         current = delivery;
+        if (processChannel.hasSubscribers) {
+          traced = { consumer: identity, kind: 'iterator', batch: delivery.batch };
+          processStarted(traced);
+        }
         return { done: false, value: delivery.batch };
       },
       return: async () => {
         if (current !== null) {
           if (this.config.acknowledgementMode === 'implicit') this.fetcher.finish(current, 'implicit');
           else this.fetcher.release(current, 'explicit');
-          current = null;
         }
+        ended();
         return { done: true, value: undefined };
       },
       [Symbol.asyncIterator]: () => iterator,
@@ -222,7 +253,7 @@ export class ShareConsumer<KD extends Deserializer = 'buffer', VD extends Deseri
         this.fetcher.release(delivery, mode, from < 0 ? delivery.batch.records.length : from);
       },
     };
-    const host = { deliveries, maxPoll: null, runs: this.runs };
+    const host = { deliveries, maxPoll: null, runs: this.runs, traced: processTracer(this.context.identity) };
     return this.lifecycle.keepAlive.during(() => runBatches(host, options as ShareRunOptions));
   }
 
@@ -300,7 +331,10 @@ export class ShareConsumer<KD extends Deserializer = 'buffer', VD extends Deseri
     const { keepAlive } = this.lifecycle;
     this.closePromise ??= keepAlive
       .during(() => this.doClose(options.timeoutMs ?? 30_000))
-      .finally(() => keepAlive.stop());
+      .finally(() => {
+        keepAlive.stop();
+        this.telemetry?.stop();
+      });
     return this.closePromise;
   }
 
