@@ -2,6 +2,7 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { SpanKind } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AcknowledgementMessage } from '../diagnostics.js';
+import type { AssignmentEvent } from '../events.js';
 import { otel, sumOf } from '../test-support/otel.js';
 import {
   closeAll,
@@ -12,6 +13,7 @@ import {
   shareSetup,
   until,
 } from '../test-support/share-scenario.js';
+import type { AcknowledgementEvent } from './share-events.js';
 
 const SHARE_GROUPS = clusterHasShareGroups();
 
@@ -33,6 +35,10 @@ describe.skipIf(!SHARE_GROUPS)(
           acknowledgementMode: 'explicit',
           telemetry: { tracerProvider, meterProvider },
         });
+        const assigned: AssignmentEvent[] = [];
+        const answers: AcknowledgementEvent[] = [];
+        consumer.on('assigned', (e) => void assigned.push(e));
+        consumer.on('acknowledgement', (e) => void answers.push(e));
         const deliveries = new Deliveries();
         const stop = new AbortController();
         // Offset 0 is rejected, offset 1 released once (so it comes again, deliveryCount 2), the rest accepted.
@@ -94,6 +100,21 @@ describe.skipIf(!SHARE_GROUPS)(
         ).toBeGreaterThan(0);
         expect(sumOf(values, 'runnel.consumer.fetch.bytes')).toBeGreaterThan(0);
         expect(values.has('runnel.consumer.lag')).toBe(false);
+
+        // The lifecycle events: the heartbeat's assignment, and each acknowledgement answer.
+        const partition0 = [{ topic: setup.topic, partition: 0 }];
+        expect(assigned).toEqual([
+          {
+            partitions: partition0,
+            assignment: partition0,
+            groupId: setup.groupId,
+            durationMs: expect.any(Number),
+          },
+        ]);
+        const byType = (type: 'accept' | 'release' | 'reject') =>
+          answers.reduce((n, e) => n + e.types[type], 0);
+        expect([byType('accept'), byType('release'), byType('reject')]).toEqual([5, 1, 1]);
+        expect(answers.every((e) => e.error === null && e.groupId === setup.groupId)).toBe(true);
 
         // The acknowledgement channel told the same, once per answer, naming this consumer.
         const mine = acknowledged.filter((m) => m.consumer.groupId === setup.groupId);
