@@ -4,33 +4,25 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AcknowledgementMessage } from '../diagnostics.js';
 import type { AssignmentEvent } from '../events.js';
 import { otel, sumOf } from '../test-support/otel.js';
-import {
-  closeAll,
-  clusterHasShareGroups,
-  Deliveries,
-  produce,
-  shareConsumer,
-  shareSetup,
-  until,
-} from '../test-support/share-scenario.js';
+import * as scenario from '../test-support/share-scenario.js';
 import type { AcknowledgementEvent } from './share-events.js';
 
-const SHARE_GROUPS = clusterHasShareGroups();
+const SHARE_GROUPS = scenario.clusterHasShareGroups();
 
-afterEach(closeAll);
+afterEach(scenario.closeAll);
 
 describe.skipIf(!SHARE_GROUPS)(
   'share consumer telemetry (skipped on Kafka 3.9, which has no share groups)',
   () => {
     it('process spans with the share group and delivery count, consumed and process-duration metrics, acknowledgements by type, ShareFetch polls', async () => {
-      const setup = await shareSetup('share-otel', 1);
-      await produce(setup, 6);
+      const setup = await scenario.shareSetup('share-otel', 1);
+      await scenario.produce(setup, 6);
       const { spans, tracerProvider, meterProvider, metrics, close } = otel();
       const acknowledged: AcknowledgementMessage[] = [];
       const onAck = (m: unknown) => void acknowledged.push(m as AcknowledgementMessage);
       subscribe('runnel:share:acknowledgement', onAck);
       try {
-        const consumer = shareConsumer(setup, {
+        const consumer = scenario.shareConsumer(setup, {
           clientId: 'share-otel',
           acknowledgementMode: 'explicit',
           telemetry: { tracerProvider, meterProvider },
@@ -39,7 +31,7 @@ describe.skipIf(!SHARE_GROUPS)(
         const answers: AcknowledgementEvent[] = [];
         consumer.on('assigned', (e) => void assigned.push(e));
         consumer.on('acknowledgement', (e) => void answers.push(e));
-        const deliveries = new Deliveries();
+        const deliveries = new scenario.Deliveries();
         const stop = new AbortController();
         // Offset 0 is rejected, offset 1 released once (so it comes again, deliveryCount 2), the rest accepted.
         const running = consumer.run({
@@ -51,7 +43,7 @@ describe.skipIf(!SHARE_GROUPS)(
             consumer.acknowledge(r, type);
           },
         });
-        await until(
+        await scenario.until(
           'offset 1 twice and every offset',
           () => deliveries.counts.get('0:1')?.length === 2 && deliveries.distinct === 6,
           60_000,
@@ -61,7 +53,7 @@ describe.skipIf(!SHARE_GROUPS)(
         const results = await consumer.commit();
         expect(results.every((r) => r.error === null)).toBe(true);
         const values = await metrics();
-        await closeAll();
+        await scenario.closeAll();
 
         const process = spans.getFinishedSpans().filter((s) => s.name === `process ${setup.topic}`);
         const seen = process.map((s) => [
