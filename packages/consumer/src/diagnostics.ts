@@ -68,6 +68,21 @@ export const rebalanceChannel = diagnostics.tracingChannel<unknown, RebalanceMes
 export const acknowledgementChannel = diagnostics.channel('runnel:share:acknowledgement');
 
 /**
+ * @returns whether anyone subscribes to `channel`. Bun's TracingChannel has no `hasSubscribers` (Node's
+ *   says whether any of its five channels has one): there the five are asked.
+ */
+export function isTraced(channel: diagnostics.TracingChannel<unknown, object>): boolean {
+  return (
+    channel.hasSubscribers ??
+    (channel.start.hasSubscribers ||
+      channel.end.hasSubscribers ||
+      channel.asyncStart.hasSubscribers ||
+      channel.asyncEnd.hasSubscribers ||
+      channel.error.hasSubscribers)
+  );
+}
+
+/**
  * Marks the start of a batch the iterator handed out. Its end ({@link processEnded}) comes when the
  * user asks for the next one; nothing runs in between for the channel to wrap.
  */

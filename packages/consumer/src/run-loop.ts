@@ -10,7 +10,7 @@ import type { Clock } from '@runnel/network';
 import type { ConsumerRecord } from './batch.js';
 import type { RunOptions } from './consumer-types.js';
 import type { Deliveries } from './deliveries.js';
-import { type ConsumerIdentity, type ProcessMessage, processChannel } from './diagnostics.js';
+import { type ConsumerIdentity, isTraced, type ProcessMessage, processChannel } from './diagnostics.js';
 import { IllegalStateError } from './errors.js';
 import type { MaxPollCheck } from './max-poll.js';
 import { ParallelRun } from './parallel-run.js';
@@ -142,7 +142,7 @@ export function processTracer(
   record?: R,
 ) => Promise<void> | void {
   return (call, batch, record) => {
-    if (!processChannel.hasSubscribers) return call();
+    if (!isTraced(processChannel)) return call();
     const message: ProcessMessage =
       record === undefined
         ? { consumer, kind: 'eachBatch', batch }

@@ -120,7 +120,9 @@ export class BrokerConnection {
       return Promise.reject(error);
     }
     const spec = apiRequest(api, message, version, options);
-    if (!requestChannel.hasSubscribers) return this.connection.send(spec);
+    // Bun's TracingChannel has no `hasSubscribers`: there its start channel's says it.
+    if (!(requestChannel.hasSubscribers ?? requestChannel.start.hasSubscribers))
+      return this.connection.send(spec);
     const { host, port, nodeId } = this.broker;
     const traced: RequestMessage = {
       api: api.name,

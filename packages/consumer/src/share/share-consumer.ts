@@ -14,6 +14,7 @@ import type { ClientContext } from '../context.js';
 import type { Deserialized, Deserializer } from '../deserializers.js';
 import {
   acknowledgementChannel,
+  isTraced,
   type ProcessMessage,
   processChannel,
   processEnded,
@@ -206,7 +207,7 @@ export class ShareConsumer<KD extends Deserializer = 'buffer', VD extends Deseri
         const delivery = await this.lifecycle.keepAlive.during(() => this.nextDelivery(options.signal));
         if (delivery === null) return { done: true, value: undefined };
         current = delivery;
-        if (processChannel.hasSubscribers) {
+        if (isTraced(processChannel)) {
           traced = { consumer: identity, kind: 'iterator', batch: delivery.batch };
           processStarted(traced);
         }
