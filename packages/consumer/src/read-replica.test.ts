@@ -4,29 +4,20 @@ import { isOnlineReplica, READ_REPLICA_MOVES, ReadReplica } from './read-replica
 
 describe('READ_REPLICA_MOVES', () => {
   it('goes back to the leader on every failure of the preferred replica, and resets only for the leader', () => {
-    const rows = Object.fromEntries(
-      Object.entries(READ_REPLICA_MOVES).map(([from, row]) => [
-        from,
-        Object.fromEntries(Object.entries(row).map(([event, m]) => [event, `${m.to}/${m.effect}`])),
+    const cells = Object.fromEntries(
+      Object.entries(READ_REPLICA_MOVES).map(([event, row]) => [
+        event,
+        `${row.leader.to}/${row.leader.effect} ${row.preferred.to}/${row.preferred.effect}`,
       ]),
     );
-    expect(rows).toEqual({
-      leader: {
-        named: 'preferred/none',
-        expired: 'leader/none',
-        unlisted: 'leader/none',
-        unreachable: 'leader/none',
-        partitionError: 'leader/none',
-        outOfRange: 'leader/resetOffset',
-      },
-      preferred: {
-        named: 'preferred/none',
-        expired: 'leader/none',
-        unlisted: 'leader/refreshMetadata',
-        unreachable: 'leader/none',
-        partitionError: 'leader/none',
-        outOfRange: 'leader/none',
-      },
+    // Per event: from the leader, then from the preferred replica.
+    expect(cells).toEqual({
+      named: 'preferred/none preferred/none',
+      expired: 'leader/none leader/none',
+      unlisted: 'leader/none leader/refreshMetadata',
+      unreachable: 'leader/none leader/none',
+      partitionError: 'leader/none leader/none',
+      outOfRange: 'leader/resetOffset leader/none',
     });
   });
 });

@@ -40,31 +40,24 @@ export interface ReadReplicaMove {
   readonly effect: ReadReplicaEffect;
 }
 
+const TO_LEADER: ReadReplicaMove = { to: 'leader', effect: 'none' };
+const TO_PREFERRED: ReadReplicaMove = { to: 'preferred', effect: 'none' };
+
 /**
- * The moves, by where the partition is fetched from and what happened. The row is where the event
- * came from: an answer from the leader (a leader's out-of-range answer resets the offset as always),
- * or from the preferred replica (its out-of-range answer does not: a follower may not have the offset
- * yet, or no longer, so the leader is asked at the same offset first, as Java's consumer does).
+ * The moves, by what happened and where the partition is fetched from. For an answer, the column is
+ * where it came from: the leader (a leader's out-of-range answer resets the offset as always), or the
+ * preferred replica (its out-of-range answer does not: a follower may not have the offset yet, or no
+ * longer, so the leader is asked at the same offset first, as Java's consumer does).
  */
 export const READ_REPLICA_MOVES: Readonly<
-  Record<ReadSource, Readonly<Record<ReadReplicaEvent, ReadReplicaMove>>>
+  Record<ReadReplicaEvent, Readonly<Record<ReadSource, ReadReplicaMove>>>
 > = {
-  leader: {
-    named: { to: 'preferred', effect: 'none' },
-    expired: { to: 'leader', effect: 'none' },
-    unlisted: { to: 'leader', effect: 'none' },
-    unreachable: { to: 'leader', effect: 'none' },
-    partitionError: { to: 'leader', effect: 'none' },
-    outOfRange: { to: 'leader', effect: 'resetOffset' },
-  },
-  preferred: {
-    named: { to: 'preferred', effect: 'none' },
-    expired: { to: 'leader', effect: 'none' },
-    unlisted: { to: 'leader', effect: 'refreshMetadata' },
-    unreachable: { to: 'leader', effect: 'none' },
-    partitionError: { to: 'leader', effect: 'none' },
-    outOfRange: { to: 'leader', effect: 'none' },
-  },
+  named: { leader: TO_PREFERRED, preferred: TO_PREFERRED },
+  expired: { leader: TO_LEADER, preferred: TO_LEADER },
+  unlisted: { leader: TO_LEADER, preferred: { to: 'leader', effect: 'refreshMetadata' } },
+  unreachable: { leader: TO_LEADER, preferred: TO_LEADER },
+  partitionError: { leader: TO_LEADER, preferred: TO_LEADER },
+  outOfRange: { leader: { to: 'leader', effect: 'resetOffset' }, preferred: TO_LEADER },
 };
 
 /**
@@ -133,13 +126,13 @@ export class ReadReplica {
    */
   failed(event: 'unreachable' | 'partitionError' | 'outOfRange', from: number): ReadReplicaEffect {
     const row: ReadSource = this.source === 'preferred' && this.nodeId === from ? 'preferred' : 'leader';
-    const move = READ_REPLICA_MOVES[row][event];
+    const move = READ_REPLICA_MOVES[event][row];
     if (row === 'preferred') this.source = move.to;
     return move.effect;
   }
 
   private apply(event: ReadReplicaEvent): ReadReplicaEffect {
-    const move = READ_REPLICA_MOVES[this.source][event];
+    const move = READ_REPLICA_MOVES[event][this.source];
     this.source = move.to;
     return move.effect;
   }
