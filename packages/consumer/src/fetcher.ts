@@ -250,12 +250,12 @@ export class Fetcher {
       }
       p.missingSince = null;
       const nodeId = this.readFrom(p, leader.nodeId, now);
-      const retryAt = this.nodeRetryAt.get(nodeId) ?? 0;
+      const retryAt = nodeId === null ? p.retryAt : (this.nodeRetryAt.get(nodeId) ?? 0);
       if (retryAt > now) {
         earliestRetry = Math.min(earliestRetry, retryAt);
         continue;
       }
-      if (this.inFlight.has(nodeId)) continue;
+      if (nodeId === null || this.inFlight.has(nodeId)) continue;
       const list = byNode.get(nodeId) ?? [];
       list.push(p);
       byNode.set(nodeId, list);
@@ -271,10 +271,11 @@ export class Fetcher {
 
   /**
    * @returns the node a partition is fetched from now: its preferred read replica while that holds
-   *   (see read-replica.ts), else `leaderId`. A replica the metadata no longer lists sends the
-   *   partition back to its leader and the metadata to be refreshed.
+   *   (see read-replica.ts), else `leaderId`; null when it waits first. A replica the metadata no longer
+   *   lists sends the partition back to its leader after `retryBackoffMs`, while the metadata is
+   *   refreshed: the leader would name it again at once, and the two would trade fetches in a loop.
    */
-  private readFrom(p: AssignedPartition, leaderId: number, now: number): number {
+  private readFrom(p: AssignedPartition, leaderId: number, now: number): number | null {
     const before = p.readReplica.preferred;
     const { nodeId, effect } = p.readReplica.target(now, (id) =>
       isOnlineReplica(this.client.metadata, p.topic, p.partition, id),
@@ -293,6 +294,8 @@ export class Fetcher {
     if (effect === 'refreshMetadata') {
       this.client.requestMetadataUpdate();
       this.refreshMetadata();
+      p.retryAt = now + this.config.retryBackoffMs;
+      return null;
     }
     return nodeId ?? leaderId;
   }

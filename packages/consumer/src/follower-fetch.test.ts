@@ -173,12 +173,21 @@ describe('follower fetching (KIP-392)', () => {
     await t.client.refreshMetadata();
     expect(t.client.metadata.partition('t', 0)?.replicaNodes).toEqual([1, 3]);
     t.fetcher.finish(await t.take());
-    // The dropped replica asked for fresh metadata, which the client fetches after its backoff.
-    await tick();
+    // The partition waits retryBackoffMs (100) while the metadata is refreshed, then asks the leader.
+    for (let i = 0; i < 10; i++) await tick();
+    expect(t.fetcher.fetchesInFlight).toBe(0);
+    expect(t.fetches).toHaveLength(2);
     t.clock.advance(100);
     const back = await t.nth(2);
     expect(back.broker).toBe(LEADER);
     expect(offsetsIn(back.request)).toEqual([[0, 2n]]);
+    // The leader names the unlisted replica again: no fetch goes there, and none at once to the leader.
+    back.respond(response([{ partitionIndex: 0, preferredReadReplica: 2 }]));
+    for (let i = 0; i < 10; i++) await tick();
+    expect(t.fetcher.fetchesInFlight).toBe(0);
+    expect(t.fetches).toHaveLength(3);
+    t.clock.advance(100);
+    expect((await t.nth(3)).broker).toBe(LEADER);
     await t.close();
   });
 });
