@@ -8,6 +8,7 @@ import { CreateTopics } from '@runnel/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Consumer } from './consumer.js';
 import { produce } from './test-support/produce.js';
+import { startUserProgram, type UserEvent } from './test-support/user-process.js';
 
 // Follower fetching (KIP-392) on a 3-node cluster of this file's own: node N is in rack `rack-N` and
 // leaders pick a replica in the consumer's rack. The partition's replicas are 1 (leader), 2 and 3; the
@@ -61,6 +62,28 @@ async function write(topic: string, count: number): Promise<void> {
   }
 }
 
+/** Creates `topic` with one partition on `replicas` (the first leads). */
+async function createTopic(topic: string, replicas: number[]): Promise<void> {
+  await admin.send({
+    target: { kind: 'any' },
+    api: CreateTopics,
+    message: {
+      topics: [
+        {
+          name: topic,
+          numPartitions: -1,
+          replicationFactor: -1,
+          assignments: [{ partitionIndex: 0, brokerIds: replicas }],
+          configs: [],
+        },
+      ],
+      timeoutMs: 30_000,
+      validateOnly: false,
+    },
+    errorCode: (r) => r.topics[0]?.errorCode ?? 0,
+  });
+}
+
 /** Fetch requests by node id: how many were answered, their response bytes, and how many failed. */
 function watchFetches() {
   const byNode = new Map<number, { answered: number; bytes: number; failed: number }>();
@@ -94,24 +117,7 @@ function watchFetches() {
 describe('follower fetching (KIP-392) on a 3-node cluster with racks', () => {
   it('reads from the follower in its rack, and from the leader once that follower is killed, losing nothing', async () => {
     const topic = `follower-${randomUUID().slice(0, 8)}`;
-    await admin.send({
-      target: { kind: 'any' },
-      api: CreateTopics,
-      message: {
-        topics: [
-          {
-            name: topic,
-            numPartitions: -1,
-            replicationFactor: -1,
-            assignments: [{ partitionIndex: 0, brokerIds: [1, 2, 3] }],
-            configs: [],
-          },
-        ],
-        timeoutMs: 30_000,
-        validateOnly: false,
-      },
-      errorCode: (r) => r.topics[0]?.errorCode ?? 0,
-    });
+    await createTopic(topic, [1, 2, 3]);
     await write(topic, BATCH);
 
     const fetches = watchFetches();
@@ -162,6 +168,45 @@ describe('follower fetching (KIP-392) on a 3-node cluster with racks', () => {
     } finally {
       fetches.stop();
       await consumer.close({ timeoutMs: 5_000 });
+    }
+  }, 120_000);
+
+  it('keeps a consumer program (plain node) alive across the kill of the follower it reads from, ending with code 0', async () => {
+    // The first test killed node 2: bring it back so that the controllers keep a quorum without node 3.
+    await cluster.startNode(2);
+    const topic = `follower-child-${randomUUID().slice(0, 8)}`;
+    await createTopic(topic, [1, 2, 3]);
+    await write(topic, BATCH);
+    const program = startUserProgram('consume-child.mjs', {
+      config: {
+        brokers: cluster.bootstrap,
+        rack: 'rack-3',
+        autoOffsetReset: 'earliest',
+        fetchMaxWaitMs: 100,
+        reconnectBackoffMaxMs: 500,
+      },
+      assign: [{ topic, partition: 0 }],
+      stopAfter: 2 * BATCH,
+      healthEveryMs: 200,
+    });
+    try {
+      const delivered = () => program.eventsOf('records').flatMap((e: UserEvent) => e.offsets as number[]);
+      const replicaOf = (e: UserEvent) => (e.preferredReadReplicas as (number | null)[] | undefined)?.[0];
+      await program.waitFor(
+        (e) => e.event === 'health' && replicaOf(e) === 3 && delivered().length >= BATCH,
+        60_000,
+        'the first records, read from node 3',
+      );
+      await cluster.killNode(3);
+      await write(topic, BATCH);
+      await program.waitFor((e) => e.event === 'done', 60_000, 'the end of consumption');
+      expect((await program.exited).code, program.report()).toBe(0);
+      expect(delivered()).toEqual(Array.from({ length: 2 * BATCH }, (_, i) => i));
+      // Records written after the kill can only have come from the leader (no replica is left in
+      // rack-3); the failed fetches to node 3 on the way are counted.
+      expect(program.eventsOf('health').at(-1)!.fetchErrors as number).toBeGreaterThan(0);
+    } finally {
+      await program.stop();
     }
   }, 120_000);
 });
