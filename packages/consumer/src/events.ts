@@ -41,7 +41,10 @@ export interface CommitEvent {
   readonly error: Error | null;
 }
 
-/** A Fetch request failed as a whole; its partitions are fetched again after `retryBackoffMs`. */
+/**
+ * A Fetch request failed as a whole; its partitions are fetched again after `retryBackoffMs`, except
+ * those it fetched from a preferred read replica (KIP-392), which go to their leader at once.
+ */
 export interface FetchErrorEvent {
   /** The broker the Fetch went to. */
   readonly nodeId: number;
