@@ -2,8 +2,8 @@
  * The consumer's metrics: OpenTelemetry's messaging conventions (`messaging.client.consumed.messages`,
  * `messaging.process.duration`, `messaging.client.operation.duration` for Fetch and OffsetCommit) and
  * Runnel's Kafka consumer instruments (`runnel.consumer.*`: lag per partition, bytes fetched, buffered
- * bytes, rebalances and their duration, commit failures). Durations run from a channel message's
- * `start` to its `asyncEnd`, in seconds.
+ * bytes, rebalances and their duration, commit failures, open connections, heartbeat age). Durations
+ * run from a channel message's `start` to its `asyncEnd`, in seconds.
  */
 import { performance } from 'node:perf_hooks';
 import type * as OpenTelemetry from '@opentelemetry/api';
@@ -75,7 +75,15 @@ export class TelemetryMetrics {
       unit: 'By',
       description: 'Fetched bytes held in memory, handed out or not.',
     });
-    this.gauges = [lag, buffered];
+    const connections = meter.createObservableGauge('runnel.consumer.connection.count', {
+      unit: '{connection}',
+      description: 'Broker connections open now.',
+    });
+    const heartbeatAge = meter.createObservableGauge('runnel.consumer.heartbeat.age', {
+      unit: 's',
+      description: 'Time since the group coordinator last accepted a heartbeat of this member.',
+    });
+    this.gauges = [lag, buffered, connections, heartbeatAge];
     this.observe = (result) => {
       for (const l of this.sources.lag()) {
         if (l.lag === null) continue;
@@ -85,7 +93,12 @@ export class TelemetryMetrics {
           'messaging.destination.partition.id': String(l.partition),
         });
       }
-      result.observe(buffered, this.sources.health().bufferedBytes, this.common);
+      const health = this.sources.health();
+      result.observe(buffered, health.bufferedBytes, this.common);
+      result.observe(connections, health.connections, this.common);
+      // No point before the first accepted heartbeat, and none without a group.
+      const ageMs = health.group?.heartbeatAgeMs ?? null;
+      if (ageMs !== null) result.observe(heartbeatAge, ageMs / 1000, this.common);
     };
   }
 

@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Consumer } from './consumer.js';
 import { consumeAndCommit, groupConsumer } from './test-support/group-consumer.js';
 import { createTopicNow, produce, type RecordToWrite } from './test-support/produce.js';
+import { until } from './test-support/share-scenario.js';
 
 /** A producer's span context, as a W3C traceparent header carries it. */
 function producerSpan() {
@@ -133,6 +134,45 @@ describe('OpenTelemetry against a real broker', () => {
       await close();
     }
   });
+
+  it.each(['classic', 'consumer'] as const)(
+    'reports open connections as the pool counts them and the heartbeat age of a %s member',
+    async (groupProtocol) => {
+      const { meterProvider, metrics, close } = otel();
+      const { consumer } = groupConsumer('telemetry-gauges', { groupProtocol, telemetry: { meterProvider } });
+      try {
+        await consumeAndCommit(consumer, topic, 5, 'eachBatch');
+        // The member goes on heartbeating after run returns; wait for the first accepted heartbeat.
+        await until('accepted heartbeat', () => consumer.health().group?.heartbeatAgeMs != null, 30_000);
+        const gauge = (values: Map<string, MetricData>, name: string) => {
+          const points = values.get(name)?.dataPoints ?? [];
+          expect(points).toHaveLength(1);
+          return Number(points[0]!.value);
+        };
+        // A connection may open or close between two reads: compare only when the pool held still.
+        let compared = false;
+        for (let tries = 0; tries < 10 && !compared; tries++) {
+          const before = consumer.health().connections;
+          const values = await metrics();
+          if (consumer.health().connections !== before) continue;
+          compared = true;
+          expect(before).toBeGreaterThanOrEqual(1);
+          expect(gauge(values, 'runnel.consumer.connection.count')).toBe(before);
+          const age = gauge(values, 'runnel.consumer.heartbeat.age');
+          expect(age).toBeGreaterThanOrEqual(0);
+          // Heartbeats go every 3 s (classic) or 5 s (the broker's default for the consumer protocol);
+          // the slack is for a loaded machine.
+          expect(age).toBeLessThan(5 + 10);
+        }
+        expect(compared).toBe(true);
+        await consumer.close({ timeoutMs: 5_000 });
+        expect(consumer.health().connections).toBe(0);
+      } finally {
+        await consumer.close({ timeoutMs: 5_000 });
+        await close();
+      }
+    },
+  );
 
   it('makes each eachRecord span the child of its producer span with producerContext parent', async () => {
     const { spans, tracerProvider, close } = otel();
