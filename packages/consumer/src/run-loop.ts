@@ -10,7 +10,7 @@ import type { Clock } from '@runnel/network';
 import type { ConsumerBatch, ConsumerRecord } from './batch.js';
 import type { RunOptions } from './consumer-types.js';
 import type { Deliveries } from './deliveries.js';
-import { type ConsumerIdentity, processChannel } from './diagnostics.js';
+import { type ConsumerIdentity, type HandlerScope, traceHandler } from './diagnostics.js';
 import { IllegalStateError } from './errors.js';
 import type { MaxPollCheck } from './max-poll.js';
 import { ParallelRun } from './parallel-run.js';
@@ -59,6 +59,8 @@ export interface RunHost {
   readonly runs: RunRegistry;
   /** The consumer's client and group, for the diagnostics channel's messages. */
   readonly identity: ConsumerIdentity;
+  /** Where handlers run when traced: the telemetry's process span context; absent without telemetry. */
+  readonly handlerScope?: HandlerScope | null;
   /** Times the retry backoffs of the parallel orderings. */
   readonly clock: Clock;
 }
@@ -126,15 +128,9 @@ async function runInParallel(host: RunHost, options: RunOptions): Promise<void> 
 export async function runHandlers(host: RunHost, options: RunOptions): Promise<void> {
   if (options.ordering !== undefined && options.ordering !== 'partition') return runInParallel(host, options);
   checkPartitionOrdering(options);
-  const consumer = host.identity;
-  const traced = (call: () => Promise<void> | void, batch: ConsumerBatch, record?: ConsumerRecord) => {
-    if (!processChannel.hasSubscribers) return call();
-    const message =
-      record === undefined
-        ? { consumer, kind: 'eachBatch' as const, batch }
-        : { consumer, kind: 'eachRecord' as const, batch, record };
-    return processChannel.tracePromise(async () => call(), message);
-  };
+  const { identity, handlerScope = null } = host;
+  const traced = (call: () => Promise<void> | void, batch: ConsumerBatch, record?: ConsumerRecord) =>
+    traceHandler(identity, call, batch, record, handlerScope);
   return runBatches({ ...host, traced }, options);
 }
 

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { SpanKind } from '@opentelemetry/api';
+import { context, SpanKind } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
   AggregationTemporality,
   InMemoryMetricExporter,
@@ -57,6 +58,8 @@ describe('OpenTelemetry against a real broker', () => {
   let client: ClusterClient;
 
   beforeAll(async () => {
+    // What an SDK's start registers: without a context manager no span is ever active.
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     client = new ClusterClient({ bootstrapServers: testCluster().bootstrap, defaultDeadlineMs: 30_000 });
     await createTopicNow(client, topic, 1);
     const records: RecordToWrite[] = [
@@ -69,6 +72,7 @@ describe('OpenTelemetry against a real broker', () => {
 
   afterAll(async () => {
     await client?.close();
+    context.disable();
   });
 
   it('records process spans linked to the producers, commit and rebalance spans, and metrics matching what was consumed', async () => {
@@ -186,9 +190,13 @@ describe('OpenTelemetry against a real broker', () => {
       consumer.assign([{ topic, partition: 0 }]);
       const stop = new AbortController();
       let count = 0;
+      const handler = tracerProvider.getTracer('handler');
       await consumer.run({
         signal: stop.signal,
-        eachRecord: () => {
+        eachRecord: async (record) => {
+          // After an await too, the handler's span is a child of its process span.
+          await new Promise((resolve) => setImmediate(resolve));
+          handler.startSpan(`handle ${record.offset}`).end();
           if (++count === 5) stop.abort();
         },
       });
@@ -207,6 +215,60 @@ describe('OpenTelemetry against a real broker', () => {
       }
       expect(parentOf(process[3]!)).toBeUndefined();
       expect(parentOf(process[4]!)).toBeUndefined();
+      // producer -> process -> the handler's own span, in one trace.
+      for (const [i, p] of process.entries()) {
+        const handled = spans.getFinishedSpans().filter((s) => s.name === `handle ${i}`);
+        expect(handled).toHaveLength(1);
+        expect(handled[0]!.spanContext().traceId).toBe(p.spanContext().traceId);
+        expect(parentOf(handled[0]!)?.spanId).toBe(p.spanContext().spanId);
+      }
+    } finally {
+      await consumer.close({ timeoutMs: 5_000 });
+      await close();
+    }
+  });
+
+  it.each([
+    ['eachBatch', { eachBatch: true }],
+    ["eachRecord with ordering 'key'", { ordering: 'key' as const }],
+  ])('runs %s inside its process span: spans the handler starts are its children', async (_, how) => {
+    const { spans, tracerProvider, close } = otel();
+    const consumer = new Consumer({
+      brokers: testCluster().bootstrap,
+      autoOffsetReset: 'earliest',
+      fetchMaxWaitMs: 100,
+      telemetry: { tracerProvider },
+    });
+    const handler = tracerProvider.getTracer('handler');
+    try {
+      consumer.assign([{ topic, partition: 0 }]);
+      const stop = new AbortController();
+      let count = 0;
+      const handle = async (offset: number, records: number) => {
+        await new Promise((resolve) => setImmediate(resolve));
+        handler.startSpan(`handle ${offset}`).end();
+        count += records;
+        if (count >= 5) stop.abort();
+      };
+      await consumer.run(
+        'eachBatch' in how
+          ? { signal: stop.signal, eachBatch: (batch) => handle(batch.firstOffset, batch.records.length) }
+          : { signal: stop.signal, ordering: how.ordering, eachRecord: (record) => handle(record.offset, 1) },
+      );
+      const finished = spans.getFinishedSpans();
+      const process = finished.filter((s) => s.name === `process ${topic}`);
+      const handled = finished.filter((s) => s.name.startsWith('handle '));
+      expect(handled.length).toBeGreaterThan(0);
+      expect(handled).toHaveLength(process.length);
+      for (const h of handled) {
+        const offset = Number(h.name.slice('handle '.length));
+        const parent = process.filter((s) => s.attributes['messaging.kafka.offset'] === offset);
+        expect(parent).toHaveLength(1);
+        expect(h.parentSpanContext?.spanId).toBe(parent[0]!.spanContext().spanId);
+        expect(h.spanContext().traceId).toBe(parent[0]!.spanContext().traceId);
+      }
+      // Linked, not parented: the process spans start traces of their own.
+      for (const p of process) expect(p.parentSpanContext).toBeUndefined();
     } finally {
       await consumer.close({ timeoutMs: 5_000 });
       await close();

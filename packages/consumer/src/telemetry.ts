@@ -11,7 +11,13 @@ import type { RequestMessage } from '@runnel/network';
 import { requestChannel } from '@runnel/network';
 import type { ConsumerHealth, PartitionLag } from './consumer-types.js';
 import type { ConsumerContext } from './context.js';
-import { type ConsumerMessage, commitChannel, processChannel, rebalanceChannel } from './diagnostics.js';
+import {
+  type ConsumerMessage,
+  commitChannel,
+  type HandlerScope,
+  processChannel,
+  rebalanceChannel,
+} from './diagnostics.js';
 import { ConfigError } from './errors.js';
 import { CONSUMER_VERSION } from './package-version.js';
 import type { ResolvedTelemetry } from './telemetry-config.js';
@@ -95,6 +101,9 @@ export class ConsumerTelemetry {
     this.spans = new TelemetrySpans(api, tracer, identity, settings.producerContext);
     this.metrics = new TelemetryMetrics(meter, identity, sources);
   }
+
+  /** Runs a handler call with its process span as the active span (see {@link HandlerScope}). */
+  readonly handlerScope: HandlerScope = (message, call) => this.spans.inSpan(message, call);
 
   /** Subscribes to the channels; calling it again does nothing. */
   start(): void {
