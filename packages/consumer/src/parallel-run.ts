@@ -14,7 +14,7 @@ import { type Clock, sleep } from '@runnel/network';
 import type { AssignedPartition } from './assigned-partition.js';
 import { type ConsumerRecord, keyBytesOf } from './batch.js';
 import type { Deliveries } from './deliveries.js';
-import { type ConsumerIdentity, type HandlerScope, traceHandler } from './diagnostics.js';
+import { type ConsumerIdentity, type HandlerScope, processChannel, traceHandler } from './diagnostics.js';
 import type { Delivery } from './fetch-buffer.js';
 import type { MaxPollCheck } from './max-poll.js';
 import type { RunRegistry } from './run-loop.js';
@@ -244,10 +244,16 @@ export class ParallelRun {
     const identity = this.host.identity;
     for (let attempt = 0; ; attempt++) {
       try {
-        const call = () => eachRecord(record);
-        await (identity === undefined
-          ? call()
-          : traceHandler(identity, call, job.held.delivery.batch, record, this.host.handlerScope ?? null));
+        // Untraced, the handler is called as is: no closure per record.
+        await (identity === undefined || !processChannel.hasSubscribers
+          ? eachRecord(record)
+          : traceHandler(
+              identity,
+              () => eachRecord(record),
+              job.held.delivery.batch,
+              record,
+              this.host.handlerScope ?? null,
+            ));
         return;
       } catch (error) {
         if (attempt >= retries || this.stop.signal.aborted) throw error;
