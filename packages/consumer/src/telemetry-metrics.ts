@@ -67,22 +67,28 @@ export class TelemetryMetrics {
       unit: '{commit}',
       description: 'OffsetCommits that failed.',
     });
-    const lag = meter.createObservableGauge('runnel.consumer.lag', {
-      unit: '{message}',
-      description: 'Records between the consumed position and the log end, per partition.',
-    });
-    const buffered = meter.createObservableGauge('runnel.consumer.buffered.bytes', {
-      unit: 'By',
-      description: 'Fetched bytes held in memory, handed out or not.',
-    });
-    const connections = meter.createObservableGauge('runnel.consumer.connection.count', {
-      unit: '{connection}',
-      description: 'Broker connections open now.',
-    });
-    const heartbeatAge = meter.createObservableGauge('runnel.consumer.heartbeat.age', {
-      unit: 's',
-      description: 'Time since the group coordinator last accepted a heartbeat of this member.',
-    });
+    const gauge = (name: string, unit: string, description: string) =>
+      meter.createObservableGauge(name, { unit, description });
+    const lag = gauge(
+      'runnel.consumer.lag',
+      '{message}',
+      'Records between the consumed position and the log end, per partition.',
+    );
+    const buffered = gauge(
+      'runnel.consumer.buffered.bytes',
+      'By',
+      'Fetched bytes held in memory, handed out or not.',
+    );
+    const connections = gauge(
+      'runnel.consumer.connection.count',
+      '{connection}',
+      'Broker connections open now.',
+    );
+    const heartbeatAge = gauge(
+      'runnel.consumer.heartbeat.age',
+      's',
+      'Time since the group coordinator last accepted a heartbeat of this member.',
+    );
     this.gauges = [lag, buffered, connections, heartbeatAge];
     this.observe = (result) => {
       for (const l of this.sources.lag()) {
