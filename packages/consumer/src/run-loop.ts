@@ -10,7 +10,7 @@ import type { Clock } from '@runnel/network';
 import type { ConsumerBatch, ConsumerRecord } from './batch.js';
 import type { RunOptions } from './consumer-types.js';
 import type { Deliveries } from './deliveries.js';
-import { type ConsumerIdentity, type HandlerScope, traceHandler } from './diagnostics.js';
+import { type ConsumerIdentity, type HandlerScope, processChannel, traceHandler } from './diagnostics.js';
 import { IllegalStateError } from './errors.js';
 import type { MaxPollCheck } from './max-poll.js';
 import { ParallelRun } from './parallel-run.js';
@@ -95,7 +95,10 @@ export interface BatchRunHost<D, B, R> {
   /** Handler times, for the max poll interval (a share consumer has none: records carry locks). */
   readonly maxPoll: Pick<MaxPollCheck, 'handlerStarted' | 'poll'> | null;
   readonly runs: RunRegistry;
-  /** Runs one handler call (`record` undefined: eachBatch) inside the consumer's diagnostics channel. */
+  /**
+   * Runs one handler call (`record` undefined: eachBatch) inside the consumer's diagnostics channel;
+   * called only while the channel has subscribers.
+   */
   readonly traced?: (call: () => Promise<void> | void, batch: B, record?: R) => Promise<void> | void;
 }
 
@@ -165,11 +168,16 @@ export async function runBatches<
     const ended = host.maxPoll?.handlerStarted();
     try {
       if (eachBatch) {
-        await (traced ? traced(() => eachBatch(batch), batch) : eachBatch(batch));
+        await (traced && processChannel.hasSubscribers
+          ? traced(() => eachBatch(batch), batch)
+          : eachBatch(batch));
       } else {
         for (const record of batch.records) {
           if (failure !== null) throw new IllegalStateError('stopped after another handler failed');
-          await (traced ? traced(() => eachRecord!(record), batch, record) : eachRecord!(record));
+          // Untraced, the handler is called as is: no closure per record.
+          await (traced && processChannel.hasSubscribers
+            ? traced(() => eachRecord!(record), batch, record)
+            : eachRecord!(record));
           processedUpTo = record.offset + 1;
         }
       }
