@@ -46,7 +46,14 @@ describe('adaptersFor', () => {
 describe('the runnel-baseline variant', () => {
   const baseline = RUNNEL_VARIANTS.find((v) => v.id === 'runnel-baseline')!;
   const runtime = { path: '/n/bin/node', version: '24.22.3', lts: 'Krypton', nodeDir: '/n' };
-  const context = { quick: false, named: true, kafkaLibDir: '/k', kafkaVersion: '4.4.0', node: runtime };
+  const context = {
+    quick: false,
+    named: true,
+    kafkaLibDir: '/k',
+    kafkaVersion: '4.4.0',
+    node: runtime,
+    log: () => {},
+  };
   const spec = {
     brokers: 'h:1',
     topic: 't',
