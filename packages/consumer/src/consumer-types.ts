@@ -115,6 +115,12 @@ export interface GroupHealth {
   readonly memberId: string;
   /** The member epoch (consumer protocol) or generation id (classic); 0 or -1 while not in the group. */
   readonly memberEpoch: number;
+  /**
+   * Milliseconds since the coordinator last accepted a heartbeat of this member (Heartbeat, classic;
+   * ConsumerGroupHeartbeat, consumer protocol); null before the first. It grows past the heartbeat
+   * interval while the coordinator does not answer.
+   */
+  readonly heartbeatAgeMs: number | null;
   /** The last answer of {@link Consumer.describeGroup}, or null before the first. */
   readonly description: GroupDescription | null;
   /** Why the last {@link Consumer.describeGroup} failed, or null when it succeeded or none ran. */
@@ -140,6 +146,8 @@ export interface ConsumerHealth {
   readonly allBrokersDownSince: number | null;
   /** The last connection error while no broker is reachable; null otherwise. */
   readonly lastConnectionError: Error | null;
+  /** Broker connections open now (handshaken; one per broker and kind of traffic in use). */
+  readonly connections: number;
   readonly totalLag: number;
   /** The group membership and its last description; null without `groupId`. */
   readonly group: GroupHealth | null;

@@ -282,7 +282,8 @@ export class Consumer<KD extends Deserializer = 'buffer', VD extends Deserialize
   async run(options: RunOptions<Deserialized<KD>, Deserialized<VD>>): Promise<void> {
     this.lifecycle.ensureOpen();
     const { deliveries, maxPoll, runs, identity } = this;
-    const host = { deliveries, maxPoll, runs, identity, clock: this.context.clock };
+    const handlerScope = this.telemetry?.handlerScope ?? null;
+    const host = { deliveries, maxPoll, runs, identity, handlerScope, clock: this.context.clock };
     return this.lifecycle.keepAlive.during(() => runHandlers(host, options as RunOptions));
   }
 

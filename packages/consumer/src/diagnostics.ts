@@ -83,6 +83,32 @@ export function isTraced(channel: diagnostics.TracingChannel<unknown, object>): 
 }
 
 /**
+ * Runs a handler call within a process message's scope: the consumer's telemetry makes its process
+ * span the active OpenTelemetry span there, so that spans the handler starts are its children.
+ */
+export type HandlerScope = <T>(message: ProcessMessage, call: () => T) => T;
+
+/**
+ * Runs one `eachBatch` call (`record` undefined) or `eachRecord` call inside `runnel:consumer:process`
+ * and `scope`; with nobody subscribed, runs it as is and builds no message.
+ * @returns what the handler returns (as a promise when traced). @throws what the handler throws.
+ */
+export function traceHandler(
+  consumer: ConsumerIdentity,
+  call: () => Promise<void> | void,
+  batch: ProcessMessage['batch'],
+  record: ConsumerRecord | ShareRecord | undefined,
+  scope: HandlerScope | null,
+): Promise<void> | void {
+  if (!isTraced(processChannel)) return call();
+  const message: ProcessMessage =
+    record === undefined
+      ? { consumer, kind: 'eachBatch', batch }
+      : { consumer, kind: 'eachRecord', batch, record };
+  return processChannel.tracePromise(async () => (scope ? scope(message, call) : call()), message);
+}
+
+/**
  * Marks the start of a batch the iterator handed out. Its end ({@link processEnded}) comes when the
  * user asks for the next one; nothing runs in between for the channel to wrap.
  */

@@ -109,7 +109,11 @@ describe('GroupDriver', () => {
       memberEpoch: 1,
       topicPartitions: [{ topicId: T_ID, partitions: [0, 1] }],
     });
-    expect(driver.membership()).toEqual({ state: 'STABLE', memberId: 'member-1', memberEpoch: 1 });
+    const { lastHeartbeatAt, ...membership } = driver.membership();
+    expect(membership).toEqual({ state: 'STABLE', memberId: 'member-1', memberEpoch: 1 });
+    // The acknowledging heartbeat was answered within the last pass of 10 ms.
+    expect(kafka.clock.now() - lastHeartbeatAt!).toBeGreaterThanOrEqual(0);
+    expect(kafka.clock.now() - lastHeartbeatAt!).toBeLessThanOrEqual(10);
   });
 
   it('heartbeats on the clock, every heartbeat interval the coordinator gave, and not before', async () => {
@@ -121,6 +125,21 @@ describe('GroupDriver', () => {
     expect(heartbeats).toHaveLength(1);
     await kafka.pass(20, 10);
     expect(heartbeats).toHaveLength(2);
+  });
+
+  it('notes when the coordinator last accepted a heartbeat, which stays put while heartbeats go unanswered', async () => {
+    const coordinator = { answering: true };
+    const { kafka, driver, heartbeats } = setup(() => (coordinator.answering ? heartbeatOk(1) : undefined));
+    expect(driver.membership().lastHeartbeatAt).toBeNull();
+    driver.subscribeTo({ kind: 'topics', topics: ['t'] });
+    await kafka.pass(INTERVAL + 20, 10);
+    expect(heartbeats).toHaveLength(2);
+    const acceptedAt = driver.membership().lastHeartbeatAt!;
+    expect(kafka.clock.now() - acceptedAt).toBeLessThanOrEqual(20);
+    coordinator.answering = false;
+    await kafka.pass(3 * INTERVAL, 100);
+    expect(driver.membership().lastHeartbeatAt).toBe(acceptedAt);
+    expect(kafka.clock.now() - acceptedAt).toBeGreaterThanOrEqual(3 * INTERVAL);
   });
 
   it('subscribes a RegExp to the listed topics it matches, and lists again every metadataMaxAgeMs so new matches join', async () => {

@@ -112,10 +112,18 @@ export class GroupDriver {
     return this.member.generation();
   }
 
-  /** @returns the member's state, its id ('' while it has none) and epoch (classic: the generation id). */
-  membership(): { readonly state: string; readonly memberId: string; readonly memberEpoch: number } {
-    const { state, memberId, memberEpoch } = this.member;
-    return { state, memberId, memberEpoch };
+  /**
+   * @returns the member's state, its id ('' while it has none), epoch (classic: the generation id) and
+   *   when (clock time) the coordinator last accepted its heartbeat (null before the first).
+   */
+  membership(): {
+    readonly state: string;
+    readonly memberId: string;
+    readonly memberEpoch: number;
+    readonly lastHeartbeatAt: number | null;
+  } {
+    const { state, memberId, memberEpoch, lastHeartbeatAt } = this.member;
+    return { state, memberId, memberEpoch, lastHeartbeatAt };
   }
 
   /**

@@ -44,6 +44,7 @@ export function healthOf(sources: ConsumerParts): ConsumerHealth {
     lastCommitError: commits.lastCommitError,
     allBrokersDownSince: sources.brokersDown.downSince,
     lastConnectionError: context.client.pool.lastConnectionError,
+    connections: context.client.pool.openConnections,
     totalLag: lags.reduce((sum, l) => sum + (l.lag ?? 0), 0),
     group: groupHealthOf(sources),
   };
@@ -52,11 +53,13 @@ export function healthOf(sources: ConsumerParts): ConsumerHealth {
 function groupHealthOf({ context, group, describer }: ConsumerParts): GroupHealth | null {
   if (context.config.groupId === null) return null;
   const membership = group?.membership();
+  const heartbeatAt = membership?.lastHeartbeatAt ?? null;
   return {
     groupProtocol: context.config.groupProtocol,
     memberState: membership?.state ?? null,
     memberId: membership?.memberId ?? '',
     memberEpoch: membership?.memberEpoch ?? -1,
+    heartbeatAgeMs: heartbeatAt === null ? null : Math.max(0, context.clock.now() - heartbeatAt),
     description: describer.lastDescription,
     describeError: describer.lastError,
   };

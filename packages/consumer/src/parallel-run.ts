@@ -14,7 +14,13 @@ import { type Clock, sleep } from '@runnel/network';
 import type { AssignedPartition } from './assigned-partition.js';
 import { type ConsumerRecord, keyBytesOf } from './batch.js';
 import type { Deliveries } from './deliveries.js';
-import { type ConsumerIdentity, isTraced, processChannel } from './diagnostics.js';
+import {
+  type ConsumerIdentity,
+  type HandlerScope,
+  isTraced,
+  processChannel,
+  traceHandler,
+} from './diagnostics.js';
 import type { Delivery } from './fetch-buffer.js';
 import type { MaxPollCheck } from './max-poll.js';
 import type { RunRegistry } from './run-loop.js';
@@ -31,6 +37,8 @@ export interface ParallelRunHost {
   readonly clock: Clock;
   /** The consumer's client and group, for the diagnostics channel's messages (absent: not traced). */
   readonly identity?: ConsumerIdentity;
+  /** Where handlers run when traced: the telemetry's process span context; absent without telemetry. */
+  readonly handlerScope?: HandlerScope | null;
 }
 
 /** The checked settings of a parallel run. */
@@ -242,14 +250,16 @@ export class ParallelRun {
     const identity = this.host.identity;
     for (let attempt = 0; ; attempt++) {
       try {
-        await (identity !== undefined && isTraced(processChannel)
-          ? processChannel.tracePromise(async () => eachRecord(record), {
-              consumer: identity,
-              kind: 'eachRecord',
-              batch: job.held.delivery.batch,
+        // Untraced, the handler is called as is: no closure per record.
+        await (identity === undefined || !isTraced(processChannel)
+          ? eachRecord(record)
+          : traceHandler(
+              identity,
+              () => eachRecord(record),
+              job.held.delivery.batch,
               record,
-            })
-          : eachRecord(record));
+              this.host.handlerScope ?? null,
+            ));
         return;
       } catch (error) {
         if (attempt >= retries || this.stop.signal.aborted) throw error;

@@ -10,7 +10,14 @@ import type { Clock } from '@runnel/network';
 import type { ConsumerRecord } from './batch.js';
 import type { RunOptions } from './consumer-types.js';
 import type { Deliveries } from './deliveries.js';
-import { type ConsumerIdentity, isTraced, type ProcessMessage, processChannel } from './diagnostics.js';
+import {
+  type ConsumerIdentity,
+  type HandlerScope,
+  isTraced,
+  type ProcessMessage,
+  processChannel,
+  traceHandler,
+} from './diagnostics.js';
 import { IllegalStateError } from './errors.js';
 import type { MaxPollCheck } from './max-poll.js';
 import { ParallelRun } from './parallel-run.js';
@@ -60,6 +67,8 @@ export interface RunHost {
   readonly runs: RunRegistry;
   /** The consumer's client and group, for the diagnostics channel's messages. */
   readonly identity: ConsumerIdentity;
+  /** Where handlers run when traced: the telemetry's process span context; absent without telemetry. */
+  readonly handlerScope?: HandlerScope | null;
   /** Times the retry backoffs of the parallel orderings. */
   readonly clock: Clock;
 }
@@ -94,7 +103,10 @@ export interface BatchRunHost<D, B, R> {
   /** Handler times, for the max poll interval (a share consumer has none: records carry locks). */
   readonly maxPoll: Pick<MaxPollCheck, 'handlerStarted' | 'poll'> | null;
   readonly runs: RunRegistry;
-  /** Runs one handler call (`record` undefined: eachBatch) inside the consumer's diagnostics channel. */
+  /**
+   * Runs one handler call (`record` undefined: eachBatch) inside the consumer's diagnostics channel;
+   * called only while the channel has subscribers.
+   */
   readonly traced?: (call: () => Promise<void> | void, batch: B, record?: R) => Promise<void> | void;
 }
 
@@ -127,28 +139,22 @@ async function runInParallel(host: RunHost, options: RunOptions): Promise<void> 
 export async function runHandlers(host: RunHost, options: RunOptions): Promise<void> {
   if (options.ordering !== undefined && options.ordering !== 'partition') return runInParallel(host, options);
   checkPartitionOrdering(options);
-  return runBatches({ ...host, traced: processTracer(host.identity) }, options);
+  return runBatches({ ...host, traced: processTracer(host.identity, host.handlerScope ?? null) }, options);
 }
 
 /**
  * @returns what runs one handler call (`record` undefined: an eachBatch call) of `consumer` inside the
- *   process channel; the call as it is while nobody subscribes.
+ *   process channel and `scope` (the process span made active); the call as it is while nobody subscribes.
  */
 export function processTracer(
   consumer: ConsumerIdentity,
+  scope: HandlerScope | null = null,
 ): <B extends ProcessMessage['batch'], R extends ConsumerRecord | ShareRecord>(
   call: () => Promise<void> | void,
   batch: B,
   record?: R,
 ) => Promise<void> | void {
-  return (call, batch, record) => {
-    if (!isTraced(processChannel)) return call();
-    const message: ProcessMessage =
-      record === undefined
-        ? { consumer, kind: 'eachBatch', batch }
-        : { consumer, kind: 'eachRecord', batch, record };
-    return processChannel.tracePromise(async () => call(), message);
-  };
+  return (call, batch, record) => traceHandler(consumer, call, batch, record, scope);
 }
 
 /**
@@ -182,11 +188,14 @@ export async function runBatches<
     const ended = host.maxPoll?.handlerStarted();
     try {
       if (eachBatch) {
-        await (traced ? traced(() => eachBatch(batch), batch) : eachBatch(batch));
+        await (traced && isTraced(processChannel) ? traced(() => eachBatch(batch), batch) : eachBatch(batch));
       } else {
         for (const record of batch.records) {
           if (failure !== null) throw new IllegalStateError('stopped after another handler failed');
-          await (traced ? traced(() => eachRecord!(record), batch, record) : eachRecord!(record));
+          // Untraced, the handler is called as is: no closure per record.
+          await (traced && isTraced(processChannel)
+            ? traced(() => eachRecord!(record), batch, record)
+            : eachRecord!(record));
           processedUpTo = record.offset + 1;
         }
       }

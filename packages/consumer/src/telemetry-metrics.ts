@@ -2,8 +2,8 @@
  * The consumer's metrics: OpenTelemetry's messaging conventions (`messaging.client.consumed.messages`,
  * `messaging.process.duration`, `messaging.client.operation.duration` for Fetch and OffsetCommit) and
  * Runnel's Kafka consumer instruments (`runnel.consumer.*`: lag per partition, bytes fetched, buffered
- * bytes, rebalances and their duration, commit failures). Durations run from a channel message's
- * `start` to its `asyncEnd`, in seconds.
+ * bytes, rebalances and their duration, commit failures, open connections, heartbeat age). Durations
+ * run from a channel message's `start` to its `asyncEnd`, in seconds.
  */
 import { performance } from 'node:perf_hooks';
 import type * as OpenTelemetry from '@opentelemetry/api';
@@ -79,15 +79,29 @@ export class TelemetryMetrics {
       unit: '{message}',
       description: 'Records a share consumer acknowledged, by type, as the brokers answered.',
     });
-    const lag = meter.createObservableGauge('runnel.consumer.lag', {
-      unit: '{message}',
-      description: 'Records between the consumed position and the log end, per partition.',
-    });
-    const buffered = meter.createObservableGauge('runnel.consumer.buffered.bytes', {
-      unit: 'By',
-      description: 'Fetched bytes held in memory, handed out or not.',
-    });
-    this.gauges = [lag, buffered];
+    const gauge = (name: string, unit: string, description: string) =>
+      meter.createObservableGauge(name, { unit, description });
+    const lag = gauge(
+      'runnel.consumer.lag',
+      '{message}',
+      'Records between the consumed position and the log end, per partition.',
+    );
+    const buffered = gauge(
+      'runnel.consumer.buffered.bytes',
+      'By',
+      'Fetched bytes held in memory, handed out or not.',
+    );
+    const connections = gauge(
+      'runnel.consumer.connection.count',
+      '{connection}',
+      'Broker connections open now.',
+    );
+    const heartbeatAge = gauge(
+      'runnel.consumer.heartbeat.age',
+      's',
+      'Time since the group coordinator last accepted a heartbeat of this member.',
+    );
+    this.gauges = [lag, buffered, connections, heartbeatAge];
     this.observe = (result) => {
       for (const l of this.sources.lag?.() ?? []) {
         if (l.lag === null) continue;
@@ -97,7 +111,12 @@ export class TelemetryMetrics {
           'messaging.destination.partition.id': String(l.partition),
         });
       }
-      result.observe(buffered, this.sources.health().bufferedBytes, this.common);
+      const health = this.sources.health();
+      result.observe(buffered, health.bufferedBytes, this.common);
+      result.observe(connections, health.connections, this.common);
+      // No point before the first accepted heartbeat, and none without a group.
+      const ageMs = health.group?.heartbeatAgeMs ?? null;
+      if (ageMs !== null) result.observe(heartbeatAge, ageMs / 1000, this.common);
     };
   }
 

@@ -106,6 +106,17 @@ export class TelemetrySpans {
     this.open.set(m, span);
   }
 
+  /**
+   * @returns what `call` returns, run with the message's open span as the active span (so spans that
+   *   `call` starts are its children); run as is when the message has no open span.
+   */
+  inSpan<T>(m: object, call: () => T): T {
+    const span = this.open.get(m);
+    if (!span) return call();
+    const { context, trace } = this.api;
+    return context.with(trace.setSpan(context.active(), span), call);
+  }
+
   /** Marks a message's span failed with its error. */
   failed(m: { error?: unknown }): void {
     const span = this.open.get(m);

@@ -1,5 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { SpanKind } from '@opentelemetry/api';
+import { context, SpanKind } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import type { MetricData } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { testCluster } from '@runnel/kafka-local/vitest';
 import { ClusterClient } from '@runnel/network';
@@ -8,6 +10,7 @@ import { Consumer } from './consumer.js';
 import { consumeAndCommit, groupConsumer } from './test-support/group-consumer.js';
 import { otel } from './test-support/otel.js';
 import { createTopicNow, produce, type RecordToWrite } from './test-support/produce.js';
+import { until } from './test-support/share-scenario.js';
 
 /** A producer's span context, as a W3C traceparent header carries it. */
 function producerSpan() {
@@ -22,6 +25,8 @@ describe('OpenTelemetry against a real broker', () => {
   let client: ClusterClient;
 
   beforeAll(async () => {
+    // What an SDK's start registers: without a context manager no span is ever active.
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     client = new ClusterClient({ bootstrapServers: testCluster().bootstrap, defaultDeadlineMs: 30_000 });
     await createTopicNow(client, topic, 1);
     const records: RecordToWrite[] = [
@@ -34,6 +39,7 @@ describe('OpenTelemetry against a real broker', () => {
 
   afterAll(async () => {
     await client?.close();
+    context.disable();
   });
 
   it('records process spans linked to the producers, commit and rebalance spans, and metrics matching what was consumed', async () => {
@@ -100,6 +106,45 @@ describe('OpenTelemetry against a real broker', () => {
     }
   });
 
+  it.each(['classic', 'consumer'] as const)(
+    'reports open connections as the pool counts them and the heartbeat age of a %s member',
+    async (groupProtocol) => {
+      const { meterProvider, metrics, close } = otel();
+      const { consumer } = groupConsumer('telemetry-gauges', { groupProtocol, telemetry: { meterProvider } });
+      try {
+        await consumeAndCommit(consumer, topic, 5, 'eachBatch');
+        // The member goes on heartbeating after run returns; wait for the first accepted heartbeat.
+        await until('accepted heartbeat', () => consumer.health().group?.heartbeatAgeMs != null, 30_000);
+        const gauge = (values: Map<string, MetricData>, name: string) => {
+          const points = values.get(name)?.dataPoints ?? [];
+          expect(points).toHaveLength(1);
+          return Number(points[0]!.value);
+        };
+        // A connection may open or close between two reads: compare only when the pool held still.
+        let compared = false;
+        for (let tries = 0; tries < 10 && !compared; tries++) {
+          const before = consumer.health().connections;
+          const values = await metrics();
+          if (consumer.health().connections !== before) continue;
+          compared = true;
+          expect(before).toBeGreaterThanOrEqual(1);
+          expect(gauge(values, 'runnel.consumer.connection.count')).toBe(before);
+          const age = gauge(values, 'runnel.consumer.heartbeat.age');
+          expect(age).toBeGreaterThanOrEqual(0);
+          // Heartbeats go every 3 s (classic) or 5 s (the broker's default for the consumer protocol);
+          // the slack is for a loaded machine.
+          expect(age).toBeLessThan(5 + 10);
+        }
+        expect(compared).toBe(true);
+        await consumer.close({ timeoutMs: 5_000 });
+        expect(consumer.health().connections).toBe(0);
+      } finally {
+        await consumer.close({ timeoutMs: 5_000 });
+        await close();
+      }
+    },
+  );
+
   it('makes each eachRecord span the child of its producer span with producerContext parent', async () => {
     const { spans, tracerProvider, close } = otel();
     const consumer = new Consumer({
@@ -112,9 +157,13 @@ describe('OpenTelemetry against a real broker', () => {
       consumer.assign([{ topic, partition: 0 }]);
       const stop = new AbortController();
       let count = 0;
+      const handler = tracerProvider.getTracer('handler');
       await consumer.run({
         signal: stop.signal,
-        eachRecord: () => {
+        eachRecord: async (record) => {
+          // After an await too, the handler's span is a child of its process span.
+          await new Promise((resolve) => setImmediate(resolve));
+          handler.startSpan(`handle ${record.offset}`).end();
           if (++count === 5) stop.abort();
         },
       });
@@ -133,6 +182,60 @@ describe('OpenTelemetry against a real broker', () => {
       }
       expect(parentOf(process[3]!)).toBeUndefined();
       expect(parentOf(process[4]!)).toBeUndefined();
+      // producer -> process -> the handler's own span, in one trace.
+      for (const [i, p] of process.entries()) {
+        const handled = spans.getFinishedSpans().filter((s) => s.name === `handle ${i}`);
+        expect(handled).toHaveLength(1);
+        expect(handled[0]!.spanContext().traceId).toBe(p.spanContext().traceId);
+        expect(parentOf(handled[0]!)?.spanId).toBe(p.spanContext().spanId);
+      }
+    } finally {
+      await consumer.close({ timeoutMs: 5_000 });
+      await close();
+    }
+  });
+
+  it.each([
+    ['eachBatch', { eachBatch: true }],
+    ["eachRecord with ordering 'key'", { ordering: 'key' as const }],
+  ])('runs %s inside its process span: spans the handler starts are its children', async (_, how) => {
+    const { spans, tracerProvider, close } = otel();
+    const consumer = new Consumer({
+      brokers: testCluster().bootstrap,
+      autoOffsetReset: 'earliest',
+      fetchMaxWaitMs: 100,
+      telemetry: { tracerProvider },
+    });
+    const handler = tracerProvider.getTracer('handler');
+    try {
+      consumer.assign([{ topic, partition: 0 }]);
+      const stop = new AbortController();
+      let count = 0;
+      const handle = async (offset: number, records: number) => {
+        await new Promise((resolve) => setImmediate(resolve));
+        handler.startSpan(`handle ${offset}`).end();
+        count += records;
+        if (count >= 5) stop.abort();
+      };
+      await consumer.run(
+        'eachBatch' in how
+          ? { signal: stop.signal, eachBatch: (batch) => handle(batch.firstOffset, batch.records.length) }
+          : { signal: stop.signal, ordering: how.ordering, eachRecord: (record) => handle(record.offset, 1) },
+      );
+      const finished = spans.getFinishedSpans();
+      const process = finished.filter((s) => s.name === `process ${topic}`);
+      const handled = finished.filter((s) => s.name.startsWith('handle '));
+      expect(handled.length).toBeGreaterThan(0);
+      expect(handled).toHaveLength(process.length);
+      for (const h of handled) {
+        const offset = Number(h.name.slice('handle '.length));
+        const parent = process.filter((s) => s.attributes['messaging.kafka.offset'] === offset);
+        expect(parent).toHaveLength(1);
+        expect(h.parentSpanContext?.spanId).toBe(parent[0]!.spanContext().spanId);
+        expect(h.spanContext().traceId).toBe(parent[0]!.spanContext().traceId);
+      }
+      // Linked, not parented: the process spans start traces of their own.
+      for (const p of process) expect(p.parentSpanContext).toBeUndefined();
     } finally {
       await consumer.close({ timeoutMs: 5_000 });
       await close();

@@ -16,6 +16,7 @@ import {
   acknowledgementChannel,
   type ConsumerMessage,
   commitChannel,
+  type HandlerScope,
   processChannel,
   rebalanceChannel,
 } from './diagnostics.js';
@@ -54,7 +55,16 @@ export function loadOpenTelemetry(
 export interface TelemetrySources {
   /** Lag per partition; a share consumer has none (no position of its own). */
   lag?(): PartitionLag[];
-  health(): { readonly bufferedBytes: number };
+  health(): TelemetryHealth;
+}
+
+/** What the gauges read of a consumer's health. */
+export interface TelemetryHealth {
+  readonly bufferedBytes: number;
+  /** Broker connections open now. */
+  readonly connections: number;
+  /** Null without a group; `heartbeatAgeMs` null before the first accepted heartbeat. */
+  readonly group: { readonly heartbeatAgeMs: number | null } | null;
 }
 
 /** A subscription to one TracingChannel: its handlers, to unsubscribe them at close. */
@@ -114,6 +124,9 @@ export class ConsumerTelemetry {
     this.spans = new TelemetrySpans(api, tracer, identity, settings.producerContext);
     this.metrics = new TelemetryMetrics(meter, identity, sources);
   }
+
+  /** Runs a handler call with its process span as the active span (see {@link HandlerScope}). */
+  readonly handlerScope: HandlerScope = (message, call) => this.spans.inSpan(message, call);
 
   /** Subscribes to the channels; calling it again does nothing. */
   start(): void {

@@ -52,6 +52,8 @@ export interface GroupMember<R extends AnyMemberRequest = MemberRequest> {
   readonly coordinator: BrokerNode | null;
   /** The partitions the consumer holds from the events raised so far, sorted. */
   readonly ownedPartitions: TopicPartition[];
+  /** When (clock time, as `now`) the coordinator last accepted a heartbeat; null before the first. */
+  readonly lastHeartbeatAt: number | null;
   /** The error that put the member in its fatal state, or null. */
   readonly fatalError: GroupFatalError | null;
   /**

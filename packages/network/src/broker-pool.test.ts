@@ -127,6 +127,34 @@ describe('BrokerPool reachability changes', () => {
   });
 });
 
+describe('BrokerPool open connections', () => {
+  it('counts the handshaken connections per broker and purpose, not a refused one, and none once closed', async () => {
+    const clock = new AutoAdvanceClock();
+    const cluster = new FakeCluster(clock);
+    cluster.down.add('b2:9092');
+    const pool = new BrokerPool({
+      bootstrapServers: 'b1:9092,b2:9092',
+      connectionFactory: cluster.factory,
+      clock,
+    });
+    const [b1, b2] = pool.bootstrapBrokers;
+    expect(pool.openConnections).toBe(0);
+    await pool.connection(b1!);
+    expect(pool.openConnections).toBe(1);
+    // The same broker and purpose shares its connection; another purpose opens a second one.
+    await pool.connection(b1!);
+    await pool.connection(b1!, 'fetch');
+    expect(pool.openConnections).toBe(2);
+    await expect(pool.connection(b2!)).rejects.toBeInstanceOf(ConnectionError);
+    expect(pool.openConnections).toBe(2);
+    // A connection the broker reset no longer counts.
+    cluster.connections.find((c) => c.state === 'ready')!.close();
+    expect(pool.openConnections).toBe(1);
+    await pool.close();
+    expect(pool.openConnections).toBe(0);
+  });
+});
+
 describe('BrokerPool warn lines', () => {
   it('carry a stable event name and the error code', async () => {
     const clock = new AutoAdvanceClock();

@@ -256,6 +256,16 @@ export class BrokerPool {
     return this.downSince === null ? null : this.lastFailure;
   }
 
+  /**
+   * @returns the connections open now: handshaken and not closed, one per (broker, purpose) in use
+   *   (the consumer's connection-count gauge).
+   */
+  get openConnections(): number {
+    let open = 0;
+    for (const entry of this.entries.values()) if (entry.connection && entry.raw?.state === 'ready') open++;
+    return open;
+  }
+
   /** True while the broker is in reconnect backoff after a failed attempt. */
   isBackingOff(broker: BrokerInfo): boolean {
     const health = this.health.get(address(broker));
@@ -438,10 +448,7 @@ export class BrokerPool {
   /** Notes a failed connection attempt; with no other connection open, no broker is reachable. */
   private onConnectFailed(error: unknown): void {
     this.lastFailure = error instanceof Error ? error : new Error(String(error));
-    let open = false;
-    for (const entry of this.entries.values())
-      if (entry.connection && entry.raw?.state === 'ready') open = true;
-    if (!open) this.downSince ??= this.clock.now();
+    if (this.openConnections === 0) this.downSince ??= this.clock.now();
   }
 
   private recordFailure(addr: string, atLeast = 0): void {

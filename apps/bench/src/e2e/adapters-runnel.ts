@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { BOTH_PHASES, type ClientAdapter, nodeClient, type Phase } from './client-adapter.js';
 import { exec } from './exec.js';
 import { describeNode, type NodeRuntime } from './node-runtime.js';
@@ -20,7 +21,16 @@ export interface RunnelVariant {
   /** Consumer options over the shared ones (fetch sizes, offsets, isolation). */
   readonly config: Readonly<Record<string, unknown>>;
   readonly defaultPhases: readonly Phase[];
+  /** Loads @runnel/consumer from the directory {@link BASELINE_ENV} names, not the workspace's build. */
+  readonly baseline?: true;
 }
+
+/**
+ * The environment variable naming the package directory of another build of @runnel/consumer (its
+ * `dist/` inside), for the `runnel-baseline` variant: a change measured side by side with the build
+ * without it, in one interleaved run.
+ */
+export const BASELINE_ENV = 'RUNNEL_BENCH_BASELINE';
 
 /**
  * Runnel under each group protocol and without a group. Only the classic protocol reads whole topics
@@ -59,11 +69,22 @@ export const RUNNEL_VARIANTS: readonly RunnelVariant[] = [
     config: { groupProtocol: 'classic', telemetry: true },
     defaultPhases: ['throughput'],
   },
+  {
+    id: 'runnel-baseline',
+    label: 'Runnel (baseline build)',
+    how: `subscribe, classic protocol, @runnel/consumer loaded from $${BASELINE_ENV} (another build); only when named`,
+    mode: 'subscribe',
+    config: { groupProtocol: 'classic' },
+    defaultPhases: [],
+    baseline: true,
+  },
 ];
 
 /** @returns the adapter of a Runnel variant: the consumer as built in this repository, on the run's Node. */
 export function runnelAdapter(variant: RunnelVariant): ClientAdapter {
   let node: NodeRuntime | undefined;
+  const dir = variant.baseline ? process.env[BASELINE_ENV] : undefined;
+  const module = dir ? pathToFileURL(join(dir, 'dist', 'index.js')).href : undefined;
   return {
     id: variant.id,
     label: variant.label,
@@ -74,8 +95,11 @@ export function runnelAdapter(variant: RunnelVariant): ClientAdapter {
       '`for await (const batch of consumer.batches())`; check.crcs on (default)',
     async prepare(context) {
       node = context.node;
+      if (variant.baseline && module === undefined)
+        return { available: false, reason: `${BASELINE_ENV} names no build of @runnel/consumer` };
       // Loaded by the run's Node, as the runs will: the harness's own Node may be another release.
-      const probe = await exec(node.path, [join(CLIENTS_DIR, 'runnel.js'), '--probe'], { timeoutMs: 60_000 });
+      const args = [join(CLIENTS_DIR, 'runnel.js'), '--probe', ...(module ? [module] : [])];
+      const probe = await exec(node.path, args, { timeoutMs: 60_000 });
       return probe.code === 0
         ? { available: true }
         : { available: false, reason: probe.output.trim() || `exit ${probe.code}` };
@@ -83,7 +107,7 @@ export function runnelAdapter(variant: RunnelVariant): ClientAdapter {
     ...nodeClient(
       'runnel.js',
       () => node,
-      () => ({ variant: { mode: variant.mode, config: variant.config } }),
+      () => ({ variant: { mode: variant.mode, config: variant.config, ...(module ? { module } : {}) } }),
     ),
   };
 }

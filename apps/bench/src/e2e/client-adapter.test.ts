@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { allAdapters } from './adapters.js';
-import { RUNNEL_VARIANTS } from './adapters-runnel.js';
+import { BASELINE_ENV, RUNNEL_VARIANTS, runnelAdapter } from './adapters-runnel.js';
 import { adaptersFor, nodeClient } from './client-adapter.js';
 import { FETCH_SETTINGS } from './spec.js';
 
@@ -40,6 +40,53 @@ describe('adaptersFor', () => {
     ]);
     // ConsumerPerformance reports no time to first record.
     expect(ids(adaptersFor(all, 'first-record', ['runnel-assign', 'java-perf']))).toEqual(['runnel-assign']);
+  });
+});
+
+describe('the runnel-baseline variant', () => {
+  const baseline = RUNNEL_VARIANTS.find((v) => v.id === 'runnel-baseline')!;
+  const runtime = { path: '/n/bin/node', version: '24.22.3', lts: 'Krypton', nodeDir: '/n' };
+  const context = {
+    quick: false,
+    named: true,
+    kafkaLibDir: '/k',
+    kafkaVersion: '4.4.0',
+    node: runtime,
+    log: () => {},
+  };
+  const spec = {
+    brokers: 'h:1',
+    topic: 't',
+    partitions: 1,
+    groupId: 'g',
+    records: 1,
+    fetch: FETCH_SETTINGS,
+    timeoutMs: 5,
+  };
+  afterEach(() => {
+    delete process.env[BASELINE_ENV];
+  });
+
+  it('runs only when named, and is unavailable without a build named in the environment', async () => {
+    expect(ids(adaptersFor(allAdapters(), 'throughput', undefined))).not.toContain('runnel-baseline');
+    delete process.env[BASELINE_ENV];
+    expect(await runnelAdapter(baseline).prepare(context)).toEqual({
+      available: false,
+      reason: `${BASELINE_ENV} names no build of @runnel/consumer`,
+    });
+  });
+
+  it("loads @runnel/consumer from the named build's dist/index.js", async () => {
+    process.env[BASELINE_ENV] = '/builds/before';
+    const adapter = runnelAdapter(baseline);
+    // The probe fails (no such Node), which leaves the runtime chosen for the command.
+    await adapter.prepare(context);
+    const command = await adapter.command(spec);
+    expect(JSON.parse(command.args[1]!).variant).toEqual({
+      mode: 'subscribe',
+      config: { groupProtocol: 'classic' },
+      module: 'file:///builds/before/dist/index.js',
+    });
   });
 });
 

@@ -28,6 +28,8 @@ export interface ClientVariant {
   /** `subscribe`: group membership in `groupId`; `assign`: every partition by hand, no group. */
   readonly mode: 'subscribe' | 'assign';
   readonly config: Readonly<Record<string, unknown>>;
+  /** Where to load @runnel/consumer from (a file URL of its dist/index.js); absent: the workspace's build. */
+  readonly module?: string;
 }
 
 /**

@@ -126,7 +126,17 @@ export class ShareConsumer<KD extends Deserializer = 'buffer', VD extends Deseri
       this.fetcher.close();
     });
     if (this.config.telemetry && openTelemetry) {
-      const sources = { health: () => this.health() };
+      const sources = {
+        health: () => {
+          const heartbeatAt = this.member.lastHeartbeatAt;
+          const now = this.context.clock.now();
+          return {
+            bufferedBytes: this.fetcher.bufferedBytes,
+            connections: this.context.client.pool.openConnections,
+            group: { heartbeatAgeMs: heartbeatAt === null ? null : Math.max(0, now - heartbeatAt) },
+          };
+        },
+      };
       this.telemetry = new ConsumerTelemetry(this.context, this.config.telemetry, sources, openTelemetry);
       this.telemetry.start();
     }
@@ -254,7 +264,9 @@ export class ShareConsumer<KD extends Deserializer = 'buffer', VD extends Deseri
         this.fetcher.release(delivery, mode, from < 0 ? delivery.batch.records.length : from);
       },
     };
-    const host = { deliveries, maxPoll: null, runs: this.runs, traced: processTracer(this.context.identity) };
+    // With telemetry, a handler runs with its process span active: spans it starts are its children.
+    const traced = processTracer(this.context.identity, this.telemetry?.handlerScope ?? null);
+    const host = { deliveries, maxPoll: null, runs: this.runs, traced };
     return this.lifecycle.keepAlive.during(() => runBatches(host, options as ShareRunOptions));
   }
 

@@ -219,6 +219,26 @@ describe('Heartbeat in STABLE', () => {
     expect(h.member.generation().generationId).toBe(2);
   });
 
+  it('remembers when the coordinator last accepted a heartbeat; a failure or a found coordinator does not move it', () => {
+    const h = new Harness('eager');
+    h.joinAsFollower(partitions(0), 4, 'a');
+    // JoinGroup and SyncGroup are no heartbeats.
+    expect(h.member.lastHeartbeatAt).toBeNull();
+    h.advance(HEARTBEAT_MS);
+    h.respond('Heartbeat', heartbeat());
+    const acceptedAt = h.now;
+    expect(h.member.lastHeartbeatAt).toBe(acceptedAt);
+    h.advance(HEARTBEAT_MS);
+    h.respond('Heartbeat', connectionLost());
+    h.respond('FindCoordinator', findCoordinatorOk(OTHER_COORDINATOR));
+    expect(h.member.lastHeartbeatAt).toBe(acceptedAt);
+    h.advance(HEARTBEAT_MS);
+    // The coordinator counts a heartbeat during a rebalance as liveness too.
+    h.respond('Heartbeat', heartbeat(ErrorCode.REBALANCE_IN_PROGRESS));
+    expect(h.member.lastHeartbeatAt).toBe(h.now);
+    expect(h.now).toBeGreaterThan(acceptedAt);
+  });
+
   it('a member whose heartbeats go unanswered for the session timeout looks for a new coordinator', () => {
     const h = new Harness('eager');
     h.joinAsFollower(partitions(0), 4, 'a');

@@ -27,6 +27,7 @@ export function onHeartbeat(
   if (code === ErrorCode.NONE) {
     m.heartbeatBackoff.reset();
     m.lastHeartbeatOkAt = now;
+    m.lastHeartbeatAt = now;
     m.heartbeatNotBefore = sent.sentAt + m.timings.heartbeatIntervalMs;
     return;
   }
@@ -37,6 +38,7 @@ export function onHeartbeat(
     case ErrorCode.REBALANCE_IN_PROGRESS:
       // The coordinator keeps counting heartbeats as liveness during a rebalance.
       m.lastHeartbeatOkAt = now;
+      m.lastHeartbeatAt = now;
       m.heartbeatNotBefore = sent.sentAt + m.timings.heartbeatIntervalMs;
       // Only news for a member that thinks it is done: while it is joining or syncing, the JoinGroup
       // or SyncGroup answer itself says whether another round is needed (Java ignores it there too).

@@ -273,8 +273,9 @@ export abstract class AbstractMembership<
     return r;
   }
 
-  /** Takes a successful heartbeat answer to the heartbeat sent at `sentAt`. */
-  onHeartbeatAccepted(answer: HeartbeatAnswer, sentAt: number): void {
+  /** Takes a successful heartbeat answer, arrived at `now`, to the heartbeat sent at `sentAt`. */
+  onHeartbeatAccepted(answer: HeartbeatAnswer, sentAt: number, now: number): void {
+    this.lastHeartbeatAt = now;
     this.heartbeatBackoff.reset();
     this.backoffUntil = 0;
     if (answer.heartbeatIntervalMs > 0) this.heartbeatIntervalMs = answer.heartbeatIntervalMs;

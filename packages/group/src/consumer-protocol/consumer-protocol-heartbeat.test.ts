@@ -178,6 +178,24 @@ describe('retriable errors', () => {
     expect(h.peekHeartbeat().subscribedTopicNames).toEqual(['payments']);
   });
 
+  it('remembers when the coordinator last accepted a heartbeat; an error answer or a lost connection does not move it', () => {
+    const h = new ConsumerProtocolHarness();
+    expect(h.member.lastHeartbeatAt).toBeNull();
+    h.join({ [PAYMENTS_ID]: [0] }, 2);
+    const joinedAt = h.member.lastHeartbeatAt;
+    expect(joinedAt).toBe(h.now);
+    h.advance(INTERVAL_MS);
+    h.respond('ConsumerGroupHeartbeat', heartbeatError(ErrorCode.REQUEST_TIMED_OUT));
+    h.advance(BACKOFF_MS);
+    h.respond('ConsumerGroupHeartbeat', connectionLost());
+    h.respond('FindCoordinator', findCoordinatorOk());
+    expect(h.member.lastHeartbeatAt).toBe(joinedAt);
+    h.advance(INTERVAL_MS);
+    h.respond('ConsumerGroupHeartbeat', heartbeatOk(2));
+    expect(h.member.lastHeartbeatAt).toBe(h.now);
+    expect(h.now).toBeGreaterThan(joinedAt!);
+  });
+
   it('a connection error reports the error, finds the coordinator again and backs off', () => {
     const h = new ConsumerProtocolHarness();
     h.join({ [PAYMENTS_ID]: [0] }, 2);

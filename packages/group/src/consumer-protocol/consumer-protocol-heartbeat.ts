@@ -139,7 +139,7 @@ export function onHeartbeat(
     return;
   }
   const code = result.errorCode;
-  if (code === ErrorCode.NONE) m.onHeartbeatAccepted(result, sentAt);
+  if (code === ErrorCode.NONE) m.onHeartbeatAccepted(result, sentAt, now);
   else if (code === ErrorCode.FENCED_INSTANCE_ID)
     m.fail(new FencedInstanceIdError(m.settings.groupInstanceId ?? '', 'ConsumerGroupHeartbeat'));
   else m.onHeartbeatError(code, result.errorMessage, now);

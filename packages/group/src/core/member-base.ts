@@ -50,6 +50,11 @@ export abstract class GroupMemberBase<
     return sortPartitions(this.core.held);
   }
 
+  /** @returns when (clock time) the coordinator last accepted a heartbeat; null before the first. */
+  get lastHeartbeatAt(): number | null {
+    return this.core.lastHeartbeatAt;
+  }
+
   /** @returns the error that put the member in FATAL, or null. */
   get fatalError(): GroupFatalError | null {
     return this.core.fatalError;

@@ -72,6 +72,12 @@ export abstract class MemberCore<
   readonly pollInterval: PollInterval;
   /** What the consumer holds, through the events raised so far (in the order they were handed out). */
   held: TopicPartition[] = [];
+  /**
+   * When (clock time) the coordinator last accepted a heartbeat of this member; null before the first.
+   * Only heartbeat answers move it (not a found coordinator), so its age says how long the coordinator
+   * has not confirmed the member.
+   */
+  lastHeartbeatAt: number | null = null;
 
   private readonly machine: StateMachine<S>;
   /** Requests sent without waiting for their answer (the leave after a poll timeout). */

@@ -88,7 +88,7 @@ export function onShareHeartbeat(
 ): void {
   if (!m.heartbeating.has(m.state)) return;
   if (result instanceof Error) m.onHeartbeatFailed(result, now);
-  else if (result.errorCode === ErrorCode.NONE) m.onHeartbeatAccepted(result, sentAt);
+  else if (result.errorCode === ErrorCode.NONE) m.onHeartbeatAccepted(result, sentAt, now);
   else m.onHeartbeatError(result.errorCode, result.errorMessage, now);
 }
 

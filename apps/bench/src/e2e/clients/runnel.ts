@@ -6,7 +6,7 @@
  * run time, through the small slice of its public API declared below, so the suite still builds (and
  * reports Runnel "not available") while the consumer package is unbuilt or mid-change.
  *
- * `runnel.js --probe` only loads the package: exit 0, or the reason on stderr and exit 1.
+ * `runnel.js --probe [module]` only loads the package: exit 0, or the reason on stderr and exit 1.
  */
 import { finish, main, readSpec, sizeOf, Tally, watchdog } from './child.js';
 
@@ -22,14 +22,16 @@ interface RunnelConsumer {
 }
 
 /**
- * Loads @runnel/consumer as built.
+ * Loads @runnel/consumer as built (`module`: from another build, a file URL of its dist/index.js).
  *
  * @returns the module, or why it cannot be used.
  */
-export async function loadRunnel(): Promise<RunnelConsumerModule | { reason: string }> {
+export async function loadRunnel(
+  module = '@runnel/consumer',
+): Promise<RunnelConsumerModule | { reason: string }> {
   let loaded: Partial<RunnelConsumerModule>;
   try {
-    loaded = (await import('@runnel/consumer')) as unknown as Partial<RunnelConsumerModule>;
+    loaded = (await import(module)) as unknown as Partial<RunnelConsumerModule>;
   } catch (error) {
     return { reason: `@runnel/consumer does not load: ${(error as Error).message}` };
   }
@@ -40,7 +42,7 @@ export async function loadRunnel(): Promise<RunnelConsumerModule | { reason: str
 }
 
 if (process.argv[1]?.endsWith('runnel.js') === true && process.argv[2] === '--probe') {
-  void loadRunnel().then((loaded) => {
+  void loadRunnel(process.argv[3]).then((loaded) => {
     if ('reason' in loaded) process.stderr.write(`${loaded.reason}\n`);
     process.exit('reason' in loaded ? 1 : 0);
   });
@@ -48,7 +50,7 @@ if (process.argv[1]?.endsWith('runnel.js') === true && process.argv[2] === '--pr
   main(async () => {
     const spec = readSpec();
     const variant = spec.variant ?? { mode: 'subscribe', config: {} };
-    const runnel = await loadRunnel();
+    const runnel = await loadRunnel(variant.module);
     if ('reason' in runnel) throw new Error(runnel.reason);
     // The telemetry variant reports to a real OpenTelemetry SDK, as a program with telemetry on would.
     const stopSdk =
