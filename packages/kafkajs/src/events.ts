@@ -88,32 +88,22 @@ export type ConsumerCrashEvent = InstrumentationEvent<{ error: Error; groupId: s
 /** `consumer.rebalancing`: the group is rebalancing; emitted here when partitions are revoked. */
 export type ConsumerRebalancingEvent = InstrumentationEvent<{ groupId: string; memberId: string }>;
 
+/** What KafkaJS tells of a request in its network events. */
+interface IRequestFields {
+  apiKey: number;
+  apiName: string;
+  apiVersion: number;
+  broker: string;
+  clientId: string;
+  correlationId: number;
+  createdAt: number;
+  pendingDuration: number;
+  sentAt: number;
+}
 /** `consumer.network.request`: a request to `broker` was answered (`size`: the response's bytes). */
-export type RequestEvent = InstrumentationEvent<{
-  apiKey: number;
-  apiName: string;
-  apiVersion: number;
-  broker: string;
-  clientId: string;
-  correlationId: number;
-  createdAt: number;
-  duration: number;
-  pendingDuration: number;
-  sentAt: number;
-  size: number;
-}>;
+export type RequestEvent = InstrumentationEvent<IRequestFields & { duration: number; size: number }>;
 /** `consumer.network.request_timeout`: a request to `broker` got no answer within the request timeout. */
-export type RequestTimeoutEvent = InstrumentationEvent<{
-  apiKey: number;
-  apiName: string;
-  apiVersion: number;
-  broker: string;
-  clientId: string;
-  correlationId: number;
-  createdAt: number;
-  pendingDuration: number;
-  sentAt: number;
-}>;
+export type RequestTimeoutEvent = InstrumentationEvent<IRequestFields>;
 /** `consumer.network.request_queue_size`: KafkaJS's count of requests waiting for a broker (not emitted here). */
 export type RequestQueueSizeEvent = InstrumentationEvent<{
   broker: string;
