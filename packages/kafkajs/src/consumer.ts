@@ -295,17 +295,20 @@ export class Consumer {
     };
   }
 
-  /** KafkaJS's policy: by threshold, by interval, or (neither set) after every batch and message. */
-  private async commitIfNecessary(): Promise<void> {
+  /**
+   * KafkaJS's policy: by threshold, by interval, or (neither set) after every batch and message.
+   * @returns the commit's promise, or undefined when none is due (no promise to wait for per message).
+   */
+  private commitIfNecessary(): Promise<void> | undefined {
     const { autoCommit, autoCommitInterval, autoCommitThreshold } = this.runConfig;
-    if (autoCommit === false) return;
+    if (autoCommit === false) return undefined;
     const interval = autoCommitInterval ?? null;
     const threshold = autoCommitThreshold ?? null;
     const due =
       (interval === null && threshold === null) ||
       (threshold !== null && this.offsets.resolvedSinceCommit >= threshold) ||
       (interval !== null && Date.now() - this.lastCommitAt >= interval);
-    if (due) await this.commitResolved();
+    return due ? this.commitResolved() : undefined;
   }
 
   /** Commits the resolved offsets not committed yet (of `only` when given), when auto-commit is on. */
