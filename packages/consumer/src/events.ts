@@ -102,8 +102,8 @@ export interface JoinedEvent {
   /** Every partition assigned in this generation. */
   readonly assignment: readonly TopicPartition[];
   /**
-   * Classic: from the round's first JoinGroup sent to its assignment, in milliseconds. Consumer
-   * protocol: from the heartbeat that brought the assignment being sent to its answer.
+   * From the round's first JoinGroup (classic), or from the heartbeat that brought the assignment
+   * (consumer protocol), being sent to the assignment being handed to the consumer, in milliseconds.
    */
   readonly durationMs: number;
 }
