@@ -24,7 +24,7 @@ const consumers: Consumer[] = [];
 function consumer(config: Partial<ConsumerConfig> = {}): { consumer: Consumer; groupId: string } {
   const kafka = new Kafka({
     clientId: 'kjs-test',
-    brokers: [testCluster().bootstrap],
+    brokers: testCluster().bootstrap.split(','),
     logLevel: logLevel.NOTHING,
   });
   const groupId = `kjs-${run}-${groups++}`;
