@@ -1,5 +1,6 @@
 import { type OffsetAndEpoch, partitionKey } from './batch.js';
 import type { PartitionFetchCursor } from './partition-fetch.js';
+import { ReadReplica } from './read-replica.js';
 
 /** How a partition without a position gets one. */
 export type PositionSource = 'committed' | 'earliest' | 'latest';
@@ -74,6 +75,8 @@ export class AssignedPartition {
   resetFrom: number | null = null;
   /** Clock time since which its topic or partition has been missing from the metadata; null while known. */
   missingSince: number | null = null;
+  /** Whether it is fetched from its leader or from a preferred read replica (KIP-392). */
+  readonly readReplica = new ReadReplica();
 
   constructor(
     readonly topic: string,

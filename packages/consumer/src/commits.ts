@@ -9,7 +9,7 @@ import { failure } from '@runnel/network';
 import type { AssignedPartition } from './assigned-partition.js';
 import { partitionKey } from './batch.js';
 import type { ConsumerContext } from './context.js';
-import { commitChannel } from './diagnostics.js';
+import { commitChannel, isTraced } from './diagnostics.js';
 import { CommitFailedError, IllegalStateError, NotAssignedError } from './errors.js';
 import type { GroupDriver } from './group-driver.js';
 import { type CommitGeneration, commitOffsets, type OffsetToCommit } from './offset-requests.js';
@@ -151,7 +151,7 @@ export class Commits {
           // A partition handed to another member must never be committed by this one.
           ...(group ? { holds } : {}),
         });
-      const dropped = await (commitChannel.hasSubscribers
+      const dropped = await (isTraced(commitChannel)
         ? commitChannel.tracePromise(send, { consumer: this.context.identity, offsets: list })
         : send());
       if (dropped.length < list.length) this.lastAt = this.context.clock.wallClockMs();

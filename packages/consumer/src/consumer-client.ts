@@ -8,7 +8,7 @@ import type { ConsumerEnvironment } from './consumer-types.js';
 import type { ClientContext, ClientSettings } from './context.js';
 import type { Deserializer } from './deserializers.js';
 import { ConfigError } from './errors.js';
-import type { ConsumerEvents } from './events.js';
+import type { ClientEventMap, ConsumerEvents } from './events.js';
 import { CONSUMER_VERSION } from './package-version.js';
 
 /**
@@ -57,12 +57,12 @@ export function clientFor(
  *   the environment's clock (the system clock when none is given), its events and identity.
  * @throws ConfigError naming `tls` when its material cannot be loaded.
  */
-export function contextFor<C extends ClientSettings>(
+export function contextFor<C extends ClientSettings, M extends ClientEventMap>(
   input: Partial<ConsumerConfig<Deserializer, Deserializer>>,
   config: C,
   environment: ConsumerEnvironment,
-  events: ConsumerEvents,
-): ClientContext<C> {
+  events: ConsumerEvents<M>,
+): ClientContext<C> & { readonly events: ConsumerEvents<M> } {
   return {
     config,
     client: clientFor(input, config, environment),

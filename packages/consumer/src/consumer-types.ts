@@ -88,6 +88,11 @@ export interface PartitionLag extends TopicPartition {
   /** Records from `consumed` to the end of the log in the isolation level in use; null while unknown. */
   readonly lag: number | null;
   readonly paused: boolean;
+  /**
+   * The node id of the preferred read replica (KIP-392) the partition is fetched from, when its
+   * leader named one for the consumer's `rack`; null while it is fetched from its leader.
+   */
+  readonly preferredReadReplica: number | null;
 }
 
 /**

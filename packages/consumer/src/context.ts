@@ -8,7 +8,7 @@ import type { Commits } from './commits.js';
 import type { ResolvedConfig } from './config.js';
 import type { GroupDescriber } from './describe.js';
 import type { ConsumerIdentity } from './diagnostics.js';
-import type { ConsumerEvents } from './events.js';
+import type { ClientEventMap, ConsumerEvents } from './events.js';
 import type { Fetcher } from './fetcher.js';
 import type { GroupDriver } from './group-driver.js';
 import type { ConsumerLifecycle } from './lifecycle.js';
@@ -42,13 +42,16 @@ export interface ClientContext<C extends ClientSettings = ClientSettings> {
   /** The consumer as diagnostics channel messages name it: one object per consumer. */
   readonly identity: ConsumerIdentity;
   /** The lifecycle events (`consumer.on(...)`): every part reports through this one emitter. */
-  readonly events: ConsumerEvents;
+  readonly events: ConsumerEvents<ClientEventMap>;
   /** Uniform numbers in [0, 1) for the jitter of retry backoffs (default Math.random). */
   readonly random?: () => number;
 }
 
 /** The configuration, the cluster client and the clock, shared by the consumer's parts. */
-export interface ConsumerContext extends ClientContext<ResolvedConfig> {}
+export interface ConsumerContext extends ClientContext<ResolvedConfig> {
+  /** The consumer's events, those a share consumer does not have included. */
+  readonly events: ConsumerEvents;
+}
 
 /** The parts of one consumer, as closing and the health snapshot read them. */
 export interface ConsumerParts {

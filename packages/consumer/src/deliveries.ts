@@ -8,6 +8,7 @@ import type { ConsumerBatch, OffsetAndEpoch } from './batch.js';
 import type { BatchesOptions } from './consumer-types.js';
 import {
   type ConsumerIdentity,
+  isTraced,
   type ProcessMessage,
   processChannel,
   processEnded,
@@ -82,7 +83,7 @@ export class Deliveries {
         const delivery = await this.lifecycle.keepAlive.during(() => this.next(options.signal));
         if (!delivery) return { done: true, value: undefined };
         current = delivery;
-        if (processChannel.hasSubscribers) {
+        if (isTraced(processChannel)) {
           traced = { consumer: this.identity, kind: 'iterator', batch: delivery.batch };
           processStarted(traced);
         }

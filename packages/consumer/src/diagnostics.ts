@@ -8,6 +8,8 @@ import * as diagnostics from 'node:diagnostics_channel';
 import type { ConsumerBatch, ConsumerRecord, TopicPartition } from './batch.js';
 import type { RebalanceKind } from './events.js';
 import type { OffsetToCommit } from './offset-requests.js';
+import type { AcknowledgementResult } from './share/acknowledgement-ledger.js';
+import type { ShareBatch, ShareRecord } from './share/share-records.js';
 
 /**
  * Which consumer a message is about: one object per consumer (compare by reference to tell consumers
@@ -25,13 +27,14 @@ export interface ConsumerMessage {
 
 /**
  * `runnel:consumer:process`: one `eachBatch` call, one `eachRecord` call (with `record`), or one batch
- * the iterator handed out, until the next one is asked for.
+ * the iterator handed out, until the next one is asked for; of a Consumer or a ShareConsumer (whose
+ * batches and records are ShareBatch and ShareRecord, with `deliveryCount`).
  */
 export interface ProcessMessage extends ConsumerMessage {
   readonly kind: 'eachBatch' | 'eachRecord' | 'iterator';
-  readonly batch: ConsumerBatch;
+  readonly batch: ConsumerBatch | ShareBatch;
   /** The record of an `eachRecord` call; absent for a batch. */
-  readonly record?: ConsumerRecord;
+  readonly record?: ConsumerRecord | ShareRecord;
   /** Set by the channel when the handler threw. */
   error?: unknown;
 }
@@ -49,11 +52,35 @@ export interface RebalanceMessage extends ConsumerMessage {
   error?: unknown;
 }
 
+/**
+ * `runnel:share:acknowledgement`: a share consumer's acknowledgements of one partition were answered
+ * by its broker (`error` null) or failed; published once per partition answer (a plain channel: the
+ * acknowledgements ride on requests of their own, which `runnel:request` traces).
+ */
+export interface AcknowledgementMessage extends ConsumerMessage, AcknowledgementResult {}
+
 export const processChannel = diagnostics.tracingChannel<unknown, ProcessMessage>('runnel:consumer:process');
 export const commitChannel = diagnostics.tracingChannel<unknown, CommitMessage>('runnel:consumer:commit');
 export const rebalanceChannel = diagnostics.tracingChannel<unknown, RebalanceMessage>(
   'runnel:consumer:rebalance',
 );
+
+export const acknowledgementChannel = diagnostics.channel('runnel:share:acknowledgement');
+
+/**
+ * @returns whether anyone subscribes to `channel`. Bun's TracingChannel has no `hasSubscribers` (Node's
+ *   says whether any of its five channels has one): there the five are asked.
+ */
+export function isTraced(channel: diagnostics.TracingChannel<unknown, object>): boolean {
+  return (
+    channel.hasSubscribers ??
+    (channel.start.hasSubscribers ||
+      channel.end.hasSubscribers ||
+      channel.asyncStart.hasSubscribers ||
+      channel.asyncEnd.hasSubscribers ||
+      channel.error.hasSubscribers)
+  );
+}
 
 /**
  * Marks the start of a batch the iterator handed out. Its end ({@link processEnded}) comes when the

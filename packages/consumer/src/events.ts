@@ -41,7 +41,10 @@ export interface CommitEvent {
   readonly error: Error | null;
 }
 
-/** A Fetch request failed as a whole; its partitions are fetched again after `retryBackoffMs`. */
+/**
+ * A Fetch request failed as a whole; its partitions are fetched again after `retryBackoffMs`, except
+ * those it fetched from a preferred read replica (KIP-392), which go to their leader at once.
+ */
 export interface FetchErrorEvent {
   /** The broker the Fetch went to. */
   readonly nodeId: number;
@@ -174,6 +177,23 @@ export interface ConsumerEventMap {
   request: RequestEvent;
 }
 
+/**
+ * The events both a Consumer and a ShareConsumer have: what the parts they share (the cluster client,
+ * the lifecycle, the brokers-down watch) emit.
+ */
+export type ClientEventMap = Pick<
+  ConsumerEventMap,
+  | 'assigned'
+  | 'revoked'
+  | 'lost'
+  | 'fetchError'
+  | 'brokerDown'
+  | 'brokerUp'
+  | 'fatal'
+  | 'heartbeat'
+  | 'joined'
+>;
+
 /** The name of a consumer event (`rebalance`, `commit`, `brokerDown`...), as `on` and `off` take it. */
 export type ConsumerEventName = keyof ConsumerEventMap;
 
@@ -182,9 +202,13 @@ export type ConsumerEventListener<E extends ConsumerEventName> = (event: Consume
 
 type AnyListener = (event: unknown) => unknown;
 
-export class ConsumerEvents {
-  private readonly listeners = new Map<ConsumerEventName, AnyListener[]>();
-  private readonly watchers = new Map<ConsumerEventName, (listening: boolean) => void>();
+/**
+ * The emitter of a consumer's events; `M` maps each event name to its payload (the Consumer's by
+ * default; the ShareConsumer's is `ShareConsumerEventMap`).
+ */
+export class ConsumerEvents<M extends object = ConsumerEventMap> {
+  private readonly listeners = new Map<PropertyKey, AnyListener[]>();
+  private readonly watchers = new Map<PropertyKey, (listening: boolean) => void>();
 
   constructor(private readonly logger: Logger) {}
 
@@ -192,7 +216,7 @@ export class ConsumerEvents {
    * Calls `onChange(true)` when `name` gets its first listener and `onChange(false)` when it loses its
    * last, so that a source costly to watch (a diagnostics channel) is only watched while needed.
    */
-  watch(name: ConsumerEventName, onChange: (listening: boolean) => void): void {
+  watch(name: keyof M, onChange: (listening: boolean) => void): void {
     this.watchers.set(name, onChange);
     if (this.listeners.has(name)) onChange(true);
   }
@@ -204,7 +228,7 @@ export class ConsumerEvents {
   }
 
   /** Adds a listener (the same function twice is called twice, as with Node's EventEmitter). */
-  on<E extends ConsumerEventName>(name: E, listener: ConsumerEventListener<E>): void {
+  on<E extends keyof M>(name: E, listener: (event: M[E]) => unknown): void {
     const list = this.listeners.get(name) ?? [];
     // Copy on write: an emit in progress keeps calling the list it started with.
     this.listeners.set(name, [...list, listener as AnyListener]);
@@ -212,7 +236,7 @@ export class ConsumerEvents {
   }
 
   /** Removes one registration of the listener; nothing when it is not registered. */
-  off<E extends ConsumerEventName>(name: E, listener: ConsumerEventListener<E>): void {
+  off<E extends keyof M>(name: E, listener: (event: M[E]) => unknown): void {
     const list = this.listeners.get(name);
     const at = list?.lastIndexOf(listener as AnyListener) ?? -1;
     if (!list || at < 0) return;
@@ -225,12 +249,12 @@ export class ConsumerEvents {
   }
 
   /** @returns whether anyone listens to `name`: callers skip building a payload when nobody does. */
-  has(name: ConsumerEventName): boolean {
+  has(name: keyof M): boolean {
     return this.listeners.has(name);
   }
 
   /** Calls every listener of `name` with `event`; a listener's failure is logged, never thrown. */
-  emit<E extends ConsumerEventName>(name: E, event: ConsumerEventMap[E]): void {
+  emit<E extends keyof M>(name: E, event: M[E]): void {
     const list = this.listeners.get(name);
     if (!list) return;
     for (const listener of list) {
@@ -243,13 +267,20 @@ export class ConsumerEvents {
     }
   }
 
-  private listenerFailed(name: ConsumerEventName, error: unknown): void {
-    this.logger.error({ ...failure('event_listener_failed', error), name }, `a ${name} listener failed`);
+  private listenerFailed(name: keyof M, error: unknown): void {
+    const event = String(name);
+    this.logger.error(
+      { ...failure('event_listener_failed', error), name: event },
+      `a ${event} listener failed`,
+    );
   }
 }
 
 /** Reports the broker pool's reachability changes as `brokerDown` and `brokerUp` events. */
-export function reportReachability(log: BrokerReachabilityLog, events: ConsumerEvents): void {
+export function reportReachability(
+  log: BrokerReachabilityLog,
+  events: Pick<ConsumerEvents<Pick<ConsumerEventMap, 'brokerUp' | 'brokerDown'>>, 'emit'>,
+): void {
   log.onChange((change) => {
     if (change.up) {
       events.emit('brokerUp', { broker: change.broker, nodeId: change.nodeId, downForMs: change.downForMs });

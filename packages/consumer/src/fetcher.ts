@@ -1,5 +1,6 @@
 /**
- * The fetch loop: for every leader broker of the assigned partitions, one Fetch long poll at a time
+ * The fetch loop: for every broker the assigned partitions are fetched from (each partition's leader,
+ * or the preferred read replica its leader named; see read-replica.ts), one Fetch long poll at a time
  * inside an incremental fetch session; fetched data goes into a buffer bounded by memory (see
  * FetchBuffer), from which the consumer takes one partition's batch at a time. Before a partition is
  * fetched its position is looked up, and after a leader change checked (see Positions).
@@ -19,6 +20,7 @@ import { LoopSignal } from './loop-signal.js';
 import { noLeaderError } from './offset-requests.js';
 import { type FetcherStats, onPartitionData, type PartitionResponseHost } from './partition-response.js';
 import { Positions } from './positions.js';
+import { isOnlineReplica } from './read-replica.js';
 import { warmLeaderConnections } from './warm-up.js';
 
 export type { Delivery, TakeResult } from './fetch-buffer.js';
@@ -247,15 +249,16 @@ export class Fetcher {
         continue;
       }
       p.missingSince = null;
-      const retryAt = this.nodeRetryAt.get(leader.nodeId) ?? 0;
+      const nodeId = this.readFrom(p, leader.nodeId, now);
+      const retryAt = nodeId === null ? p.retryAt : (this.nodeRetryAt.get(nodeId) ?? 0);
       if (retryAt > now) {
         earliestRetry = Math.min(earliestRetry, retryAt);
         continue;
       }
-      if (this.inFlight.has(leader.nodeId)) continue;
-      const list = byNode.get(leader.nodeId) ?? [];
+      if (nodeId === null || this.inFlight.has(nodeId)) continue;
+      const list = byNode.get(nodeId) ?? [];
       list.push(p);
-      byNode.set(leader.nodeId, list);
+      byNode.set(nodeId, list);
     }
     if (missing) this.refreshMetadata();
     if (earliestRetry < Number.POSITIVE_INFINITY) this.later(Math.max(1, earliestRetry - now));
@@ -264,6 +267,37 @@ export class Fetcher {
       const room = Math.floor(this.buffer.room / byNode.size);
       if (room > 0) this.sendFetch(nodeId, list, Math.min(this.config.fetchMaxBytes, room));
     }
+  }
+
+  /**
+   * @returns the node a partition is fetched from now: its preferred read replica while that holds
+   *   (see read-replica.ts), else `leaderId`; null when it waits first. A replica the metadata no longer
+   *   lists sends the partition back to its leader after `retryBackoffMs`, while the metadata is
+   *   refreshed: the leader would name it again at once, and the two would trade fetches in a loop.
+   */
+  private readFrom(p: AssignedPartition, leaderId: number, now: number): number | null {
+    const before = p.readReplica.preferred;
+    const { nodeId, effect } = p.readReplica.target(now, (id) =>
+      isOnlineReplica(this.client.metadata, p.topic, p.partition, id),
+    );
+    if (before !== null && nodeId === null) {
+      this.config.logger.debug(
+        {
+          topic: p.topic,
+          partition: p.partition,
+          nodeId: before,
+          why: effect === 'none' ? 'expired' : 'unlisted',
+        },
+        'preferred read replica dropped, fetching from the leader',
+      );
+    }
+    if (effect === 'refreshMetadata') {
+      this.client.requestMetadataUpdate();
+      this.refreshMetadata();
+      p.retryAt = now + this.config.retryBackoffMs;
+      return null;
+    }
+    return nodeId ?? leaderId;
   }
 
   /**
@@ -393,6 +427,8 @@ export class Fetcher {
           fetchSession.onFailure(request);
           if (this.closed || this.stopOnAuthentication(error)) return;
           this.stats.fetchErrors++;
+          // Partitions fetched from this node as their preferred read replica go back to their leader.
+          for (const p of parts) p.readReplica.failed('unreachable', nodeId);
           this.context.events.emit('fetchError', { nodeId, error: error as Error });
           this.warnings.warn(
             `fetch ${nodeId}`,
@@ -442,7 +478,7 @@ export class Fetcher {
         const p = this.partitions.get(key);
         if (!sent || !p || p.revoked || p.generation !== generations.get(key)) continue;
         if (p.position?.offset !== sent.fetchOffset || p.buffered !== null) continue;
-        onPartitionData(this.responseHost, p, sent.fetchOffset, data);
+        onPartitionData(this.responseHost, p, sent.fetchOffset, data, nodeId);
       }
     }
   }

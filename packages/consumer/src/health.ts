@@ -8,7 +8,7 @@ import type { ConsumerParts } from './context.js';
 
 /**
  * @returns per partition its position, consumed offset, high watermark, lag (to the last stable offset
- *   under read_committed) and whether it is paused.
+ *   under read_committed), whether it is paused, and the preferred read replica it is fetched from.
  */
 export function lagOf(partitions: Iterable<AssignedPartition>, readCommitted: boolean): PartitionLag[] {
   const out: PartitionLag[] = [];
@@ -23,6 +23,7 @@ export function lagOf(partitions: Iterable<AssignedPartition>, readCommitted: bo
       highWatermark: p.highWatermark,
       lag: consumed === null || end < 0 ? null : Math.max(0, end - consumed),
       paused: p.paused,
+      preferredReadReplica: p.readReplica.preferred,
     });
   }
   return out;

@@ -79,6 +79,7 @@ export type {
   DeserializerFunction,
 } from './deserializers.js';
 export type {
+  AcknowledgementMessage,
   CommitMessage,
   ConsumerIdentity,
   ConsumerMessage,
@@ -102,6 +103,7 @@ export type {
   AssignmentEvent,
   BrokerDownEvent,
   BrokerUpEvent,
+  ClientEventMap,
   CommitEvent,
   ConsumerEventListener,
   ConsumerEventMap,
@@ -133,6 +135,12 @@ export {
   RecordAlreadyAcknowledgedError,
   RecordNotAcquiredError,
 } from './share/share-errors.js';
+export type {
+  AcknowledgementEvent,
+  ShareConsumerEventListener,
+  ShareConsumerEventMap,
+  ShareConsumerEventName,
+} from './share/share-events.js';
 export type { ShareBatch, ShareRecord } from './share/share-records.js';
 export type { ShareConsumerHealth, ShareRunOptions } from './share/share-types.js';
 export type { MeterProviderLike, TelemetryOptions, TracerProviderLike } from './telemetry-config.js';

@@ -4,7 +4,7 @@
  * Every fatal stop goes through `fail`, so one place sees each transition of the consumer as a whole.
  */
 import { ConsumerClosedError } from './errors.js';
-import type { ConsumerEvents } from './events.js';
+import type { ClientEventMap, ConsumerEvents } from './events.js';
 import { KeepAlive } from './keep-alive.js';
 
 /** Where the consumer is in its life, as `health().state` shows it. */
@@ -24,7 +24,7 @@ export class ConsumerLifecycle {
   private stoppedBy: Error | null = null;
 
   /** @param events where the first fatal error is reported (`fatal` event). */
-  constructor(private readonly events?: Pick<ConsumerEvents, 'emit'>) {}
+  constructor(private readonly events?: Pick<ConsumerEvents<ClientEventMap>, 'emit'>) {}
 
   /** @returns the current state. */
   get state(): ConsumerState {

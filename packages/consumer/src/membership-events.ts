@@ -5,7 +5,7 @@
  */
 import type { TopicPartition } from '@runnel/assignors';
 import type { GroupMember } from '@runnel/group';
-import type { ConsumerEvents } from './events.js';
+import type { ClientEventMap, ConsumerEvents } from './events.js';
 
 /** The APIs whose accepted answer is a heartbeat: classic, consumer protocol (KIP-848), share groups. */
 const HEARTBEATS: ReadonlySet<string> = new Set([
@@ -26,7 +26,7 @@ export class MembershipEvents {
   private leaderId: string | null = null;
 
   constructor(
-    private readonly events: ConsumerEvents,
+    private readonly events: ConsumerEvents<ClientEventMap>,
     private readonly member: GroupMember,
   ) {}
 

@@ -14,7 +14,7 @@ import { type Clock, sleep } from '@runnel/network';
 import type { AssignedPartition } from './assigned-partition.js';
 import { type ConsumerRecord, keyBytesOf } from './batch.js';
 import type { Deliveries } from './deliveries.js';
-import { type ConsumerIdentity, processChannel } from './diagnostics.js';
+import { type ConsumerIdentity, isTraced, processChannel } from './diagnostics.js';
 import type { Delivery } from './fetch-buffer.js';
 import type { MaxPollCheck } from './max-poll.js';
 import type { RunRegistry } from './run-loop.js';
@@ -242,7 +242,7 @@ export class ParallelRun {
     const identity = this.host.identity;
     for (let attempt = 0; ; attempt++) {
       try {
-        await (identity !== undefined && processChannel.hasSubscribers
+        await (identity !== undefined && isTraced(processChannel)
           ? processChannel.tracePromise(async () => eachRecord(record), {
               consumer: identity,
               kind: 'eachRecord',

@@ -42,14 +42,16 @@ export interface PartitionResponseHost {
 }
 
 /**
- * Handles one partition of a Fetch answer: buffers its records, or acts on its error code (reset,
- * metadata refresh, backoff, or an error for the user).
+ * Handles one partition of a Fetch answer from node `from`: follows a preferred read replica it names,
+ * buffers its records, or acts on its error code (reset, metadata refresh, backoff, or an error for
+ * the user). An error from the preferred read replica moves the partition back to its leader first.
  */
 export function onPartitionData(
   host: PartitionResponseHost,
   p: AssignedPartition,
   fetchOffset: number,
   data: FetchResponsePartitionData,
+  from: number,
 ): void {
   const hw = Number(data.highWatermark);
   if (hw >= 0) p.highWatermark = hw;
@@ -58,6 +60,12 @@ export function onPartitionData(
     p.logStartOffset = Number(data.logStartOffset);
   const code = data.errorCode;
   if (code === 0) {
+    const preferred = data.preferredReadReplica ?? -1;
+    if (preferred >= 0) {
+      // The leader sends no records with it: the next fetch goes to the replica it named.
+      followReplica(host, p, preferred, from);
+      return;
+    }
     const diverging = data.divergingEpoch;
     if (diverging && diverging.epoch >= 0 && diverging.endOffset >= 0n) {
       host.positions.truncate(p, { offset: Number(diverging.endOffset), leaderEpoch: diverging.epoch });
@@ -67,7 +75,19 @@ export function onPartitionData(
     return;
   }
   host.stats.fetchErrors++;
+  const fromReplica = p.readReplica.preferred === from;
+  const effect = p.readReplica.failed(code === OFFSET_OUT_OF_RANGE ? 'outOfRange' : 'partitionError', from);
+  if (fromReplica)
+    host.config.logger.debug(
+      { topic: p.topic, partition: p.partition, nodeId: from, errorCode: code },
+      'preferred read replica failed, fetching from the leader',
+    );
   if (code === OFFSET_OUT_OF_RANGE) {
+    if (effect !== 'resetOffset') {
+      // A follower may not have the offset yet (or no longer): the leader decides whether to reset.
+      host.wake();
+      return;
+    }
     if (host.config.autoOffsetReset === 'none') {
       p.halt(new OffsetOutOfRangeError(p.topic, p.partition, fetchOffset));
     } else {
@@ -108,6 +128,29 @@ export function onPartitionData(
       rawBytes: 0,
     });
   }
+}
+
+/** Moves the partition's fetches to the replica `nodeId` that the answer from node `from` named. */
+function followReplica(
+  host: PartitionResponseHost,
+  p: AssignedPartition,
+  nodeId: number,
+  from: number,
+): void {
+  const before = p.readReplica.preferred;
+  p.readReplica.follow(nodeId, host.clock.now(), host.config.metadataMaxAgeMs);
+  if (before !== nodeId)
+    host.config.logger.debug(
+      {
+        topic: p.topic,
+        partition: p.partition,
+        nodeId,
+        namedBy: from,
+        leaseMs: host.config.metadataMaxAgeMs,
+      },
+      'fetching from the preferred read replica',
+    );
+  host.wake();
 }
 
 /** Buffers a partition's records; an answer with no complete batch grows its fetch size instead. */

@@ -12,7 +12,7 @@ import { partitionKey, type TopicPartition } from './batch.js';
 import type { Commits } from './commits.js';
 import type { RebalanceListener } from './consumer-types.js';
 import type { ConsumerContext } from './context.js';
-import { rebalanceChannel } from './diagnostics.js';
+import { isTraced, rebalanceChannel } from './diagnostics.js';
 import type { RebalanceKind } from './events.js';
 import type { Fetcher } from './fetcher.js';
 import type { AssignmentHandler } from './group-driver.js';
@@ -95,7 +95,7 @@ export class Rebalances implements AssignmentHandler {
     const groupId = config.groupId ?? '';
     events.emit('rebalance', { kind, partitions, groupId });
     const started = clock.now();
-    if (rebalanceChannel.hasSubscribers) {
+    if (isTraced(rebalanceChannel)) {
       const message = { consumer: this.context.identity, kind, partitions };
       await rebalanceChannel.tracePromise(handle, message);
     } else {

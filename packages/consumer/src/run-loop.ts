@@ -7,14 +7,15 @@
  * too (`runBatches`), over its own batches.
  */
 import type { Clock } from '@runnel/network';
-import type { ConsumerBatch, ConsumerRecord } from './batch.js';
+import type { ConsumerRecord } from './batch.js';
 import type { RunOptions } from './consumer-types.js';
 import type { Deliveries } from './deliveries.js';
-import { type ConsumerIdentity, processChannel } from './diagnostics.js';
+import { type ConsumerIdentity, isTraced, type ProcessMessage, processChannel } from './diagnostics.js';
 import { IllegalStateError } from './errors.js';
 import type { MaxPollCheck } from './max-poll.js';
 import { ParallelRun } from './parallel-run.js';
 import { checkPartitionOrdering, parallelSettings } from './run-options.js';
+import type { ShareRecord } from './share/share-records.js';
 
 /** The runs in progress: the handlers `close` waits for, and the stops it pulls. */
 export class RunRegistry {
@@ -126,16 +127,28 @@ async function runInParallel(host: RunHost, options: RunOptions): Promise<void> 
 export async function runHandlers(host: RunHost, options: RunOptions): Promise<void> {
   if (options.ordering !== undefined && options.ordering !== 'partition') return runInParallel(host, options);
   checkPartitionOrdering(options);
-  const consumer = host.identity;
-  const traced = (call: () => Promise<void> | void, batch: ConsumerBatch, record?: ConsumerRecord) => {
-    if (!processChannel.hasSubscribers) return call();
-    const message =
+  return runBatches({ ...host, traced: processTracer(host.identity) }, options);
+}
+
+/**
+ * @returns what runs one handler call (`record` undefined: an eachBatch call) of `consumer` inside the
+ *   process channel; the call as it is while nobody subscribes.
+ */
+export function processTracer(
+  consumer: ConsumerIdentity,
+): <B extends ProcessMessage['batch'], R extends ConsumerRecord | ShareRecord>(
+  call: () => Promise<void> | void,
+  batch: B,
+  record?: R,
+) => Promise<void> | void {
+  return (call, batch, record) => {
+    if (!isTraced(processChannel)) return call();
+    const message: ProcessMessage =
       record === undefined
-        ? { consumer, kind: 'eachBatch' as const, batch }
-        : { consumer, kind: 'eachRecord' as const, batch, record };
+        ? { consumer, kind: 'eachBatch', batch }
+        : { consumer, kind: 'eachRecord', batch, record };
     return processChannel.tracePromise(async () => call(), message);
   };
-  return runBatches({ ...host, traced }, options);
 }
 
 /**

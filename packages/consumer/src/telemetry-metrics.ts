@@ -8,7 +8,14 @@
 import { performance } from 'node:perf_hooks';
 import type * as OpenTelemetry from '@opentelemetry/api';
 import type { RequestMessage } from '@runnel/network';
-import type { CommitMessage, ConsumerIdentity, ProcessMessage, RebalanceMessage } from './diagnostics.js';
+import type {
+  AcknowledgementMessage,
+  CommitMessage,
+  ConsumerIdentity,
+  ProcessMessage,
+  RebalanceMessage,
+} from './diagnostics.js';
+import { ACKNOWLEDGE_TYPES } from './share/share-errors.js';
 import type { TelemetrySources } from './telemetry.js';
 import { errorType } from './telemetry-spans.js';
 
@@ -25,6 +32,7 @@ export class TelemetryMetrics {
   private readonly rebalances: OpenTelemetry.Counter;
   private readonly rebalanceDuration: OpenTelemetry.Histogram;
   private readonly commitFailures: OpenTelemetry.Counter;
+  private readonly acknowledgements: OpenTelemetry.Counter;
   private readonly gauges: OpenTelemetry.ObservableGauge[];
   private readonly observe: OpenTelemetry.BatchObservableCallback;
 
@@ -67,6 +75,10 @@ export class TelemetryMetrics {
       unit: '{commit}',
       description: 'OffsetCommits that failed.',
     });
+    this.acknowledgements = meter.createCounter('runnel.share.acknowledgements', {
+      unit: '{message}',
+      description: 'Records a share consumer acknowledged, by type, as the brokers answered.',
+    });
     const lag = meter.createObservableGauge('runnel.consumer.lag', {
       unit: '{message}',
       description: 'Records between the consumed position and the log end, per partition.',
@@ -77,7 +89,7 @@ export class TelemetryMetrics {
     });
     this.gauges = [lag, buffered];
     this.observe = (result) => {
-      for (const l of this.sources.lag()) {
+      for (const l of this.sources.lag?.() ?? []) {
         if (l.lag === null) continue;
         result.observe(lag, l.lag, {
           ...this.common,
@@ -135,9 +147,32 @@ export class TelemetryMetrics {
     this.rebalanceDuration.record(this.elapsed(m), attributes);
   }
 
-  /** Records a Fetch's duration (as the `poll` operation) and its response bytes; other requests are not metered. */
+  /**
+   * Counts the records of one partition's acknowledgement answer by type
+   * (`runnel.share.acknowledge.type`), with `error.type` when the broker did not take them.
+   */
+  acknowledged(m: AcknowledgementMessage): void {
+    const attributes: OpenTelemetry.Attributes = {
+      ...this.common,
+      'messaging.operation.type': 'settle',
+      'messaging.operation.name': 'acknowledge',
+      'messaging.destination.name': m.topic,
+      'messaging.destination.partition.id': String(m.partition),
+    };
+    if (m.error !== null) attributes['error.type'] = errorType(m.error);
+    for (const type of ACKNOWLEDGE_TYPES) {
+      const count = m.types[type];
+      if (count > 0)
+        this.acknowledgements.add(count, { ...attributes, 'runnel.share.acknowledge.type': type });
+    }
+  }
+
+  /**
+   * Records a Fetch's or ShareFetch's duration (as the `poll` operation) and its response bytes; other
+   * requests are not metered.
+   */
   requestEnded(m: RequestMessage): void {
-    if (m.api !== 'Fetch') {
+    if (m.api !== 'Fetch' && m.api !== 'ShareFetch') {
       this.startedAt.delete(m);
       return;
     }

@@ -52,6 +52,7 @@ export class TelemetrySpans {
     const links: OpenTelemetry.Link[] = [];
     if (record) {
       attributes['messaging.kafka.offset'] = record.offset;
+      if ('deliveryCount' in record) attributes['runnel.share.delivery_count'] = record.deliveryCount;
       const producer = producerContextOf(record.headers);
       if (producer && this.producerContext === 'parent') {
         parent = api.trace.setSpanContext(api.ROOT_CONTEXT, this.spanContext(producer));
@@ -61,6 +62,12 @@ export class TelemetrySpans {
     } else {
       attributes['messaging.batch.message_count'] = batch.records.length;
       attributes['messaging.kafka.offset'] = batch.firstOffset;
+      // A share batch's records may come for the first time or again: its span says the most.
+      if ('lockExpiresAt' in batch) {
+        let most = 0;
+        for (const r of batch.records) most = Math.max(most, r.deliveryCount);
+        attributes['runnel.share.delivery_count'] = most;
+      }
       this.linkRecords(batch.records, links);
     }
     const span = this.tracer.startSpan(
@@ -121,7 +128,10 @@ export class TelemetrySpans {
   }
 
   /** Adds a link per record that carries a producer context (one per distinct producer span). */
-  private linkRecords(records: readonly ConsumerRecord[], links: OpenTelemetry.Link[]): void {
+  private linkRecords(
+    records: readonly ConsumerRecord<unknown, unknown>[],
+    links: OpenTelemetry.Link[],
+  ): void {
     const seen = new Set<string>();
     for (const r of records) {
       const producer = producerContextOf(r.headers);

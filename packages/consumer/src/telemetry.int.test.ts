@@ -1,23 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { SpanKind } from '@opentelemetry/api';
-import {
-  AggregationTemporality,
-  InMemoryMetricExporter,
-  MeterProvider,
-  type MetricData,
-  PeriodicExportingMetricReader,
-} from '@opentelemetry/sdk-metrics';
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  type ReadableSpan,
-  SimpleSpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { testCluster } from '@runnel/kafka-local/vitest';
 import { ClusterClient } from '@runnel/network';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Consumer } from './consumer.js';
 import { consumeAndCommit, groupConsumer } from './test-support/group-consumer.js';
+import { otel } from './test-support/otel.js';
 import { createTopicNow, produce, type RecordToWrite } from './test-support/produce.js';
 
 /** A producer's span context, as a W3C traceparent header carries it. */
@@ -25,29 +14,6 @@ function producerSpan() {
   const traceId = randomBytes(16).toString('hex');
   const spanId = randomBytes(8).toString('hex');
   return { traceId, spanId, header: `00-${traceId}-${spanId}-01` };
-}
-
-/** Real OTel SDK providers that keep spans and metrics in memory. */
-function otel() {
-  const spans = new InMemorySpanExporter();
-  const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] });
-  const reader = new PeriodicExportingMetricReader({
-    exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE),
-    exportIntervalMillis: 3_600_000,
-  });
-  const meterProvider = new MeterProvider({ readers: [reader] });
-  const metrics = async (): Promise<Map<string, MetricData>> => {
-    const { resourceMetrics } = await reader.collect();
-    const out = new Map<string, MetricData>();
-    for (const scope of resourceMetrics.scopeMetrics)
-      for (const m of scope.metrics) out.set(m.descriptor.name, m);
-    return out;
-  };
-  const close = async () => {
-    await tracerProvider.shutdown();
-    await meterProvider.shutdown();
-  };
-  return { spans, tracerProvider, meterProvider, metrics, close };
 }
 
 describe('OpenTelemetry against a real broker', () => {

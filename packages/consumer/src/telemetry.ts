@@ -4,14 +4,21 @@
  * telemetry pays nothing on the hot path. `@opentelemetry/api` is an optional peer dependency, loaded
  * only when telemetry is asked for.
  */
-import type { TracingChannel, TracingChannelSubscribers } from 'node:diagnostics_channel';
+import type { Channel, TracingChannel, TracingChannelSubscribers } from 'node:diagnostics_channel';
 import { createRequire } from 'node:module';
 import type * as OpenTelemetry from '@opentelemetry/api';
 import type { RequestMessage } from '@runnel/network';
 import { requestChannel } from '@runnel/network';
-import type { ConsumerHealth, PartitionLag } from './consumer-types.js';
-import type { ConsumerContext } from './context.js';
-import { type ConsumerMessage, commitChannel, processChannel, rebalanceChannel } from './diagnostics.js';
+import type { PartitionLag } from './consumer-types.js';
+import type { ClientContext } from './context.js';
+import {
+  type AcknowledgementMessage,
+  acknowledgementChannel,
+  type ConsumerMessage,
+  commitChannel,
+  processChannel,
+  rebalanceChannel,
+} from './diagnostics.js';
 import { ConfigError } from './errors.js';
 import { CONSUMER_VERSION } from './package-version.js';
 import type { ResolvedTelemetry } from './telemetry-config.js';
@@ -45,8 +52,9 @@ export function loadOpenTelemetry(
 
 /** What telemetry reads of the consumer for its gauges. */
 export interface TelemetrySources {
-  lag(): PartitionLag[];
-  health(): ConsumerHealth;
+  /** Lag per partition; a share consumer has none (no position of its own). */
+  lag?(): PartitionLag[];
+  health(): { readonly bufferedBytes: number };
 }
 
 /** A subscription to one TracingChannel: its handlers, to unsubscribe them at close. */
@@ -71,6 +79,17 @@ function subscribe<T extends object>(
   return { unsubscribe: () => void channel.unsubscribe(all) };
 }
 
+/** Subscribes `handler` to a plain channel. */
+function listen<T>(channel: Channel, handler: (message: T) => void): Subscription {
+  const onMessage = (message: unknown) => handler(message as T);
+  channel.subscribe(onMessage);
+  return { unsubscribe: () => void channel.unsubscribe(onMessage) };
+}
+
+/**
+ * The OpenTelemetry of a Consumer or a ShareConsumer: each publishes on the channels of what it does
+ * (a share consumer: process and acknowledgement; a consumer: process, commit and rebalance).
+ */
 export class ConsumerTelemetry {
   private readonly subscriptions: Subscription[] = [];
   private readonly spans: TelemetrySpans;
@@ -78,7 +97,7 @@ export class ConsumerTelemetry {
 
   /** @throws ConfigError naming `telemetry` when `@opentelemetry/api` is not installed. */
   constructor(
-    private readonly context: ConsumerContext,
+    private readonly context: ClientContext,
     settings: ResolvedTelemetry,
     sources: TelemetrySources,
     api: OpenTelemetryApi = loadOpenTelemetry(),
@@ -145,6 +164,9 @@ export class ConsumerTelemetry {
       subscribe<RequestMessage>(requestChannel, {
         start: (m) => void (m.pool === client.pool && metrics.started(m)),
         asyncEnd: (m) => void (m.pool === client.pool && metrics.requestEnded(m)),
+      }),
+      listen<AcknowledgementMessage>(acknowledgementChannel, (m) => {
+        if (mine(m)) metrics.acknowledged(m);
       }),
     );
     this.metrics.start();

@@ -42,19 +42,3 @@ export interface RequestMessage extends RequestProgress {
 /** The `runnel:request` TracingChannel: each traced request's events carry its {@link RequestMessage}. */
 export const requestChannel = diagnostics.tracingChannel<unknown, RequestMessage>('runnel:request');
 
-/**
- * @returns whether anyone subscribed to one of `channel`'s events. Bun's TracingChannel has no
- *   `hasSubscribers` (undefined there), so its five channels are asked instead.
- */
-export function isTraced(channel: diagnostics.TracingChannel<unknown, object>): boolean {
-  const any = channel.hasSubscribers as boolean | undefined;
-  if (any !== undefined) return any;
-  const { start, end, asyncStart, asyncEnd, error } = channel;
-  return (
-    start.hasSubscribers ||
-    end.hasSubscribers ||
-    asyncStart.hasSubscribers ||
-    asyncEnd.hasSubscribers ||
-    error.hasSubscribers
-  );
-}

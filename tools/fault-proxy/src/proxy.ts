@@ -75,7 +75,10 @@ class ProxiedConnection {
     for (const pipe of this.pipes) pipe.rebase();
   }
 
-  /** Sends RST on both sockets and forgets the connection. */
+  /**
+   * Sends RST on both sockets and forgets the connection. Node 22 sends FIN instead on a socket that
+   * was written to (its resetAndDestroy; 24 and 26 send RST): the peer sees the connection end either way.
+   */
   reset(): void {
     if (this.done) return;
     for (const socket of [this.client, this.upstream]) {

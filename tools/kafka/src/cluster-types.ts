@@ -79,6 +79,11 @@ export interface StartKafkaOptions {
   readonly port?: number;
   /** `server.properties` entries that replace or add to the defaults. */
   readonly brokerProperties?: BrokerProperties;
+  /**
+   * Entries of one node's `server.properties` (node ids count from 1), on top of `brokerProperties`:
+   * what differs between nodes, such as `broker.rack`.
+   */
+  readonly nodeProperties?: (nodeId: number) => BrokerProperties;
   /** JVM options of each broker; default `-Xms256m -Xmx512m -XX:+UseSerialGC`. */
   readonly jvmOptions?: readonly string[];
   /** How long the cluster may take to be ready; default 120 000 ms. */

@@ -15,7 +15,7 @@ import { fileSize, readFrom } from './log-files.js';
 import { loggingOption, renderLoggingConfig, toolLoggingOptions } from './logging.js';
 import { pickFreePorts, portAccepts } from './ports.js';
 import { trackChild, trackTempDir, untrackTempDir } from './processes.js';
-import { brokerProperties, type NodeLayout, renderProperties } from './properties.js';
+import { brokerProperties, type NodeLayout, nodeOverrides, renderProperties } from './properties.js';
 import {
   DEFAULT_PLAIN_USERS,
   DEFAULT_SCRAM_USERS,
@@ -297,7 +297,12 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
       await writeFile(
         node.propertiesFile,
         renderProperties(
-          brokerProperties(profile, node, nodes, { ...listenerProps, ...options.brokerProperties }),
+          brokerProperties(
+            profile,
+            node,
+            nodes,
+            nodeOverrides(node.nodeId, { ...options, listeners: listenerProps }),
+          ),
         ),
       );
       await writeFile(node.loggingFile, renderLoggingConfig(profile.logging, 'stdout'));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { brokerProperties, type NodeLayout, renderProperties } from './properties.js';
+import { brokerProperties, type NodeLayout, nodeOverrides, renderProperties } from './properties.js';
 import { kafkaVersionProfile } from './versions.js';
 
 describe('renderProperties', () => {
@@ -97,5 +97,25 @@ describe('brokerProperties', () => {
     });
     expect(props['num.partitions']).toBe(6);
     expect(props['auto.create.topics.enable']).toBe(false);
+  });
+});
+
+describe('nodeOverrides', () => {
+  it('gives each node its own entries on top of the listeners and the entries for every node', () => {
+    const sources = {
+      listeners: { listeners: 'PLAINTEXT://h:1', 'broker.rack': 'from-listeners' },
+      brokerProperties: { 'num.partitions': 3, 'broker.rack': 'everywhere' },
+      nodeProperties: (nodeId: number) => ({ 'broker.rack': `rack-${nodeId}` }),
+    };
+    expect(nodeOverrides(2, sources)).toEqual({
+      listeners: 'PLAINTEXT://h:1',
+      'broker.rack': 'rack-2',
+      'num.partitions': 3,
+    });
+    expect(nodeOverrides(3, sources)['broker.rack']).toBe('rack-3');
+    expect(nodeOverrides(1, { brokerProperties: { 'broker.rack': 'everywhere' } })).toEqual({
+      'broker.rack': 'everywhere',
+    });
+    expect(nodeOverrides(1, {})).toEqual({});
   });
 });

@@ -100,3 +100,25 @@ export function brokerProperties(
   }
   return { ...props, ...overrides };
 }
+
+/** Where the entries of one node's `server.properties` come from, besides the defaults. */
+export interface NodeOverrides {
+  /** The node's listeners (security, external listener), if any. */
+  readonly listeners?: BrokerProperties;
+  /** Entries for every node. */
+  readonly brokerProperties?: BrokerProperties;
+  /** Entries of one node. */
+  readonly nodeProperties?: (nodeId: number) => BrokerProperties;
+}
+
+/**
+ * @returns the entries node `nodeId` gets on top of the defaults: its listeners, then the entries for
+ *   every node, then its own; a later source replaces an entry of an earlier one.
+ */
+export function nodeOverrides(nodeId: number, sources: NodeOverrides): BrokerProperties {
+  return {
+    ...sources.listeners,
+    ...sources.brokerProperties,
+    ...sources.nodeProperties?.(nodeId),
+  };
+}

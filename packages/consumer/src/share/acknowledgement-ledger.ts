@@ -7,8 +7,8 @@
 import { ErrorCode, KafkaProtocolError } from '@runnel/protocol';
 import { ConsumerTimeoutError } from '../errors.js';
 import { type PendingAcknowledgement, PendingAcknowledgements } from './acknowledgements.js';
-import { AcquisitionLockTimeoutError } from './share-errors.js';
-import type { AckCode } from './share-records.js';
+import { type AcknowledgeType, AcquisitionLockTimeoutError } from './share-errors.js';
+import { AckCode } from './share-records.js';
 import type { AcknowledgementsOf } from './share-requests.js';
 import type { SessionPartition } from './share-session.js';
 
@@ -18,8 +18,24 @@ export interface AcknowledgementResult {
   readonly partition: number;
   /** The offsets acknowledged, sorted. */
   readonly offsets: readonly number[];
+  /**
+   * How many of `offsets` were of each type; those the consumer settled itself count too (implicit
+   * accepts, releases of unread or unfinished records). Offsets that held no record are in neither.
+   */
+  readonly types: Readonly<Record<AcknowledgeType, number>>;
   /** Null when the broker took them; else why not (e.g. INVALID_RECORD_STATE once the lock ran out). */
   readonly error: Error | null;
+}
+
+/** @returns how many of `acks` are of each type (gaps, offsets without a record, in none). */
+function typesOf(acks: readonly PendingAcknowledgement[]): Record<AcknowledgeType, number> {
+  const types = { accept: 0, release: 0, reject: 0 };
+  for (const a of acks) {
+    if (a.code === AckCode.accept) types.accept++;
+    else if (a.code === AckCode.release) types.release++;
+    else if (a.code === AckCode.reject) types.reject++;
+  }
+  return types;
 }
 
 /** A partition's answer to acknowledgements, as ShareFetch and ShareAcknowledge carry it. */
@@ -159,12 +175,15 @@ export class AcknowledgementLedger {
     stopped: () => Error | null,
   ): Promise<AcknowledgementResult[]> {
     const upTo = this.seq;
-    const byKey = new Map<string, { partition: SessionPartition; offsets: number[]; error: Error | null }>();
+    const byKey = new Map<
+      string,
+      { partition: SessionPartition; acks: PendingAcknowledgement[]; error: Error | null }
+    >();
     const collect = (o: Outcome) => {
       const mine = o.acks.filter((a) => a.seq <= upTo);
       if (mine.length === 0) return;
-      const r = byKey.get(o.partition.key) ?? { partition: o.partition, offsets: [], error: null };
-      r.offsets.push(...mine.map((a) => a.offset));
+      const r = byKey.get(o.partition.key) ?? { partition: o.partition, acks: [], error: null };
+      r.acks.push(...mine);
       r.error ??= o.error;
       byKey.set(o.partition.key, r);
     };
@@ -185,12 +204,7 @@ export class AcknowledgementLedger {
       collect({ partition: this.refs.get(key)!, acks: this.pending.peek(key), error: late });
     }
     for (const list of this.onTheWay.values()) for (const a of list) collect({ ...a, error: late });
-    return [...byKey.values()].map((r) => ({
-      topic: r.partition.topic,
-      partition: r.partition.partition,
-      offsets: r.offsets.sort((a, b) => a - b),
-      error: r.error,
-    }));
+    return [...byKey.values()].map(resultOf);
   }
 
   private oldestOutstanding(): number {
@@ -205,13 +219,17 @@ export class AcknowledgementLedger {
     if (outcomes.length === 0) return;
     for (const o of outcomes) if (o.error !== null) this.failed += o.acks.length;
     for (const l of this.listeners) l(outcomes);
-    this.onResults(
-      outcomes.map((o) => ({
-        topic: o.partition.topic,
-        partition: o.partition.partition,
-        offsets: o.acks.map((a) => a.offset).sort((x, y) => x - y),
-        error: o.error,
-      })),
-    );
+    this.onResults(outcomes.map(resultOf));
   }
+}
+
+/** @returns the result of one partition's acknowledgements. */
+function resultOf(o: Outcome): AcknowledgementResult {
+  return {
+    topic: o.partition.topic,
+    partition: o.partition.partition,
+    offsets: o.acks.map((a) => a.offset).sort((x, y) => x - y),
+    types: typesOf(o.acks),
+    error: o.error,
+  };
 }

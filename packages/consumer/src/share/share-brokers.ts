@@ -21,6 +21,7 @@ import {
   type ShareFetchResponse,
 } from '@runnel/protocol';
 import type { ClientContext } from '../context.js';
+import type { ClientEventMap, ConsumerEvents } from '../events.js';
 import type { AcknowledgementLedger } from './acknowledgement-ledger.js';
 import type { ResolvedShareConfig } from './share-config.js';
 import type { ShareFetchBuffer } from './share-fetch-buffer.js';
@@ -59,6 +60,7 @@ export class ShareBrokers {
   private readonly client: ClusterClient;
   private readonly config: ResolvedShareConfig;
   private readonly clock: Clock;
+  private readonly events: ConsumerEvents<ClientEventMap>;
 
   /** @param memberId the share member's id, in every request */
   constructor(
@@ -69,6 +71,7 @@ export class ShareBrokers {
     this.client = context.client;
     this.config = context.config;
     this.clock = context.clock;
+    this.events = context.events;
   }
 
   /** @returns the requests in flight (one per broker at most). */
@@ -205,6 +208,7 @@ export class ShareBrokers {
     session.reset();
     host.counts.fetchErrors++;
     const error = new KafkaProtocolError(errorCode, `share request to broker ${nodeId}`);
+    this.events.emit('fetchError', { nodeId, error });
     host.warnings.warn(
       `share ${nodeId}`,
       { ...failure('share_request_failed', error), nodeId },
@@ -232,6 +236,7 @@ export class ShareBrokers {
       return;
     }
     host.counts.fetchErrors++;
+    this.events.emit('fetchError', { nodeId, error: error as Error });
     host.warnings.warn(
       `share ${nodeId}`,
       { ...failure('share_request_failed', error), nodeId },

@@ -45,14 +45,33 @@ describe('share consumer configuration', () => {
     expect(error.message).toMatch(message);
   });
 
+  it('takes the consumer deserializers, and names the option of one it does not know', () => {
+    const upper = (bytes: Uint8Array) => new TextDecoder().decode(bytes).toUpperCase();
+    const resolved = resolveShareConfig({ ...base, keyDeserializer: 'string', valueDeserializer: upper });
+    const bytes = new TextEncoder().encode('job');
+    const context = { topic: 't', partition: 0, headers: [] };
+    expect(resolved.keyDeserializer?.(bytes, context)).toBe('job');
+    expect(resolved.valueDeserializer?.(bytes, context)).toBe('JOB');
+    expect(resolveShareConfig(base).valueDeserializer).toBeNull();
+    expect(resolveShareConfig({ ...base, valueDeserializer: 'buffer' }).valueDeserializer).toBeNull();
+    const error = configErrorOf(() => resolveShareConfig({ ...base, valueDeserializer: 'xml' } as never));
+    expect(error.key).toBe('valueDeserializer');
+    expect(error.message).toMatch(/'string', 'json', 'buffer' or a function/);
+  });
+
+  it("takes the consumer's telemetry option, with its checks", () => {
+    expect(resolveShareConfig(base).telemetry).toBeNull();
+    expect(resolveShareConfig({ ...base, telemetry: true }).telemetry).toEqual({ producerContext: 'link' });
+    const error = configErrorOf(() => resolveShareConfig({ ...base, telemetry: { tracer: {} } } as never));
+    expect(error.key).toBe('telemetry.tracer');
+  });
+
   it.each([
     ['autoOffsetReset', 'earliest', /share\.auto\.offset\.reset/],
     ['isolationLevel', 'read_committed', /share\.isolation\.level/],
     ['groupInstanceId', 'i-1', /no static members/],
     ['autoCommit', true, /acknowledged, not committed/],
     ['maxPollIntervalMs', 1_000, /share\.record\.lock\.duration\.ms/],
-    ['telemetry', true, /no OpenTelemetry/],
-    ['valueDeserializer', 'string', /as bytes/],
   ])('refuses the consumer option %s and says what share groups use instead', (key, value, instead) => {
     const error = configErrorOf(() => resolveShareConfig({ ...base, [key]: value } as never));
     expect(error.key).toBe(key);

@@ -5,6 +5,7 @@
  */
 import { type ConsumerConfig, type ResolvedConfig, resolveConfig } from '../config.js';
 import { int, oneOf } from '../config-checks.js';
+import type { Deserializer } from '../deserializers.js';
 import { ConfigError } from '../errors.js';
 
 /**
@@ -31,7 +32,10 @@ const CONSUMER_OPTIONS = [
   'reconnectBackoffMaxMs',
   'allBrokersDownTimeoutMs',
   'metadataMaxAgeMs',
+  'keyDeserializer',
+  'valueDeserializer',
   'logger',
+  'telemetry',
   'tls',
   'sasl',
 ] as const;
@@ -49,9 +53,11 @@ const RESOLVED_OPTIONS = [
 
 /**
  * The share consumer's options. `brokers` and `groupId` are required; the others are the consumer's
- * (see its docs), `acknowledgementMode` and `maxPollRecords`.
+ * (see its docs), `acknowledgementMode` and `maxPollRecords`. The type parameters are the
+ * deserializers' types, as the consumer's (`keyDeserializer`, `valueDeserializer`).
  */
-export interface ShareConsumerConfig extends Pick<ConsumerConfig, ConsumerOption> {
+export interface ShareConsumerConfig<KD extends Deserializer = 'buffer', VD extends Deserializer = 'buffer'>
+  extends Pick<ConsumerConfig<KD, VD>, ConsumerOption> {
   /** `group.id`: the share group. */
   groupId: string;
   /** `share.acknowledgement.mode` (default `implicit`). */
@@ -91,9 +97,6 @@ const NOT_FOR_SHARE_GROUPS: Readonly<Record<string, string>> = {
   maxPollIntervalMs: 'records carry acquisition locks instead (share.record.lock.duration.ms)',
   rebalanceTimeoutMs: 'share groups do not rebalance with a timeout',
   maxPartitionFetchBytes: 'ShareFetch sizes fetches by fetchMaxBytes and maxPollRecords',
-  keyDeserializer: 'the share consumer hands out keys and values as bytes (no deserializers yet)',
-  valueDeserializer: 'the share consumer hands out keys and values as bytes (no deserializers yet)',
-  telemetry: 'the share consumer has no OpenTelemetry spans and metrics yet; use health()',
 };
 
 /**
@@ -102,7 +105,9 @@ const NOT_FOR_SHARE_GROUPS: Readonly<Record<string, string>> = {
  * @throws ConfigError naming the first option that is unknown, missing, of the wrong type or out of
  *   range; a consumer option share groups do not have says what to use instead.
  */
-export function resolveShareConfig(input: ShareConsumerConfig): ResolvedShareConfig {
+export function resolveShareConfig(
+  input: ShareConsumerConfig<Deserializer, Deserializer>,
+): ResolvedShareConfig {
   if (typeof input !== 'object' || input === null) throw new ConfigError('config', 'must be an object');
   const c = input as unknown as Record<string, unknown>;
   const consumerPart: Record<string, unknown> = {};
@@ -112,7 +117,7 @@ export function resolveShareConfig(input: ShareConsumerConfig): ResolvedShareCon
     if (!SHARE_OPTIONS.has(key)) throw new ConfigError(key, 'is not a share consumer option');
     if (key !== 'acknowledgementMode' && key !== 'maxPollRecords') consumerPart[key] = c[key];
   }
-  const resolved = resolveConfig(consumerPart as unknown as ConsumerConfig);
+  const resolved = resolveConfig(consumerPart as unknown as ConsumerConfig<Deserializer, Deserializer>);
   if (resolved.groupId === null) {
     throw new ConfigError('groupId', 'is required: a share consumer joins a share group');
   }

@@ -204,7 +204,13 @@ describe.skipIf(!SHARE_GROUPS)('share groups (KIP-932; skipped on Kafka 3.9, whi
     for (const r of accepted) consumer.acknowledge(r, 'accept');
     const results = await consumer.commit();
     expect(results).toEqual([
-      { topic: setup.topic, partition: 0, offsets: accepted.map((r) => r.offset), error: null },
+      {
+        topic: setup.topic,
+        partition: 0,
+        offsets: accepted.map((r) => r.offset),
+        types: { accept: accepted.length, release: 0, reject: 0 },
+        error: null,
+      },
     ]);
     expect(consumer.health().acquisitionLockTimeoutMs).toBe(2_000);
     await sleep(Math.max(0, batch.lockExpiresAt - Date.now()) + 100);

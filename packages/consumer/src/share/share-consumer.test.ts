@@ -68,7 +68,15 @@ describe('ShareConsumer on a fake broker and a fake clock', () => {
     await expect(batches.next()).rejects.toThrow(IllegalStateError);
     consumer.acknowledge(d!, 'accept');
     const results = await broker.waitFor(consumer.commit());
-    expect(results).toEqual([{ topic: 'jobs', partition: 0, offsets: [10, 11, 12, 13], error: null }]);
+    expect(results).toEqual([
+      {
+        topic: 'jobs',
+        partition: 0,
+        offsets: [10, 11, 12, 13],
+        types: { accept: 2, release: 1, reject: 1 },
+        error: null,
+      },
+    ]);
     expect(broker.acknowledges.map(acksOf)).toEqual([[[10, 13, [ACCEPT, RELEASE, REJECT, ACCEPT]]]]);
   });
 

@@ -11,15 +11,30 @@ import { type BrokersDownWatch, consumerBrokersDownWatch } from '../brokers-down
 import { contextFor } from '../consumer-client.js';
 import type { ConsumerEnvironment } from '../consumer-types.js';
 import type { ClientContext } from '../context.js';
+import type { Deserialized, Deserializer } from '../deserializers.js';
+import {
+  acknowledgementChannel,
+  isTraced,
+  type ProcessMessage,
+  processChannel,
+  processEnded,
+  processStarted,
+} from '../diagnostics.js';
 import { IllegalStateError } from '../errors.js';
-import { ConsumerEvents } from '../events.js';
+import { ConsumerEvents, type RebalanceKind, reportReachability } from '../events.js';
 import { GroupDriver } from '../group-driver.js';
 import { ConsumerLifecycle } from '../lifecycle.js';
 import { changedOrAborted } from '../loop-signal.js';
-import { RunRegistry, runBatches } from '../run-loop.js';
+import { processTracer, RunRegistry, runBatches } from '../run-loop.js';
+import { ConsumerTelemetry, loadOpenTelemetry } from '../telemetry.js';
 import { checkTopicList } from '../topic-validation.js';
 import { type ResolvedShareConfig, resolveShareConfig, type ShareConsumerConfig } from './share-config.js';
 import type { AcknowledgeType } from './share-errors.js';
+import type {
+  ShareConsumerEventListener,
+  ShareConsumerEventMap,
+  ShareConsumerEventName,
+} from './share-events.js';
 import { type AcknowledgementResult, ShareFetcher } from './share-fetcher.js';
 import { ackCodeOf, type ShareBatch, ShareDelivery, type ShareRecord } from './share-records.js';
 import type { ShareConsumerHealth, ShareRunOptions } from './share-types.js';
@@ -27,18 +42,22 @@ import type { ShareConsumerHealth, ShareRunOptions } from './share-types.js';
 /**
  * A share group consumer. `subscribe` to topics, then read with `for await (const batch of consumer)`
  * or `run({ eachRecord })`; acknowledge records (implicitly, or with `acknowledge` in explicit mode);
- * `close()` when done.
+ * `close()` when done. `KD` and `VD` are the deserializers' types, as the consumer's.
  */
-export class ShareConsumer implements AsyncDisposable {
+export class ShareConsumer<KD extends Deserializer = 'buffer', VD extends Deserializer = 'buffer'>
+  implements AsyncDisposable
+{
   /** The configuration with defaults applied. */
   readonly config: ResolvedShareConfig;
   private readonly context: ClientContext<ResolvedShareConfig>;
-  private readonly lifecycle = new ConsumerLifecycle();
+  private readonly events: ConsumerEvents<ShareConsumerEventMap>;
+  private readonly lifecycle: ConsumerLifecycle;
   private readonly member: ShareGroupMember;
   private readonly driver: GroupDriver;
   private readonly fetcher: ShareFetcher;
   private readonly brokersDown: BrokersDownWatch;
   private readonly runs = new RunRegistry();
+  private readonly telemetry: ConsumerTelemetry | null = null;
   private topics: readonly string[] = [];
   private closePromise: Promise<void> | null = null;
   private callback: ((results: readonly AcknowledgementResult[]) => void) | null = null;
@@ -48,11 +67,17 @@ export class ShareConsumer implements AsyncDisposable {
    * Checks the configuration; connects nothing yet, and holds nothing that keeps the process alive.
    * @param environment the clock and connections to run on, for tests; a program leaves it out.
    * @throws ConfigError naming the option that is missing, unknown or out of range (a consumer option
-   *   share groups do not have says what to use instead), or `tls` when its material cannot be loaded.
+   *   share groups do not have says what to use instead), `tls` when its material cannot be loaded, or
+   *   `telemetry` when it is asked for and `@opentelemetry/api` is not installed.
    */
-  constructor(config: ShareConsumerConfig, environment: ConsumerEnvironment = {}) {
+  constructor(config: ShareConsumerConfig<KD, VD>, environment: ConsumerEnvironment = {}) {
     this.config = resolveShareConfig(config);
-    this.context = contextFor(config, this.config, environment, new ConsumerEvents(this.config.logger));
+    // Before anything is built: a missing @opentelemetry/api fails the constructor cleanly.
+    const openTelemetry = this.config.telemetry ? loadOpenTelemetry() : null;
+    this.events = new ConsumerEvents<ShareConsumerEventMap>(this.config.logger);
+    this.lifecycle = new ConsumerLifecycle(this.events);
+    this.context = contextFor(config, this.config, environment, this.events);
+    reportReachability(this.context.client.pool.reachability, this.events);
     const { retryBackoffMs, requestTimeoutMs, groupId, rack } = this.config;
     this.member = new ShareGroupMember({
       groupId,
@@ -60,23 +85,33 @@ export class ShareConsumer implements AsyncDisposable {
       requestTimeoutMs,
       retryBackoffMs: Math.max(1, retryBackoffMs),
     });
-    this.fetcher = new ShareFetcher(this.context, this.member.memberId, (results) =>
-      this.callback?.(results),
-    );
+    const { identity } = this.context;
+    this.fetcher = new ShareFetcher(this.context, this.member.memberId, (results) => {
+      if (this.events.has('acknowledgement'))
+        for (const r of results) this.events.emit('acknowledgement', { groupId, ...r });
+      if (acknowledgementChannel.hasSubscribers)
+        for (const r of results) acknowledgementChannel.publish({ consumer: identity, ...r });
+      this.callback?.(results);
+    });
     // A share member has no listeners to run: partitions start or stop being fetched at once.
-    const drop = async (partitions: readonly TopicPartition[]) => {
+    const apply = (kind: RebalanceKind, partitions: readonly TopicPartition[], all: TopicPartition[]) => {
+      const started = this.context.clock.now();
+      this.fetcher.setAssignment(all);
+      const durationMs = this.context.clock.now() - started;
+      this.events.emit(kind, { partitions, assignment: all, groupId, durationMs });
+    };
+    const drop = (kind: RebalanceKind) => async (partitions: readonly TopicPartition[]) => {
       const gone = new Set(partitions.map((p) => `${p.topic}:${p.partition}`));
-      this.fetcher.setAssignment(
-        this.fetcher.assignment().filter((p) => !gone.has(`${p.topic}:${p.partition}`)),
-      );
+      const left = this.fetcher.assignment().filter((p) => !gone.has(`${p.topic}:${p.partition}`));
+      apply(kind, partitions, left);
     };
     const assignment = {
-      assigned: async (_added: readonly TopicPartition[], all: readonly TopicPartition[]) => {
+      assigned: async (added: readonly TopicPartition[], all: readonly TopicPartition[]) => {
         this.config.logger.info({ partitions: all.length }, 'share partitions assigned');
-        this.fetcher.setAssignment(all);
+        apply('assigned', added, [...all]);
       },
-      revoked: drop,
-      lost: drop,
+      revoked: drop('revoked'),
+      lost: drop('lost'),
     };
     const hooks = {
       fatal: (error: Error) => {
@@ -90,6 +125,28 @@ export class ShareConsumer implements AsyncDisposable {
       this.driver.close();
       this.fetcher.close();
     });
+    if (this.config.telemetry && openTelemetry) {
+      const sources = { health: () => this.health() };
+      this.telemetry = new ConsumerTelemetry(this.context, this.config.telemetry, sources, openTelemetry);
+      this.telemetry.start();
+    }
+  }
+
+  /**
+   * Adds a listener of a lifecycle event (`ShareConsumerEventMap` gives each payload): `assigned`,
+   * `revoked`, `lost`, `acknowledgement`, `fetchError`, `brokerDown`, `brokerUp`, `fatal`. A listener
+   * that throws or rejects is logged and skipped; it never disturbs consumption.
+   * @returns the share consumer, for chaining.
+   */
+  on<E extends ShareConsumerEventName>(name: E, listener: ShareConsumerEventListener<E>): this {
+    this.events.on(name, listener);
+    return this;
+  }
+
+  /** Removes a listener added with {@link on}. @returns the share consumer, for chaining. */
+  off<E extends ShareConsumerEventName>(name: E, listener: ShareConsumerEventListener<E>): this {
+    this.events.off(name, listener);
+    return this;
   }
 
   /**
@@ -130,34 +187,48 @@ export class ShareConsumer implements AsyncDisposable {
    *   cannot be read (its records are released), GroupFatalError when the group member cannot go on,
    *   AuthenticationError once credentials were refused, AllBrokersDownError.
    */
-  batches(options: { signal?: AbortSignal } = {}): AsyncIterableIterator<ShareBatch> {
+  batches(
+    options: { signal?: AbortSignal } = {},
+  ): AsyncIterableIterator<ShareBatch<Deserialized<KD>, Deserialized<VD>>> {
     let current: ShareDelivery | null = null;
+    // The batch in the user's hands, as the process channel saw it start; null when nobody listens.
+    let traced: ProcessMessage | null = null;
+    const { identity } = this.context;
+    const ended = () => {
+      current = null;
+      if (traced) processEnded(traced);
+      traced = null;
+    };
     const iterator: AsyncIterableIterator<ShareBatch> = {
       next: async () => {
-        if (current !== null) {
-          this.fetcher.finish(current, this.config.acknowledgementMode);
-          current = null;
-        }
+        // Throws in explicit mode while records are not acknowledged: the batch stays the user's.
+        if (current !== null) this.fetcher.finish(current, this.config.acknowledgementMode);
+        ended();
         const delivery = await this.lifecycle.keepAlive.during(() => this.nextDelivery(options.signal));
         if (delivery === null) return { done: true, value: undefined };
         current = delivery;
+        if (isTraced(processChannel)) {
+          traced = { consumer: identity, kind: 'iterator', batch: delivery.batch };
+          processStarted(traced);
+        }
         return { done: false, value: delivery.batch };
       },
       return: async () => {
         if (current !== null) {
           if (this.config.acknowledgementMode === 'implicit') this.fetcher.finish(current, 'implicit');
           else this.fetcher.release(current, 'explicit');
-          current = null;
         }
+        ended();
         return { done: true, value: undefined };
       },
       [Symbol.asyncIterator]: () => iterator,
     };
-    return iterator;
+    // The records' class deserializes (or not) as the config's deserializers say, which KD and VD type.
+    return iterator as AsyncIterableIterator<never>;
   }
 
   /** @returns an iterator over batches, as {@link batches} without options. */
-  [Symbol.asyncIterator](): AsyncIterableIterator<ShareBatch> {
+  [Symbol.asyncIterator](): AsyncIterableIterator<ShareBatch<Deserialized<KD>, Deserialized<VD>>> {
     return this.batches();
   }
 
@@ -172,7 +243,7 @@ export class ShareConsumer implements AsyncDisposable {
    * @throws (as a rejection) what a handler threw, or what {@link batches} throws; TypeError when
    *   neither handler is given or concurrency is not a positive integer.
    */
-  async run(options: ShareRunOptions): Promise<void> {
+  async run(options: ShareRunOptions<Deserialized<KD>, Deserialized<VD>>): Promise<void> {
     this.lifecycle.ensureOpen();
     const mode = this.config.acknowledgementMode;
     const deliveries = {
@@ -183,8 +254,8 @@ export class ShareConsumer implements AsyncDisposable {
         this.fetcher.release(delivery, mode, from < 0 ? delivery.batch.records.length : from);
       },
     };
-    const host = { deliveries, maxPoll: null, runs: this.runs };
-    return this.lifecycle.keepAlive.during(() => runBatches(host, options));
+    const host = { deliveries, maxPoll: null, runs: this.runs, traced: processTracer(this.context.identity) };
+    return this.lifecycle.keepAlive.during(() => runBatches(host, options as ShareRunOptions));
   }
 
   /**
@@ -195,7 +266,7 @@ export class ShareConsumer implements AsyncDisposable {
    *   consumer did not hand out (or whose batch is finished); RecordAlreadyAcknowledgedError;
    *   AcquisitionLockTimeoutError once the record's lock ran out. Nothing is recorded when it throws.
    */
-  acknowledge(record: ShareRecord, type: AcknowledgeType = 'accept'): void {
+  acknowledge(record: ShareRecord<unknown, unknown>, type: AcknowledgeType = 'accept'): void {
     const code = ackCodeOf(type);
     const { delivery, index } = ShareDelivery.of(record, this);
     delivery.acknowledge(index, code, this.context.clock.wallClockMs());
@@ -261,7 +332,10 @@ export class ShareConsumer implements AsyncDisposable {
     const { keepAlive } = this.lifecycle;
     this.closePromise ??= keepAlive
       .during(() => this.doClose(options.timeoutMs ?? 30_000))
-      .finally(() => keepAlive.stop());
+      .finally(() => {
+        keepAlive.stop();
+        this.telemetry?.stop();
+      });
     return this.closePromise;
   }
 

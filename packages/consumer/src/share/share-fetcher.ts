@@ -16,6 +16,8 @@ import {
 import { ErrorCode, KafkaProtocolError, type ShareFetchResponse } from '@runnel/protocol';
 import { partitionKey, type TopicPartition } from '../batch.js';
 import type { ClientContext } from '../context.js';
+import { recordClassFor } from '../deserializers.js';
+import type { ClientEventMap, ConsumerEvents } from '../events.js';
 import { LoopSignal } from '../loop-signal.js';
 import { AcknowledgementLedger, type AcknowledgementResult } from './acknowledgement-ledger.js';
 import { ShareBrokers } from './share-brokers.js';
@@ -60,6 +62,7 @@ export class ShareFetcher {
   private readonly client: ClusterClient;
   private readonly config: ResolvedShareConfig;
   private readonly clock: Clock;
+  private readonly events: ConsumerEvents<ClientEventMap>;
   private urgent = 0;
   private closing = false;
   private closed = false;
@@ -81,6 +84,7 @@ export class ShareFetcher {
     this.client = client;
     this.config = config;
     this.clock = clock;
+    this.events = context.events;
     this.loop = new LoopSignal(clock, () => this.pump());
     this.warnings = new RateLimitedLog(config.logger, () => clock.now());
     this.ledger = new AcknowledgementLedger((results) => {
@@ -96,7 +100,11 @@ export class ShareFetcher {
     this.buffer = new ShareFetchBuffer(
       config.maxBufferedBytes,
       config.fetchMaxBytes,
-      { checkCrcs: config.checkCrcs, maxDecompressedSize: config.maxDecompressedSize },
+      {
+        checkCrcs: config.checkCrcs,
+        maxDecompressedSize: config.maxDecompressedSize,
+        recordClass: recordClassFor(config.keyDeserializer, config.valueDeserializer),
+      },
       {
         settle: (data, offsets, code) => {
           const ref = this.refs.get(data.key);
@@ -132,13 +140,7 @@ export class ShareFetcher {
       buffer: this.buffer,
       leaderOf: (ref) => this.leaderOf(ref),
       fetched: (nodeId, response, sentAt) => this.onFetchResponse(nodeId, response, sentAt),
-      stopped: (error) => {
-        this.stoppedBy ??= error;
-        config.logger.error(
-          failure('authentication_failed', error),
-          'authentication failed, share fetching stopped',
-        );
-      },
+      stopped: (error) => this.stop(error),
       refreshMetadata: () => this.refreshMetadata(),
       isClosed: () => this.closed,
       wake: () => this.wake(),
@@ -396,6 +398,17 @@ export class ShareFetcher {
     }
   }
 
+  /** Stops all fetching for good: the credentials were refused (told once, as the `fatal` event). */
+  private stop(error: AuthenticationError): void {
+    if (this.stoppedBy !== null) return;
+    this.stoppedBy = error;
+    this.config.logger.error(
+      failure('authentication_failed', error),
+      'authentication failed, share fetching stopped',
+    );
+    this.events.emit('fatal', { error });
+  }
+
   private refreshMetadata(): void {
     if (this.metadataRefreshing || this.closed) return;
     this.metadataRefreshing = true;
@@ -407,7 +420,7 @@ export class ShareFetcher {
       .then(
         () => this.warnings.reset('metadata'),
         (error: unknown) => {
-          if (error instanceof AuthenticationError) this.stoppedBy ??= error;
+          if (error instanceof AuthenticationError) this.stop(error);
           else
             this.warnings.warn(
               'metadata',

@@ -22,8 +22,11 @@ export const AckCode = { gap: 0, accept: 1, release: 2, reject: 3 } as const;
 /** One of {@link AckCode}'s values. */
 export type AckCode = (typeof AckCode)[keyof typeof AckCode];
 
-/** A record of a share group, handed to one member at a time. */
-export interface ShareRecord extends ConsumerRecord {
+/**
+ * A record of a share group, handed to one member at a time; `K` and `V` are what the deserializers
+ * make of its key and value (bytes without them).
+ */
+export interface ShareRecord<K = Uint8Array, V = Uint8Array> extends ConsumerRecord<K, V> {
   /**
    * How many times the broker has handed this record out, this time included: 1 on the first
    * delivery, 2 after a release or a lock that ran out, and so on up to the group's
@@ -33,11 +36,11 @@ export interface ShareRecord extends ConsumerRecord {
 }
 
 /** The records of one partition acquired by one ShareFetch (a chunk of them), in offset order. */
-export interface ShareBatch {
+export interface ShareBatch<K = Uint8Array, V = Uint8Array> {
   readonly topic: string;
   readonly partition: number;
   /** Never empty. */
-  readonly records: readonly ShareRecord[];
+  readonly records: readonly ShareRecord<K, V>[];
   readonly firstOffset: number;
   readonly lastOffset: number;
   /**
@@ -50,7 +53,10 @@ export interface ShareBatch {
 /** What a delivery reports when one of its records is acknowledged. */
 export type AcknowledgementSink = (delivery: ShareDelivery, offset: number, code: AckCode) => void;
 
-/** A handed-out record: the fetched record, its delivery count, and where it belongs. */
+/**
+ * A handed-out record: the fetched record (whose class deserializes its key and value when the config
+ * has deserializers), its delivery count, and where it belongs.
+ */
 class AcquiredRecord implements ShareRecord {
   constructor(
     private readonly inner: ConsumerRecord,

@@ -4,12 +4,13 @@ import type { RunHandlers } from '../run-loop.js';
 import type { ShareFetcherStats } from './share-fetcher.js';
 import type { ShareBatch, ShareRecord } from './share-records.js';
 
-/** Options of {@link ShareConsumer.run}. */
-export interface ShareRunOptions extends RunHandlers<ShareBatch, ShareRecord> {
+/** Options of {@link ShareConsumer.run}; `K` and `V` are the records' key and value types. */
+export interface ShareRunOptions<K = Uint8Array, V = Uint8Array>
+  extends RunHandlers<ShareBatch<K, V>, ShareRecord<K, V>> {
   /** Called with each batch; the batch is finished when it resolves. */
-  eachBatch?: (batch: ShareBatch) => Promise<void> | void;
+  eachBatch?: (batch: ShareBatch<K, V>) => Promise<void> | void;
   /** Called with each record, one at a time per batch; used when `eachBatch` is not given. */
-  eachRecord?: (record: ShareRecord) => Promise<void> | void;
+  eachRecord?: (record: ShareRecord<K, V>) => Promise<void> | void;
   /** How many batches are processed at the same time (default 1). */
   concurrency?: number;
   /** Stops `run` (after the handlers in progress finish) when aborted. */

@@ -33,6 +33,7 @@ async function consume() {
         allBrokersDownSince: h.allBrokersDownSince,
         lastConnectionError: errorOf(h.lastConnectionError),
         fetchErrors: h.fetchErrors,
+        preferredReadReplicas: consumer.lag().map((l) => l.preferredReadReplica),
         bufferedBytes: h.bufferedBytes,
         maxRssBytes: process.resourceUsage().maxRSS * 1024,
       });

@@ -16,6 +16,7 @@ import {
   ShareGroupHeartbeat,
   type ShareGroupHeartbeatRequest,
 } from '@runnel/protocol';
+import type { Deserializer } from '../deserializers.js';
 import type { ShareConsumerConfig } from '../share/share-config.js';
 import { ShareConsumer } from '../share/share-consumer.js';
 import { FakeKafka } from './fake-kafka.js';
@@ -53,6 +54,10 @@ export class FakeShareBroker {
   readonly script: Acquired[] = [];
   /** The acknowledge error code of `jobs-0` in the next answers (0: accepted). */
   acknowledgeErrorCode = 0;
+  /** The top-level error code of the next ShareFetch answers (0: none). */
+  fetchErrorCode = 0;
+  /** The partitions of `jobs` the coordinator assigns in its next answers. */
+  partitions: number[] = [0];
   private readonly consumers: ShareConsumer[] = [];
 
   constructor() {
@@ -70,7 +75,9 @@ export class FakeShareBroker {
           memberId: m.memberId,
           memberEpoch: leaving ? -1 : 1,
           heartbeatIntervalMs: 5_000,
-          assignment: leaving ? null : { topicPartitions: [{ topicId: JOBS_ID, partitions: [0] }] },
+          assignment: leaving
+            ? null
+            : { topicPartitions: [{ topicId: JOBS_ID, partitions: [...this.partitions] }] },
         },
       };
     });
@@ -91,14 +98,16 @@ export class FakeShareBroker {
   }
 
   /** @returns a share consumer of group `g` on this broker and its clock, subscribed to `jobs`. */
-  consumer(config: Partial<ShareConsumerConfig> = {}): ShareConsumer {
+  consumer<KD extends Deserializer = 'buffer', VD extends Deserializer = 'buffer'>(
+    config: Partial<ShareConsumerConfig<KD, VD>> = {},
+  ): ShareConsumer<KD, VD> {
     const { kafka } = this;
-    const consumer = new ShareConsumer(
+    const consumer = new ShareConsumer<KD, VD>(
       { brokers: 'broker:9092', groupId: 'g', fetchMaxWaitMs: 500, ...config },
       { clock: kafka.clock, connectionFactory: kafka.cluster.factory, random: () => 0.5 },
     );
     consumer.subscribe(['jobs']);
-    this.consumers.push(consumer);
+    this.consumers.push(consumer as unknown as ShareConsumer);
     return consumer;
   }
 
@@ -136,7 +145,7 @@ export class FakeShareBroker {
           });
     return {
       throttleTimeMs: 0,
-      errorCode: 0,
+      errorCode: this.fetchErrorCode,
       errorMessage: null,
       acquisitionLockTimeoutMs: LOCK_MS,
       responses: [

@@ -11,6 +11,8 @@ import {
   type FetchResponse,
   type FetchResponsePartitionData,
   Metadata,
+  type MetadataRequest,
+  type MetadataResponse,
 } from '@runnel/protocol';
 import type { OffsetAndEpoch } from '../batch.js';
 import { type ConsumerConfig, resolveConfig } from '../config.js';
@@ -21,8 +23,12 @@ import { BROKER, fakeClient, metadataAnswer } from './fake-kafka.js';
 
 /** A Fetch the fetcher sent, which the test answers. */
 export interface SentFetch {
+  /** `host:port` of the broker it went to. */
+  readonly broker: string;
   readonly request: FetchRequest;
   respond(response: FetchResponse): void;
+  /** Breaks the connection it came on instead of answering. */
+  disconnect(): void;
 }
 
 /** Lets the fetcher's microtasks and a timer turn run. */
@@ -65,10 +71,14 @@ export function response(
   };
 }
 
-/** Where the partitions of {@link setup} start (default offset 0), and on which clock. */
+/**
+ * Where the partitions of {@link setup} start (default offset 0), on which clock, and the Metadata
+ * answers (default {@link metadataAnswer}: one broker).
+ */
 export interface SetupOptions {
   readonly start?: OffsetAndEpoch;
   readonly clock?: FakeClock;
+  readonly metadata?: (request: MetadataRequest) => MetadataResponse;
 }
 
 /**
@@ -79,15 +89,24 @@ export interface SetupOptions {
 export async function setup(
   config: Partial<ConsumerConfig> = {},
   partitions = [0],
-  { start = { offset: 0, leaderEpoch: -1 }, clock = new FakeClock() }: SetupOptions = {},
+  {
+    start = { offset: 0, leaderEpoch: -1 },
+    clock = new FakeClock(),
+    metadata = (request) => metadataAnswer(request),
+  }: SetupOptions = {},
 ) {
   const cluster = new FakeCluster(clock);
   const fetches: SentFetch[] = [];
   cluster.handler = (request: ReceivedRequest) => {
-    if (request.apiKey === Metadata.apiKey) return { response: metadataAnswer(request.message) };
+    if (request.apiKey === Metadata.apiKey) return { response: metadata(request.message) };
     if (request.apiKey !== Fetch.apiKey) return undefined;
     return new Promise((resolve) => {
-      fetches.push({ request: request.message, respond: (answer) => resolve({ response: answer }) });
+      fetches.push({
+        broker: request.broker,
+        request: request.message,
+        respond: (answer) => resolve({ response: answer }),
+        disconnect: () => resolve({ disconnect: true }),
+      });
     });
   };
   const resolved = resolveConfig({ brokers: `${BROKER.host}:${BROKER.port}`, ...config });
@@ -109,6 +128,8 @@ export async function setup(
   };
   return {
     cluster: { fetches, fake: cluster },
+    client,
+    events: context.events,
     fetcher,
     p0: fetcher.partitions.values().next().value!,
     clock,
