@@ -41,4 +41,3 @@ export interface RequestMessage extends RequestProgress {
 
 /** The `runnel:request` TracingChannel: each traced request's events carry its {@link RequestMessage}. */
 export const requestChannel = diagnostics.tracingChannel<unknown, RequestMessage>('runnel:request');
-
