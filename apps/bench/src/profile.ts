@@ -3,7 +3,7 @@
  * `--cpu-prof` against a local Kafka and prints the functions with the most self time. The
  * .cpuprofile is kept under apps/bench/profiles (open it in Chrome DevTools for the full tree).
  *
- * usage: pnpm bench:profile [--client runnel|runnel-consumer|runnel-otel|runnel-assign|kafkajs|platformatic]
+ * usage: pnpm bench:profile [--client runnel|runnel-consumer|runnel-otel|runnel-assign|kafkajs|runnel-kafkajs|platformatic]
  *        [--scenario ID] [--records N] [--top N] [--node 22|24|26|X.Y.Z|system]
  * The client runs on the same Node as in `pnpm bench` (the latest LTS line unless `--node` says).
  */
@@ -26,6 +26,7 @@ const PROFILABLE = new Set([
   'runnel-otel',
   'runnel-assign',
   'kafkajs',
+  'runnel-kafkajs',
   'platformatic',
 ]);
 

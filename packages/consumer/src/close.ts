@@ -41,6 +41,7 @@ export async function closeConsumer(parts: ConsumerParts, timeoutMs: number): Pr
   group?.close();
   fetcher.close();
   await Promise.race([client.close().catch(() => undefined), timeout]);
+  context.events.unwatchAll();
   clock.clearTimeout(timer);
   lifecycle.moveTo('closed');
 }

@@ -19,6 +19,7 @@ import type { GroupDriver } from './group-driver.js';
 import { ConsumerLifecycle } from './lifecycle.js';
 import { MaxPollCheck } from './max-poll.js';
 import { Rebalances } from './rebalance.js';
+import { reportRequests } from './request-events.js';
 import { ConsumerTelemetry, type OpenTelemetryApi } from './telemetry.js';
 
 /** What the parts read of the Consumer while it lives. */
@@ -62,6 +63,7 @@ export function wireConsumer(
   const context: ConsumerContext = contextFor(userConfig, config, environment, events);
   const { identity, clock } = context;
   reportReachability(context.client.pool.reachability, events);
+  reportRequests(context.client.pool, clock, events);
   const running = () => lifecycle.running;
   const fetcher = new Fetcher(context);
   const commits = new Commits(context, {

@@ -117,6 +117,8 @@ describe('diagnostics channels against a real broker', () => {
       expect(r.apiVersion).toBeGreaterThanOrEqual(4);
       expect(r.requestBytes).toBeGreaterThan(20);
       expect(r.responseBytes).toBeGreaterThan(8);
+      expect(r.correlationId).toBeGreaterThanOrEqual(0);
+      expect(r.sentAt).toBeGreaterThan(Date.now() - 120_000);
     }
     // The Fetch that carried the 5 records answered with more bytes than any empty long poll.
     expect(Math.max(...fetches.map((r) => r.responseBytes))).toBeGreaterThan(5 * 10);

@@ -81,6 +81,78 @@ export interface OffsetResetEvent extends TopicPartition {
   readonly fromOffset: number | null;
 }
 
+/** The coordinator accepted a heartbeat (Heartbeat, or ConsumerGroupHeartbeat under the consumer protocol). */
+export interface HeartbeatEvent {
+  readonly groupId: string;
+  readonly memberId: string;
+  /** The generation (classic) or the member epoch (consumer protocol) the heartbeat was sent in. */
+  readonly generationId: number;
+}
+
+/**
+ * The member is in a new generation of the group with its assignment: the classic protocol's JoinGroup
+ * and SyncGroup succeeded, or a consumer-protocol heartbeat brought a new assignment.
+ */
+export interface JoinedEvent {
+  readonly groupId: string;
+  readonly memberId: string;
+  /** The generation (classic) or the member epoch (consumer protocol). */
+  readonly generationId: number;
+  /** The leader's member id (classic); null under the consumer protocol, which has no leader. */
+  readonly leaderId: string | null;
+  /** The assignor the group agreed on (classic), the server assignor asked for, or null. */
+  readonly protocolName: string | null;
+  /** Every partition assigned in this generation. */
+  readonly assignment: readonly TopicPartition[];
+  /**
+   * From the round's first JoinGroup (classic), or from the heartbeat that brought the assignment
+   * (consumer protocol), being sent to the assignment being handed to the consumer, in milliseconds.
+   */
+  readonly durationMs: number;
+}
+
+/** A Fetch request is about to be sent to broker `nodeId`. */
+export interface FetchStartEvent {
+  readonly nodeId: number;
+  /** How many partitions it asks for (with fetch sessions: changed partitions only). */
+  readonly partitions: number;
+}
+
+/** A Fetch request to broker `nodeId` was answered. */
+export interface FetchEvent {
+  readonly nodeId: number;
+  /** How many partitions came back with record data. */
+  readonly partitionsWithRecords: number;
+  /** From sending the request to its answer, in milliseconds. */
+  readonly durationMs: number;
+}
+
+/** One request of this consumer to a broker ended, answered or failed (the `runnel:request` channel). */
+export interface RequestEvent {
+  /** The API's name as Kafka spells it, e.g. `Fetch`. */
+  readonly api: string;
+  readonly apiKey: number;
+  readonly apiVersion: number;
+  /** `host:port` of the broker. */
+  readonly broker: string;
+  /** The broker's node id (negative for a bootstrap address). */
+  readonly nodeId: number;
+  /** The correlation id it was sent with; -1 when it failed before being encoded. */
+  readonly correlationId: number;
+  /** The request's bytes on the wire, size prefix included (0 if never encoded). */
+  readonly requestBytes: number;
+  /** The response's bytes on the wire, size prefix included (0 without one). */
+  readonly responseBytes: number;
+  /** When the consumer made the request, in milliseconds since the Unix epoch. */
+  readonly createdAt: number;
+  /** When it was written to the socket (Unix milliseconds), or null when it never was. */
+  readonly sentAt: number | null;
+  /** From `createdAt` to the answer or failure, in milliseconds. */
+  readonly durationMs: number;
+  /** Why it failed (RequestTimeoutError, ConnectionError...), or null when it was answered. */
+  readonly error: Error | null;
+}
+
 /** Consumption stopped for good (no broker reachable, credentials refused, fenced static member...). */
 export interface FatalEvent {
   readonly error: Error;
@@ -98,6 +170,11 @@ export interface ConsumerEventMap {
   brokerUp: BrokerUpEvent;
   offsetReset: OffsetResetEvent;
   fatal: FatalEvent;
+  heartbeat: HeartbeatEvent;
+  joined: JoinedEvent;
+  fetchStart: FetchStartEvent;
+  fetch: FetchEvent;
+  request: RequestEvent;
 }
 
 /**
@@ -106,7 +183,15 @@ export interface ConsumerEventMap {
  */
 export type ClientEventMap = Pick<
   ConsumerEventMap,
-  'assigned' | 'revoked' | 'lost' | 'fetchError' | 'brokerDown' | 'brokerUp' | 'fatal'
+  | 'assigned'
+  | 'revoked'
+  | 'lost'
+  | 'fetchError'
+  | 'brokerDown'
+  | 'brokerUp'
+  | 'fatal'
+  | 'heartbeat'
+  | 'joined'
 >;
 
 /** The name of a consumer event (`rebalance`, `commit`, `brokerDown`...), as `on` and `off` take it. */
@@ -123,14 +208,31 @@ type AnyListener = (event: unknown) => unknown;
  */
 export class ConsumerEvents<M extends object = ConsumerEventMap> {
   private readonly listeners = new Map<PropertyKey, AnyListener[]>();
+  private readonly watchers = new Map<PropertyKey, (listening: boolean) => void>();
 
   constructor(private readonly logger: Logger) {}
+
+  /**
+   * Calls `onChange(true)` when `name` gets its first listener and `onChange(false)` when it loses its
+   * last, so that a source costly to watch (a diagnostics channel) is only watched while needed.
+   */
+  watch(name: keyof M, onChange: (listening: boolean) => void): void {
+    this.watchers.set(name, onChange);
+    if (this.listeners.has(name)) onChange(true);
+  }
+
+  /** Ends every watch (close): the watched sources are let go; the listeners stay, and hear no more from them. */
+  unwatchAll(): void {
+    for (const [name, onChange] of this.watchers) if (this.listeners.has(name)) onChange(false);
+    this.watchers.clear();
+  }
 
   /** Adds a listener (the same function twice is called twice, as with Node's EventEmitter). */
   on<E extends keyof M>(name: E, listener: (event: M[E]) => unknown): void {
     const list = this.listeners.get(name) ?? [];
     // Copy on write: an emit in progress keeps calling the list it started with.
     this.listeners.set(name, [...list, listener as AnyListener]);
+    if (list.length === 0) this.watchers.get(name)?.(true);
   }
 
   /** Removes one registration of the listener; nothing when it is not registered. */
@@ -139,8 +241,11 @@ export class ConsumerEvents<M extends object = ConsumerEventMap> {
     const at = list?.lastIndexOf(listener as AnyListener) ?? -1;
     if (!list || at < 0) return;
     const next = list.filter((_, i) => i !== at);
-    if (next.length === 0) this.listeners.delete(name);
-    else this.listeners.set(name, next);
+    if (next.length > 0) this.listeners.set(name, next);
+    else {
+      this.listeners.delete(name);
+      this.watchers.get(name)?.(false);
+    }
   }
 
   /** @returns whether anyone listens to `name`: callers skip building a payload when nobody does. */

@@ -1,5 +1,5 @@
 /** Builds the Fetch request of one fetch-session step, at the version the broker was asked in. */
-import type { FetchRequest, FetchRequestFetchTopic } from '@runnel/protocol';
+import type { FetchRequest, FetchRequestFetchTopic, FetchResponse } from '@runnel/protocol';
 import type { ResolvedConfig } from './config.js';
 import type { FetchSessionRequest } from './fetch-session.js';
 
@@ -50,4 +50,13 @@ export function buildFetchRequest(
     ),
     rackId: config.rack ?? '',
   };
+}
+
+/** @returns how many partitions of a Fetch answer carry record data (the `fetch` event's count). */
+export function withRecords(response: FetchResponse): number {
+  let count = 0;
+  for (const topic of response.responses) {
+    for (const p of topic.partitions) if (p.records !== null && p.records.length > 0) count++;
+  }
+  return count;
 }

@@ -14,7 +14,7 @@ import type { ResolvedConfig } from './config.js';
 import type { ConsumerContext } from './context.js';
 import { recordClassFor } from './deserializers.js';
 import { type Delivery, FetchBuffer, type TakeResult } from './fetch-buffer.js';
-import { buildFetchRequest, FIRST_TOPIC_ID_VERSION } from './fetch-request.js';
+import { buildFetchRequest, FIRST_TOPIC_ID_VERSION, withRecords } from './fetch-request.js';
 import { FetchSession, type FetchSessionRequest, type SessionPartition } from './fetch-session.js';
 import { LoopSignal } from './loop-signal.js';
 import { noLeaderError } from './offset-requests.js';
@@ -398,6 +398,10 @@ export class Fetcher {
       'sending fetch',
     );
     const fetchSession = session;
+    const { events, clock } = this.context;
+    const startedAt = clock.now();
+    if (events.has('fetchStart'))
+      events.emit('fetchStart', { nodeId, partitions: request.partitions.length });
     this.client
       .send({
         target: { kind: 'broker', nodeId },
@@ -412,6 +416,10 @@ export class Fetcher {
         (response) => {
           this.buffer.unreserve(maxBytes);
           this.warnings.reset(`fetch ${nodeId}`);
+          if (events.has('fetch')) {
+            const durationMs = clock.now() - startedAt;
+            events.emit('fetch', { nodeId, partitionsWithRecords: withRecords(response), durationMs });
+          }
           this.onFetchResponse(nodeId, fetchSession, request, response, generations);
         },
         (error: unknown) => {

@@ -30,6 +30,7 @@ import {
   type TimerHandle,
 } from '@runnel/network';
 import type { ClientContext, ClientSettings } from './context.js';
+import { MembershipEvents } from './membership-events.js';
 import { TopicListingLoop } from './pattern-subscription.js';
 import type { Subscription } from './subscription.js';
 import { warmLeaderConnections } from './warm-up.js';
@@ -93,6 +94,7 @@ export class GroupDriver {
   private subscription: Subscription | null = null;
   /** The topics a RegExp subscription matched last. */
   private matched: readonly string[] = [];
+  private readonly reports: MembershipEvents;
 
   /** @param member the member to run: the consumer's (`createGroupMember`), or a share group member. */
   constructor(
@@ -105,6 +107,7 @@ export class GroupDriver {
     this.config = context.config;
     this.member = member;
     this.warnings = new RateLimitedLog(context.config.logger, () => context.clock.now());
+    this.reports = new MembershipEvents(context.events, member);
   }
 
   /** @returns the membership to send commits under. */
@@ -381,6 +384,8 @@ export class GroupDriver {
       request.target.kind === 'any'
         ? ({ kind: 'any' } as const)
         : ({ kind: 'broker', nodeId: request.target.node.nodeId } as const);
+    const sentAt = this.context.clock.now();
+    this.reports.sent(request.api, sentAt);
     this.client
       .send({
         target,
@@ -395,7 +400,7 @@ export class GroupDriver {
         message: (version: number) => request.bodyAt(version),
       })
       .then(
-        (response: unknown) => this.deliver(request, response),
+        (response: unknown) => this.deliver(request, response, sentAt),
         (error: unknown) => {
           if (this.closed) return;
           if (error instanceof AuthenticationError) {
@@ -405,7 +410,7 @@ export class GroupDriver {
             return;
           }
           this.config.logger.debug({ err: error, api: request.api }, 'group request failed');
-          this.deliver(request, error instanceof Error ? error : new Error(String(error)));
+          this.deliver(request, error instanceof Error ? error : new Error(String(error)), sentAt);
         },
       )
       .catch((error: unknown) => this.hooks.fatal(error as Error))
@@ -413,9 +418,10 @@ export class GroupDriver {
   }
 
   /** Hands a response (or the Error that stopped the request) to the member that asked. */
-  private deliver(request: MemberRequest, result: unknown): void {
+  private deliver(request: MemberRequest, result: unknown, sentAt: number): void {
     // The client decoded `result` with the codec of the request's own API.
     this.member.onResponse(request, result as ResponseTo<MemberRequest>, this.context.clock.now());
+    this.reports.answered(request.api, result, sentAt);
     if (request.api === 'FindCoordinator') this.shareCoordinator();
   }
 
@@ -427,6 +433,7 @@ export class GroupDriver {
         const event = this.eventQueue.shift()!;
         switch (event.type) {
           case 'partitionsAssigned':
+            this.reports.assigned(event.assignment, this.context.clock.now());
             await this.handle(event.type, () => this.handler.assigned(event.partitions, event.assignment));
             this.member.acknowledge(event.id, this.context.clock.now());
             break;

@@ -110,10 +110,15 @@ export type {
   ConsumerEventName,
   FatalEvent,
   FetchErrorEvent,
+  FetchEvent,
+  FetchStartEvent,
+  HeartbeatEvent,
+  JoinedEvent,
   OffsetResetEvent,
   OffsetResetReason,
   RebalanceEvent,
   RebalanceKind,
+  RequestEvent,
 } from './events.js';
 export { describeGroup, type GroupDescription, type GroupMemberDescription } from './group-description.js';
 export { parseProperties } from './java-properties.js';

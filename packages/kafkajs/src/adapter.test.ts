@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import {
   ConnectionError,
   ConsumerTimeoutError,
@@ -93,6 +94,24 @@ describe('messages', () => {
     const appended = toMessage({ ...record, key: null, timestampType: 1 });
     expect([appended.key, appended.attributes]).toEqual([null, 8]);
     expect(JSON.parse(JSON.stringify(message))).toMatchObject({ offset: '41', timestamp: '1700000000123' });
+  });
+
+  it('gives keys and values that Node and programs treat as Buffers in every way', () => {
+    const value = toMessage(record).value!;
+    expect(value).toBeInstanceOf(Buffer);
+    expect(value.equals(Buffer.from('{"a":1}'))).toBe(true);
+    expect(value.toString('base64')).toBe(Buffer.from('{"a":1}').toString('base64'));
+    expect(value.readUInt8(0)).toBe(0x7b);
+    expect(inspect(value)).toBe(inspect(Buffer.from('{"a":1}')));
+    expect(JSON.stringify(value)).toBe(JSON.stringify(Buffer.from('{"a":1}')));
+    expect(Buffer.concat([value, Buffer.from('!')]).toString()).toBe('{"a":1}!');
+    expect(Buffer.compare(value, Buffer.from('{"a":1}'))).toBe(0);
+    expect(JSON.parse(value.toString())).toEqual({ a: 1 });
+    const part = value.subarray(1, 4);
+    expect([Buffer.isBuffer(part), part.toString()]).toEqual([true, '"a"']);
+    expect([Buffer.isBuffer(value.slice(0, 1)), value.slice(0, 1).toString()]).toEqual([true, '{']);
+    // Still a view of the fetched bytes: no copy was made.
+    expect(value.buffer).toBe(record.value.buffer);
   });
 
   it("computes KafkaJS's batch fields and lags", () => {

@@ -13,6 +13,7 @@ import {
 } from '@runnel/consumer';
 import { runnelConfigOf } from './config-map.js';
 import { toKafkaJSError } from './errors.js';
+import { EventBridge } from './event-bridge.js';
 import { CONSUMER_EVENTS, type ConsumerEventName, type ConsumerEvents, EventHub } from './events.js';
 import { describeForKafkaJS } from './group.js';
 import { byTopic, OffsetBook } from './offset-book.js';
@@ -46,6 +47,7 @@ export class Consumer {
   /** The event names for {@link on}. */
   readonly events: ConsumerEvents = CONSUMER_EVENTS;
   private readonly hub: EventHub;
+  private readonly bridge: EventBridge;
   private readonly topics: (string | RegExp)[] = [];
   private fromBeginning = false;
   private runnel: RunnelConsumer | null = null;
@@ -67,9 +69,11 @@ export class Consumer {
     private readonly log: Logger,
     private readonly runnelLogger: RunnelLogger,
   ) {
-    this.hub = new EventHub((error, type) =>
-      log.error(`listener of ${type} failed`, { error: String(error) }),
+    this.hub = new EventHub(
+      (error, type) => log.error(`listener of ${type} failed`, { error: String(error) }),
+      (type) => this.bridge.sync(type),
     );
+    this.bridge = new EventBridge(this.hub, client.clientId ?? 'kafkajs');
   }
 
   /** Connects lazily (Runnel opens connections at `run`). @returns once the CONNECT event was emitted. */
@@ -105,6 +109,7 @@ export class Consumer {
       runnelConfigOf(this.client, this.config, brokers, this.fromBeginning, this.runnelLogger),
     );
     this.runnel = runnel;
+    this.bridge.attach(runnel);
     this.runConfig = config;
     this.running = true;
     this.offsets = new OffsetBook();
@@ -131,6 +136,7 @@ export class Consumer {
     await this.stop();
     await this.runnel?.close();
     this.runnel = null;
+    this.bridge.detach();
     this.hub.emit(CONSUMER_EVENTS.DISCONNECT, null);
   }
 
@@ -289,17 +295,20 @@ export class Consumer {
     };
   }
 
-  /** KafkaJS's policy: by threshold, by interval, or (neither set) after every batch and message. */
-  private async commitIfNecessary(): Promise<void> {
+  /**
+   * KafkaJS's policy: by threshold, by interval, or (neither set) after every batch and message.
+   * @returns the commit's promise, or undefined when none is due (no promise to wait for per message).
+   */
+  private commitIfNecessary(): Promise<void> | undefined {
     const { autoCommit, autoCommitInterval, autoCommitThreshold } = this.runConfig;
-    if (autoCommit === false) return;
+    if (autoCommit === false) return undefined;
     const interval = autoCommitInterval ?? null;
     const threshold = autoCommitThreshold ?? null;
     const due =
       (interval === null && threshold === null) ||
       (threshold !== null && this.offsets.resolvedSinceCommit >= threshold) ||
       (interval !== null && Date.now() - this.lastCommitAt >= interval);
-    if (due) await this.commitResolved();
+    return due ? this.commitResolved() : undefined;
   }
 
   /** Commits the resolved offsets not committed yet (of `only` when given), when auto-commit is on. */
@@ -341,22 +350,9 @@ export class Consumer {
   }
 
   private onAssigned(added: readonly RunnelTopicPartition[]): void {
-    const runnel = this.runnel;
-    if (!runnel) return;
+    if (!this.runnel) return;
     this.applySeeks();
     this.applyPauses();
-    const { groupId, memberId, protocolName } = runnel.groupMetadata();
-    const memberAssignment: Record<string, number[]> = {};
-    for (const tp of runnel.assignment()) (memberAssignment[tp.topic] ??= []).push(tp.partition);
-    this.hub.emit(CONSUMER_EVENTS.GROUP_JOIN, {
-      duration: 0,
-      groupId,
-      isLeader: false,
-      leaderId: '',
-      groupProtocol: protocolName ?? '',
-      memberId,
-      memberAssignment,
-    });
     this.log.debug('partitions assigned', { added: added.length });
   }
 

@@ -34,7 +34,7 @@ export type ConsumerEventName = ValueOf<ConsumerEvents>;
 export type ConnectEvent = InstrumentationEvent<null>;
 /** `consumer.disconnect`: the consumer disconnected (payload null). */
 export type DisconnectEvent = InstrumentationEvent<null>;
-/** `consumer.heartbeat`: the member sent a heartbeat to the group coordinator (not emitted here yet). */
+/** `consumer.heartbeat`: the group coordinator accepted the member's heartbeat. */
 export type ConsumerHeartbeatEvent = InstrumentationEvent<{
   groupId: string;
   memberId: string;
@@ -61,9 +61,9 @@ export type ConsumerGroupJoinEvent = InstrumentationEvent<{
   memberId: string;
   memberAssignment: IMemberAssignment;
 }>;
-/** `consumer.fetch_start`: a fetch request to broker `nodeId` is about to be sent (not emitted here yet). */
+/** `consumer.fetch_start`: a fetch request to broker `nodeId` is about to be sent. */
 export type ConsumerFetchStartEvent = InstrumentationEvent<{ nodeId: number }>;
-/** `consumer.fetch`: a fetch from broker `nodeId` returned `numberOfBatches` batches in `duration` ms (not emitted here yet). */
+/** `consumer.fetch`: a fetch from broker `nodeId` returned `numberOfBatches` partitions with records in `duration` ms. */
 export type ConsumerFetchEvent = InstrumentationEvent<{
   numberOfBatches: number;
   duration: number;
@@ -88,6 +88,29 @@ export type ConsumerCrashEvent = InstrumentationEvent<{ error: Error; groupId: s
 /** `consumer.rebalancing`: the group is rebalancing; emitted here when partitions are revoked. */
 export type ConsumerRebalancingEvent = InstrumentationEvent<{ groupId: string; memberId: string }>;
 
+/** What KafkaJS tells of a request in its network events. */
+interface IRequestFields {
+  apiKey: number;
+  apiName: string;
+  apiVersion: number;
+  broker: string;
+  clientId: string;
+  correlationId: number;
+  createdAt: number;
+  pendingDuration: number;
+  sentAt: number;
+}
+/** `consumer.network.request`: a request to `broker` was answered (`size`: the response's bytes). */
+export type RequestEvent = InstrumentationEvent<IRequestFields & { duration: number; size: number }>;
+/** `consumer.network.request_timeout`: a request to `broker` got no answer within the request timeout. */
+export type RequestTimeoutEvent = InstrumentationEvent<IRequestFields>;
+/** `consumer.network.request_queue_size`: KafkaJS's count of requests waiting for a broker (not emitted here). */
+export type RequestQueueSizeEvent = InstrumentationEvent<{
+  broker: string;
+  clientId: string;
+  queueSize: number;
+}>;
+
 type Listener = (event: InstrumentationEvent<unknown>) => void;
 
 /** Holds the listeners of each event name and calls them; a throwing listener is logged, not raised. */
@@ -95,7 +118,14 @@ export class EventHub {
   private readonly listeners = new Map<string, Set<Listener>>();
   private nextId = 0;
 
-  constructor(private readonly onListenerError: (error: unknown, type: string) => void) {}
+  /**
+   * @param onListenerError called with what a listener threw.
+   * @param onListenersChanged called after a listener of `type` was added or removed.
+   */
+  constructor(
+    private readonly onListenerError: (error: unknown, type: string) => void,
+    private readonly onListenersChanged: (type: ConsumerEventName) => void = () => {},
+  ) {}
 
   /**
    * Adds a listener.
@@ -106,13 +136,17 @@ export class EventHub {
     if (!Object.values(CONSUMER_EVENTS).includes(type as ConsumerEventName)) {
       throw new TypeError(`${type} is not one of consumer.events`);
     }
-    let set = this.listeners.get(type);
+    const name = type as ConsumerEventName;
+    let set = this.listeners.get(name);
     if (!set) {
       set = new Set();
-      this.listeners.set(type, set);
+      this.listeners.set(name, set);
     }
     set.add(listener);
-    return () => set.delete(listener);
+    this.onListenersChanged(name);
+    return () => {
+      if (set.delete(listener)) this.onListenersChanged(name);
+    };
   }
 
   /** @returns whether anyone listens to `type` (so payloads are only built when needed). */

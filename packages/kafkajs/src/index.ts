@@ -32,6 +32,9 @@ export {
   type ConsumerStartBatchProcessEvent,
   type DisconnectEvent,
   type IMemberAssignment,
+  type RequestEvent,
+  type RequestQueueSizeEvent,
+  type RequestTimeoutEvent,
 } from './events.js';
 export { Kafka } from './kafka.js';
 export * from './types.js';

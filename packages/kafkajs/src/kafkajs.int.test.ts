@@ -6,6 +6,12 @@ import { testCluster } from '@runnel/kafka-local/vitest';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Consumer } from './consumer.js';
 import { KafkaJSError } from './errors.js';
+import type {
+  ConsumerFetchEvent,
+  ConsumerGroupJoinEvent,
+  ConsumerHeartbeatEvent,
+  RequestEvent,
+} from './events.js';
 import { Kafka } from './kafka.js';
 import { type ConsumerConfig, type InstrumentationEvent, logLevel } from './types.js';
 
@@ -18,7 +24,7 @@ const consumers: Consumer[] = [];
 function consumer(config: Partial<ConsumerConfig> = {}): { consumer: Consumer; groupId: string } {
   const kafka = new Kafka({
     clientId: 'kjs-test',
-    brokers: [testCluster().bootstrap],
+    brokers: testCluster().bootstrap.split(','),
     logLevel: logLevel.NOTHING,
   });
   const groupId = `kjs-${run}-${groups++}`;
@@ -191,5 +197,76 @@ describe('@runnel/kafkajs against a real broker', () => {
     c.resume([{ topic, partitions: [0] }]);
     await until(() => offsets.length === ends[0]! + ends[0]! - 5, 'partition 0 again from 5');
     expect(offsets.slice(ends[0])).toEqual(Array.from({ length: ends[0]! - 5 }, (_, i) => i + 5));
+  });
+
+  it('emits GROUP_JOIN with the leader and assignment, HEARTBEAT with the generation (higher after a rebalance), FETCH_START, FETCH and REQUEST', async () => {
+    const { consumer: c, groupId } = consumer();
+    const joins: ConsumerGroupJoinEvent['payload'][] = [];
+    const heartbeats: ConsumerHeartbeatEvent['payload'][] = [];
+    const fetchStarts: number[] = [];
+    const fetches: ConsumerFetchEvent['payload'][] = [];
+    const requests: RequestEvent['payload'][] = [];
+    c.on(c.events.GROUP_JOIN, (e) => void joins.push(e.payload));
+    c.on(c.events.HEARTBEAT, (e) => void heartbeats.push(e.payload));
+    c.on(c.events.FETCH_START, (e) => void fetchStarts.push(e.payload.nodeId));
+    c.on(c.events.FETCH, (e) => void fetches.push(e.payload));
+    const stopRequests = c.on(c.events.REQUEST, (e) => void requests.push(e.payload));
+    let consumed = 0;
+    await c.subscribe({ topics: [topic], fromBeginning: true });
+    await c.run({
+      eachMessage: async () => {
+        consumed++;
+      },
+    });
+    await until(() => consumed === TOTAL && heartbeats.length > 0, 'every message and a heartbeat');
+    const [join] = joins;
+    expect(join).toMatchObject({ groupId, isLeader: true, memberAssignment: { [topic]: [0, 1] } });
+    expect(join!.memberId).toMatch(/^kjs-test-/);
+    expect(join!.leaderId).toBe(join!.memberId);
+    expect(['range', 'cooperative-sticky']).toContain(join!.groupProtocol);
+    expect(join!.duration).toBeGreaterThanOrEqual(0);
+    expect(join!.duration).toBeLessThan(60_000);
+    const generation = heartbeats[0]!.groupGenerationId;
+    expect(heartbeats[0]).toEqual({ groupId, memberId: join!.memberId, groupGenerationId: generation });
+    expect(generation).toBeGreaterThanOrEqual(1);
+
+    const isNode = (n: number) => Number.isInteger(n) && n >= 0;
+    expect(fetchStarts.length).toBeGreaterThan(0);
+    expect(fetchStarts.every(isNode)).toBe(true);
+    expect(fetches.some((f) => f.numberOfBatches > 0)).toBe(true);
+    expect(fetches.every((f) => f.duration >= 0 && isNode(f.nodeId))).toBe(true);
+    const fetch = requests.find((r) => r.apiName === 'Fetch')!;
+    expect(fetch).toMatchObject({ apiKey: 1, clientId: 'kjs-test' });
+    expect(testCluster().bootstrap.split(',')).toContain(fetch.broker);
+    expect(fetch.correlationId).toBeGreaterThanOrEqual(0);
+    expect(fetch.size).toBeGreaterThan(8);
+    expect(fetch.sentAt).toBeGreaterThanOrEqual(fetch.createdAt);
+    expect(fetch.pendingDuration).toBe(fetch.sentAt - fetch.createdAt);
+    expect(fetch.duration).toBeGreaterThanOrEqual(0);
+    for (const api of ['JoinGroup', 'SyncGroup', 'Heartbeat']) {
+      expect(requests.map((r) => r.apiName)).toContain(api);
+    }
+    stopRequests();
+    const requestsSeen = requests.length;
+
+    // A second member: the group rebalances into a higher generation, with one leader for both.
+    const { consumer: other } = consumer({ groupId });
+    const otherJoins: ConsumerGroupJoinEvent['payload'][] = [];
+    other.on(other.events.GROUP_JOIN, (e) => void otherJoins.push(e.payload));
+    await other.subscribe({ topics: [topic] });
+    await other.run({ eachMessage: async () => {} });
+    await until(
+      () => otherJoins.length > 0 && heartbeats.some((h) => h.groupGenerationId > generation),
+      'the rebalance',
+    );
+    const rejoin = joins.at(-1)!;
+    const otherJoin = otherJoins.at(-1)!;
+    expect(rejoin.memberAssignment[topic]).toHaveLength(1);
+    expect(otherJoin.memberAssignment[topic]).toHaveLength(1);
+    expect(otherJoin.leaderId).toBe(rejoin.leaderId);
+    expect([rejoin.isLeader, otherJoin.isLeader].filter(Boolean)).toHaveLength(1);
+    expect(otherJoin.memberId).not.toBe(rejoin.memberId);
+    // Removed: REQUEST is not emitted anymore.
+    expect(requests.length).toBe(requestsSeen);
   });
 });

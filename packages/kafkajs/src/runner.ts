@@ -24,8 +24,11 @@ export interface RunnerHost {
   pauseOne(tp: TopicPartition): () => void;
   /** Moves the partition's fetch position back to `offset` (ignored when it is no longer assigned). */
   rewind(tp: TopicPartition, offset: number): void;
-  /** Commits resolved offsets when the auto-commit policy says so (after each message and batch). */
-  commitIfNecessary(): Promise<void>;
+  /**
+   * Commits resolved offsets when the auto-commit policy says so (after each message and batch).
+   * @returns the commit's promise, or undefined when no commit is due.
+   */
+  commitIfNecessary(): Promise<void> | undefined;
   /** Commits exactly these offsets. */
   commit(offsets: Offsets): Promise<void>;
 }
@@ -67,6 +70,7 @@ export async function runBatch(
     host.offsets.resolve(tp.topic, tp.partition, after, after - next);
     next = after;
   };
+  const pause = () => host.pauseOne(tp);
   const started = Date.now();
   if (host.events.has('consumer.start_batch_process'))
     host.events.emit('consumer.start_batch_process', batchEvent(batch, source.records.length));
@@ -80,18 +84,21 @@ export async function runBatch(
           partition: tp.partition,
           message: toMessage(record),
           heartbeat,
-          pause: () => host.pauseOne(tp),
+          pause,
         });
         resolve(record.offset + 1);
-        await host.commitIfNecessary();
+        // Most messages need no commit: only a due one is waited for.
+        const commit = host.commitIfNecessary();
+        if (commit) await commit;
       }
     } else if (config.eachBatch) {
       await config.eachBatch({
         batch,
         resolveOffset: (offset) => resolve(Number(offset) + 1),
         heartbeat,
-        pause: () => host.pauseOne(tp),
-        commitOffsetsIfNecessary: (offsets) => (offsets ? host.commit(offsets) : host.commitIfNecessary()),
+        pause,
+        commitOffsetsIfNecessary: (offsets) =>
+          offsets ? host.commit(offsets) : (host.commitIfNecessary() ?? Promise.resolve()),
         uncommittedOffsets: () => byTopic(host.offsets.uncommitted()),
         isRunning: () => host.isRunning(),
         isStale,

@@ -134,8 +134,10 @@ export class BrokerConnection {
       pool: this.pool,
       requestBytes: 0,
       responseBytes: 0,
+      correlationId: -1,
+      sentAt: 0,
     };
-    return requestChannel.tracePromise(() => this.connection.send({ ...spec, sizes: traced }), traced);
+    return requestChannel.tracePromise(() => this.connection.send({ ...spec, progress: traced }), traced);
   }
 }
 

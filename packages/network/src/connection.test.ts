@@ -116,6 +116,20 @@ describe('Connection', () => {
     expect([...req!.rest]).toEqual([0, 0, 0, 5]);
   });
 
+  it("notes the correlation id, the sizes on the wire and the wall-clock time written in a request's progress", async () => {
+    server = await FakeKafkaServer.start(echoPlus1000);
+    const connection = connect({ clientId: 'my-client', initialCorrelationId: 41 });
+    const progress = { requestBytes: 0, responseBytes: 0, correlationId: -1, sentAt: 0 };
+    await expect(connection.send(int32Request(5, { progress }))).resolves.toBe(1005);
+    // Request: size 4, api key 2, version 2, correlation id 4, client id 2 + 9, body 4. Response: 4 + 4 + 4.
+    expect(progress).toEqual({
+      requestBytes: 27,
+      responseBytes: 12,
+      correlationId: 41,
+      sentAt: clock.wallClockMs(),
+    });
+  });
+
   it('ends a v2 request header with an empty tagged-field section and skips tagged fields of a v1 response header', async () => {
     server = await FakeKafkaServer.start((client) => {
       client.onRequest = (req, c) => {

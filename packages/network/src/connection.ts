@@ -3,7 +3,7 @@ import * as tls from 'node:tls';
 import { Reader, RunnelError, Writer } from '@runnel/codec';
 import { Fetch, readResponseHeaderRest, ShareFetch, writeRequestHeader } from '@runnel/protocol';
 import { type Clock, systemClock, type TimerHandle } from './clock.js';
-import type { RequestSizes } from './diagnostics.js';
+import type { RequestProgress } from './diagnostics.js';
 import {
   ConnectionError,
   type ConnectionErrorReason,
@@ -78,8 +78,8 @@ export interface RequestSpec<T> {
   timeoutMs?: number;
   /** A size hint for the request buffer, in bytes. */
   sizeHint?: number;
-  /** Where to note the request's and response's sizes on the wire (the `runnel:request` channel). */
-  sizes?: RequestSizes;
+  /** Where to note the request's sizes, correlation id and send time (the `runnel:request` channel). */
+  progress?: RequestProgress;
 }
 
 /** The state of a connection; it only moves forward. */
@@ -97,7 +97,7 @@ interface Pending {
   readonly readBody: ((reader: Reader) => unknown) | null;
   readonly timeoutMs: number;
   bytes: Uint8Array | null;
-  readonly sizes: RequestSizes | undefined;
+  readonly progress: RequestProgress | undefined;
   timer: TimerHandle | undefined;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
@@ -349,7 +349,10 @@ export class Connection {
       return Promise.reject(error);
     }
     this.nextCorrelationId = correlationId === MAX_CORRELATION_ID ? 0 : correlationId + 1;
-    if (spec.sizes) spec.sizes.requestBytes = bytes.length;
+    if (spec.progress) {
+      spec.progress.requestBytes = bytes.length;
+      spec.progress.correlationId = correlationId;
+    }
     return new Promise<T>((resolve, reject) => {
       const pending: Pending = {
         state: 'queued',
@@ -360,7 +363,7 @@ export class Connection {
         readBody: spec.readBody,
         timeoutMs: spec.timeoutMs ?? this.requestTimeoutMs,
         bytes,
-        sizes: spec.sizes,
+        progress: spec.progress,
         timer: undefined,
         resolve: resolve as (value: unknown) => void,
         reject,
@@ -399,6 +402,7 @@ export class Connection {
       const bytes = pending.bytes!;
       pending.bytes = null;
       pending.state = 'in-flight';
+      if (pending.progress) pending.progress.sentAt = this.clock.wallClockMs();
       if (pending.readBody) {
         this.inFlight.push(pending);
         socket.write(bytes);
@@ -464,7 +468,7 @@ export class Connection {
     this.inFlight.shift();
     this.responseCount++;
     // The frame lacks its 4-byte size prefix.
-    if (head.sizes) head.sizes.responseBytes = frame.length + 4;
+    if (head.progress) head.progress.responseBytes = frame.length + 4;
     this.settle(head);
     let result: unknown;
     try {

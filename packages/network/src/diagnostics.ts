@@ -13,8 +13,16 @@ export interface RequestSizes {
   responseBytes: number;
 }
 
+/** What the connection notes about a request as it goes: its sizes, correlation id and when it was written. */
+export interface RequestProgress extends RequestSizes {
+  /** The correlation id the request was sent with; -1 until it was encoded. */
+  correlationId: number;
+  /** When the request was written to the socket, in milliseconds since the Unix epoch; 0 until then. */
+  sentAt: number;
+}
+
 /** One broker request, as `runnel:request` subscribers see it. */
-export interface RequestMessage extends RequestSizes {
+export interface RequestMessage extends RequestProgress {
   /** The API's name as Kafka spells it, e.g. `Fetch`, `OffsetCommit`. */
   readonly api: string;
   readonly apiKey: number;

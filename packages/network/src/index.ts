@@ -39,7 +39,12 @@ export {
   type RequestSpec,
   type SocketFactory,
 } from './connection.js';
-export { type RequestMessage, type RequestSizes, requestChannel } from './diagnostics.js';
+export {
+  type RequestMessage,
+  type RequestProgress,
+  type RequestSizes,
+  requestChannel,
+} from './diagnostics.js';
 export {
   ClientClosedError,
   ConnectionError,

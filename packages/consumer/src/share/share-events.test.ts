@@ -23,6 +23,9 @@ describe('ShareConsumer lifecycle events', () => {
     const seen: [string, AssignmentEvent][] = [];
     consumer.on('assigned', (e) => void seen.push(['assigned', e]));
     consumer.on('revoked', (e) => void seen.push(['revoked', e]));
+    const heartbeats: ShareConsumerEventMap['heartbeat'][] = [];
+    const joined: ShareConsumerEventMap['joined'][] = [];
+    consumer.on('heartbeat', (e) => void heartbeats.push(e)).on('joined', (e) => void joined.push(e));
     await broker.waitFor(
       (async () => {
         while (seen.length === 0) await sleep(1);
@@ -31,6 +34,12 @@ describe('ShareConsumer lifecycle events', () => {
     expect(seen).toEqual([
       ['assigned', { partitions: jobs0, assignment: jobs0, groupId: 'g', durationMs: 0 }],
     ]);
+    // The ShareGroupHeartbeat that brought the assignment: a share group has no leader.
+    expect(joined).toEqual([
+      expect.objectContaining({ groupId: 'g', generationId: 1, leaderId: null, assignment: jobs0 }),
+    ]);
+    expect(heartbeats[0]).toMatchObject({ groupId: 'g', generationId: 1 });
+    expect(heartbeats[0]!.memberId).toBe(joined[0]!.memberId);
     expect(consumer.assignment()).toEqual(jobs0);
     // The coordinator takes the partition away at the next heartbeat.
     broker.partitions = [];

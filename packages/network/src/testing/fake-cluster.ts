@@ -103,6 +103,7 @@ export class FakeConnection implements ConnectionLike {
   lastActivityAt: number;
   private readonly listeners = new Set<(error: ConnectionError) => void>();
   private readonly pending = new Set<{ reject: (error: unknown) => void }>();
+  private nextCorrelationId = 0;
 
   constructor(
     private readonly cluster: FakeCluster,
@@ -128,7 +129,15 @@ export class FakeConnection implements ConnectionLike {
     const writer = new Writer();
     spec.writeBody(writer);
     const api = apis.get(spec.apiKey)!;
-    const message = api.request.decode(new Reader(writer.finish()), spec.apiVersion);
+    const bytes = writer.finish();
+    const message = api.request.decode(new Reader(bytes), spec.apiVersion);
+    // Noted as a socket connection notes them, the request header aside (the fake writes none).
+    const progress = spec.progress;
+    if (progress) {
+      progress.correlationId = this.nextCorrelationId++;
+      progress.requestBytes = bytes.length;
+      progress.sentAt = this.cluster.clock.wallClockMs();
+    }
     return new Promise<T>((resolve, reject) => {
       const entry = { reject };
       this.pending.add(entry);
@@ -147,6 +156,7 @@ export class FakeConnection implements ConnectionLike {
           return;
         }
         const body = 'raw' in answer ? answer.raw : api.response.encode(answer.response, spec.apiVersion);
+        if (progress) progress.responseBytes = body.length;
         if (!spec.readBody) {
           resolve(undefined as T);
           return;
