@@ -61,7 +61,8 @@ describe('a ShareConsumer with deserializers', () => {
     });
     await broker.waitFor(
       (async () => {
-        while (seen.length < 2) await new Promise((r) => setTimeout(r, 1));
+        // Polled on event-loop turns, as the fake clock moves: a real 1 ms timer can come too late.
+        while (seen.length < 2) await new Promise((r) => setImmediate(r));
       })(),
     );
     expect(seen).toEqual([10, 11]);

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode, KafkaProtocolError } from '@runnel/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AllBrokersDownError } from '../errors.js';
@@ -16,6 +15,13 @@ afterEach(async () => {
 
 const jobs0 = [{ topic: 'jobs', partition: 0 }];
 
+/**
+ * One turn of the event loop. The waits below poll on turns, not on real-time timers: the fake
+ * broker's clock moves on turns too, and a real 1 ms timer on a loaded machine can come after its
+ * whole budget of clock time has passed.
+ */
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 describe('ShareConsumer lifecycle events', () => {
   it('assigned and revoked follow the ShareGroupHeartbeat assignment', async () => {
     broker = new FakeShareBroker();
@@ -28,7 +34,7 @@ describe('ShareConsumer lifecycle events', () => {
     consumer.on('heartbeat', (e) => void heartbeats.push(e)).on('joined', (e) => void joined.push(e));
     await broker.waitFor(
       (async () => {
-        while (seen.length === 0) await sleep(1);
+        while (seen.length === 0) await turn();
       })(),
     );
     expect(seen).toEqual([
@@ -45,7 +51,7 @@ describe('ShareConsumer lifecycle events', () => {
     broker.partitions = [];
     await broker.waitFor(
       (async () => {
-        while (seen.length < 2) await sleep(1);
+        while (seen.length < 2) await turn();
       })(),
       10_000,
     );
@@ -97,7 +103,7 @@ describe('ShareConsumer lifecycle events', () => {
     void iterator.next();
     await broker.waitFor(
       (async () => {
-        while (acks.length === 0) await sleep(1);
+        while (acks.length === 0) await turn();
       })(),
     );
     expect(acks).toEqual([
@@ -115,7 +121,7 @@ describe('ShareConsumer lifecycle events', () => {
     broker.fetchErrorCode = ErrorCode.UNKNOWN_SERVER_ERROR;
     await broker.waitFor(
       (async () => {
-        while (fetchErrors.length === 0) await sleep(1);
+        while (fetchErrors.length === 0) await turn();
       })(),
     );
     expect(fetchErrors[0]).toEqual({ nodeId: 1, error: expect.any(KafkaProtocolError) });
@@ -132,7 +138,7 @@ describe('ShareConsumer lifecycle events', () => {
     consumer.on('assigned', other);
     await broker.waitFor(
       (async () => {
-        while (seen.length === 0) await sleep(1);
+        while (seen.length === 0) await turn();
       })(),
     );
     expect(seen).toEqual(['other']);
