@@ -277,6 +277,8 @@ export class Fetcher {
    */
   private readFrom(p: AssignedPartition, leaderId: number, now: number): number | null {
     const before = p.readReplica.preferred;
+    // The common case, no replica named (no `rack`, or the leader is the closest): nothing to check.
+    if (before === null) return leaderId;
     const { nodeId, effect } = p.readReplica.target(now, (id) =>
       isOnlineReplica(this.client.metadata, p.topic, p.partition, id),
     );
