@@ -5,11 +5,15 @@
  * built.
  */
 import * as diagnostics from 'node:diagnostics_channel';
+import { isTraced } from '@runnel/network';
 import type { ConsumerBatch, ConsumerRecord, TopicPartition } from './batch.js';
 import type { RebalanceKind } from './events.js';
 import type { OffsetToCommit } from './offset-requests.js';
 import type { AcknowledgementResult } from './share/acknowledgement-ledger.js';
 import type { ShareBatch, ShareRecord } from './share/share-records.js';
+
+// The consumer's channels ask the same question as network's request channel (Bun included).
+export { isTraced };
 
 /**
  * Which consumer a message is about: one object per consumer (compare by reference to tell consumers
@@ -66,21 +70,6 @@ export const rebalanceChannel = diagnostics.tracingChannel<unknown, RebalanceMes
 );
 
 export const acknowledgementChannel = diagnostics.channel('runnel:share:acknowledgement');
-
-/**
- * @returns whether anyone subscribes to `channel`. Bun's TracingChannel has no `hasSubscribers` (Node's
- *   says whether any of its five channels has one): there the five are asked.
- */
-export function isTraced(channel: diagnostics.TracingChannel<unknown, object>): boolean {
-  return (
-    channel.hasSubscribers ??
-    (channel.start.hasSubscribers ||
-      channel.end.hasSubscribers ||
-      channel.asyncStart.hasSubscribers ||
-      channel.asyncEnd.hasSubscribers ||
-      channel.error.hasSubscribers)
-  );
-}
 
 /**
  * Runs a handler call within a process message's scope: the consumer's telemetry makes its process

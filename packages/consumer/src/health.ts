@@ -50,6 +50,11 @@ export function healthOf(sources: ConsumerParts): ConsumerHealth {
   };
 }
 
+/** @returns ms since the coordinator last accepted a heartbeat at `lastHeartbeatAt`; null before any. */
+export function heartbeatAgeMs(lastHeartbeatAt: number | null, now: number): number | null {
+  return lastHeartbeatAt === null ? null : Math.max(0, now - lastHeartbeatAt);
+}
+
 function groupHealthOf({ context, group, describer }: ConsumerParts): GroupHealth | null {
   if (context.config.groupId === null) return null;
   const membership = group?.membership();
@@ -59,7 +64,7 @@ function groupHealthOf({ context, group, describer }: ConsumerParts): GroupHealt
     memberState: membership?.state ?? null,
     memberId: membership?.memberId ?? '',
     memberEpoch: membership?.memberEpoch ?? -1,
-    heartbeatAgeMs: heartbeatAt === null ? null : Math.max(0, context.clock.now() - heartbeatAt),
+    heartbeatAgeMs: heartbeatAgeMs(heartbeatAt, context.clock.now()),
     description: describer.lastDescription,
     describeError: describer.lastError,
   };

@@ -11,7 +11,7 @@ import {
 import { type ApiRequestOptions, apiRequest, type KafkaApi } from './api.js';
 import type { BrokerInfo } from './cluster-metadata.js';
 import type { RequestSpec } from './connection.js';
-import { type RequestMessage, requestChannel } from './diagnostics.js';
+import { isTraced, type RequestMessage, requestChannel } from './diagnostics.js';
 import type { ConnectionError } from './errors.js';
 import { kafkaError } from './kafka-errors.js';
 
@@ -120,9 +120,7 @@ export class BrokerConnection {
       return Promise.reject(error);
     }
     const spec = apiRequest(api, message, version, options);
-    // Bun's TracingChannel has no `hasSubscribers`: there its start channel's says it.
-    if (!(requestChannel.hasSubscribers ?? requestChannel.start.hasSubscribers))
-      return this.connection.send(spec);
+    if (!isTraced(requestChannel)) return this.connection.send(spec);
     const { host, port, nodeId } = this.broker;
     const traced: RequestMessage = {
       api: api.name,

@@ -41,3 +41,18 @@ export interface RequestMessage extends RequestProgress {
 
 /** The `runnel:request` TracingChannel: each traced request's events carry its {@link RequestMessage}. */
 export const requestChannel = diagnostics.tracingChannel<unknown, RequestMessage>('runnel:request');
+
+/**
+ * @returns whether anyone subscribes to `channel`. Bun's TracingChannel has no `hasSubscribers` (Node's
+ *   says whether any of its five channels has one): there the five are asked.
+ */
+export function isTraced(channel: diagnostics.TracingChannel<unknown, object>): boolean {
+  return (
+    channel.hasSubscribers ??
+    (channel.start.hasSubscribers ||
+      channel.end.hasSubscribers ||
+      channel.asyncStart.hasSubscribers ||
+      channel.asyncEnd.hasSubscribers ||
+      channel.error.hasSubscribers)
+  );
+}

@@ -40,6 +40,7 @@ export {
   type SocketFactory,
 } from './connection.js';
 export {
+  isTraced,
   type RequestMessage,
   type RequestProgress,
   type RequestSizes,

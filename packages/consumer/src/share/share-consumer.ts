@@ -23,6 +23,7 @@ import {
 import { IllegalStateError } from '../errors.js';
 import { ConsumerEvents, type RebalanceKind, reportReachability } from '../events.js';
 import { GroupDriver } from '../group-driver.js';
+import { heartbeatAgeMs } from '../health.js';
 import { ConsumerLifecycle } from '../lifecycle.js';
 import { changedOrAborted } from '../loop-signal.js';
 import { processTracer, RunRegistry, runBatches } from '../run-loop.js';
@@ -127,15 +128,11 @@ export class ShareConsumer<KD extends Deserializer = 'buffer', VD extends Deseri
     });
     if (this.config.telemetry && openTelemetry) {
       const sources = {
-        health: () => {
-          const heartbeatAt = this.member.lastHeartbeatAt;
-          const now = this.context.clock.now();
-          return {
-            bufferedBytes: this.fetcher.bufferedBytes,
-            connections: this.context.client.pool.openConnections,
-            group: { heartbeatAgeMs: heartbeatAt === null ? null : Math.max(0, now - heartbeatAt) },
-          };
-        },
+        health: () => ({
+          bufferedBytes: this.fetcher.bufferedBytes,
+          connections: this.context.client.pool.openConnections,
+          group: { heartbeatAgeMs: heartbeatAgeMs(this.member.lastHeartbeatAt, this.context.clock.now()) },
+        }),
       };
       this.telemetry = new ConsumerTelemetry(this.context, this.config.telemetry, sources, openTelemetry);
       this.telemetry.start();
