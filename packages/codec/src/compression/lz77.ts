@@ -2,6 +2,32 @@
 
 /** Up to this many bytes a loop beats a call into `copyWithin` or `set` (measured with the codec bench). */
 export const SHORT_COPY = 32;
+/** Below this many bytes eight-byte steps through a DataView beat a call into `copyWithin` or `set`. */
+export const LONG_COPY = 64;
+/** The step of {@link copyWords}: two 32-bit words. */
+const STEP = 8;
+/** How close an overlapping {@link copyWords} may start behind its destination: one 32-bit word. */
+export const WORD = 4;
+/** How far {@link copyWords} may write (and read) past the bytes it was asked for, at most. */
+export const WORD_SLACK = 8;
+
+/**
+ * Copies `length` bytes from `from` in `src` to `to` in `dst` in eight-byte steps (two 32-bit words:
+ * V8 compiles DataView accesses to plain loads and stores). The last step may read and write up to
+ * seven bytes past the run: the caller leaves room for that and overwrites them. When both views are
+ * of the same bytes, `to - from` must be at least {@link WORD}: each word is read after the one
+ * before it was written, so it only ever reads final bytes.
+ * @returns nothing.
+ */
+export function copyWords(src: DataView, from: number, dst: DataView, to: number, length: number): void {
+  const stop = to + length;
+  do {
+    dst.setUint32(to, src.getUint32(from, true), true);
+    dst.setUint32(to + 4, src.getUint32(from + 4, true), true);
+    to += STEP;
+    from += STEP;
+  } while (to < stop);
+}
 
 /**
  * Appends `length` bytes that repeat the output from `offset` bytes back (LZ77's copy, shared by
