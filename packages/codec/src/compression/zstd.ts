@@ -9,8 +9,9 @@ import * as zlib from 'node:zlib';
 import { DecodeError } from '../errors.js';
 import { checkMaxSize } from './cap.js';
 import { DecompressedSizeError } from './errors.js';
-import { ownedBytes } from './output.js';
+import { ownedBytes, SLAB_LIMIT, slabRoom, takeSlab } from './output.js';
 import type { CompressionCodec } from './types.js';
+import { zstdDecompressInto } from './zstd-reuse.js';
 
 const FRAME_MAGIC = 0xfd2fb528;
 const MAX_BLOCK = 128 * 1024;
@@ -145,12 +146,21 @@ export function zstdDecompress(data: Uint8Array, maxSize: number): Uint8Array {
   // a generous ratio instead, and let node:zlib add chunks for the rare batch that compresses better.
   const expected =
     declared >= 0 ? declared : Math.min(bound, maxSize, Math.max(MIN_GUESS, data.length * GUESS_RATIO));
+  const chunkSize = Math.max(MIN_CHUNK, expected + 1);
+  // First through the kept decompressor, into a slab or a buffer of the expected size plus one byte:
+  // a result that leaves room is complete. Anything else takes the public path below.
+  const room = Math.min(chunkSize, maxSize + 1);
+  if (room <= SLAB_LIMIT) {
+    const n = zstdDecompressInto(data, slabRoom(room));
+    if (n >= 0) return takeSlab(n);
+  } else {
+    const buffer = Buffer.allocUnsafe(room);
+    const n = zstdDecompressInto(data, buffer);
+    if (n >= 0) return ownedBytes(buffer.subarray(0, n));
+  }
   let out: Buffer;
   try {
-    out = nodeZstd.zstdDecompressSync(data, {
-      maxOutputLength: maxSize + 1,
-      chunkSize: Math.max(MIN_CHUNK, expected + 1),
-    });
+    out = nodeZstd.zstdDecompressSync(data, { maxOutputLength: maxSize + 1, chunkSize });
   } catch (cause) {
     if ((cause as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
       throw new DecompressedSizeError(maxSize, undefined, 'zstd');
