@@ -1,6 +1,6 @@
 /** The LZ4 block format in plain TS: one block in, one block out, no framing. */
 import { DecodeError } from '../errors.js';
-import { copyMatch, copyWords, LONG_COPY, SHORT_COPY, WORD, WORD_SLACK } from './lz77.js';
+import { copyBack, copyLiterals } from './lz77.js';
 
 const HASH_BITS = 14;
 /** Entries of the hash table {@link lz4CompressBlock} works with. */
@@ -31,9 +31,6 @@ export function lz4DecompressBlock(
 ): number {
   const src = new DataView(input.buffer, input.byteOffset, input.length);
   const dst = new DataView(out.buffer, out.byteOffset, out.length);
-  // Where a copy of up to `n` bytes may still run eight-byte steps: `at + n + WORD_SLACK <= limit`.
-  const outLimit = out.length - WORD_SLACK;
-  const inLimit = input.length - WORD_SLACK;
   let i = start;
   const outStart = o;
   while (i < end) {
@@ -46,13 +43,7 @@ export function lz4DecompressBlock(
       }
       if (literals > end - i) throw new DecodeError('lz4: literals run past the end of the block', i);
       if (literals > outEnd - o) return -1;
-      if (literals < LONG_COPY && o + literals <= outLimit && i + literals <= inLimit) {
-        copyWords(src, i, dst, o, literals);
-      } else if (literals < SHORT_COPY) {
-        for (let k = 0; k < literals; k++) out[o + k] = input[i + k]!;
-      } else {
-        out.set(input.subarray(i, i + literals), o);
-      }
+      copyLiterals(input, src, i, out, dst, o, literals);
       i += literals;
       o += literals;
       if (i === end) break; // the last sequence has literals only
@@ -70,13 +61,7 @@ export function lz4DecompressBlock(
       throw new DecodeError(`lz4: match at distance ${offset} reaches before the block`, i);
     }
     if (length > outEnd - o) return -1;
-    // Word copies read only bytes already final when the match is at least a word back.
-    if (offset >= WORD && length < LONG_COPY && o + length <= outLimit) {
-      copyWords(dst, o - offset, dst, o, length);
-      o += length;
-    } else {
-      o = copyMatch(out, o, offset, length);
-    }
+    o = copyBack(out, dst, o, offset, length);
   }
   return o;
 }

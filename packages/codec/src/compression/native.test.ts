@@ -9,7 +9,7 @@ import { DecodeError } from '../errors.js';
 import { CodecOptionError, DecompressedSizeError } from './errors.js';
 import { lz4Codec } from './lz4.js';
 import { type NativeCodecName, type NativeMode, setNativeDecompression } from './native.js';
-import { snappyCodec, snappyDecompressRaw } from './snappy.js';
+import { snappyCodec, snappyCompressRaw, snappyDecompressRaw } from './snappy.js';
 
 const require = createRequire(import.meta.url);
 const lz4Napi = require('lz4-napi') as {
@@ -144,6 +144,38 @@ describe('native block decoders', () => {
       expect(same(lz4Codec.decompress(lz4Frame, MiB), data)).toBe(true);
       expect(same(snappyDecompressRaw(new Uint8Array(snappyNapi.compressSync(data)), MiB), data)).toBe(true);
     }
+  });
+
+  it('JS snappy decodes raw blocks of either compressor, with matches 1 to 9 bytes back and farther', () => {
+    // The word copies of the JS decoder against snappy's own compressor and this package's.
+    const parts = fc.oneof(
+      fc.uint8Array({ maxLength: 70 }),
+      fc.constantFrom(
+        'z'.repeat(300),
+        'ab',
+        'xyz'.repeat(9),
+        'abcd',
+        'abcde',
+        'abcdef',
+        'abcdefg',
+        'abcdefgh',
+      ),
+      fc.constantFrom(
+        'abcdefghi',
+        'abcdefg'.repeat(12),
+        '{"id":1,"event":"order.created","region":"eu-west"}',
+      ),
+    );
+    setNativeDecompression('snappy', 'js');
+    fc.assert(
+      fc.property(fc.array(parts, { maxLength: 120 }), (list) => {
+        const data = new Uint8Array(Buffer.concat(list.map((p) => Buffer.from(p as Uint8Array | string))));
+        for (const block of [snappyCompressRaw(data), new Uint8Array(snappyNapi.compressSync(data))]) {
+          expect(same(snappyDecompressRaw(block, MiB), data)).toBe(true);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('a raw snappy block that declares more than the cap never reaches the native decoder', () => {

@@ -5,7 +5,7 @@
 import { DecodeError } from '../errors.js';
 import { checkMaxSize } from './cap.js';
 import { DecompressedSizeError } from './errors.js';
-import { copyMatch, SHORT_COPY } from './lz77.js';
+import { copyBack, copyLiterals } from './lz77.js';
 import { nativeSnappyBlock } from './native.js';
 import { ownedBytes } from './output.js';
 import type { CompressionCodec } from './types.js';
@@ -58,6 +58,8 @@ function decodeElements(
 ): number {
   const outStart = o;
   const outEnd = o + length;
+  const src = new DataView(input.buffer, input.byteOffset, input.length);
+  const dst = new DataView(out.buffer, out.byteOffset, out.length);
   while (i < end) {
     const tag = input[i++]!;
     const kind = tag & 3;
@@ -72,11 +74,7 @@ function decodeElements(
       }
       n += 1;
       if (n > end - i || n > outEnd - o) throw new DecodeError('snappy: literal runs past its bounds', i);
-      if (n < SHORT_COPY) {
-        for (let k = 0; k < n; k++) out[o + k] = input[i + k]!;
-      } else {
-        out.set(input.subarray(i, i + n), o);
-      }
+      copyLiterals(input, src, i, out, dst, o, n);
       i += n;
       o += n;
       continue;
@@ -101,7 +99,7 @@ function decodeElements(
     if (offset === 0 || offset > o - outStart || n > outEnd - o) {
       throw new DecodeError(`snappy: copy of ${n} at distance ${offset} is out of bounds`, i);
     }
-    o = copyMatch(out, o, offset, n);
+    o = copyBack(out, dst, o, offset, n);
   }
   if (o !== outEnd)
     throw new DecodeError(`snappy: produced ${o - outStart} of ${length} declared bytes`, end);
