@@ -9,9 +9,9 @@ import * as zlib from 'node:zlib';
 import { DecodeError } from '../errors.js';
 import { checkMaxSize } from './cap.js';
 import { DecompressedSizeError } from './errors.js';
-import { ownedBytes, SLAB_LIMIT, slabRoom, takeSlab } from './output.js';
+import { ownedBytes } from './output.js';
 import type { CompressionCodec } from './types.js';
-import { zstdDecompressInto } from './zstd-reuse.js';
+import { keptDecompress } from './zlib-kept.js';
 
 const FRAME_MAGIC = 0xfd2fb528;
 const MAX_BLOCK = 128 * 1024;
@@ -147,17 +147,9 @@ export function zstdDecompress(data: Uint8Array, maxSize: number): Uint8Array {
   const expected =
     declared >= 0 ? declared : Math.min(bound, maxSize, Math.max(MIN_GUESS, data.length * GUESS_RATIO));
   const chunkSize = Math.max(MIN_CHUNK, expected + 1);
-  // First through the kept decompressor, into a slab or a buffer of the expected size plus one byte:
-  // a result that leaves room is complete. Anything else takes the public path below.
-  const room = Math.min(chunkSize, maxSize + 1);
-  if (room <= SLAB_LIMIT) {
-    const n = zstdDecompressInto(data, slabRoom(room));
-    if (n >= 0) return takeSlab(n);
-  } else {
-    const buffer = Buffer.allocUnsafe(room);
-    const n = zstdDecompressInto(data, buffer);
-    if (n >= 0) return ownedBytes(buffer.subarray(0, n));
-  }
+  // First through the kept decompressor; anything it cannot finish cleanly takes the public call.
+  const kept = keptDecompress('zstd', data, Math.min(chunkSize, maxSize + 1));
+  if (kept !== null) return kept;
   let out: Buffer;
   try {
     out = nodeZstd.zstdDecompressSync(data, { maxOutputLength: maxSize + 1, chunkSize });
