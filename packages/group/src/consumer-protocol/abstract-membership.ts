@@ -10,7 +10,6 @@
  * assigning, with the event it waits for); the heartbeat's interval, backoff and the fields already sent
  * are timers and a cache, not states.
  */
-import { randomBytes } from 'node:crypto';
 import {
   ErrorCode,
   type ExponentialBackoff,
@@ -76,7 +75,8 @@ export interface EpochMemberTables<S extends string> {
 
 /** @returns a member id as Java's consumers make one: 16 random bytes in Kafka's base64 form. */
 export function randomMemberId(): string {
-  return randomBytes(16).toString('base64url');
+  // Web Crypto's RNG: the same CSPRNG as node:crypto, without loading that module at import.
+  return Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(16))).toString('base64url');
 }
 
 /**
