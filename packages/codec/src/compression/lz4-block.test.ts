@@ -8,34 +8,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DecodeError } from '../errors.js';
 import { LZ4_HASH_TABLE_SIZE, lz4CompressBlock, lz4DecompressBlock } from './lz4-block.js';
+import { lzData } from './test-support/lz-data.js';
 import { lz4DecompressBlockBytewise } from './test-support/lz4-block-bytewise.js';
 
 const lz4Napi = createRequire(import.meta.url)('lz4-napi') as { compressSync: (d: Buffer) => Buffer };
 
 type Decoder = typeof lz4DecompressBlock;
-
-/** Event-like lines, random bytes and long runs: short and long literals, near and far matches. */
-const data = fc
-  .array(
-    fc.oneof(
-      fc.uint8Array({ maxLength: 70 }),
-      // Repeated parts make matches at their length: 1 to 9 bytes back, and farther.
-      fc.constantFrom('{"id":1,"event":"order.created","region":"eu-west"}', 'z'.repeat(300), 'ab'),
-      fc.constantFrom(
-        'xyz'.repeat(9),
-        'abcd',
-        'abcde',
-        'abcdef',
-        'abcdefg',
-        'abcdefgh',
-        'abcdefghi',
-        'abcdefg'.repeat(12),
-      ),
-      fc.nat({ max: 99999 }).map(String),
-    ),
-    { maxLength: 120 },
-  )
-  .map((parts) => new Uint8Array(Buffer.concat(parts.map((p) => Buffer.from(p as Uint8Array | string)))));
 
 function ourBlock(input: Uint8Array): Uint8Array {
   const out = new Uint8Array(input.length + Math.ceil(input.length / 255) + 16);
@@ -82,7 +60,7 @@ describe('lz4DecompressBlock', () => {
     it(`matches the bytewise decoder on any block from ${name}, into any room`, () => {
       fc.assert(
         fc.property(
-          data,
+          lzData,
           fc.nat({ max: 40 }),
           fc.integer({ min: -3, max: 20 }),
           fc.integer({ min: -3, max: 20 }),

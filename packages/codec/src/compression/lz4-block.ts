@@ -14,10 +14,10 @@ const MF_LIMIT = 12;
  * Decompresses one LZ4 block `input[start, end)` into `out` at `o`, writing nothing at or past
  * `outEnd` that is handed out. Kafka's JSON-like records make sequences of about one literal and a
  * ten-byte match, so the cost is per sequence, not per byte: literals and matches are copied eight
- * bytes at a time through DataViews, and the last step may write up to 15 bytes past the sequence
- * (but never past `out`'s length) where the next sequence or block overwrites them. Near the end of
- * `out`, and for matches closer than eight bytes, bytes are copied one by one; long runs go to
- * `set` and `copyWithin`. `lz4DecompressBlockBytewise` (test support) is the plain reference.
+ * bytes at a time through DataViews (`lz77.ts`), and the last step may write up to seven bytes past
+ * the sequence (never past `out`'s length) where the next sequence or block overwrites them. Near
+ * the end of `out`, and for matches closer than four bytes, bytes are copied one by one; long runs go
+ * to `set` and `copyWithin`. `lz4DecompressBlockBytewise` (test support) is the plain reference.
  * @returns the output position after the block, or -1 when the output would pass `outEnd`.
  * @throws DecodeError when the block is malformed.
  */
