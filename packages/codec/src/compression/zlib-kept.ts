@@ -6,7 +6,8 @@
  * public way to run a kept decompressor synchronously, so this drives the handle that its own sync
  * functions drive; where that handle is not what this module expects (another runtime, a later
  * Node), or a call does not end cleanly, it says so and the caller takes the public path, which
- * reports any error with its cause.
+ * reports any error with its cause. A kept context holds on to its window between batches: zstd's
+ * as large as the largest frame's (at most 8 MiB, which `checkZstdFrames` lets through), gzip's 32 KiB.
  */
 import * as zlib from 'node:zlib';
 import { ownedBytes, SLAB_LIMIT, slabRoom, takeSlab } from './output.js';
