@@ -2,12 +2,12 @@
  * One node:zlib decompressor per format (zstd, gzip) kept for every batch. `zstdDecompressSync` and
  * `gunzipSync` build a stream object and a native context per call and close them after: for a
  * 10 KiB zstd batch that cost 40-70 us of CPU here, more than decoding it (15-30 us through a kept
- * context, Node 22, 24 and 26). node:zlib has no
- * public way to run a kept decompressor synchronously, so this drives the handle that its own sync
- * functions drive; where that handle is not what this module expects (another runtime, a later
- * Node), or a call does not end cleanly, it says so and the caller takes the public path, which
- * reports any error with its cause. A kept context holds on to its window between batches: zstd's
- * as large as the largest frame's (at most 8 MiB, which `checkZstdFrames` lets through), gzip's 32 KiB.
+ * context, Node 22, 24 and 26). node:zlib has no public way to run a kept decompressor
+ * synchronously, so this drives the handle that its own sync functions drive; where that handle is
+ * not what this module expects (another runtime, a later Node), or a call does not end cleanly, it
+ * says so and the caller takes the public path, which reports any error with its cause. A kept
+ * context holds on to its window between batches: zstd's as large as the largest frame's (at most
+ * 8 MiB, which `checkZstdFrames` lets through), gzip's 32 KiB.
  */
 import * as zlib from 'node:zlib';
 import { ownedBytes, SLAB_LIMIT, slabRoom, takeSlab } from './output.js';
