@@ -22,17 +22,15 @@ export type NativeLz4Block = (data: Uint8Array, i: number, size: number, room: n
 
 /**
  * Decodes the raw snappy block `data[start, end)`, whose preamble declares `length` (already checked
- * against the cap), into `out` at `o`.
- * @returns the position after the output, or -1 when the native decoder refused the block.
+ * against the cap), into a buffer of the decoder's own.
+ * @returns a plain `Uint8Array` of exactly `length` bytes, or null when the native decoder refused the block.
  */
 export type NativeSnappyBlock = (
   data: Uint8Array,
   start: number,
   end: number,
   length: number,
-  out: Uint8Array,
-  o: number,
-) => number;
+) => Uint8Array | null;
 
 interface Lz4Napi {
   uncompressSync(data: Uint8Array): Uint8Array;
@@ -112,17 +110,16 @@ function lz4FromModule(mod: Lz4Napi): NativeLz4Block {
 const SNAPPY_OPTIONS = { asBuffer: true, copyOutputData: true };
 
 function snappyFromModule(mod: SnappyNapi): NativeSnappyBlock {
-  return (data, start, end, length, out, o) => {
+  return (data, start, end, length) => {
     let decoded: Uint8Array | string;
     try {
       // copyOutputData: an external buffer per block (its default) made decoding 4-5x slower here.
       decoded = mod.uncompressSync(data.subarray(start, end), SNAPPY_OPTIONS);
     } catch {
-      return -1;
+      return null;
     }
-    if (typeof decoded === 'string' || decoded.length !== length) return -1;
-    out.set(decoded, o);
-    return o + length;
+    if (typeof decoded === 'string' || decoded.length !== length) return null;
+    return new Uint8Array(decoded.buffer, decoded.byteOffset, length);
   };
 }
 
