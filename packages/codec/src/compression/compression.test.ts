@@ -98,6 +98,18 @@ describe.each(['js', 'native'] as const)('built-in compression codecs (%s block 
       expect(Buffer.from(back).equals(big)).toBe(true);
     });
 
+    it(`${name} hands out batches decoded one after another that keep their own bytes`, () => {
+      // Small lz4 outputs share slabs: no batch may overwrite or expose another's bytes in its view.
+      const inputs = Array.from({ length: 300 }, (_, k) =>
+        new TextEncoder().encode(`{"seq":${k},"event":"order.${k % 7}"}`.repeat(1 + ((k * 37) % 600))),
+      );
+      const outputs = inputs.map((data) => codec.decompress(codec.compress(data), MiB));
+      outputs.forEach((out, k) => {
+        expect(Object.getPrototypeOf(out)).toBe(Uint8Array.prototype);
+        expect(Buffer.from(out.buffer, out.byteOffset, out.length).equals(inputs[k]!)).toBe(true);
+      });
+    });
+
     it(`${name} refuses to produce more than the cap with DecompressedSizeError`, () => {
       const zeros = new Uint8Array(200_000);
       const compressed = codec.compress(zeros);

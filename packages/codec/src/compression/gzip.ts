@@ -5,6 +5,7 @@ import { checkMaxSize } from './cap.js';
 import { DecompressedSizeError } from './errors.js';
 import { ownedBytes } from './output.js';
 import type { CompressionCodec } from './types.js';
+import { keptDecompress } from './zlib-kept.js';
 
 // node:zlib's own chunk size: the smallest output buffer used, whatever the trailer claims, so a
 // trailer that lies low cannot make the engine crawl in tiny chunks.
@@ -34,6 +35,12 @@ function trailerSize(data: Uint8Array, maxSize: number): number {
 export function gzipDecompress(data: Uint8Array, maxSize: number): Uint8Array {
   checkMaxSize(maxSize);
   const hint = trailerSize(data, maxSize);
+  if (hint >= 0) {
+    // A plausible trailer (one member, as Kafka's producer writes): the kept decompressor first, into
+    // exactly that much room plus one byte; anything it cannot finish cleanly takes the public call.
+    const kept = keptDecompress('gzip', data, hint + 1);
+    if (kept !== null) return kept;
+  }
   let out: Buffer;
   try {
     // One byte over the cap tells "exactly at the cap" from "over it"; one byte over the expected

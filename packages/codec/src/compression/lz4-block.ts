@@ -1,6 +1,6 @@
 /** The LZ4 block format in plain TS: one block in, one block out, no framing. */
 import { DecodeError } from '../errors.js';
-import { copyMatch, SHORT_COPY } from './lz77.js';
+import { copyBack, copyLiterals } from './lz77.js';
 
 const HASH_BITS = 14;
 /** Entries of the hash table {@link lz4CompressBlock} works with. */
@@ -12,8 +12,12 @@ const MF_LIMIT = 12;
 
 /**
  * Decompresses one LZ4 block `input[start, end)` into `out` at `o`, writing nothing at or past
- * `outEnd`. Literals and short matches are copied byte by byte (cheaper than a call for a few
- * bytes); long matches with `copyWithin`, overlapping ones by doubling the copied period.
+ * `outEnd` that is handed out. Kafka's JSON-like records make sequences of about one literal and a
+ * ten-byte match, so the cost is per sequence, not per byte: literals and matches are copied eight
+ * bytes at a time through DataViews (`lz77.ts`), and the last step may write up to seven bytes past
+ * the sequence (never past `out`'s length) where the next sequence or block overwrites them. Near
+ * the end of `out`, and for matches closer than four bytes, bytes are copied one by one; long runs go
+ * to `set` and `copyWithin`. `lz4DecompressBlockBytewise` (test support) is the plain reference.
  * @returns the output position after the block, or -1 when the output would pass `outEnd`.
  * @throws DecodeError when the block is malformed.
  */
@@ -25,6 +29,8 @@ export function lz4DecompressBlock(
   o: number,
   outEnd: number,
 ): number {
+  const src = new DataView(input.buffer, input.byteOffset, input.length);
+  const dst = new DataView(out.buffer, out.byteOffset, out.length);
   let i = start;
   const outStart = o;
   while (i < end) {
@@ -37,11 +43,7 @@ export function lz4DecompressBlock(
       }
       if (literals > end - i) throw new DecodeError('lz4: literals run past the end of the block', i);
       if (literals > outEnd - o) return -1;
-      if (literals < SHORT_COPY) {
-        for (let k = 0; k < literals; k++) out[o + k] = input[i + k]!;
-      } else {
-        out.set(input.subarray(i, i + literals), o);
-      }
+      copyLiterals(input, src, i, out, dst, o, literals);
       i += literals;
       o += literals;
       if (i === end) break; // the last sequence has literals only
@@ -59,7 +61,7 @@ export function lz4DecompressBlock(
       throw new DecodeError(`lz4: match at distance ${offset} reaches before the block`, i);
     }
     if (length > outEnd - o) return -1;
-    o = copyMatch(out, o, offset, length);
+    o = copyBack(out, dst, o, offset, length);
   }
   return o;
 }

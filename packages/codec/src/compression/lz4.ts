@@ -9,7 +9,7 @@ import { checkMaxSize } from './cap.js';
 import { DecompressedSizeError } from './errors.js';
 import { LZ4_HASH_TABLE_SIZE, lz4CompressBlock, lz4DecompressBlock } from './lz4-block.js';
 import { nativeLz4Block } from './native.js';
-import { ownedBytes } from './output.js';
+import { ownedBytes, SLAB_LIMIT, slabRoom, takeSlab } from './output.js';
 import type { CompressionCodec } from './types.js';
 import { xxhash32 } from './xxhash32.js';
 
@@ -18,9 +18,6 @@ const BLOCK_SIZE = 64 * 1024;
 // An LZ4 sequence of n bytes yields at most 255 bytes per byte of match length, plus its minimum.
 const MAX_RATIO = 255;
 const MAX_SEQUENCE_EXTRA = 32;
-// Up to this bound a batch decodes into a reused buffer and is copied out (see lz4Decompress).
-const SCRATCH_LIMIT = 256 * 1024;
-let scratch = new Uint8Array(0);
 const BLOCK_MAX_SIZES: Record<number, number> = {
   4: 64 * 1024,
   5: 256 * 1024,
@@ -89,6 +86,8 @@ function walkFrames(data: Uint8Array, maxSize: number, out: Uint8Array | undefin
   // Without out: the bound, and the bytes stored blocks yield for certain. With out: the position.
   let o = 0;
   let certain = 0;
+  let blocks = 0;
+  soleBlockAt = -1;
   do {
     const frame = readFrameHeader(data, i);
     const blockMax = frame.blockMax;
@@ -105,6 +104,11 @@ function walkFrames(data: Uint8Array, maxSize: number, out: Uint8Array | undefin
       }
       const stored = (word & 0x80000000) !== 0;
       if (out === undefined) {
+        blocks++;
+        if (blocks === 1 && !stored && !frame.blockChecksum) {
+          soleBlockAt = i;
+          soleBlockSize = size;
+        }
         if (stored) {
           certain += size;
           if (certain > maxSize) throw new DecompressedSizeError(maxSize, i, 'lz4');
@@ -129,6 +133,7 @@ function walkFrames(data: Uint8Array, maxSize: number, out: Uint8Array | undefin
       i += size;
     }
     if (frame.contentChecksum) {
+      soleBlockAt = -1;
       if (i + 4 > data.length) throw new DecodeError('lz4: truncated content checksum', i);
       if (out !== undefined && le32(data, i) !== xxhash32(out, 0, frameOut, o)) {
         throw new DecodeError('lz4: content checksum mismatch', i);
@@ -136,8 +141,15 @@ function walkFrames(data: Uint8Array, maxSize: number, out: Uint8Array | undefin
       i += 4;
     }
   } while (i < data.length);
+  if (blocks !== 1) soleBlockAt = -1;
   return o;
 }
+
+// Set by walkFrames without `out`: where the data's only block is, when the data is one frame of one
+// compressed block without checksums (-1 otherwise), and its size. Module-level, as lengthEnd in
+// lz4-block.ts, so that the walk's result stays a number.
+let soleBlockAt = -1;
+let soleBlockSize = 0;
 
 /** Decodes the compressed block `data[i, i + size)` into `out` at `o`; @returns the new position. */
 function decodeBlock(
@@ -151,11 +163,12 @@ function decodeBlock(
 ): number {
   const outEnd = Math.min(o + blockMax, out.length);
   const native = nativeLz4Block();
-  if (native !== null) {
-    const n = native(data, i, size, out, o, outEnd);
-    if (n >= 0) return n;
-    // The native decoder refused the block: the JS one below says why, with a typed error.
+  const decoded = native === null ? null : native(data, i, size, outEnd - o);
+  if (decoded !== null) {
+    out.set(decoded, o);
+    return o + decoded.length;
   }
+  // JS, or the native decoder refused the block: then the JS one says why, with a typed error.
   const n = lz4DecompressBlock(data, i, i + size, out, o, outEnd);
   if (n >= 0) return n;
   if (outEnd === out.length && out.length === maxSize) throw new DecompressedSizeError(maxSize, i, 'lz4');
@@ -172,11 +185,19 @@ function decodeBlock(
 export function lz4Decompress(data: Uint8Array, maxSize: number): Uint8Array {
   checkMaxSize(maxSize);
   const bound = Math.min(walkFrames(data, maxSize, undefined), maxSize);
-  if (bound <= SCRATCH_LIMIT) {
-    // A small batch: decode into the shared scratch buffer and copy out exactly what was produced.
-    // Allocating the bound (a whole 64 KiB block for a 16 KiB batch) and trimming costs more.
-    if (scratch.length < bound) scratch = new Uint8Array(SCRATCH_LIMIT);
-    return scratch.slice(0, walkFrames(data, maxSize, scratch.subarray(0, bound)));
+  const native = soleBlockAt < 0 ? null : nativeLz4Block();
+  if (native !== null) {
+    // A batch of one block (up to 64 KiB, the common case) keeps the native decoder's own buffer:
+    // copying it into a slab as well doubled the ArrayBuffer bytes allocated per batch, and with
+    // them the full collections that V8 starts for every 64 MiB of them.
+    const decoded = native(data, soleBlockAt, soleBlockSize, bound);
+    if (decoded !== null) return decoded;
+  }
+  if (bound <= SLAB_LIMIT) {
+    // A small batch decodes straight into a shared slab, which keeps exactly what was produced:
+    // allocating the bound (a whole 64 KiB block for a 16 KiB batch) and trimming, or decoding into
+    // a scratch buffer and copying out, cost more than decoding the batch natively.
+    return takeSlab(walkFrames(data, maxSize, slabRoom(bound)));
   }
   // Not zero-filled: every byte handed back is written by the decoder first.
   const buffer = Buffer.allocUnsafe(bound);

@@ -14,31 +14,23 @@ export type NativeMode = 'auto' | 'js' | 'native';
 export type NativeCodecName = 'lz4' | 'snappy';
 
 /**
- * Decodes the LZ4 block `data[i, i + size)` into `out` at `o`, producing at most `outEnd - o` bytes.
- * @returns the position after the output, or -1 when the native decoder refused the block.
+ * Decodes the LZ4 block `data[i, i + size)` of a Kafka frame (`i` at least 4: the block's size word
+ * is in front of it) into a buffer of the decoder's own, of at most `room` bytes.
+ * @returns a plain `Uint8Array` over the decoded bytes, or null when the native decoder refused the block.
  */
-export type NativeLz4Block = (
-  data: Uint8Array,
-  i: number,
-  size: number,
-  out: Uint8Array,
-  o: number,
-  outEnd: number,
-) => number;
+export type NativeLz4Block = (data: Uint8Array, i: number, size: number, room: number) => Uint8Array | null;
 
 /**
  * Decodes the raw snappy block `data[start, end)`, whose preamble declares `length` (already checked
- * against the cap), into `out` at `o`.
- * @returns the position after the output, or -1 when the native decoder refused the block.
+ * against the cap), into a buffer of the decoder's own.
+ * @returns a plain `Uint8Array` of exactly `length` bytes, or null when the native decoder refused the block.
  */
 export type NativeSnappyBlock = (
   data: Uint8Array,
   start: number,
   end: number,
   length: number,
-  out: Uint8Array,
-  o: number,
-) => number;
+) => Uint8Array | null;
 
 interface Lz4Napi {
   uncompressSync(data: Uint8Array): Uint8Array;
@@ -85,47 +77,49 @@ function choose<M, F>(slot: Slot<M, F>): F | null {
   slot.block = slot.module === null ? null : slot.adapt(slot.module);
   return slot.block;
 }
-// lz4-napi's input: a block behind its output size. Reused, since an allocation per block costs
-// several microseconds, as much as decoding a small block.
-let framed = new Uint8Array(0);
-
 function lz4FromModule(mod: Lz4Napi): NativeLz4Block {
-  return (data, i, size, out, o, outEnd) => {
-    // The size (little-endian) is the most the block may produce: it bounds the native allocation
-    // and the result by the room this caller has.
-    if (framed.length < 4 + size) framed = new Uint8Array(Math.max(4 + size, 2 * framed.length));
-    const room = outEnd - o;
-    framed[0] = room;
-    framed[1] = room >>> 8;
-    framed[2] = room >>> 16;
-    framed[3] = room >>> 24;
-    framed.set(data.subarray(i, i + size), 4);
+  return (data, i, size, room) => {
+    // lz4-napi wants the block behind its most output (little-endian), which bounds the native
+    // allocation and the result by the room this caller has. In a Kafka frame the four bytes before
+    // a block are its size word: they carry the bound during the call and get their value back, so
+    // the block is not copied (a copy and a buffer per block cost as much as decoding a small one).
+    if (i < 4) return null;
+    const at = i - 4;
+    const word = data[at]! | (data[at + 1]! << 8) | (data[at + 2]! << 16) | (data[at + 3]! << 24);
+    data[at] = room;
+    data[at + 1] = room >>> 8;
+    data[at + 2] = room >>> 16;
+    data[at + 3] = room >>> 24;
     let decoded: Uint8Array;
     try {
-      decoded = mod.uncompressSync(framed.subarray(0, 4 + size));
+      decoded = mod.uncompressSync(data.subarray(at, i + size));
     } catch {
-      return -1;
+      return null;
+    } finally {
+      data[at] = word;
+      data[at + 1] = word >>> 8;
+      data[at + 2] = word >>> 16;
+      data[at + 3] = word >>> 24;
     }
-    if (decoded.length > outEnd - o) return -1;
-    out.set(decoded, o);
-    return o + decoded.length;
+    if (decoded.length > room) return null;
+    // A plain Uint8Array, as every codec returns (a Buffer's slice() would share, not copy).
+    return new Uint8Array(decoded.buffer, decoded.byteOffset, decoded.length);
   };
 }
 
 const SNAPPY_OPTIONS = { asBuffer: true, copyOutputData: true };
 
 function snappyFromModule(mod: SnappyNapi): NativeSnappyBlock {
-  return (data, start, end, length, out, o) => {
+  return (data, start, end, length) => {
     let decoded: Uint8Array | string;
     try {
       // copyOutputData: an external buffer per block (its default) made decoding 4-5x slower here.
       decoded = mod.uncompressSync(data.subarray(start, end), SNAPPY_OPTIONS);
     } catch {
-      return -1;
+      return null;
     }
-    if (typeof decoded === 'string' || decoded.length !== length) return -1;
-    out.set(decoded, o);
-    return o + length;
+    if (typeof decoded === 'string' || decoded.length !== length) return null;
+    return new Uint8Array(decoded.buffer, decoded.byteOffset, length);
   };
 }
 

@@ -5,9 +5,9 @@
 import { DecodeError } from '../errors.js';
 import { checkMaxSize } from './cap.js';
 import { DecompressedSizeError } from './errors.js';
-import { copyMatch, SHORT_COPY } from './lz77.js';
+import { copyBack, copyLiterals } from './lz77.js';
 import { nativeSnappyBlock } from './native.js';
-import { ownedBytes } from './output.js';
+import { ownedBytes, SLAB_LIMIT, slabRoom, takeSlab } from './output.js';
 import type { CompressionCodec } from './types.js';
 
 // A copy element of at most 3 bytes yields at most 64 bytes, so honest output is under 22x the input.
@@ -58,6 +58,8 @@ function decodeElements(
 ): number {
   const outStart = o;
   const outEnd = o + length;
+  const src = new DataView(input.buffer, input.byteOffset, input.length);
+  const dst = new DataView(out.buffer, out.byteOffset, out.length);
   while (i < end) {
     const tag = input[i++]!;
     const kind = tag & 3;
@@ -72,11 +74,7 @@ function decodeElements(
       }
       n += 1;
       if (n > end - i || n > outEnd - o) throw new DecodeError('snappy: literal runs past its bounds', i);
-      if (n < SHORT_COPY) {
-        for (let k = 0; k < n; k++) out[o + k] = input[i + k]!;
-      } else {
-        out.set(input.subarray(i, i + n), o);
-      }
+      copyLiterals(input, src, i, out, dst, o, n);
       i += n;
       o += n;
       continue;
@@ -101,7 +99,7 @@ function decodeElements(
     if (offset === 0 || offset > o - outStart || n > outEnd - o) {
       throw new DecodeError(`snappy: copy of ${n} at distance ${offset} is out of bounds`, i);
     }
-    o = copyMatch(out, o, offset, n);
+    o = copyBack(out, dst, o, offset, n);
   }
   if (o !== outEnd)
     throw new DecodeError(`snappy: produced ${o - outStart} of ${length} declared bytes`, end);
@@ -123,11 +121,12 @@ function decodeBlock(
 ): number {
   const elements = preambleEnd;
   const native = nativeSnappyBlock();
-  if (native !== null) {
-    const n = native(input, start, end, length, out, o);
-    if (n >= 0) return n;
-    // The native decoder refused the block: the JS one below says why, with a typed error.
+  const decoded = native === null ? null : native(input, start, end, length);
+  if (decoded !== null) {
+    out.set(decoded, o);
+    return o + length;
   }
+  // JS, or the native decoder refused the block: then the JS one says why, with a typed error.
   return decodeElements(input, elements, end, out, o, length);
 }
 
@@ -135,6 +134,27 @@ function decodeBlock(
 function allocate(length: number): Uint8Array {
   const buffer = Buffer.allocUnsafe(length);
   return new Uint8Array(buffer.buffer, buffer.byteOffset, length);
+}
+
+/**
+ * Decodes the raw blocks of `data` that `blocks` lists (`[start, end, length, ...]`, the preambles
+ * read) into one output of `total` bytes: a block alone keeps the native decoder's buffer, small
+ * outputs go into a shared slab, others into a buffer of their own (an ArrayBuffer per batch cost as
+ * much as decoding it).
+ * @returns the uncompressed bytes.
+ */
+function decodeBlocks(data: Uint8Array, blocks: number[], total: number): Uint8Array {
+  const native = blocks.length === 3 ? nativeSnappyBlock() : null;
+  const decoded = native === null ? null : native(data, blocks[0]!, blocks[1]!, blocks[2]!);
+  if (decoded !== null) return decoded;
+  const slab = total <= SLAB_LIMIT;
+  const out = slab ? slabRoom(total) : allocate(total);
+  let o = 0;
+  for (let k = 0; k < blocks.length; k += 3) {
+    readPreamble(data, blocks[k]!, blocks[k + 1]!, total, total);
+    o = decodeBlock(data, blocks[k]!, blocks[k + 1]!, blocks[k + 2]!, out, o);
+  }
+  return slab ? takeSlab(total) : ownedBytes(out);
 }
 
 /**
@@ -152,9 +172,7 @@ export function snappyDecompressRaw(
 ): Uint8Array {
   checkMaxSize(maxSize);
   const length = readPreamble(input, start, end, maxSize, maxSize);
-  const out = allocate(length);
-  decodeBlock(input, start, end, length, out, 0);
-  return ownedBytes(out);
+  return decodeBlocks(input, [start, end, length], length);
 }
 
 /**
@@ -278,20 +296,15 @@ export function snappyDecompress(data: Uint8Array, maxSize: number): Uint8Array 
   if (!isXerialFramed(data)) return snappyDecompressRaw(data, maxSize);
   checkMaxSize(maxSize);
   let total = 0;
+  const blocks: number[] = [];
   for (let i = XERIAL_HEADER_SIZE; i < data.length; ) {
     const size = xerialBlockSize(data, i);
-    total += readPreamble(data, i + 4, i + 4 + size, maxSize - total, maxSize);
+    const length = readPreamble(data, i + 4, i + 4 + size, maxSize - total, maxSize);
+    blocks.push(i + 4, i + 4 + size, length);
+    total += length;
     i += 4 + size;
   }
-  const out = allocate(total);
-  let o = 0;
-  for (let i = XERIAL_HEADER_SIZE; i < data.length; ) {
-    const size = xerialBlockSize(data, i);
-    const length = readPreamble(data, i + 4, i + 4 + size, maxSize, maxSize);
-    o = decodeBlock(data, i + 4, i + 4 + size, length, out, o);
-    i += 4 + size;
-  }
-  return out;
+  return decodeBlocks(data, blocks, total);
 }
 
 /**

@@ -23,7 +23,7 @@ export interface CompressionCodec {
   /**
    * @param maxSize the most bytes the result may have: a non-negative safe integer.
    * @returns the decompressed bytes (the built-ins: a plain Uint8Array whose backing buffer is at most
-   * 1.5x its length or a shared Buffer pool).
+   * 1.5x its length, a shared Buffer pool, or for batches of up to 256 KiB a shared 1 MiB slab).
    * @throws DecompressedSizeError when the output would exceed `maxSize` (decoding stops there);
    * DecodeError for malformed input; CodecOptionError (the built-ins) when `maxSize` is not a
    * non-negative safe integer.

@@ -11,6 +11,7 @@ import { checkMaxSize } from './cap.js';
 import { DecompressedSizeError } from './errors.js';
 import { ownedBytes } from './output.js';
 import type { CompressionCodec } from './types.js';
+import { keptDecompress } from './zlib-kept.js';
 
 const FRAME_MAGIC = 0xfd2fb528;
 const MAX_BLOCK = 128 * 1024;
@@ -145,12 +146,13 @@ export function zstdDecompress(data: Uint8Array, maxSize: number): Uint8Array {
   // a generous ratio instead, and let node:zlib add chunks for the rare batch that compresses better.
   const expected =
     declared >= 0 ? declared : Math.min(bound, maxSize, Math.max(MIN_GUESS, data.length * GUESS_RATIO));
+  const chunkSize = Math.max(MIN_CHUNK, expected + 1);
+  // First through the kept decompressor; anything it cannot finish cleanly takes the public call.
+  const kept = keptDecompress('zstd', data, Math.min(chunkSize, maxSize + 1));
+  if (kept !== null) return kept;
   let out: Buffer;
   try {
-    out = nodeZstd.zstdDecompressSync(data, {
-      maxOutputLength: maxSize + 1,
-      chunkSize: Math.max(MIN_CHUNK, expected + 1),
-    });
+    out = nodeZstd.zstdDecompressSync(data, { maxOutputLength: maxSize + 1, chunkSize });
   } catch (cause) {
     if ((cause as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
       throw new DecompressedSizeError(maxSize, undefined, 'zstd');
