@@ -14,5 +14,6 @@ export {
   LOG_OVERHEAD,
   RECORD_BATCH_OVERHEAD,
   type RecordBatchOptions,
+  type RecordConstructor,
 } from './record-batch.js';
 export { type KafkaRecord, type RecordBatch, type RecordHeader, TimestampType } from './types.js';
