@@ -113,11 +113,18 @@ describe('FrameDecoder', () => {
     decoder.receive(scratch.length, scratch, (f) => frames.push(f));
     expect(frames).toHaveLength(1);
     expect(frames[0]!.buffer).not.toBe(scratch.buffer);
-    const tail = decoder.readBuffer();
-    expect(tail.length).toBe(stream.length - scratch.length);
-    tail.set(stream.subarray(scratch.length));
-    decoder.receive(tail.length, tail, (f) => frames.push(f));
-    expect(frames[1]!.buffer).toBe(tail.buffer);
+    // The rest arrives in reads of at most 64 KiB, each straight into the frame's own buffer.
+    let at = scratch.length;
+    const frameBuffer = decoder.readBuffer().buffer;
+    while (at < stream.length) {
+      const tail = decoder.readBuffer();
+      expect(tail.buffer).toBe(frameBuffer);
+      expect(tail.length).toBe(Math.min(64 * 1024, stream.length - at));
+      tail.set(stream.subarray(at, at + tail.length));
+      at += tail.length;
+      decoder.receive(tail.length, tail, (f) => frames.push(f));
+    }
+    expect(frames[1]!.buffer).toBe(frameBuffer);
     expect([...frames[0]!]).toEqual([1, 2, 3]);
     expect(Buffer.compare(frames[1]!, big)).toBe(0);
     expect(frames[1]!.length).toBe(big.length);

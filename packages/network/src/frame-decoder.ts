@@ -60,13 +60,16 @@ export class FrameDecoder {
   }
 
   /**
-   * @returns where the next socket read should put its bytes: the unfilled rest of the frame being
-   *   assembled, else a scratch buffer that the decoder reuses.
+   * @returns where the next socket read should put its bytes: the next (at most 64 KiB) of the
+   *   unfilled rest of the frame being assembled, else a scratch buffer that the decoder reuses.
    */
   readBuffer(): Uint8Array {
     const frame = this.frame;
     if (frame !== null && !this.stopped) {
-      this.frameTail = frame.subarray(this.frameFilled);
+      // At most 64 KiB a read, as into the scratch buffer: reading the whole rest at once measured
+      // 0.92x the records per second end to end (the kernel hands over a large response in pieces).
+      const end = Math.min(frame.length, this.frameFilled + SCRATCH_BYTES);
+      this.frameTail = frame.subarray(this.frameFilled, end);
       return this.frameTail;
     }
     this.frameTail = null;
