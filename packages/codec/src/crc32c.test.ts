@@ -1,6 +1,6 @@
 import { crc32c as nodeRsCrc32c } from '@node-rs/crc32';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { crc32, crc32c, crc32cJs, setNativeCrc32c } from './crc32c.js';
 
 const ascii = (s: string) => new TextEncoder().encode(s);
@@ -70,6 +70,23 @@ describe('crc32c', () => {
     setNativeCrc32c(nodeRsCrc32c, 1);
     expect(crc32c(data)).toBe(js);
     expect(crc32c(data, 0, 5, 60_000)).toBe(crc32cJs(data, 0, 5, 60_000));
+  });
+
+  it('loads the native addon only once 4 MiB of large inputs were checked in JS', async () => {
+    // A fresh module instance: the automatic choice is module state that the tests above turned off.
+    vi.resetModules();
+    const fresh = await import('./crc32c.js');
+    const chunk = new Uint8Array(1 << 20).map((_, i) => (i * 31) & 0xff);
+    const expected = referenceCrc(0x82f63b78, chunk.subarray(0, 200));
+    for (let k = 0; k < 4; k++) {
+      expect(fresh.crc32c(chunk.subarray(0, 200))).toBe(expected);
+      expect(fresh.crc32c(chunk)).toBe(crc32cJs(chunk));
+      expect(fresh.nativeCrc32cState()).toBeUndefined();
+    }
+    expect(fresh.crc32c(chunk)).toBe(crc32cJs(chunk));
+    // @node-rs/crc32 is installed here (this file imports it), so the automatic choice finds it.
+    expect(fresh.nativeCrc32cState()).toBe(true);
+    expect(fresh.crc32c(chunk, 0, 3, 900_000)).toBe(crc32cJs(chunk, 0, 3, 900_000));
   });
 });
 

@@ -153,6 +153,13 @@ type NativeCrc32c = (input: Uint8Array, initialState?: number) => number;
 let native: NativeCrc32c | null | undefined;
 // A native call pays a fixed N-API crossing (~130 ns measured); below about 256 bytes the JS loop wins.
 let nativeThreshold = 256;
+// Loading the addon costs about 5 ms (resolution, dlopen), measured on a fresh consumer between the
+// first Fetch answer and the first record handed out: it doubled that step. The JS loop checks the
+// first few MiB in about 2 ms, so the addon is loaded only once a process has checked this many bytes
+// of large inputs, when the volume it speeds up is there to pay for the load.
+const LOAD_NATIVE_AFTER_BYTES = 4 * 1024 * 1024;
+// Bytes of large inputs checked in JS before the addon was tried (counts up to the bound above).
+let checkedBeforeNative = 0;
 
 function loadNative(): NativeCrc32c | null {
   try {
@@ -168,14 +175,24 @@ function loadNative(): NativeCrc32c | null {
 
 /**
  * Chooses the native CRC32C used for large inputs: a function like `crc32c` of `@node-rs/crc32`
- * (`(input, initialState) => number`), or `null` to always use JS. Without a call, the first large
- * input tries to load `@node-rs/crc32` (an optional peer dependency) and falls back to JS if absent.
+ * (`(input, initialState) => number`), or `null` to always use JS. Without a call, large inputs are
+ * checked in JS until 4 MiB of them were, then `@node-rs/crc32` (an optional peer dependency) is
+ * loaded, falling back to JS if absent: its load (~5 ms) would otherwise delay a consumer's first record.
  * @param threshold inputs of at least this many bytes go to the native function (default 256).
  * @returns nothing.
  */
 export function setNativeCrc32c(fn: NativeCrc32c | null, threshold = 256): void {
   native = fn;
   nativeThreshold = threshold;
+  checkedBeforeNative = 0;
+}
+
+/**
+ * Says whether the automatic native CRC32C was tried (module internals, for this package's tests).
+ * @returns `undefined` before the first try; else whether a native function is in use.
+ */
+export function nativeCrc32cState(): boolean | undefined {
+  return native === undefined ? undefined : native !== null;
 }
 
 /**
@@ -186,7 +203,10 @@ export function setNativeCrc32c(fn: NativeCrc32c | null, threshold = 256): void 
  */
 export function crc32c(data: Uint8Array, crc = 0, start = 0, end = data.length): number {
   if (end - start >= nativeThreshold) {
-    if (native === undefined) native = loadNative();
+    if (native === undefined) {
+      checkedBeforeNative += end - start;
+      if (checkedBeforeNative > LOAD_NATIVE_AFTER_BYTES) native = loadNative();
+    }
     if (native)
       return native(start === 0 && end === data.length ? data : data.subarray(start, end), crc) >>> 0;
   }

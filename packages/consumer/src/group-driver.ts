@@ -29,6 +29,7 @@ import {
   RateLimitedLog,
   type TimerHandle,
 } from '@runnel/network';
+import { cachedMetadataAnswer } from './cached-metadata.js';
 import type { ClientContext, ClientSettings } from './context.js';
 import { MembershipEvents } from './membership-events.js';
 import { TopicListingLoop } from './pattern-subscription.js';
@@ -380,6 +381,19 @@ export class GroupDriver {
   }
 
   private send(request: MemberRequest): void {
+    const cached = cachedMetadataAnswer(this.client, request);
+    if (cached !== null) {
+      this.config.logger.debug({ api: request.api }, 'group metadata answered from the cached metadata');
+      // Answered on a later turn, as a broker's answer would be: the member's poll has not ended yet.
+      void Promise.resolve()
+        .then(() => {
+          if (!this.closed)
+            this.member.onResponse(request, cached as ResponseTo<MemberRequest>, this.context.clock.now());
+        })
+        .catch((error: unknown) => this.hooks.fatal(error as Error))
+        .finally(() => this.wake());
+      return;
+    }
     const target =
       request.target.kind === 'any'
         ? ({ kind: 'any' } as const)

@@ -73,12 +73,14 @@ describe('the start-up path, every answer at once', () => {
     expect(s.seen.findIndex((r) => r.api === 'Metadata')).toBeLessThan(
       s.seen.findIndex((r) => r.api === 'JoinGroup'),
     );
-    // From the first JoinGroup on, only the round trips the protocol needs: the leader's own Metadata,
-    // and no connection handshake (ApiVersions) left for OffsetFetch, ListOffsets or the first Fetch.
+    // From the first JoinGroup on, only the round trips the protocol needs: the leader assigns from
+    // the metadata fetched beside the coordinator lookup (no Metadata of its own), and no connection
+    // handshake (ApiVersions) is left for OffsetFetch, ListOffsets or the first Fetch.
     const afterJoin = between(s, 'JoinGroup', 'Fetch');
-    expect(afterJoin.slice(0, 3)).toEqual(['JoinGroup', 'Metadata', 'SyncGroup']);
+    expect(afterJoin.slice(0, 2)).toEqual(['JoinGroup', 'SyncGroup']);
+    expect(s.count('Metadata')).toBe(1);
     // OffsetFetch and ListOffsets go together: a group that never committed waits one round trip.
-    expect(afterJoin.slice(3).sort()).toEqual(['ListOffsets', 'OffsetFetch']);
+    expect(afterJoin.slice(2).sort()).toEqual(['ListOffsets', 'OffsetFetch']);
   });
 
   it('asks ListOffsets while the OffsetFetch of a group that never committed is still out', async () => {

@@ -5,7 +5,6 @@
  * bytes, rebalances and their duration, commit failures, open connections, heartbeat age). Durations
  * run from a channel message's `start` to its `asyncEnd`, in seconds.
  */
-import { performance } from 'node:perf_hooks';
 import type * as OpenTelemetry from '@opentelemetry/api';
 import type { RequestMessage } from '@runnel/network';
 import type {

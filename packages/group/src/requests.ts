@@ -146,6 +146,12 @@ export interface RequestShape<A extends string, Body> {
   readonly target: MemberRequestTarget;
   /** How long the driver should wait for the response (JoinGroup waits up to the rebalance timeout). */
   readonly timeoutMs: number;
+  /**
+   * Set on a Metadata request that the driver may answer from the metadata it already holds, when that
+   * was fetched less than this many ms ago and describes every topic asked for (Java's leader assigns
+   * from its cached metadata the same way). Absent: the request must go to a broker.
+   */
+  readonly metadataMaxAgeMs?: number;
   /** The body at `maxVersion`, for reading; encode `bodyAt(version)`. */
   readonly body: Body;
   /**
@@ -183,6 +189,7 @@ export interface RequestInit<A extends MemberApiName> {
   readonly versions: readonly [number, number];
   readonly target: MemberRequestTarget;
   readonly timeoutMs: number;
+  readonly metadataMaxAgeMs?: number;
   readonly body: MemberApis[A]['request'];
   readonly bodyAt?: (version: number) => MemberApis[A]['request'];
 }
@@ -198,6 +205,7 @@ export function memberRequest<A extends MemberApiName>(init: RequestInit<A>): Me
     maxVersion: init.versions[1],
     target: init.target,
     timeoutMs: init.timeoutMs,
+    ...(init.metadataMaxAgeMs === undefined ? {} : { metadataMaxAgeMs: init.metadataMaxAgeMs }),
     body,
     bodyAt: init.bodyAt ?? (() => body),
   };

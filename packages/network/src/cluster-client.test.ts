@@ -1,4 +1,5 @@
 import {
+  ErrorCode,
   Heartbeat,
   type HeartbeatResponse,
   KafkaProtocolError,
@@ -116,6 +117,32 @@ describe('ClusterClient', () => {
     ]);
     expect(cluster.received[0]?.message).toMatchObject({ clientSoftwareName: 'runnel' });
     expect([...client.pool.brokers.keys()]).toEqual([1, 2, 3]);
+  });
+
+  it('offers its snapshot in place of a fresh answer only while it is not stale, young enough and names every topic', async () => {
+    start();
+    cluster.handler = (r) =>
+      r.apiKey === METADATA ? { response: metadataResponse([1], [{ leader: 1, epoch: 0 }]) } : undefined;
+    const snapshot = await client.topicMetadata(['t']);
+    expect(client.freshTopicMetadata(['t'], 1_000)).toBe(snapshot);
+    expect(client.freshTopicMetadata(['t', 'other'], 1_000)).toBeNull();
+    await new Promise<void>((resolve) => clock.setTimeout(resolve, 1_000));
+    expect(client.freshTopicMetadata(['t'], 1_000)).toBeNull();
+    expect(client.freshTopicMetadata(['t'], 5_000)).toBe(snapshot);
+    client.requestMetadataUpdate();
+    expect(client.freshTopicMetadata(['t'], 5_000)).toBeNull();
+  });
+
+  it('never offers a snapshot in which an asked topic carries an error', async () => {
+    start();
+    cluster.handler = (r) =>
+      r.apiKey === METADATA
+        ? { response: metadataResponse([1], [], ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) }
+        : undefined;
+    const snapshot = await client.topicMetadata(['t']);
+    expect(snapshot.topic('t')?.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    expect(client.freshTopicMetadata(['t'], 60_000)).toBeNull();
+    expect(client.freshTopicMetadata([], 60_000)).toBe(snapshot);
   });
 
   it('sends a partition request to the leader named by the metadata', async () => {

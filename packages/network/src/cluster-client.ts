@@ -135,6 +135,22 @@ export class ClusterClient {
     return missing ? this.refreshMetadata() : this.snapshot;
   }
 
+  /**
+   * @returns the current snapshot when it may stand in for a fresh answer about `topics`: not marked
+   *   stale, updated less than `maxAgeMs` ago, and describing each of them without a topic error;
+   *   otherwise null (ask a broker).
+   */
+  freshTopicMetadata(topics: Iterable<string>, maxAgeMs: number): ClusterMetadata | null {
+    const snapshot = this.snapshot;
+    if (this.stale || this.clock.now() - snapshot.updatedAt >= maxAgeMs) return null;
+    for (const name of topics) {
+      const topic = snapshot.topic(name);
+      if (topic === undefined || topic.errorCode !== ErrorCode.NONE) return null;
+      if (topic.partitions.some((p) => p === undefined)) return null;
+    }
+    return snapshot;
+  }
+
   /** Marks the metadata stale: the next request that needs it refreshes it first (after backoff). */
   requestMetadataUpdate(): void {
     this.stale = true;

@@ -223,8 +223,12 @@ export class ClassicMembership extends MemberCore<MemberState, GroupApis, Classi
       this.rejoinRequested = false;
       requests.push(join);
     } else if (this.metadataDue(now) || this.partitionCheckDue(now)) {
-      const topics = this.state === MemberState.ASSIGNING ? groupTopics(this) : this.partitionWatch.topics;
-      const metadata = metadataRequest(this, topics);
+      const assigning = this.state === MemberState.ASSIGNING;
+      const metadata = metadataRequest(
+        this,
+        assigning ? groupTopics(this) : this.partitionWatch.topics,
+        assigning,
+      );
       this.inFlight.start('metadata', metadata.id, undefined);
       requests.push(metadata);
     } else if (this.state === MemberState.SYNCING && coordinator && !this.inFlight.has('sync')) {

@@ -58,6 +58,8 @@ describe("the classic leader's partition-count watch", () => {
     const check = h.take('Metadata');
     expect(check.target).toEqual({ kind: 'any' });
     expect(check.body.topics).toEqual([{ name: TOPIC }]);
+    // The watch looks for what the cached metadata may not show yet: it always asks a broker.
+    expect(check.metadataMaxAgeMs).toBeUndefined();
     expect(check.body.allowAutoTopicCreation).toBe(false);
     h.member.onResponse(check, metadataFor({ [TOPIC]: 3 }), h.now);
     const mark = h.events.length;

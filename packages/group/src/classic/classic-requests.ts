@@ -63,8 +63,17 @@ export function groupTopics(m: ClassicMembership): string[] {
   return [...new Set(m.joinMembers.flatMap((member) => member.topics))].sort();
 }
 
-/** @returns the leader's Metadata request for `topics` (to assign them, or to watch their partition counts). */
-export function metadataRequest(m: ClassicMembership, topics: readonly string[]): GroupRequest {
+/**
+ * @returns the leader's Metadata request for `topics`: to assign them (`forAssignment`: the driver may
+ *   answer it from metadata younger than `metadata.max.age.ms`, as Java's leader assigns from its cached
+ *   metadata), or to watch their partition counts (always asked of a broker: the watch exists to see
+ *   what the cache may not show yet).
+ */
+export function metadataRequest(
+  m: ClassicMembership,
+  topics: readonly string[],
+  forAssignment: boolean,
+): GroupRequest {
   // Version 4 is the first that can turn off topic auto-creation, which a leader must not trigger.
   return m.request(
     'Metadata',
@@ -76,6 +85,7 @@ export function metadataRequest(m: ClassicMembership, topics: readonly string[])
       includeClusterAuthorizedOperations: false,
       includeTopicAuthorizedOperations: false,
     },
+    forAssignment ? { metadataMaxAgeMs: m.timings.metadataMaxAgeMs } : {},
   );
 }
 

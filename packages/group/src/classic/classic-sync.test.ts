@@ -53,6 +53,8 @@ describe('leader election and assignment', () => {
     expect(md.target).toEqual({ kind: 'any' });
     expect(md.body.topics).toEqual([{ name: 'audit' }, { name: TOPIC }]);
     expect(md.body.allowAutoTopicCreation).toBe(false);
+    // The driver may answer it from metadata younger than metadata.max.age.ms (default 300 000).
+    expect(md.metadataMaxAgeMs).toBe(300_000);
     h.member.onResponse(md, metadataFor({ [TOPIC]: 4, audit: 1 }), h.now);
     h.poll();
     expect(h.member.state).toBe('SYNCING');

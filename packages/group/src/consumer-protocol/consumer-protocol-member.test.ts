@@ -15,6 +15,7 @@ import {
   PAYMENTS_ID,
   payments,
 } from '../test-support/consumer-protocol-harness.js';
+import { randomMemberId } from './abstract-membership.js';
 import { readConsumerGroupDescription } from './consumer-protocol-describe.js';
 import { ConsumerProtocolMember } from './consumer-protocol-member.js';
 import {
@@ -73,6 +74,17 @@ describe('configuration', () => {
     const b = new ConsumerProtocolMember({ groupId: GROUP }).memberId;
     expect(a).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(a).not.toBe(b);
+  });
+
+  it('gives 10 000 members 10 000 ids whose 16 bytes all vary', () => {
+    const ids = Array.from({ length: 10_000 }, () => randomMemberId());
+    expect(new Set(ids).size).toBe(10_000);
+    const bytes = ids.map((id) => Buffer.from(id, 'base64url'));
+    expect(bytes.every((b) => b.length === 16)).toBe(true);
+    for (let i = 0; i < 16; i++) {
+      // 10 000 draws of a uniform byte leave no value out, in practice: each byte position is random.
+      expect(new Set(bytes.map((b) => b[i])).size).toBe(256);
+    }
   });
 
   it('rejects an empty subscription and an empty regular expression', () => {

@@ -195,7 +195,11 @@ export abstract class MemberCore<
     versions: readonly [number, number],
     target: MemberRequestTarget,
     body: BodyOf<Apis, A>,
-    options: { timeoutMs?: number; bodyAt?: (version: number) => BodyOf<Apis, A> } = {},
+    options: {
+      timeoutMs?: number;
+      bodyAt?: (version: number) => BodyOf<Apis, A>;
+      metadataMaxAgeMs?: number;
+    } = {},
   ): MemberRequestOf<Apis, A> {
     const timeoutMs = options.timeoutMs ?? this.settings.requestTimeoutMs;
     const id = this.nextRequestId();
@@ -206,6 +210,7 @@ export abstract class MemberCore<
       versions,
       target,
       timeoutMs,
+      ...(options.metadataMaxAgeMs === undefined ? {} : { metadataMaxAgeMs: options.metadataMaxAgeMs }),
       body: body as never,
       bodyAt: options.bodyAt as never,
     }) as unknown as MemberRequestOf<Apis, A>;

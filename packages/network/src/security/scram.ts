@@ -1,10 +1,22 @@
-import { createHash, createHmac, pbkdf2, randomBytes, timingSafeEqual } from 'node:crypto';
-import { promisify } from 'node:util';
+import { nodeCrypto } from '../builtins.js';
 import { SaslAuthenticationError } from './errors.js';
 import type { SaslContext, SaslExchange, SaslMechanism } from './sasl-mechanism.js';
 import { Secret } from './secret.js';
 
-const pbkdf2Async = promisify(pbkdf2);
+/** @returns `pbkdf2` of node:crypto as a promise. */
+function pbkdf2Async(
+  password: Buffer,
+  salt: Buffer,
+  iterations: number,
+  keyLength: number,
+  digest: string,
+): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    nodeCrypto().pbkdf2(password, salt, iterations, keyLength, digest, (error, key) =>
+      error ? reject(error) : resolve(key),
+    );
+  });
+}
 
 /** The SCRAM mechanisms Kafka supports. */
 export type ScramMechanismName = 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
@@ -45,7 +57,7 @@ export function scramMechanism(name: ScramMechanismName, credentials: ScramCrede
   if (!(name in HASHES)) throw new TypeError(`unknown SCRAM mechanism ${String(name)}`);
   const password = Secret.from(credentials.password);
   const minIterations = credentials.minIterations ?? 4096;
-  const makeNonce = credentials.nonce ?? (() => randomBytes(24).toString('base64'));
+  const makeNonce = credentials.nonce ?? (() => nodeCrypto().randomBytes(24).toString('base64'));
   return {
     name,
     start: (context) =>
@@ -123,7 +135,7 @@ class ScramExchange implements SaslExchange {
     const clientFinalWithoutProof = `c=${Buffer.from(GS2_HEADER).toString('base64')},r=${nonce}`;
     const authMessage = `${this.clientFirstBare},${serverFirst},${clientFinalWithoutProof}`;
     const clientKey = hmac(hash, saltedPassword, 'Client Key');
-    const storedKey = createHash(hash).update(clientKey).digest();
+    const storedKey = nodeCrypto().createHash(hash).update(clientKey).digest();
     const clientSignature = hmac(hash, storedKey, authMessage);
     const proof = Buffer.alloc(clientKey.length);
     for (let i = 0; i < proof.length; i++) proof[i] = clientKey[i]! ^ clientSignature[i]!;
@@ -141,7 +153,7 @@ class ScramExchange implements SaslExchange {
     if (verifier === undefined || expected === null)
       throw this.fail('the server-final message has no signature');
     const received = Buffer.from(verifier, 'base64');
-    if (received.length !== expected.length || !timingSafeEqual(received, expected)) {
+    if (received.length !== expected.length || !nodeCrypto().timingSafeEqual(received, expected)) {
       throw this.fail("the server's signature is wrong: it does not know the password");
     }
   }
@@ -153,7 +165,7 @@ class ScramExchange implements SaslExchange {
 }
 
 function hmac(hash: string, key: Uint8Array, data: string): Buffer {
-  return createHmac(hash, key).update(data, 'utf8').digest();
+  return nodeCrypto().createHmac(hash, key).update(data, 'utf8').digest();
 }
 
 /** Reads `k=v,k=v`; a value may itself contain `=` (base64 padding). Extensions are kept as they are. */

@@ -1,4 +1,5 @@
-import { inspect } from 'node:util';
+// util.inspect's hook, by its registered name: importing node:util for it loads a dozen modules.
+const INSPECT_CUSTOM = Symbol.for('nodejs.util.inspect.custom');
 
 const REDACTED = '[redacted]';
 
@@ -44,7 +45,7 @@ export class Secret {
   }
 
   /** @returns `Secret([redacted])`, what `util.inspect` and `console.log` show. */
-  [inspect.custom](): string {
+  [INSPECT_CUSTOM](): string {
     return `Secret(${REDACTED})`;
   }
 

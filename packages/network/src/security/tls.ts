@@ -1,5 +1,6 @@
 import * as net from 'node:net';
-import * as tls from 'node:tls';
+import type * as tls from 'node:tls';
+import { nodeTls } from '../builtins.js';
 import type { SocketFactory } from '../connection.js';
 import { TlsError, type TlsFailureReason } from './errors.js';
 import { Secret } from './secret.js';
@@ -52,7 +53,7 @@ export function tlsSocketFactory(options: TlsOptions = {}): SocketFactory {
     // SNI may not carry an IP address (RFC 6066). Node then verifies the certificate against `host`
     // itself, which an IP literal matches through the certificate's IP SANs.
     const servername = fixedServername ?? (net.isIP(host) === 0 ? host : undefined);
-    return tls.connect({
+    return nodeTls().connect({
       host,
       port,
       secureContext,
@@ -67,7 +68,7 @@ function secureContextOf(options: TlsOptions): tls.SecureContext {
   const key = options.key === undefined ? undefined : Secret.from(options.key);
   const passphrase = options.passphrase === undefined ? undefined : Secret.from(options.passphrase);
   try {
-    return tls.createSecureContext({
+    return nodeTls().createSecureContext({
       minVersion: options.minVersion ?? 'TLSv1.2',
       ...(options.ca !== undefined ? { ca: pemList(options.ca) } : {}),
       ...(options.cert !== undefined ? { cert: pemList(options.cert) } : {}),

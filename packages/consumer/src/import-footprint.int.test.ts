@@ -1,0 +1,22 @@
+/**
+ * What importing @runnel/consumer costs a program that never uses TLS or SASL/SCRAM: node:tls and
+ * node:crypto load on first use (network's builtins.ts), not at import. Together they were about
+ * 1.5 MiB of heap and 10-30 ms of start-up, and that heap tipped V8 into a full collection on a new
+ * consumer's way to its first record. Run as a user's program (plain node, built packages); Node's
+ * module list is Node's own, so this lives with the integration tests, which run on Node only.
+ */
+import { describe, expect, it } from 'vitest';
+import { startUserProgram } from './test-support/user-process.js';
+
+describe('importing @runnel/consumer', () => {
+  it('loads node:net and node:zlib, and leaves node:tls and node:crypto until a connection needs them', async () => {
+    const program = startUserProgram('import-footprint.mjs', {});
+    const loaded = await program.waitFor((e) => e.event === 'loaded', 30_000, 'the list of loaded built-ins');
+    expect(await program.exited).toMatchObject({ code: 0, signal: null });
+    const builtins = loaded.builtins as string[];
+    // The list is real: the consumer's own socket and codec modules are on it.
+    expect(builtins).toEqual(expect.arrayContaining(['net', 'zlib']));
+    expect(builtins).not.toContain('tls');
+    expect(builtins).not.toContain('crypto');
+  });
+});
