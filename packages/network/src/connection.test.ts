@@ -123,7 +123,10 @@ describe('Connection', () => {
     server = await FakeKafkaServer.start((client) => {
       client.onRequest = (req, c) => c.respond(req.correlationId, payload(bodyInt32(req.rest)));
     });
-    const rawBody = (n: number) => int32Request(n, { readBody: (r: Reader) => r.readRaw(r.remaining) });
+    const rawBody = (n: number): RequestSpec<Uint8Array> => ({
+      ...int32Request(n),
+      readBody: (r: Reader) => r.readRaw(r.remaining),
+    });
     const ownBuffers = connect({ maxResponseSize: 8 << 20 });
     const dataEvents = connect({
       maxResponseSize: 8 << 20,
