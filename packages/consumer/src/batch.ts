@@ -2,6 +2,7 @@ import {
   DefaultRecord,
   type DefaultRecordBatch,
   type KafkaRecord,
+  type RecordFraming,
   type RecordHeader,
   type TimestampType,
 } from '@runnel/codec';
@@ -50,19 +51,8 @@ export class FetchedRecord extends DefaultRecord implements ConsumerRecord {
   declare private readonly source: RecordSource;
 
   /** @param source the topic and partition, shared by every record of one partition's fetched data. */
-  constructor(
-    source: RecordSource,
-    batch: DefaultRecordBatch,
-    start: number,
-    end: number,
-    timestampDelta: number,
-    offsetDelta: number,
-    keyStart: number,
-    keyLength: number,
-    valueStart: number,
-    valueLength: number,
-  ) {
-    super(batch, start, end, timestampDelta, offsetDelta, keyStart, keyLength, valueStart, valueLength);
+  constructor(source: RecordSource, batch: DefaultRecordBatch, ...framing: RecordFraming) {
+    super(batch, ...framing);
     this.source = source;
   }
 

@@ -6,19 +6,18 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeRecordBatch, type RecordInput } from './encode.js';
-import { DefaultRecord, DefaultRecordBatch } from './record-batch.js';
+import { DefaultRecord, DefaultRecordBatch, type RecordFraming } from './record-batch.js';
 import type { KafkaRecord } from './types.js';
 
 /** A record class of the kind a consumer builds: the codec's record plus a context of its own. */
 class TaggedRecord extends DefaultRecord {
   declare readonly context: string;
 
-  constructor(context: string, batch: DefaultRecordBatch, ...framing: FramingArgs) {
+  constructor(context: string, batch: DefaultRecordBatch, ...framing: RecordFraming) {
     super(batch, ...framing);
     this.context = context;
   }
 }
-type FramingArgs = [number, number, number, number, number, number, number, number];
 
 const recordArbitrary: fc.Arbitrary<RecordInput> = fc.record({
   timestamp: fc.integer({ min: 0, max: 2 ** 45 }),

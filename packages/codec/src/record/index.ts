@@ -15,5 +15,6 @@ export {
   RECORD_BATCH_OVERHEAD,
   type RecordBatchOptions,
   type RecordConstructor,
+  type RecordFraming,
 } from './record-batch.js';
 export { type KafkaRecord, type RecordBatch, type RecordHeader, TimestampType } from './types.js';

@@ -86,15 +86,14 @@ export interface RecordBatchOptions {
 export type RecordConstructor<C, R> = new (
   context: C,
   batch: DefaultRecordBatch,
-  start: number,
-  end: number,
-  timestampDelta: number,
-  offsetDelta: number,
-  keyStart: number,
-  keyLength: number,
-  valueStart: number,
-  valueLength: number,
+  ...framing: RecordFraming
 ) => R;
+
+/** A record's framing, as {@link DefaultRecord}'s constructor takes it after the batch. */
+export type RecordFraming =
+  ConstructorParameters<typeof DefaultRecord> extends [DefaultRecordBatch, ...infer Framing]
+    ? Framing
+    : never;
 
 /**
  * A v2 record batch over a view of the fetched bytes. Construct it with {@link decodeRecordBatches};
