@@ -429,6 +429,37 @@ describe('ClusterClient', () => {
     });
   });
 
+  it('sends to a node a remembered coordinator names without waiting for the first metadata', async () => {
+    start();
+    cluster.handler = (r) => {
+      if (r.apiKey === HEARTBEAT) return { response: { errorCode: 0 } satisfies HeartbeatResponse };
+      if (r.apiKey === METADATA) return { response: metadataResponse([1, 2], []) };
+      return undefined;
+    };
+    client.rememberCoordinator(CoordinatorType.group, 'g', { nodeId: 2, host: 'b2', port: 9092, rack: null });
+    await client.send({
+      target: { kind: 'broker', nodeId: 2 },
+      api: Heartbeat,
+      message: { groupId: 'g', generationId: 1, memberId: 'm' },
+    });
+    expect(cluster.received.map((r) => [r.broker, r.apiKey])).toEqual([
+      ['b2:9092', API_VERSIONS],
+      ['b2:9092', HEARTBEAT],
+    ]);
+    // A node nobody named yet still waits for the metadata that names it.
+    await client.send({
+      target: { kind: 'broker', nodeId: 1 },
+      api: Heartbeat,
+      message: { groupId: 'g', generationId: 1, memberId: 'm' },
+    });
+    expect(cluster.received.slice(2).map((r) => [r.broker, r.apiKey])).toEqual([
+      ['b1:9092', API_VERSIONS],
+      ['b1:9092', METADATA],
+      ['b1:9092', API_VERSIONS],
+      ['b1:9092', HEARTBEAT],
+    ]);
+  });
+
   it('sends to a coordinator remembered from elsewhere without a FindCoordinator of its own', async () => {
     start();
     cluster.handler = (r) =>

@@ -295,6 +295,12 @@ export class ClusterClient {
     if (broker.nodeId >= 0) this.coordinators.set(`${keyType}/${key}`, broker);
   }
 
+  /** @returns the address of node `nodeId` as a remembered coordinator, or undefined. */
+  private coordinatorNode(nodeId: number): BrokerInfo | undefined {
+    for (const broker of this.coordinators.values()) if (broker.nodeId === nodeId) return broker;
+    return undefined;
+  }
+
   /**
    * Opens a connection to `broker` for `purpose` in the background (or keeps the one open), so that
    * the first request there finds it connected and handshaken. A failure is only logged (as the pool
@@ -390,6 +396,10 @@ export class ClusterClient {
       case 'any':
         return this.pool.leastLoadedBroker();
       case 'broker': {
+        // A coordinator a FindCoordinator answer just named needs no metadata first: a group member's
+        // first heartbeat or JoinGroup goes there while the first Metadata may still be on its way.
+        const coordinator = this.coordinatorNode(target.nodeId);
+        if (coordinator !== undefined && this.pool.broker(target.nodeId) === undefined) return coordinator;
         await this.refreshIfStale();
         const broker = this.pool.broker(target.nodeId) ?? this.snapshot.broker(target.nodeId);
         if (broker) return broker;
