@@ -4,7 +4,7 @@ import type { ConsumerRecord } from './batch.js';
 import { resolveConfig } from './config.js';
 import { Consumer } from './consumer.js';
 import { consumerConfigFromProperties } from './consumer-properties.js';
-import { recordClassFor } from './deserializers.js';
+import { recordClassesFor } from './deserializers.js';
 import { editDistance, nearestName } from './did-you-mean.js';
 import { ConfigError } from './errors.js';
 import { PartitionFetchCursor } from './partition-fetch.js';
@@ -177,7 +177,7 @@ describe('deserializers', () => {
       {
         readCommitted: false,
         checkCrcs: true,
-        recordClass: recordClassFor(config.keyDeserializer, config.valueDeserializer),
+        recordClasses: recordClassesFor(config.keyDeserializer, config.valueDeserializer),
       },
     );
     return cursor.next({

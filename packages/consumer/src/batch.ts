@@ -1,4 +1,11 @@
-import type { KafkaRecord, RecordHeader, TimestampType } from '@runnel/codec';
+import {
+  DefaultRecord,
+  type DefaultRecordBatch,
+  type KafkaRecord,
+  type RecordFraming,
+  type RecordHeader,
+  type TimestampType,
+} from '@runnel/codec';
 
 // One TopicPartition and one key for it in every package: @runnel/protocol's.
 export { partitionKey, type TopicPartition } from '@runnel/protocol';
@@ -30,8 +37,49 @@ export interface ConsumerRecord<K = Uint8Array, V = Uint8Array> {
   readonly headers: readonly RecordHeader[];
 }
 
-/** A record of a fetched batch, delegating field decoding to the codec's lazy record. */
-export class FetchedRecord implements ConsumerRecord {
+/** What the records of one partition's fetched data share: where they come from. */
+export interface RecordSource {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+/**
+ * A record of a fetched v2 batch: the codec's lazy record itself, with its partition, so that each
+ * handed-out record is one object (its batch's {@link DefaultRecordBatch.appendRecords} builds it).
+ */
+export class FetchedRecord extends DefaultRecord implements ConsumerRecord {
+  declare private readonly source: RecordSource;
+
+  /** @param source the topic and partition, shared by every record of one partition's fetched data. */
+  constructor(source: RecordSource, batch: DefaultRecordBatch, ...framing: RecordFraming) {
+    super(batch, ...framing);
+    this.source = source;
+  }
+
+  get topic(): string {
+    return this.source.topic;
+  }
+
+  get partition(): number {
+    return this.source.partition;
+  }
+
+  get leaderEpoch(): number {
+    return this.batch.partitionLeaderEpoch;
+  }
+
+  get timestampType(): TimestampType {
+    return this.batch.timestampType;
+  }
+
+  /** The key's bytes as fetched, whatever a subclass makes of `key`. */
+  get keyBytes(): Uint8Array | null {
+    return super.key;
+  }
+}
+
+/** A record of a legacy (v0/v1) message set, delegating field decoding to the codec's record. */
+export class LegacyFetchedRecord implements ConsumerRecord {
   constructor(
     readonly topic: string,
     readonly partition: number,
@@ -59,6 +107,11 @@ export class FetchedRecord implements ConsumerRecord {
   get headers(): readonly RecordHeader[] {
     return this.record.headers;
   }
+
+  /** The key's bytes as fetched, whatever a subclass makes of `key`. */
+  get keyBytes(): Uint8Array | null {
+    return this.record.key;
+  }
 }
 
 /**
@@ -66,7 +119,9 @@ export class FetchedRecord implements ConsumerRecord {
  *   deserialized key may be an object, equal by value but not by identity).
  */
 export function keyBytesOf(record: ConsumerRecord<unknown, unknown>): Uint8Array | null {
-  return record instanceof FetchedRecord ? record['record'].key : (record.key as Uint8Array | null);
+  return record instanceof FetchedRecord || record instanceof LegacyFetchedRecord
+    ? record.keyBytes
+    : (record.key as Uint8Array | null);
 }
 
 /** The records of one partition from one fetch, in offset order, with the partition's watermarks. */

@@ -1,11 +1,11 @@
 /**
  * Key and value deserializers (Java's `key.deserializer` / `value.deserializer`): `'string'` (UTF-8),
  * `'json'` (UTF-8 JSON), `'buffer'` (the bytes, the default: zero-copy views) or a function. Without
- * one, records are FetchedRecords and cost nothing more; with one, they are records of a subclass
+ * one, records are FetchedRecords (LegacyFetchedRecords for v0/v1 data) and cost nothing more; with one, they are records of a subclass
  * whose `key` / `value` getters deserialize, when read.
  */
-import type { KafkaRecord, RecordHeader, TimestampType } from '@runnel/codec';
-import { FetchedRecord } from './batch.js';
+import type { RecordHeader } from '@runnel/codec';
+import { type ConsumerRecord, FetchedRecord, LegacyFetchedRecord } from './batch.js';
 import { ConfigError } from './errors.js';
 
 /** What a deserializer function gets besides the bytes. */
@@ -46,25 +46,39 @@ export function deserializerOf(option: unknown, name: string): DeserializerFunct
   throw new ConfigError(name, `must be 'string', 'json', 'buffer' or a function, got ${String(option)}`);
 }
 
-type RecordClass = new (
-  topic: string,
-  partition: number,
-  leaderEpoch: number,
-  timestampType: TimestampType,
-  record: KafkaRecord,
-) => FetchedRecord;
+/** The classes of the records handed out: of v2 batches, and of legacy (v0/v1) message sets. */
+export interface RecordClasses {
+  readonly current: typeof FetchedRecord;
+  readonly legacy: typeof LegacyFetchedRecord;
+}
+
+export const PLAIN_RECORDS: RecordClasses = { current: FetchedRecord, legacy: LegacyFetchedRecord };
 
 /**
- * @returns the class of the records to hand out: FetchedRecord when neither deserializer is set, else
- *   a subclass that deserializes `key` and `value` when read (an error there is the reader's: a
- *   handler's failure, as in Java's poll).
+ * @returns the classes of the records to hand out: FetchedRecord and LegacyFetchedRecord when neither
+ *   deserializer is set, else subclasses that deserialize `key` and `value` when read (an error there
+ *   is the reader's: a handler's failure, as in Java's poll).
  */
-export function recordClassFor(
+export function recordClassesFor(
   key: DeserializerFunction<unknown> | null,
   value: DeserializerFunction<unknown> | null,
-): RecordClass {
-  if (key === null && value === null) return FetchedRecord;
-  return class DeserializedRecord extends FetchedRecord {
+): RecordClasses {
+  if (key === null && value === null) return PLAIN_RECORDS;
+  return {
+    current: deserializing(FetchedRecord, key, value),
+    legacy: deserializing(LegacyFetchedRecord, key, value),
+  };
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: a mixin's base must take any constructor arguments.
+type RecordBase = new (...args: any[]) => ConsumerRecord;
+
+function deserializing<B extends RecordBase>(
+  Base: B,
+  key: DeserializerFunction<unknown> | null,
+  value: DeserializerFunction<unknown> | null,
+): B {
+  return class DeserializedRecord extends Base {
     override get key(): never {
       const bytes = super.key;
       return (bytes === null || key === null ? bytes : key(bytes, this)) as never;

@@ -12,7 +12,7 @@ import { AssignedPartition } from './assigned-partition.js';
 import { partitionKey, type TopicPartition } from './batch.js';
 import type { ResolvedConfig } from './config.js';
 import type { ConsumerContext } from './context.js';
-import { recordClassFor } from './deserializers.js';
+import { recordClassesFor } from './deserializers.js';
 import { type Delivery, FetchBuffer, type TakeResult } from './fetch-buffer.js';
 import { buildFetchRequest, FIRST_TOPIC_ID_VERSION, withRecords } from './fetch-request.js';
 import { FetchSession, type FetchSessionRequest, type SessionPartition } from './fetch-session.js';
@@ -81,7 +81,7 @@ export class Fetcher {
       buffer: this.buffer,
       positions: this.positions,
       warnings: this.warnings,
-      recordClass: recordClassFor(config.keyDeserializer, config.valueDeserializer),
+      recordClasses: recordClassesFor(config.keyDeserializer, config.valueDeserializer),
       refreshMetadata: () => this.refreshMetadata(),
       wake: () => this.wake(),
     };

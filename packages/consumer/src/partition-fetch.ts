@@ -17,7 +17,8 @@ import {
   LOG_OVERHEAD,
   type RecordBatch,
 } from '@runnel/codec';
-import { type ConsumerBatch, type ConsumerRecord, FetchedRecord, type OffsetAndEpoch } from './batch.js';
+import type { ConsumerBatch, ConsumerRecord, OffsetAndEpoch, RecordSource } from './batch.js';
+import { PLAIN_RECORDS, type RecordClasses } from './deserializers.js';
 
 /** An aborted transaction as a Fetch response lists it. */
 export interface AbortedTransactionInfo {
@@ -43,8 +44,8 @@ export interface PartitionFetchOptions {
   readonly checkCrcs: boolean;
   /** The most bytes one compressed batch may decompress to (default: the codec's, 64 MiB). */
   readonly maxDecompressedSize?: number;
-  /** The class of the records handed out (default FetchedRecord; see deserializers.ts). */
-  readonly recordClass?: typeof FetchedRecord;
+  /** The classes of the records handed out (default FetchedRecord, LegacyFetchedRecord; see deserializers.ts). */
+  readonly recordClasses?: RecordClasses;
 }
 
 /** What one chunk of a partition's fetched bytes amounts to. */
@@ -75,8 +76,12 @@ export interface ChunkLimits {
   readonly maxRecords: number;
 }
 
-/** Heap taken by one handed-out record: its FetchedRecord, its codec record and an array slot (measured). */
-export const RECORD_OBJECT_BYTES = 180;
+/**
+ * Heap taken by one handed-out record: its FetchedRecord, an array slot and its share of its batch's
+ * object (measured: 126 bytes with 150 records of 100 B per batch; 182 when a FetchedRecord wrapped
+ * the codec's record).
+ */
+export const RECORD_OBJECT_BYTES = 128;
 
 /** Byte offsets in a batch header: the size after the log overhead, the magic, and the attributes. */
 const MAGIC_AT = 16;
@@ -102,6 +107,8 @@ export class PartitionFetchCursor {
   /** The bytes of the partition's records, partial tail included: what the fetch holds in memory. */
   readonly rawBytes: number;
   private readonly bytes: Uint8Array;
+  /** The topic and partition every record of this data points to. */
+  private readonly source: RecordSource;
   private position = 0;
   private failed = false;
   private readonly aborted: AbortedTransactionInfo[];
@@ -117,6 +124,7 @@ export class PartitionFetchCursor {
     private readonly options: PartitionFetchOptions,
   ) {
     this.bytes = data.records ?? new Uint8Array(0);
+    this.source = { topic: data.topic, partition: data.partition };
     this.rawBytes = this.bytes.length;
     this.aborted = options.readCommitted && data.abortedTransactions ? [...data.abortedTransactions] : [];
     this.aborted.sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : a.firstOffset > b.firstOffset ? 1 : 0));
@@ -255,19 +263,21 @@ export class PartitionFetchCursor {
       if (batch.isTransactional && this.abortedProducers.has(batch.producerIdBig)) return 0;
     }
     if (batch.isControl) return 0;
+    const classes = options.recordClasses ?? PLAIN_RECORDS;
+    if (batch instanceof DefaultRecordBatch) {
+      batch.appendRecords(records, classes.current, this.source, data.fetchOffset);
+      return batch.compression === 0 ? 0 : batch.recordBytes().length;
+    }
     const epoch = batch.partitionLeaderEpoch;
-    const Record = options.recordClass ?? FetchedRecord;
+    const Record = classes.legacy;
     const timestampType = batch.timestampType;
     let bytes = 0;
     for (const record of batch) {
       if (record.offset < data.fetchOffset) continue;
       records.push(new Record(data.topic, data.partition, epoch, timestampType, record));
-      if (batch.compression !== 0 && !(batch instanceof DefaultRecordBatch)) {
-        // A legacy wrapper's records are views of its decompressed bytes.
-        bytes += (record.key?.length ?? 0) + (record.value?.length ?? 0);
-      }
+      // A legacy wrapper's records are views of its decompressed bytes.
+      if (batch.compression !== 0) bytes += (record.key?.length ?? 0) + (record.value?.length ?? 0);
     }
-    if (batch.compression !== 0 && batch instanceof DefaultRecordBatch) bytes = batch.recordBytes().length;
     return bytes;
   }
 

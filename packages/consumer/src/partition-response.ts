@@ -36,7 +36,7 @@ export interface PartitionResponseHost {
   readonly positions: Positions;
   readonly warnings: RateLimitedLog;
   /** The class of the records handed out (FetchedRecord, or one that deserializes). */
-  readonly recordClass: PartitionFetchOptions['recordClass'];
+  readonly recordClasses: PartitionFetchOptions['recordClasses'];
   refreshMetadata(): void;
   wake(): void;
 }
@@ -174,7 +174,7 @@ function onRecords(
       readCommitted: host.config.isolationLevel === 'read_committed',
       checkCrcs: host.config.checkCrcs,
       maxDecompressedSize: host.config.maxDecompressedSize,
-      recordClass: host.recordClass,
+      recordClasses: host.recordClasses,
     },
   );
   if (cursor.partialOnly) {

@@ -14,5 +14,7 @@ export {
   LOG_OVERHEAD,
   RECORD_BATCH_OVERHEAD,
   type RecordBatchOptions,
+  type RecordConstructor,
+  type RecordFraming,
 } from './record-batch.js';
 export { type KafkaRecord, type RecordBatch, type RecordHeader, TimestampType } from './types.js';

@@ -79,6 +79,23 @@ export interface RecordBatchOptions {
 }
 
 /**
+ * The constructor {@link DefaultRecordBatch.appendRecords} calls once per record: a `context` the
+ * caller chose (shared by the records of one call), the batch, then the record's framing, in the
+ * order of {@link DefaultRecord}'s constructor.
+ */
+export type RecordConstructor<C, R> = new (
+  context: C,
+  batch: DefaultRecordBatch,
+  ...framing: RecordFraming
+) => R;
+
+/** A record's framing, as {@link DefaultRecord}'s constructor takes it after the batch. */
+export type RecordFraming =
+  ConstructorParameters<typeof DefaultRecord> extends [DefaultRecordBatch, ...infer Framing]
+    ? Framing
+    : never;
+
+/**
  * A v2 record batch over a view of the fetched bytes. Construct it with {@link decodeRecordBatches};
  * iterate it (or call {@link DefaultRecordBatch.toArray}) for its records.
  */
@@ -318,6 +335,43 @@ export class DefaultRecordBatch implements RecordBatch {
     return out;
   }
 
+  /**
+   * Decodes the records whose offset is at least `fromOffset` straight into `out`, one
+   * `new make(context, batch, ...framing)` each: a consumer's own record class (a subclass of
+   * {@link DefaultRecord}) is then the only object per record, with no iterator in between.
+   * Records before a malformed one are appended before it throws.
+   * @throws DecodeError when an offset is not a safe integer; CorruptRecordError when a record is
+   *   malformed or the count does not match the bytes; what {@link recordBytes} throws.
+   */
+  appendRecords<C, R>(out: R[], make: RecordConstructor<C, R>, context: C, fromOffset: number): void {
+    if (!this.offsetsSafe) unsafe('offset', this.baseOffsetBig);
+    const b = this.recordBytes();
+    const count = this.recordsCount;
+    const fromDelta = fromOffset - this.baseOffsetApprox;
+    let o = 0;
+    for (let i = 0; i < count; i++) {
+      const end = readFrame(this, b, o);
+      if (frameOffsetDelta >= fromDelta) {
+        out.push(
+          new make(
+            context,
+            this,
+            frameStart,
+            end,
+            frameTimestampDelta,
+            frameOffsetDelta,
+            frameKeyStart,
+            frameKeyLength,
+            frameValueStart,
+            frameValueLength,
+          ),
+        );
+      }
+      o = end;
+    }
+    if (o !== b.length) throw trailingBytes(this, b, o);
+  }
+
   /** @internal Builds the error for a malformed record. */
   malformed(message: string, at: number): CorruptRecordError {
     return new CorruptRecordError(
@@ -358,49 +412,79 @@ class RecordIterator implements Iterator<KafkaRecord> {
     const result = this.result;
     const o = this.position;
     if (this.remaining === 0) {
-      if (o !== b.length) {
-        throw batch.malformed(`${b.length - o} bytes follow the last of ${batch.recordsCount} records`, o);
-      }
+      if (o !== b.length) throw trailingBytes(batch, b, o);
       result.done = true;
       result.value = undefined;
       return result as IteratorResult<KafkaRecord>;
     }
     this.remaining--;
-    const length = varint(b, o, b.length, batch);
-    const start = cursor;
-    if (length < 0 || length > b.length - start) {
-      throw batch.malformed(`record length ${length} does not fit the ${b.length - start} bytes left`, start);
-    }
-    const end = start + length;
-    // Every field is read within [start, end): a record cannot borrow bytes from the next one.
-    const timestampDelta = timestampDeltaAt(b, start + 1, end, batch); // after the attributes
-    const offsetDelta = varint(b, cursor, end, batch);
-    const keyLength = varint(b, cursor, end, batch);
-    const keyStart = cursor;
-    if (keyLength < -1 || keyLength > end - keyStart) {
-      throw batch.malformed(`key length ${keyLength} does not fit its record`, keyStart);
-    }
-    const valueLength = varint(b, keyLength > 0 ? keyStart + keyLength : keyStart, end, batch);
-    const valueStart = cursor;
-    if (valueLength < -1 || valueLength > end - valueStart) {
-      throw batch.malformed(`value length ${valueLength} does not fit its record`, valueStart);
-    }
-    const headersStart = valueLength > 0 ? valueStart + valueLength : valueStart;
-    if (headersStart >= end) throw batch.malformed('record has no header count', headersStart);
+    const end = readFrame(batch, b, o);
     this.position = end;
     result.value = new DefaultRecord(
       batch,
-      start,
+      frameStart,
       end,
-      timestampDelta,
-      offsetDelta,
-      keyStart,
-      keyLength,
-      valueStart,
-      valueLength,
+      frameTimestampDelta,
+      frameOffsetDelta,
+      frameKeyStart,
+      frameKeyLength,
+      frameValueStart,
+      frameValueLength,
     );
     return result as IteratorResult<KafkaRecord>;
   }
+}
+
+function trailingBytes(batch: DefaultRecordBatch, b: Uint8Array, o: number): CorruptRecordError {
+  return batch.malformed(`${b.length - o} bytes follow the last of ${batch.recordsCount} records`, o);
+}
+
+// The framing of the record {@link readFrame} read last. Module-level, as `cursor` below: the hot
+// loops read them right after the call, and decoding is synchronous, so nothing interleaves.
+let frameStart = 0;
+let frameTimestampDelta = 0;
+let frameOffsetDelta = 0;
+let frameKeyStart = 0;
+let frameKeyLength = 0;
+let frameValueStart = 0;
+let frameValueLength = 0;
+
+/**
+ * Reads the framing of the record at `b[o]` (its length, attributes, timestamp and offset deltas, key
+ * and value lengths: varints only, no allocation) into the `frame*` variables.
+ * @returns where the record ends.
+ * @throws CorruptRecordError when the record does not fit the bytes or a length does not fit the record.
+ */
+function readFrame(batch: DefaultRecordBatch, b: Uint8Array, o: number): number {
+  const length = varint(b, o, b.length, batch);
+  const start = cursor;
+  if (length < 0 || length > b.length - start) {
+    throw batch.malformed(`record length ${length} does not fit the ${b.length - start} bytes left`, start);
+  }
+  const end = start + length;
+  // Every field is read within [start, end): a record cannot borrow bytes from the next one.
+  const timestampDelta = timestampDeltaAt(b, start + 1, end, batch); // after the attributes
+  const offsetDelta = varint(b, cursor, end, batch);
+  const keyLength = varint(b, cursor, end, batch);
+  const keyStart = cursor;
+  if (keyLength < -1 || keyLength > end - keyStart) {
+    throw batch.malformed(`key length ${keyLength} does not fit its record`, keyStart);
+  }
+  const valueLength = varint(b, keyLength > 0 ? keyStart + keyLength : keyStart, end, batch);
+  const valueStart = cursor;
+  if (valueLength < -1 || valueLength > end - valueStart) {
+    throw batch.malformed(`value length ${valueLength} does not fit its record`, valueStart);
+  }
+  const headersStart = valueLength > 0 ? valueStart + valueLength : valueStart;
+  if (headersStart >= end) throw batch.malformed('record has no header count', headersStart);
+  frameStart = start;
+  frameTimestampDelta = timestampDelta;
+  frameOffsetDelta = offsetDelta;
+  frameKeyStart = keyStart;
+  frameKeyLength = keyLength;
+  frameValueStart = valueStart;
+  frameValueLength = valueLength;
+  return end;
 }
 
 // Where the last varint read by the helpers below ended. A module-level cursor lets the hot helpers
@@ -539,7 +623,10 @@ export class DefaultRecord implements KafkaRecord {
   declare private readonly valueLength: number;
   declare private decodedHeaders: RecordHeader[] | undefined;
 
-  /** @internal Records come from iterating their batch; positions are into `batch.recordBytes()`. */
+  /**
+   * @internal Records come from iterating their batch, or are a subclass built by
+   * {@link DefaultRecordBatch.appendRecords}; positions are into `batch.recordBytes()`.
+   */
   constructor(
     batch: DefaultRecordBatch,
     start: number,

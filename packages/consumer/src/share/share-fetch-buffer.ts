@@ -10,7 +10,8 @@
  * batch that cannot be read, are released so that they are delivered again; data whose acquisition lock
  * ran out is dropped, since it is no longer ours. No I/O.
  */
-import type { ConsumerRecord, FetchedRecord } from '../batch.js';
+import type { ConsumerRecord } from '../batch.js';
+import type { RecordClasses } from '../deserializers.js';
 import { PartitionFetchCursor } from '../partition-fetch.js';
 import {
   AckCode as Ack,
@@ -58,7 +59,7 @@ export interface ShareDecodeOptions {
   readonly checkCrcs: boolean;
   readonly maxDecompressedSize: number;
   /** The class of the records read (one that deserializes, when the config has deserializers). */
-  readonly recordClass?: typeof FetchedRecord;
+  readonly recordClasses?: RecordClasses;
 }
 
 class Entry {
@@ -89,7 +90,7 @@ class Entry {
         readCommitted: false,
         checkCrcs: options.checkCrcs,
         maxDecompressedSize: options.maxDecompressedSize,
-        ...(options.recordClass ? { recordClass: options.recordClass } : {}),
+        ...(options.recordClasses ? { recordClasses: options.recordClasses } : {}),
       },
     );
   }

@@ -16,7 +16,7 @@ import {
 import { ErrorCode, KafkaProtocolError, type ShareFetchResponse } from '@runnel/protocol';
 import { partitionKey, type TopicPartition } from '../batch.js';
 import type { ClientContext } from '../context.js';
-import { recordClassFor } from '../deserializers.js';
+import { recordClassesFor } from '../deserializers.js';
 import type { ClientEventMap, ConsumerEvents } from '../events.js';
 import { LoopSignal } from '../loop-signal.js';
 import { AcknowledgementLedger, type AcknowledgementResult } from './acknowledgement-ledger.js';
@@ -103,7 +103,7 @@ export class ShareFetcher {
       {
         checkCrcs: config.checkCrcs,
         maxDecompressedSize: config.maxDecompressedSize,
-        recordClass: recordClassFor(config.keyDeserializer, config.valueDeserializer),
+        recordClasses: recordClassesFor(config.keyDeserializer, config.valueDeserializer),
       },
       {
         settle: (data, offsets, code) => {
