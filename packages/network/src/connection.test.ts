@@ -116,32 +116,6 @@ describe('Connection', () => {
     expect([...req!.rest]).toEqual([0, 0, 0, 5]);
   });
 
-  it('reads large pipelined responses whole, into its own buffers or through data events', async () => {
-    // Responses of 1-3 MiB, each many socket reads long, and small ones between them.
-    const sizes = [3 << 20, 17, 1 << 20, 5, (2 << 20) + 3];
-    const payload = (n: number) => new Uint8Array(n).map((_, i) => (i * 7 + n) % 253);
-    server = await FakeKafkaServer.start((client) => {
-      client.onRequest = (req, c) => c.respond(req.correlationId, payload(bodyInt32(req.rest)));
-    });
-    const rawBody = (n: number): RequestSpec<Uint8Array> => ({
-      ...int32Request(n),
-      readBody: (r: Reader) => r.readRaw(r.remaining),
-    });
-    const ownBuffers = connect({ maxResponseSize: 8 << 20 });
-    const dataEvents = connect({
-      maxResponseSize: 8 << 20,
-      // A factory that leaves `onread` out: the connection reads through `data` events.
-      socketFactory: ({ host, port }) => net.connect({ host, port }),
-    });
-    for (const connection of [ownBuffers, dataEvents]) {
-      const bodies = await Promise.all(sizes.map((n) => connection.send(rawBody(n))));
-      bodies.forEach((body, i) => {
-        expect(body.length).toBe(sizes[i]);
-        expect(Buffer.compare(body, payload(sizes[i]!))).toBe(0);
-      });
-    }
-  });
-
   it("notes the correlation id, the sizes on the wire and the wall-clock time written in a request's progress", async () => {
     server = await FakeKafkaServer.start(echoPlus1000);
     const connection = connect({ clientId: 'my-client', initialCorrelationId: 41 });

@@ -20,11 +20,8 @@ export const MAX_CORRELATION_ID = 0x7fff_ffff;
 /**
  * Opens the socket for a connection. The default is `net.connect`; a TLS factory returns
  * `tls.connect(...)`, and the connection then waits for `secureConnect` instead of `connect`.
- * `onread`, when the factory passes it on to `net.connect`, makes the socket read into the
- * connection's own buffers (a large response straight into its frame, without a copy); a factory
- * that leaves it out works the same through `data` events.
  */
-export type SocketFactory = (options: { host: string; port: number; onread?: net.OnReadOpts }) => net.Socket;
+export type SocketFactory = (options: { host: string; port: number }) => net.Socket;
 
 /** How a {@link Connection} behaves. Every field is optional except the broker address. */
 export interface ConnectionOptions {
@@ -152,16 +149,6 @@ export class Connection {
   private readonly closeListeners = new Set<(error: ConnectionError) => void>();
   private stateValue: ConnectionState = 'idle';
   private lastActivity: number;
-  private readonly frameHandler = (frame: Uint8Array): void => this.onFrame(frame);
-  /** For a socket that reads into the decoder's buffers (see {@link SocketFactory}). */
-  private readonly onread: net.OnReadOpts = {
-    buffer: () => this.decoder.readBuffer(),
-    // true: go on reading (false would pause the socket).
-    callback: (n, buffer) => {
-      this.onRead(n, buffer);
-      return true;
-    },
-  };
 
   /** Creates an unconnected connection; nothing happens until {@link connect} or {@link send}. */
   constructor(options: ConnectionOptions) {
@@ -246,7 +233,7 @@ export class Connection {
       const factory = this.options.socketFactory ?? defaultSocketFactory;
       let socket: net.Socket;
       try {
-        socket = factory({ host: this.options.host, port: this.options.port, onread: this.onread });
+        socket = factory({ host: this.options.host, port: this.options.port });
       } catch (cause) {
         const error = new ConnectionError(this.broker, 'network', 'cannot open socket', { cause });
         this.shutdown(error, null, null);
@@ -435,42 +422,26 @@ export class Connection {
 
   private onData(chunk: Buffer): void {
     this.lastActivity = this.clock.now();
-    if (!this.receivedAny && !this.firstBytesOk(chunk)) return;
+    if (!this.receivedAny) {
+      this.receivedAny = true;
+      // A TLS alert read as a size prefix announces ~350 MB: name the real problem instead.
+      if (!this.tls && looksLikeTlsRecord(chunk)) {
+        this.failWith(
+          new TlsError(
+            this.broker,
+            'tls-expected',
+            'the broker answered with a TLS record: this listener expects TLS, configure `tls`',
+          ),
+        );
+        return;
+      }
+    }
     try {
-      this.decoder.push(chunk, this.frameHandler);
+      this.decoder.push(chunk, (frame) => this.onFrame(frame));
     } catch (error) {
       // FrameTooLargeError: the oldest in-flight request is the one the frame was meant for.
       this.protocolViolation(error);
     }
-  }
-
-  /** The `onread` callback: `n` bytes were read into `buffer`, which the decoder chose. */
-  private onRead(n: number, buffer: Uint8Array): void {
-    this.lastActivity = this.clock.now();
-    if (!this.receivedAny && !this.firstBytesOk(buffer.subarray(0, n))) return;
-    try {
-      this.decoder.receive(n, buffer, this.frameHandler);
-    } catch (error) {
-      this.protocolViolation(error);
-    }
-  }
-
-  /**
-   * Checks the first bytes the broker sent. A TLS alert read as a size prefix announces ~350 MB: name
-   * the real problem instead.
-   * @returns false when the connection failed over them.
-   */
-  private firstBytesOk(chunk: Uint8Array): boolean {
-    this.receivedAny = true;
-    if (this.tls || !looksLikeTlsRecord(chunk)) return true;
-    this.failWith(
-      new TlsError(
-        this.broker,
-        'tls-expected',
-        'the broker answered with a TLS record: this listener expects TLS, configure `tls`',
-      ),
-    );
-    return false;
   }
 
   private onFrame(frame: Uint8Array): void {
@@ -662,8 +633,7 @@ function encodeRequest<T>(spec: RequestSpec<T>, correlationId: number, clientId:
   return writer.finish();
 }
 
-const defaultSocketFactory: SocketFactory = ({ host, port, onread }) =>
-  net.connect(onread ? { host, port, onread } : { host, port });
+const defaultSocketFactory: SocketFactory = ({ host, port }) => net.connect({ host, port });
 
 function reasonOf(error: NodeJS.ErrnoException): ConnectionErrorReason {
   switch (error.code) {

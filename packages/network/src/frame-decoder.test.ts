@@ -74,63 +74,6 @@ describe('FrameDecoder', () => {
     );
   });
 
-  it('reads into its own buffers (onread) to the same frames as push, whatever each read returns', () => {
-    fc.assert(
-      fc.property(
-        fc.array(fc.uint8Array({ maxLength: 200_000 }), { maxLength: 6 }),
-        fc.array(fc.integer({ min: 1, max: 150_000 }), { minLength: 1, maxLength: 12 }),
-        (payloads, readSizes) => {
-          const stream = concat(payloads.map((p) => frame(p)));
-          const decoder = new FrameDecoder('b:1', 1 << 20);
-          // Frames kept as handed out, no copy: a later read must not change them.
-          const frames: Uint8Array[] = [];
-          let at = 0;
-          for (let i = 0; at < stream.length; i++) {
-            // A socket read: at most the buffer's length, at most what the peer has sent.
-            const buffer = decoder.readBuffer();
-            const n = Math.min(buffer.length, readSizes[i % readSizes.length]!, stream.length - at);
-            buffer.set(stream.subarray(at, at + n));
-            at += n;
-            decoder.receive(n, buffer, (f) => frames.push(f));
-          }
-          expect(decoder.midFrame).toBe(false);
-          const reference = collect(new FrameDecoder('b:1', 1 << 20), [stream]);
-          expect(frames.map((f) => [...f])).toEqual(reference.map((f) => [...f]));
-          expect(frames.map((f) => [...f])).toEqual(payloads.map((p) => [...p]));
-        },
-      ),
-      { numRuns: 60 },
-    );
-  });
-
-  it('reads the rest of a large frame straight into it, and copies small frames out of its scratch buffer', () => {
-    const big = new Uint8Array(300_000).map((_, i) => i % 251);
-    const stream = concat([frame(Uint8Array.of(1, 2, 3)), frame(big)]);
-    const decoder = new FrameDecoder('b:1', 1 << 20);
-    const frames: Uint8Array[] = [];
-    const scratch = decoder.readBuffer();
-    scratch.set(stream.subarray(0, scratch.length));
-    decoder.receive(scratch.length, scratch, (f) => frames.push(f));
-    expect(frames).toHaveLength(1);
-    expect(frames[0]!.buffer).not.toBe(scratch.buffer);
-    // The rest arrives in reads of at most 64 KiB, each straight into the frame's own buffer.
-    let at = scratch.length;
-    const frameBuffer = decoder.readBuffer().buffer;
-    while (at < stream.length) {
-      const tail = decoder.readBuffer();
-      expect(tail.buffer).toBe(frameBuffer);
-      expect(tail.length).toBe(Math.min(64 * 1024, stream.length - at));
-      tail.set(stream.subarray(at, at + tail.length));
-      at += tail.length;
-      decoder.receive(tail.length, tail, (f) => frames.push(f));
-    }
-    expect(frames[1]!.buffer).toBe(frameBuffer);
-    expect([...frames[0]!]).toEqual([1, 2, 3]);
-    expect(Buffer.compare(frames[1]!, big)).toBe(0);
-    expect(frames[1]!.length).toBe(big.length);
-    expect(decoder.readBuffer()).toBe(scratch);
-  });
-
   it('rejects a size above the maximum from the prefix alone, before the frame arrives', () => {
     const decoder = new FrameDecoder('broker-a:9092', 1000);
     const prefix = Uint8Array.of(0x00, 0x00, 0x03, 0xe9); // 1001

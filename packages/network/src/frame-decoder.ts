@@ -1,9 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { FrameTooLargeError } from './errors.js';
 
-/** The scratch buffer socket reads land in between frames: Node's own read size. */
-const SCRATCH_BYTES = 64 * 1024;
-
 /**
  * Splits a byte stream into Kafka frames (a big-endian int32 size, then that many bytes), sans-I/O.
  *
@@ -11,10 +8,6 @@ const SCRATCH_BYTES = 64 * 1024;
  * one chunk (no copy at all), otherwise a buffer of the announced size, allocated once and filled from
  * the following chunks. Decoded responses may keep views into it. The size is checked against the
  * maximum before anything is allocated, so a garbage prefix can never cause a huge allocation.
- *
- * A socket that reads into buffers it is given (Node's `onread`) asks {@link readBuffer} where to put
- * each read and hands the bytes to {@link receive}: the rest of a frame being assembled is read
- * straight into it, so a large response costs neither a buffer per socket read nor a copy.
  */
 export class FrameDecoder {
   private readonly sizePrefix = new Uint8Array(4);
@@ -22,10 +15,6 @@ export class FrameDecoder {
   private frame: Uint8Array | null = null;
   private frameFilled = 0;
   private stopped = false;
-  /** Where reads land between frames; reused, so frames found in it are copied out. */
-  private scratch: Uint8Array | null = null;
-  /** The unfilled rest of `frame` that {@link readBuffer} last handed out, to know a read into it. */
-  private frameTail: Uint8Array | null = null;
 
   /**
    * @param broker `host:port`, named in errors.
@@ -46,7 +35,6 @@ export class FrameDecoder {
   stop(): void {
     this.stopped = true;
     this.frame = null;
-    this.frameTail = null;
   }
 
   /**
@@ -56,50 +44,6 @@ export class FrameDecoder {
    *   stopped, since the stream has no recoverable frame boundary.
    */
   push(chunk: Uint8Array, onFrame: (frame: Uint8Array) => void): void {
-    this.consume(chunk, onFrame, false);
-  }
-
-  /**
-   * @returns where the next socket read should put its bytes: the next (at most 64 KiB) of the
-   *   unfilled rest of the frame being assembled, else a scratch buffer that the decoder reuses.
-   */
-  readBuffer(): Uint8Array {
-    const frame = this.frame;
-    if (frame !== null && !this.stopped) {
-      // At most 64 KiB a read, as into the scratch buffer: reading the whole rest at once measured
-      // 0.92x the records per second end to end (the kernel hands over a large response in pieces).
-      const end = Math.min(frame.length, this.frameFilled + SCRATCH_BYTES);
-      this.frameTail = frame.subarray(this.frameFilled, end);
-      return this.frameTail;
-    }
-    this.frameTail = null;
-    this.scratch ??= Buffer.allocUnsafe(SCRATCH_BYTES);
-    return this.scratch;
-  }
-
-  /**
-   * Takes the `n` bytes a socket read put at the start of `buffer`, the last one {@link readBuffer}
-   * returned, and calls `onFrame` for every frame they complete, in order. A frame found in the
-   * scratch buffer is handed out as a copy, since the next read overwrites it.
-   * @throws FrameTooLargeError as {@link push} does.
-   */
-  receive(n: number, buffer: Uint8Array, onFrame: (frame: Uint8Array) => void): void {
-    if (this.stopped) return;
-    const frame = this.frame;
-    if (buffer === this.frameTail && frame !== null) {
-      this.frameTail = null;
-      this.frameFilled += n;
-      if (this.frameFilled === frame.length) {
-        this.frame = null;
-        onFrame(frame);
-      }
-      return;
-    }
-    this.consume(buffer.subarray(0, n), onFrame, buffer === this.scratch);
-  }
-
-  /** {@link push}, with frames that lie wholly inside a `transient` chunk copied out of it. */
-  private consume(chunk: Uint8Array, onFrame: (frame: Uint8Array) => void, transient: boolean): void {
     const length = chunk.length;
     let pos = 0;
     while (pos < length && !this.stopped) {
@@ -123,7 +67,7 @@ export class FrameDecoder {
         }
         if (length - pos >= size) {
           const end = pos + size;
-          onFrame(transient ? copyOf(chunk, pos, end) : chunk.subarray(pos, end));
+          onFrame(chunk.subarray(pos, end));
           pos = end;
           continue;
         }
@@ -142,12 +86,6 @@ export class FrameDecoder {
       }
     }
   }
-}
-
-function copyOf(bytes: Uint8Array, start: number, end: number): Uint8Array {
-  const copy = Buffer.allocUnsafe(end - start);
-  copy.set(bytes.subarray(start, end));
-  return copy;
 }
 
 function int32At(bytes: Uint8Array, offset: number): number {
