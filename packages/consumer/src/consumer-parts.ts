@@ -66,6 +66,8 @@ export function wireConsumer(
   reportRequests(context.client.pool, clock, events);
   const running = () => lifecycle.running;
   const fetcher = new Fetcher(context);
+  // A group member whose coordinator has not confirmed it since a heartbeat failed hands nothing out.
+  fetcher.holdDeliveries = () => state.group()?.membershipInDoubt() ?? false;
   const commits = new Commits(context, {
     partitions: fetcher.partitions,
     group: state.group,

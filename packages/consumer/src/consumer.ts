@@ -168,6 +168,7 @@ export class Consumer<KD extends Deserializer = 'buffer', VD extends Deserialize
           this.fetcher.wake();
         },
         isPolling: (now: number) => this.maxPoll.isPolling(now),
+        membershipConfirmed: () => this.fetcher.wake(),
       };
       this.group = new GroupDriver(this.context, this.rebalances, hooks, createGroupMember(this.config));
       this.startWork();

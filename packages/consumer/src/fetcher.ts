@@ -43,6 +43,12 @@ export class Fetcher {
   private readonly warnings: RateLimitedLog;
   private readonly responseHost: PartitionResponseHost;
   private metadataRefreshing = false;
+  /**
+   * Whether fetched data must wait before it is handed out: under a group whose coordinator has not
+   * confirmed the membership since a heartbeat failed, the partitions may be another member's by now
+   * (see `GroupMember.membershipInDoubt`). Fetching goes on; call `wake` once it turns false.
+   */
+  holdDeliveries: () => boolean = () => false;
   private readonly loop: LoopSignal;
   private closed = false;
   private stoppedBy: AuthenticationError | null = null;
@@ -150,8 +156,8 @@ export class Fetcher {
   /**
    * Takes the next batch of a partition that is neither paused nor held by the user, and moves that
    * partition's fetch position past it (so its next Fetch can start at once).
-   * @returns the delivery, an error the user must see, or null when nothing is ready. After an
-   *   authentication failure, that error on every call.
+   * @returns the delivery, an error the user must see, or null when nothing is ready or deliveries
+   *   are held (`holdDeliveries`). After an authentication failure, that error on every call.
    */
   take(): TakeResult {
     if (this.stoppedBy) return { error: this.stoppedBy };
@@ -161,6 +167,7 @@ export class Fetcher {
         return { error: p.halted };
       }
     }
+    if (this.holdDeliveries()) return null;
     const entries = this.buffer.entries;
     const taken = this.buffer.take(this.config.retryBackoffMs);
     // Data left the buffer or a partition became free: the loop may fetch again. That includes data

@@ -52,6 +52,8 @@ export interface DriverHooks {
   fatal(error: Error): void;
   /** True while the user is waiting for data or a handler is running within the max poll interval. */
   isPolling(now: number): boolean;
+  /** The coordinator confirmed a membership that was in doubt: held deliveries may go on (none: never held). */
+  membershipConfirmed?(): void;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the member's request carries the API by name; the send pairs that name with its codec.
@@ -189,6 +191,11 @@ export class GroupDriver {
   /** Records that the user code polled (restarts the member's max-poll-interval timer). */
   recordPoll(now: number): void {
     this.member.recordPoll(now);
+  }
+
+  /** @returns whether deliveries must wait: see `GroupMember.membershipInDoubt`. */
+  membershipInDoubt(): boolean {
+    return this.member.membershipInDoubt;
   }
 
   /** Tells the member an OffsetCommit failed with `errorCode` under `generationId`. */
@@ -437,6 +444,9 @@ export class GroupDriver {
     this.member.onResponse(request, result as ResponseTo<MemberRequest>, this.context.clock.now());
     this.reports.answered(request.api, result, sentAt);
     if (request.api === 'FindCoordinator') this.shareCoordinator();
+    const { membershipConfirmed } = this.hooks;
+    if (membershipConfirmed && this.reports.doubtCleared(request.api, this.config.logger))
+      membershipConfirmed();
   }
 
   private async handleEvents(): Promise<void> {

@@ -1,10 +1,11 @@
 /**
- * The `heartbeat` and `joined` events, read off the group requests the driver sends and their answers:
+ * The `heartbeat` and `joined` events, and the log lines of a membership in doubt, read off the group requests the driver sends and their answers:
  * the member itself stays sans-I/O and reports nothing about liveness, and the driver already sees
  * every answer. With nobody listening, this costs a map lookup per heartbeat and per assignment.
  */
 import type { TopicPartition } from '@runnel/assignors';
 import type { GroupMember } from '@runnel/group';
+import type { Logger } from '@runnel/network';
 import type { ClientEventMap, ConsumerEvents } from './events.js';
 
 /** The APIs whose accepted answer is a heartbeat: classic, consumer protocol (KIP-848), share groups. */
@@ -24,6 +25,8 @@ export class MembershipEvents {
   private roundStartedAt: number | null = null;
   /** The leader the last accepted JoinGroup named; null before one (and always under KIP-848). */
   private leaderId: string | null = null;
+  /** Whether the membership was in doubt after the last answer (see `GroupMember.membershipInDoubt`). */
+  private inDoubt = false;
 
   constructor(
     private readonly events: ConsumerEvents<ClientEventMap>,
@@ -50,6 +53,26 @@ export class MembershipEvents {
     // The answer to a leave (epoch -1) is no heartbeat of a member in the group.
     if (generationId < 0 || memberId === '') return;
     this.events.emit('heartbeat', { groupId, memberId, generationId });
+  }
+
+  /**
+   * Logs, after the member took the answer to `api`, when its membership fell in doubt or was
+   * confirmed again.
+   * @returns true when a doubt just cleared: deliveries held meanwhile may go on.
+   */
+  doubtCleared(api: string, logger: Logger): boolean {
+    const inDoubt = this.member.membershipInDoubt;
+    if (inDoubt === this.inDoubt) return false;
+    this.inDoubt = inDoubt;
+    if (inDoubt) {
+      logger.info(
+        { event: 'membership_in_doubt', api },
+        'the coordinator has not confirmed the membership; deliveries wait until it does',
+      );
+      return false;
+    }
+    logger.info({ event: 'membership_confirmed' }, 'membership confirmed; deliveries go on');
+    return true;
   }
 
   /** Reports a new generation's assignment, handed to the consumer at `now`, as `joined`. */

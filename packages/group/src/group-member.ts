@@ -54,6 +54,11 @@ export interface GroupMember<R extends AnyMemberRequest = MemberRequest> {
   readonly ownedPartitions: TopicPartition[];
   /** When (clock time, as `now`) the coordinator last accepted a heartbeat; null before the first. */
   readonly lastHeartbeatAt: number | null;
+  /**
+   * True while the coordinator has not confirmed the membership since a heartbeat failed (consumer
+   * protocol; always false for the others): the partitions held may have gone to another member.
+   */
+  readonly membershipInDoubt: boolean;
   /** The error that put the member in its fatal state, or null. */
   readonly fatalError: GroupFatalError | null;
   /**

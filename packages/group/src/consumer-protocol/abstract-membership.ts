@@ -8,7 +8,8 @@
  *
  * Sub-state beside the state enum, and why: `reconciliation` is RECONCILING's own step (revoking or
  * assigning, with the event it waits for); the heartbeat's interval, backoff and the fields already sent
- * are timers and a cache, not states.
+ * are timers and a cache, not states; `membershipInDoubt` (from a failed heartbeat to an accepted one)
+ * runs across STABLE, RECONCILING, FENCED and JOINING alike.
  */
 import {
   ErrorCode,
@@ -189,6 +190,8 @@ export abstract class AbstractMembership<
     this.dropAssignment();
     this.resetSentFields();
     this.backoffUntil = now;
+    // Until the consumer released what it held, none of it may be handed out: it is another's now.
+    this.membershipInDoubt = true;
     this.resetTo(state<S>('FENCED'));
     this.settle(now);
   }
@@ -211,6 +214,7 @@ export abstract class AbstractMembership<
   }
 
   override finishLeaving(): void {
+    this.membershipInDoubt = false;
     this.enterInitial();
     this.dropAssignment();
     this.inFlight.forget('heartbeat');
@@ -284,6 +288,7 @@ export abstract class AbstractMembership<
   /** Takes a successful heartbeat answer, arrived at `now`, to the heartbeat sent at `sentAt`. */
   onHeartbeatAccepted(answer: HeartbeatAnswer, sentAt: number, now: number): void {
     this.lastHeartbeatAt = now;
+    this.membershipInDoubt = false;
     this.heartbeatBackoff.reset();
     this.backoffUntil = 0;
     if (answer.heartbeatIntervalMs > 0) this.heartbeatIntervalMs = answer.heartbeatIntervalMs;
@@ -308,10 +313,12 @@ export abstract class AbstractMembership<
     switch (code) {
       case ErrorCode.NOT_COORDINATOR:
       case ErrorCode.COORDINATOR_NOT_AVAILABLE:
+        this.membershipInDoubt = true;
         this.markCoordinatorUnknown(now);
         this.backoffUntil = now;
         return;
       case ErrorCode.COORDINATOR_LOAD_IN_PROGRESS:
+        this.membershipInDoubt = true;
         this.backoffUntil = now + this.heartbeatBackoff.fail();
         return;
       case ErrorCode.FENCED_MEMBER_EPOCH:
@@ -332,6 +339,7 @@ export abstract class AbstractMembership<
         return;
       default:
         if (kafkaErrorInfo(code).retriable) {
+          this.membershipInDoubt = true;
           this.backoffUntil = now + this.heartbeatBackoff.fail();
           this.events.error(new GroupBrokerError(api, code, message));
         } else {
@@ -352,6 +360,8 @@ export abstract class AbstractMembership<
       this.fail(this.unsupported(error.message, error));
       return;
     }
+    // The coordinator may have expired the member while the heartbeat was lost.
+    this.membershipInDoubt = true;
     this.markCoordinatorUnknown(now);
     this.backoffUntil = now + this.heartbeatBackoff.fail();
     this.events.error(error);

@@ -196,6 +196,41 @@ describe('retriable errors', () => {
     expect(h.now).toBeGreaterThan(joinedAt!);
   });
 
+  it('a lost heartbeat puts the membership in doubt until the coordinator accepts one again', () => {
+    const h = new ConsumerProtocolHarness();
+    h.join({ [PAYMENTS_ID]: [0] }, 2);
+    expect(h.member.membershipInDoubt).toBe(false);
+    h.advance(INTERVAL_MS);
+    h.respond('ConsumerGroupHeartbeat', connectionLost());
+    expect(h.member.membershipInDoubt).toBe(true);
+    h.respond('FindCoordinator', findCoordinatorOk());
+    h.advance(BACKOFF_MS);
+    // Answered, but not accepted: the coordinator may still have expired the member.
+    h.respond('ConsumerGroupHeartbeat', heartbeatError(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS));
+    expect(h.member.membershipInDoubt).toBe(true);
+    h.advance(4 * BACKOFF_MS);
+    h.respond('ConsumerGroupHeartbeat', heartbeatOk(2));
+    expect(h.member.membershipInDoubt).toBe(false);
+    expect(h.member.state).toBe(ConsumerProtocolMemberState.STABLE);
+  });
+
+  it('a member in doubt that turns out fenced stays in doubt until its rejoin is accepted', () => {
+    const h = new ConsumerProtocolHarness();
+    h.join({ [PAYMENTS_ID]: [0, 1] }, 2);
+    h.advance(INTERVAL_MS);
+    h.respond('ConsumerGroupHeartbeat', connectionLost());
+    h.respond('FindCoordinator', findCoordinatorOk());
+    h.advance(BACKOFF_MS);
+    h.respond('ConsumerGroupHeartbeat', heartbeatError(ErrorCode.UNKNOWN_MEMBER_ID));
+    // The loss is not handled yet: what the consumer still holds must not be handed out.
+    expect(h.member.state).toBe(ConsumerProtocolMemberState.FENCED);
+    expect(h.member.membershipInDoubt).toBe(true);
+    h.ackAll();
+    expect(h.member.membershipInDoubt).toBe(true);
+    h.respond('ConsumerGroupHeartbeat', heartbeatOk(4, { [PAYMENTS_ID]: [1] }));
+    expect(h.member.membershipInDoubt).toBe(false);
+  });
+
   it('a connection error reports the error, finds the coordinator again and backs off', () => {
     const h = new ConsumerProtocolHarness();
     h.join({ [PAYMENTS_ID]: [0] }, 2);

@@ -55,6 +55,14 @@ export abstract class GroupMemberBase<
     return this.core.lastHeartbeatAt;
   }
 
+  /**
+   * @returns whether the coordinator has not confirmed the membership since a heartbeat failed: what
+   *   the consumer holds may belong to another member by now (see `MemberCore.membershipInDoubt`).
+   */
+  get membershipInDoubt(): boolean {
+    return this.core.membershipInDoubt;
+  }
+
   /** @returns the error that put the member in FATAL, or null. */
   get fatalError(): GroupFatalError | null {
     return this.core.fatalError;

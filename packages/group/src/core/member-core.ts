@@ -78,6 +78,13 @@ export abstract class MemberCore<
    * has not confirmed the member.
    */
   lastHeartbeatAt: number | null = null;
+  /**
+   * True from a heartbeat that got no answer (the connection broke, it timed out) or an answer that the
+   * coordinator moved, loads or is unavailable, until the coordinator accepts a heartbeat again: the
+   * coordinator may have expired the member meanwhile and handed its partitions to others, who may have
+   * committed past where this member's fetches stand. Protocols that know their session set it.
+   */
+  membershipInDoubt = false;
 
   private readonly machine: StateMachine<S>;
   /** Requests sent without waiting for their answer (the leave after a poll timeout). */

@@ -1,0 +1,191 @@
+/**
+ * A consumer-protocol member cut off from its coordinator may have been expired and its partitions
+ * handed to another member, who commits past where this one's fetches stand. The sequence the fault
+ * suite's proxy-blackhole scenario met: a partition assigned before the group ever committed (position
+ * 0 from the reset), its leader unreachable for a while, then the heartbeat connection breaks and the
+ * leader answers a Fetch at 0 before the coordinator has said UNKNOWN_MEMBER_ID. Those records must
+ * never be handed out: the next owner already processed and committed them.
+ */
+import { FakeClock, type FakeHandler, type ReceivedRequest } from '@runnel/network/testing';
+import {
+  ConsumerGroupHeartbeat,
+  type ConsumerGroupHeartbeatRequest,
+  type ConsumerGroupHeartbeatResponse,
+  ErrorCode,
+  Fetch,
+  type FetchRequest,
+  ListOffsets,
+  OffsetFetch,
+} from '@runnel/protocol';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ConsumerBatch } from './batch.js';
+import { Consumer } from './consumer.js';
+import { committedAnswer, FakeKafka, settle } from './test-support/fake-kafka.js';
+import { records, response } from './test-support/fetcher-fake.js';
+
+const TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAQ';
+const INTERVAL_MS = 1_000;
+
+/** A heartbeat answer: `memberEpoch`, with partition 0 of `t` assigned when `assign`. */
+function heartbeat(memberEpoch: number, assign: boolean, errorCode = 0): ConsumerGroupHeartbeatResponse {
+  return {
+    throttleTimeMs: 0,
+    errorCode,
+    errorMessage: null,
+    memberId: errorCode === 0 ? 'm-1' : null,
+    memberEpoch: errorCode === 0 ? memberEpoch : -1,
+    heartbeatIntervalMs: errorCode === 0 ? INTERVAL_MS : 0,
+    assignment: assign ? { topicPartitions: [{ topicId: TOPIC_ID, partitions: [0] }] } : null,
+  };
+}
+
+/**
+ * A group of one member over a fake Kafka: the coordinator answers heartbeats as `coordinator` says
+ * (up, unreachable, or having expired the member); the group's committed offset of `t-0` is
+ * `committed`; a Fetch waits until the test answers it (`fetches`).
+ */
+class Group {
+  readonly kafka: FakeKafka;
+  readonly consumer: Consumer;
+  coordinator: 'up' | 'unreachable' = 'up';
+  committed = -1;
+  /** The Fetch requests received, each with the function that answers it. */
+  readonly fetches: Array<{ offset: number; answer: (records: Uint8Array | null) => void }> = [];
+  private epoch = 0;
+  /** The epoch the coordinator expired (answered UNKNOWN_MEMBER_ID from then on), or null. */
+  private expired: number | null = null;
+
+  constructor() {
+    const clock = new FakeClock();
+    this.kafka = new FakeKafka({}, clock);
+    this.kafka.topics.clear();
+    this.kafka.topics.set('t', { partitions: 1, topicId: TOPIC_ID });
+    this.kafka.on(ConsumerGroupHeartbeat, (r) => this.onHeartbeat(r.message));
+    this.kafka.on(OffsetFetch, (r) => committedAnswer(r, () => this.committed));
+    this.kafka.on(ListOffsets, listedAtZero);
+    this.kafka.on(Fetch, (r) => this.onFetch(r));
+    this.consumer = new Consumer(
+      {
+        brokers: 'broker:9092',
+        groupId: 'g',
+        groupProtocol: 'consumer',
+        autoOffsetReset: 'earliest',
+        autoCommit: false,
+      },
+      { clock, connectionFactory: this.kafka.cluster.factory, random: () => 0.5 },
+    );
+  }
+
+  /** The coordinator is reachable again, and has expired the member's current epoch meanwhile. */
+  expire(): void {
+    this.coordinator = 'up';
+    this.expired = this.epoch;
+  }
+
+  /** Lets the event loop run until `done` holds (or 200 turns passed). */
+  async until(done: () => boolean): Promise<void> {
+    for (let turn = 0; turn < 200 && !done(); turn++) await settle();
+  }
+
+  async close(): Promise<void> {
+    this.coordinator = 'up';
+    let closed = false;
+    const closing = this.consumer.close({ timeoutMs: 1_000 }).then(() => {
+      closed = true;
+    });
+    for (let step = 0; step < 20 && !closed; step++) await this.kafka.pass(100);
+    await closing;
+    await this.kafka.close();
+  }
+
+  private onHeartbeat(m: ConsumerGroupHeartbeatRequest): ReturnType<FakeHandler> {
+    if (m.memberEpoch < 0) return { response: heartbeat(m.memberEpoch, false) };
+    if (this.coordinator === 'unreachable') return { disconnect: true };
+    if (m.memberEpoch === 0) {
+      this.epoch++;
+      return { response: heartbeat(this.epoch, true) };
+    }
+    if (m.memberEpoch === this.expired) {
+      return { response: heartbeat(-1, false, ErrorCode.UNKNOWN_MEMBER_ID) };
+    }
+    return { response: heartbeat(this.epoch, false) };
+  }
+
+  private onFetch(r: ReceivedRequest): ReturnType<FakeHandler> {
+    const m = r.message as FetchRequest;
+    const partition = m.topics[0]?.partitions[0];
+    if (!partition) return undefined;
+    return new Promise((resolve) => {
+      this.fetches.push({
+        offset: Number(partition.fetchOffset),
+        answer: (batch) => resolve({ response: fetched(batch) }),
+      });
+    });
+  }
+}
+
+/** @returns a Fetch answer holding `batch` for `t-0`, the topic named by id as Fetch v13+ does. */
+function fetched(batch: Uint8Array | null) {
+  const answer = response([{ partitionIndex: 0, records: batch }]);
+  return { ...answer, responses: answer.responses.map((t) => ({ ...t, topicId: TOPIC_ID })) };
+}
+
+function listedAtZero(r: ReceivedRequest): ReturnType<FakeHandler> {
+  return {
+    response: {
+      topics: r.message.topics.map((t: { name: string; partitions: { partitionIndex: number }[] }) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({
+          partitionIndex: p.partitionIndex,
+          errorCode: 0,
+          timestamp: -1n,
+          offset: 0n,
+          leaderEpoch: 7,
+        })),
+      })),
+    },
+  };
+}
+
+const groups: Group[] = [];
+afterEach(async () => {
+  await Promise.all(groups.splice(0).map((g) => g.close()));
+});
+
+describe('a consumer-protocol member its coordinator may have expired', () => {
+  it('hands out nothing fetched while its heartbeat fails, and starts its next tenure at the group’s commit', async () => {
+    const g = new Group();
+    groups.push(g);
+    g.consumer.subscribe(['t']);
+    const batches = g.consumer.batches();
+    let first: ConsumerBatch | null = null;
+    void batches.next().then((b) => {
+      if (!b.done) first = b.value;
+    });
+    // Assigned before anything was committed: it fetches from 0, and the leader holds the Fetch.
+    await g.until(() => g.fetches.length === 1);
+    expect(g.fetches[0]!.offset).toBe(0);
+
+    // The coordinator's connection breaks; meanwhile the coordinator expires the member and another
+    // member takes t-0 and commits 5. The leader answers the old Fetch before the member learns it.
+    g.coordinator = 'unreachable';
+    await g.kafka.pass(INTERVAL_MS, 100);
+    expect(g.kafka.requests(ConsumerGroupHeartbeat).length).toBeGreaterThanOrEqual(2);
+    g.committed = 5;
+    g.fetches[0]!.answer(records(0, 5));
+    await g.kafka.pass(50, 10);
+    expect(first).toBeNull();
+
+    // The coordinator answers again: UNKNOWN_MEMBER_ID, the partition is lost, the member rejoins and
+    // gets it back from the group's commit.
+    g.expire();
+    await g.kafka.pass(2_000, 100);
+    await g.until(() => g.fetches.some((f) => f.offset === 5));
+    expect(g.fetches.map((f) => f.offset)).toContain(5);
+    expect(g.fetches.filter((f) => f.offset === 0)).toHaveLength(1);
+    g.fetches.find((f) => f.offset === 5)!.answer(records(5, 3));
+    await g.until(() => first !== null);
+    expect(first).not.toBeNull();
+    expect((first as ConsumerBatch | null)?.records.map((r) => r.offset)).toEqual([5, 6, 7]);
+  });
+});
