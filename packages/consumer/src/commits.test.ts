@@ -306,6 +306,27 @@ describe('Commits', () => {
     expectNotAssigned(error, 2);
   });
 
+  it('under the consumer protocol, never sends a commit while the member has no epoch (fenced, its loss not handled yet)', async () => {
+    const group = new FakeGroup();
+    const { kafka, commits, p0, deadline } = setup({ groupProtocol: 'consumer' }, group);
+    let calls = 0;
+    kafka.on(OffsetCommit, (r) => {
+      calls++;
+      if (calls > 1) return commitAnswer(r);
+      // The coordinator expired the member: it learns so from a heartbeat while this commit is lost
+      // on the way. Until the loss is handled it still holds t-0, but with no epoch (-1 on the wire,
+      // which a coordinator whose group has emptied accepts).
+      group.generationId = -1;
+      return { disconnect: true };
+    });
+    p0.consumed = { offset: 30, leaderEpoch: 7 };
+    const outcome = rejection(commits.commit(undefined, deadline()));
+    await kafka.pass(2_000, 50);
+    const error = await outcome;
+    expect(kafka.requests(OffsetCommit).map((r) => sentCommits(r).map((c) => c.generation))).toEqual([[4]]);
+    expectNotAssigned(error, 0);
+  });
+
   it('refuses to commit without a groupId, at once', () => {
     const kafka = new FakeKafka();
     kafkas.push(kafka);
