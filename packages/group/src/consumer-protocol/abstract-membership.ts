@@ -191,7 +191,7 @@ export abstract class AbstractMembership<
     this.resetSentFields();
     this.backoffUntil = now;
     // Until the consumer released what it held, none of it may be handed out: it is another's now.
-    this.membershipInDoubt = true;
+    this.doubtMembership();
     this.resetTo(state<S>('FENCED'));
     this.settle(now);
   }
@@ -233,6 +233,11 @@ export abstract class AbstractMembership<
 
   protected override onAcknowledged(eventId: number): void {
     acknowledged(this, eventId);
+  }
+
+  /** The coordinator may have expired the member: what the consumer holds must wait (nothing held: no doubt). */
+  private doubtMembership(): void {
+    if (this.held.length > 0) this.membershipInDoubt = true;
   }
 
   /** Forgets the epoch, the target and what the coordinator knows the member owns. */
@@ -313,12 +318,12 @@ export abstract class AbstractMembership<
     switch (code) {
       case ErrorCode.NOT_COORDINATOR:
       case ErrorCode.COORDINATOR_NOT_AVAILABLE:
-        this.membershipInDoubt = true;
+        this.doubtMembership();
         this.markCoordinatorUnknown(now);
         this.backoffUntil = now;
         return;
       case ErrorCode.COORDINATOR_LOAD_IN_PROGRESS:
-        this.membershipInDoubt = true;
+        this.doubtMembership();
         this.backoffUntil = now + this.heartbeatBackoff.fail();
         return;
       case ErrorCode.FENCED_MEMBER_EPOCH:
@@ -339,7 +344,7 @@ export abstract class AbstractMembership<
         return;
       default:
         if (kafkaErrorInfo(code).retriable) {
-          this.membershipInDoubt = true;
+          this.doubtMembership();
           this.backoffUntil = now + this.heartbeatBackoff.fail();
           this.events.error(new GroupBrokerError(api, code, message));
         } else {
@@ -361,7 +366,7 @@ export abstract class AbstractMembership<
       return;
     }
     // The coordinator may have expired the member while the heartbeat was lost.
-    this.membershipInDoubt = true;
+    this.doubtMembership();
     this.markCoordinatorUnknown(now);
     this.backoffUntil = now + this.heartbeatBackoff.fail();
     this.events.error(error);

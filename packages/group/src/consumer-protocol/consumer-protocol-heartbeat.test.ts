@@ -214,6 +214,13 @@ describe('retriable errors', () => {
     expect(h.member.state).toBe(ConsumerProtocolMemberState.STABLE);
   });
 
+  it('a member that holds nothing is never in doubt: a joining member’s lost heartbeat changes nothing', () => {
+    const h = new ConsumerProtocolHarness();
+    h.startJoining();
+    h.respond('ConsumerGroupHeartbeat', connectionLost());
+    expect(h.member.membershipInDoubt).toBe(false);
+  });
+
   it('a member in doubt that turns out fenced stays in doubt until its rejoin is accepted', () => {
     const h = new ConsumerProtocolHarness();
     h.join({ [PAYMENTS_ID]: [0, 1] }, 2);
