@@ -1,6 +1,6 @@
 import type { Logger } from '@runnel/network';
 import { FakeClock, FakeCluster } from '@runnel/network/testing';
-import { Fetch, ListOffsets, type ListOffsetsRequest, OffsetCommit, OffsetFetch } from '@runnel/protocol';
+import { Fetch, ListOffsets, OffsetCommit, OffsetFetch } from '@runnel/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Commits } from './commits.js';
 import type { ConsumerConfig } from './config.js';
@@ -20,6 +20,7 @@ import {
   commitAnswer,
   committedAnswer,
   FakeKafka,
+  listedAt,
   metadataAnswer,
   settle,
 } from './test-support/fake-kafka.js';
@@ -58,25 +59,6 @@ function setup(names: readonly ConsumerEventName[], config: Partial<ConsumerConf
     isRunning: () => true,
   });
   return { kafka, seen, fetcher, commits };
-}
-
-/** @returns ListOffsets' answer: `offset` for every partition asked about. */
-function listedAt(request: { message: unknown }, offset: bigint) {
-  const m = request.message as ListOffsetsRequest;
-  return {
-    response: {
-      topics: m.topics.map((t) => ({
-        name: t.name,
-        partitions: t.partitions.map((p) => ({
-          partitionIndex: p.partitionIndex,
-          errorCode: 0,
-          timestamp: -1n,
-          offset,
-          leaderEpoch: 7,
-        })),
-      })),
-    },
-  };
 }
 
 describe('ConsumerEvents', () => {

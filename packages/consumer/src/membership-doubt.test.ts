@@ -20,7 +20,7 @@ import {
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ConsumerBatch } from './batch.js';
 import { Consumer } from './consumer.js';
-import { committedAnswer, FakeKafka, settle } from './test-support/fake-kafka.js';
+import { closeOnFakeClock, committedAnswer, FakeKafka, listedAt, settle } from './test-support/fake-kafka.js';
 import { records, response } from './test-support/fetcher-fake.js';
 
 const TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAQ';
@@ -62,7 +62,7 @@ class Group {
     this.kafka.topics.set('t', { partitions: 1, topicId: TOPIC_ID });
     this.kafka.on(ConsumerGroupHeartbeat, (r) => this.onHeartbeat(r.message));
     this.kafka.on(OffsetFetch, (r) => committedAnswer(r, () => this.committed));
-    this.kafka.on(ListOffsets, listedAtZero);
+    this.kafka.on(ListOffsets, (r) => listedAt(r));
     this.kafka.on(Fetch, (r) => this.onFetch(r));
     this.consumer = new Consumer(
       {
@@ -89,13 +89,7 @@ class Group {
 
   async close(): Promise<void> {
     this.coordinator = 'up';
-    let closed = false;
-    const closing = this.consumer.close({ timeoutMs: 1_000 }).then(() => {
-      closed = true;
-    });
-    for (let step = 0; step < 20 && !closed; step++) await this.kafka.pass(100);
-    await closing;
-    await this.kafka.close();
+    await closeOnFakeClock(this.kafka, this.consumer);
   }
 
   private onHeartbeat(m: ConsumerGroupHeartbeatRequest): ReturnType<FakeHandler> {
@@ -128,23 +122,6 @@ class Group {
 function fetched(batch: Uint8Array | null) {
   const answer = response([{ partitionIndex: 0, records: batch }]);
   return { ...answer, responses: answer.responses.map((t) => ({ ...t, topicId: TOPIC_ID })) };
-}
-
-function listedAtZero(r: ReceivedRequest): ReturnType<FakeHandler> {
-  return {
-    response: {
-      topics: r.message.topics.map((t: { name: string; partitions: { partitionIndex: number }[] }) => ({
-        name: t.name,
-        partitions: t.partitions.map((p) => ({
-          partitionIndex: p.partitionIndex,
-          errorCode: 0,
-          timestamp: -1n,
-          offset: 0n,
-          leaderEpoch: 7,
-        })),
-      })),
-    },
-  };
 }
 
 const groups: Group[] = [];

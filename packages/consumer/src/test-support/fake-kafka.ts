@@ -11,6 +11,8 @@ import {
   FindCoordinator,
   type FindCoordinatorRequest,
   type FindCoordinatorResponse,
+  type ListOffsetsRequest,
+  type ListOffsetsResponse,
   Metadata,
   type MetadataRequest,
   type MetadataResponse,
@@ -161,6 +163,42 @@ export class FakeKafka {
     }
     return undefined;
   }
+}
+
+/**
+ * Closes `consumer`, moving `kafka`'s clock while its close waits (a group leaves), then the fake's
+ * client. @returns once both are closed.
+ */
+export async function closeOnFakeClock(
+  kafka: FakeKafka,
+  consumer: { close(options: { timeoutMs: number }): Promise<void> },
+): Promise<void> {
+  let closed = false;
+  const closing = consumer.close({ timeoutMs: 1_000 }).then(() => {
+    closed = true;
+  });
+  for (let step = 0; step < 20 && !closed; step++) await kafka.pass(100);
+  await closing;
+  await kafka.close();
+}
+
+/** @returns ListOffsets' answer: `offset` (default 0, leader epoch 7) for every partition asked about. */
+export function listedAt(request: ReceivedRequest, offset = 0n): { response: ListOffsetsResponse } {
+  const m = request.message as ListOffsetsRequest;
+  return {
+    response: {
+      topics: m.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({
+          partitionIndex: p.partitionIndex,
+          errorCode: 0,
+          timestamp: -1n,
+          offset,
+          leaderEpoch: 7,
+        })),
+      })),
+    },
+  };
 }
 
 /** One offset an OffsetCommit request carried. */

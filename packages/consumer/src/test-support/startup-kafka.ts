@@ -18,13 +18,12 @@ import {
   type JoinGroupRequest,
   LeaveGroup,
   ListOffsets,
-  type ListOffsetsRequest,
   OffsetFetch,
   SyncGroup,
 } from '@runnel/protocol';
 import type { ConsumerConfig } from '../config.js';
 import { Consumer } from '../consumer.js';
-import { committedAnswer, FakeKafka } from './fake-kafka.js';
+import { closeOnFakeClock, committedAnswer, FakeKafka, listedAt } from './fake-kafka.js';
 import { records } from './fetcher-fake.js';
 
 export const TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAQ';
@@ -71,13 +70,7 @@ export class StartupKafka {
 
   /** Closes the consumer, moving the clock while its close waits (a group leaves), and the fake's client. */
   async close(): Promise<void> {
-    let closed = false;
-    const closing = this.consumer.close({ timeoutMs: 1_000 }).then(() => {
-      closed = true;
-    });
-    for (let step = 0; step < 20 && !closed; step++) await this.kafka.pass(100);
-    await closing;
-    await this.kafka.close();
+    await closeOnFakeClock(this.kafka, this.consumer);
   }
 
   private on(api: { readonly apiKey: number; readonly name: string }, handler: FakeHandler): void {
@@ -144,23 +137,7 @@ export class StartupKafka {
 
   private answerOffsets(): void {
     this.on(OffsetFetch, (r) => committedAnswer(r, () => -1));
-    this.on(ListOffsets, (r) => {
-      const m = r.message as ListOffsetsRequest;
-      return {
-        response: {
-          topics: m.topics.map((t) => ({
-            name: t.name,
-            partitions: t.partitions.map((p) => ({
-              partitionIndex: p.partitionIndex,
-              errorCode: 0,
-              timestamp: -1n,
-              offset: 0n,
-              leaderEpoch: 7,
-            })),
-          })),
-        },
-      };
-    });
+    this.on(ListOffsets, (r) => listedAt(r));
   }
 
   private answerFetch(): void {
