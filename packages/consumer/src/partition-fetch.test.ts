@@ -5,7 +5,7 @@ import {
   type RecordInput,
 } from '@runnel/codec';
 import { describe, expect, it } from 'vitest';
-import { type FetchedPartitionData, processPartitionFetch } from './partition-fetch.js';
+import { type FetchedPartitionData, PartitionFetchCursor, processPartitionFetch } from './partition-fetch.js';
 import { concatBytes } from './test-support/bytes.js';
 
 const text = new TextEncoder();
@@ -105,6 +105,63 @@ describe('processPartitionFetch', () => {
     expect(() => processPartitionFetch(data(bytes), plain)).toThrow(CorruptRecordError);
     const { batch } = processPartitionFetch(data(bytes), { readCommitted: false, checkCrcs: false });
     expect(batch!.records.map((r) => r.offset)).toEqual([7]);
+  });
+
+  describe('base offsets, which the CRC does not cover', () => {
+    const unlimited = {
+      maxBytes: Number.POSITIVE_INFINITY,
+      mayDecompress: () => true,
+      maxRecords: Number.POSITIVE_INFINITY,
+    };
+
+    it('stops with CorruptRecordError at a batch that starts past the high watermark, after handing out the batches before it', () => {
+      const second = encodeRecordBatch({ baseOffset: 3, records: records('b', 2) });
+      second[2]! ^= 0x5a; // the base offset becomes 0x5a0000000003; the CRC still holds
+      const bytes = concat(encodeRecordBatch({ baseOffset: 0, records: records('a', 3) }), second);
+      const cursor = new PartitionFetchCursor(data(bytes, { highWatermark: 5 }), plain);
+      const chunk = cursor.next(unlimited)!;
+      expect(chunk.batch!.records.map((r) => r.offset)).toEqual([0, 1, 2]);
+      expect(chunk.nextPosition!.offset).toBe(3);
+      expect(chunk.error).toBeInstanceOf(CorruptRecordError);
+      expect((chunk.error as CorruptRecordError).baseOffset).toBe(0x5a0000000003n);
+      expect(chunk.error!.message).toMatch(/past the high watermark 5/);
+      expect(cursor.done).toBe(true);
+    });
+
+    it('stops with CorruptRecordError at a batch that starts before the end of the batch before it', () => {
+      const bytes = concat(
+        encodeRecordBatch({ baseOffset: 0, records: records('a', 3) }),
+        encodeRecordBatch({ baseOffset: 2, records: records('b', 2) }),
+      );
+      expect(() => processPartitionFetch(data(bytes), plain)).toThrow(
+        /starts before the end of the batch before it \(2\)/,
+      );
+    });
+
+    it('stops with CorruptRecordError at a first batch past both the fetch offset and the high watermark', () => {
+      const bytes = encodeRecordBatch({ baseOffset: 50, records: records('a', 1) });
+      expect(() => processPartitionFetch(data(bytes, { fetchOffset: 20, highWatermark: 20 }), plain)).toThrow(
+        CorruptRecordError,
+      );
+    });
+
+    it('accepts a compaction gap below the high watermark and batches appended after the answer read it', () => {
+      // The high watermark the broker read before the log: batches from 12 on were appended meanwhile.
+      const bytes = concat(
+        encodeRecordBatch({ baseOffset: 0, records: records('a', 2) }),
+        encodeRecordBatch({ baseOffset: 10, records: records('b', 2) }),
+        encodeRecordBatch({ baseOffset: 12, records: records('c', 3) }),
+        encodeRecordBatch({ baseOffset: 15, records: records('d', 1) }),
+      );
+      const { batch } = processPartitionFetch(data(bytes, { highWatermark: 12 }), plain);
+      expect(batch!.records.map((r) => r.offset)).toEqual([0, 1, 10, 11, 12, 13, 14, 15]);
+      const tailing = encodeRecordBatch({ baseOffset: 20, records: records('e', 2) });
+      const tail = processPartitionFetch(data(tailing, { fetchOffset: 20, highWatermark: 20 }), plain);
+      expect(tail.batch!.records.map((r) => r.offset)).toEqual([20, 21]);
+      // A broker that reports no high watermark (-1) still gets the order rule only.
+      const unknown = processPartitionFetch(data(bytes, { highWatermark: -1 }), plain);
+      expect(unknown.batch!.records).toHaveLength(8);
+    });
   });
 
   describe('with transactions', () => {

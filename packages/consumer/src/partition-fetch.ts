@@ -10,6 +10,7 @@
  */
 import {
   ControlRecordType,
+  CorruptRecordError,
   DefaultRecordBatch,
   decodeControlRecord,
   decodeRecordBatches,
@@ -111,6 +112,8 @@ export class PartitionFetchCursor {
   private readonly source: RecordSource;
   private position = 0;
   private failed = false;
+  /** The last offset of the last batch read; -1 before the first. */
+  private lastBatchEnd = -1;
   private readonly aborted: AbortedTransactionInfo[];
   private nextAborted = 0;
   private readonly abortedProducers = new Set<bigint>();
@@ -169,6 +172,7 @@ export class PartitionFetchCursor {
       let batch: RecordBatch;
       try {
         batch = this.decodeBatch(end);
+        this.checkBaseOffset(batch);
         const decompressed = this.readBatch(batch, records);
         chunkBytes += decompressed > 0 ? decompressed : batch.sizeInBytes;
         held += decompressed + (records.length - read) * RECORD_OBJECT_BYTES;
@@ -235,6 +239,30 @@ export class PartitionFetchCursor {
         : { maxDecompressedSize: this.options.maxDecompressedSize }),
     });
     return batch!;
+  }
+
+  /**
+   * A batch's base offset is outside what its CRC covers, so a flipped bit there would move every
+   * record of the batch, and the position after it, anywhere. A broker's answer holds batches in
+   * offset order, and none starts past both the high watermark it reports and the offset right after
+   * the batch before (the log cleaner leaves gaps only below the high watermark; a batch appended while
+   * the answer was read starts right after the one before it).
+   * @throws CorruptRecordError when `batch` breaks either rule.
+   */
+  private checkBaseOffset(batch: RecordBatch): void {
+    const { data } = this;
+    const base = batch.baseOffset;
+    const previous = this.lastBatchEnd;
+    const latestStart = Math.max(data.highWatermark, data.fetchOffset, previous + 1);
+    if (base <= previous || (data.highWatermark >= 0 && base > latestStart)) {
+      throw new CorruptRecordError(
+        base <= previous
+          ? `record batch at offset ${base} of ${data.topic}-${data.partition} starts before the end of the batch before it (${previous}): its base offset is corrupt`
+          : `record batch at offset ${base} of ${data.topic}-${data.partition} starts past the high watermark ${data.highWatermark} the fetch reported: its base offset is corrupt`,
+        batch.baseOffsetBig,
+      );
+    }
+    this.lastBatchEnd = batch.lastOffset;
   }
 
   /**
