@@ -110,7 +110,7 @@ export class GroupDriver {
     this.config = context.config;
     this.member = member;
     this.warnings = new RateLimitedLog(context.config.logger, () => context.clock.now());
-    this.reports = new MembershipEvents(context.events, member);
+    this.reports = new MembershipEvents(context.events, member, context.config.logger);
   }
 
   /** @returns the membership to send commits under. */
@@ -445,8 +445,7 @@ export class GroupDriver {
     this.reports.answered(request.api, result, sentAt);
     if (request.api === 'FindCoordinator') this.shareCoordinator();
     const { membershipConfirmed } = this.hooks;
-    if (membershipConfirmed && this.reports.doubtCleared(request.api, this.config.logger))
-      membershipConfirmed();
+    if (membershipConfirmed && this.reports.doubtCleared(request.api)) membershipConfirmed();
   }
 
   private async handleEvents(): Promise<void> {

@@ -31,6 +31,7 @@ export class MembershipEvents {
   constructor(
     private readonly events: ConsumerEvents<ClientEventMap>,
     private readonly member: GroupMember,
+    private readonly logger: Logger,
   ) {}
 
   /** Notes a request sent at `now`: the round's first JoinGroup starts the round. */
@@ -60,18 +61,18 @@ export class MembershipEvents {
    * confirmed again.
    * @returns true when a doubt just cleared: deliveries held meanwhile may go on.
    */
-  doubtCleared(api: string, logger: Logger): boolean {
+  doubtCleared(api: string): boolean {
     const inDoubt = this.member.membershipInDoubt;
     if (inDoubt === this.inDoubt) return false;
     this.inDoubt = inDoubt;
     if (inDoubt) {
-      logger.info(
+      this.logger.info(
         { event: 'membership_in_doubt', api },
         'the coordinator has not confirmed the membership; deliveries wait until it does',
       );
       return false;
     }
-    logger.info({ event: 'membership_confirmed' }, 'membership confirmed; deliveries go on');
+    this.logger.info({ event: 'membership_confirmed' }, 'membership confirmed; deliveries go on');
     return true;
   }
 
