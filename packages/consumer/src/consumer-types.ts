@@ -121,6 +121,12 @@ export interface GroupHealth {
    * interval while the coordinator does not answer.
    */
   readonly heartbeatAgeMs: number | null;
+  /**
+   * True while fetched records wait because the coordinator has not confirmed the membership since a
+   * heartbeat failed (consumer protocol: it may have expired the member and given its partitions to
+   * another); always false under the classic protocol.
+   */
+  readonly membershipInDoubt: boolean;
   /** The last answer of {@link Consumer.describeGroup}, or null before the first. */
   readonly description: GroupDescription | null;
   /** Why the last {@link Consumer.describeGroup} failed, or null when it succeeded or none ran. */

@@ -65,6 +65,7 @@ function groupHealthOf({ context, group, describer }: ConsumerParts): GroupHealt
     memberId: membership?.memberId ?? '',
     memberEpoch: membership?.memberEpoch ?? -1,
     heartbeatAgeMs: heartbeatAgeMs(heartbeatAt, context.clock.now()),
+    membershipInDoubt: group?.membershipInDoubt() ?? false,
     description: describer.lastDescription,
     describeError: describer.lastError,
   };

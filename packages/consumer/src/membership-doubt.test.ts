@@ -152,6 +152,7 @@ describe('a consumer-protocol member its coordinator may have expired', () => {
     g.fetches[0]!.answer(records(0, 5));
     await g.kafka.pass(50, 10);
     expect(first).toBeNull();
+    expect(g.consumer.health().group?.membershipInDoubt).toBe(true);
 
     // The coordinator answers again: UNKNOWN_MEMBER_ID, the partition is lost, the member rejoins and
     // gets it back from the group's commit.
@@ -164,5 +165,6 @@ describe('a consumer-protocol member its coordinator may have expired', () => {
     await g.until(() => first !== null);
     expect(first).not.toBeNull();
     expect((first as ConsumerBatch | null)?.records.map((r) => r.offset)).toEqual([5, 6, 7]);
+    expect(g.consumer.health().group?.membershipInDoubt).toBe(false);
   });
 });
