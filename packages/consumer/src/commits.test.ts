@@ -327,6 +327,19 @@ describe('Commits', () => {
     expectNotAssigned(error, 0);
   });
 
+  it('under the classic protocol, never sends a commit while the member has no generation (fenced, its loss not handled yet)', async () => {
+    const group = new FakeGroup();
+    const { kafka, commits, p0, deadline } = setup({}, group);
+    kafka.on(OffsetCommit, (r) => commitAnswer(r));
+    // UNKNOWN_MEMBER_ID reset the generation (and member id); the member still holds t-0 until the
+    // consumer handles the loss.
+    group.generationId = -1;
+    p0.consumed = { offset: 30, leaderEpoch: 7 };
+    const error = await rejection(commits.commit(undefined, deadline()));
+    expect(kafka.requests(OffsetCommit)).toHaveLength(0);
+    expectNotAssigned(error, 0);
+  });
+
   it('refuses to commit without a groupId, at once', () => {
     const kafka = new FakeKafka();
     kafkas.push(kafka);

@@ -133,12 +133,14 @@ export class Commits {
       list.map((o, i) => [o, offsets ? holders?.[i] : partitions.get(partitionKey(o.topic, o.partition))]),
     );
     const kip848 = this.context.config.groupProtocol === 'consumer';
-    // A KIP-848 member without an epoch was fenced and its loss is not handled yet: a commit under
-    // epoch -1 would pass wherever the group has emptied meanwhile, for offsets it no longer owns.
+    // A tenure commits only under a generation (classic) or epoch (consumer protocol): a member without
+    // one was fenced and its loss is not handled yet, and a commit under -1 would pass wherever the
+    // group has emptied meanwhile, for offsets it no longer owns (Java refuses a commit outside an
+    // active generation).
     const holds = (o: OffsetToCommit) => {
       const p = tenure.get(o);
       if (p === undefined || p.revoked || partitions.get(p.key) !== p) return false;
-      return !kip848 || (group?.generation().generationId ?? 0) > 0;
+      return (group?.generation().generationId ?? -1) > 0;
     };
     // Under KIP-848 the member epoch moves while reconciling: each attempt reads the current one
     // (and `holds` keeps that from reaching a partition that changed hands).
