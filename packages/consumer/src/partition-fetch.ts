@@ -112,8 +112,8 @@ export class PartitionFetchCursor {
   private readonly source: RecordSource;
   private position = 0;
   private failed = false;
-  /** The last offset of the last batch read; -1 before the first. */
-  private lastBatchEnd = -1;
+  /** The last offset of the batch read before; -1 before the first. */
+  private previousLastOffset = -1;
   private readonly aborted: AbortedTransactionInfo[];
   private nextAborted = 0;
   private readonly abortedProducers = new Set<bigint>();
@@ -252,17 +252,23 @@ export class PartitionFetchCursor {
   private checkBaseOffset(batch: RecordBatch): void {
     const { data } = this;
     const base = batch.baseOffset;
-    const previous = this.lastBatchEnd;
-    const latestStart = Math.max(data.highWatermark, data.fetchOffset, previous + 1);
-    if (base <= previous || (data.highWatermark >= 0 && base > latestStart)) {
-      throw new CorruptRecordError(
-        base <= previous
-          ? `record batch at offset ${base} of ${data.topic}-${data.partition} starts before the end of the batch before it (${previous}): its base offset is corrupt`
-          : `record batch at offset ${base} of ${data.topic}-${data.partition} starts past the high watermark ${data.highWatermark} the fetch reported: its base offset is corrupt`,
-        batch.baseOffsetBig,
+    const previous = this.previousLastOffset;
+    if (base <= previous)
+      throw this.corruptBase(batch, `starts before the end of the batch before it (${previous})`);
+    if (data.highWatermark >= 0 && base > Math.max(data.highWatermark, data.fetchOffset, previous + 1))
+      throw this.corruptBase(
+        batch,
+        `starts past the high watermark ${data.highWatermark} the fetch reported`,
       );
-    }
-    this.lastBatchEnd = batch.lastOffset;
+    this.previousLastOffset = batch.lastOffset;
+  }
+
+  private corruptBase(batch: RecordBatch, why: string): CorruptRecordError {
+    const { topic, partition } = this.data;
+    return new CorruptRecordError(
+      `record batch at offset ${batch.baseOffset} of ${topic}-${partition} ${why}: its base offset is corrupt`,
+      batch.baseOffsetBig,
+    );
   }
 
   /**
