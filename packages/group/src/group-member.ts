@@ -56,7 +56,8 @@ export interface GroupMember<R extends AnyMemberRequest = MemberRequest> {
   readonly lastHeartbeatAt: number | null;
   /**
    * True while the coordinator has not confirmed the membership since a heartbeat failed (consumer
-   * protocol; always false for the others): the partitions held may have gone to another member.
+   * protocol and share groups; always false for classic members): the partitions held may have gone to
+   * another member.
    */
   readonly membershipInDoubt: boolean;
   /** The error that put the member in its fatal state, or null. */

@@ -82,7 +82,8 @@ export abstract class MemberCore<
    * True from a heartbeat that got no answer (the connection broke, it timed out) or an answer that the
    * coordinator moved, loads or is unavailable, until the coordinator accepts a heartbeat again: the
    * coordinator may have expired the member meanwhile and handed its partitions to others, who may have
-   * committed past where this member's fetches stand. Protocols that know their session set it.
+   * committed past where this member's fetches stand. Set by the epoch members (consumer protocol,
+   * share groups), whose clients cannot know the session timeout; classic members never set it.
    */
   membershipInDoubt = false;
 
