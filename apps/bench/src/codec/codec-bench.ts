@@ -4,22 +4,26 @@
  * fastest npm packages), int64 reads, and decompression speed per codec (JS and native blocks).
  *
  * Contenders run interleaved (round 1: A, B, C; round 2: A, B, C; ...) so drift in machine load
- * hits all of them alike; each result is the median of the rounds (see harness.ts). Writes JSON and
- * Markdown.
+ * hits all of them alike; each result is the median of the rounds (see harness.ts). The decoders run
+ * each in a process of its own (isolated.ts), as in a client: a peer's garbage is not collected on
+ * Runnel's clock, nor Runnel's on a peer's. Writes JSON and Markdown.
  *
  * Run: pnpm --filter @runnel/codec build && pnpm --filter @runnel/bench-app build &&
  *      node apps/bench/dist/codec/codec-bench.js [--quick] [--only=int64|decode|crc|decompress]
  *      [--baseline=<another codec build's dist/index.js>] [--out apps/bench/results]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { crc32c, crc32cJs, decodeRecordBatches, Reader, setNativeCrc32c } from '@runnel/codec';
+import { crc32c, crc32cJs, Reader } from '@runnel/codec';
+import { DECODE_CONTENDERS, KAFKAJS, PLATFORMATIC, RUNNEL } from './decode-contenders.js';
 import { benchDecompress, type DecompressRow, decompressMarkdown } from './decompress-bench.js';
 import { buildFetch, FETCH_SHAPES, type FetchShape } from './fetch-shapes.js';
 import { type HarnessOptions, interleaved } from './harness.js';
-import { kafkaJsDecode, kafkaJsInput, peerCrc32c, platformaticDecode, platformaticInput } from './peers.js';
+import { isolatedInterleaved } from './isolated.js';
+import { peerCrc32c } from './peers.js';
+
+const CONTENDERS_MODULE = new URL('./decode-contenders.js', import.meta.url).href;
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -31,50 +35,6 @@ const harness: HarnessOptions = quick
   ? { rounds: 3, sampleMs: 150, maxWarmupMs: 1000 }
   : { rounds: 7, sampleMs: 300, maxWarmupMs: 3000 };
 
-function runnelAllFields(bytes: Uint8Array): number {
-  let seen = 0;
-  for (const batch of decodeRecordBatches(bytes)) {
-    for (const record of batch) {
-      seen += record.offset + record.timestamp + (record.key?.length ?? 0) + (record.value?.length ?? 0);
-      for (const header of record.headers) seen += header.key.length + (header.value?.length ?? 0);
-    }
-  }
-  return seen;
-}
-
-const nativeCrc32c = (
-  createRequire(import.meta.url)('@node-rs/crc32') as { crc32c: (d: Uint8Array, i?: number) => number }
-).crc32c;
-
-/** Runnel with the CRC in pure JS, as on a machine without the optional native package. */
-function runnelJsCrc(bytes: Uint8Array): number {
-  setNativeCrc32c(null);
-  try {
-    return runnelAllFields(bytes);
-  } finally {
-    setNativeCrc32c(nativeCrc32c);
-  }
-}
-
-function runnelOffsetAndValue(bytes: Uint8Array): number {
-  let seen = 0;
-  for (const batch of decodeRecordBatches(bytes)) {
-    for (const record of batch) seen += record.offset + (record.value?.length ?? 0);
-  }
-  return seen;
-}
-
-function runnelNoCrc(bytes: Uint8Array): number {
-  let seen = 0;
-  for (const batch of decodeRecordBatches(bytes, { verifyCrc: false })) {
-    for (const record of batch) {
-      seen += record.offset + record.timestamp + (record.key?.length ?? 0) + (record.value?.length ?? 0);
-      for (const header of record.headers) seen += header.key.length + (header.value?.length ?? 0);
-    }
-  }
-  return seen;
-}
-
 interface DecodeRow {
   shape: FetchShape;
   recordSize: number;
@@ -83,29 +43,23 @@ interface DecodeRow {
   nsPerRecord: Record<string, number>;
 }
 
-const KAFKAJS = 'kafkajs 2.2.4 decodeMessages (no CRC check)';
-const PLATFORMATIC = '@platformatic/kafka 2.12.1 readRecordsBatches (no CRC check)';
-const RUNNEL = 'runnel (all fields, CRC on)';
-
 async function benchDecode(): Promise<DecodeRow[]> {
   const rows: DecodeRow[] = [];
   for (const shape of FETCH_SHAPES) {
     for (const recordSize of quick ? [100] : [100, 1024, 10240]) {
       for (const headers of [0, 3]) {
-        const { bytes, records } = buildFetch(shape, recordSize, headers);
-        const kafkaJs = kafkaJsInput(bytes);
-        const platformaticChunks = platformaticInput(bytes);
-        const result = await interleaved(
-          {
-            [RUNNEL]: () => runnelAllFields(bytes),
-            'runnel (offset + value, CRC on)': () => runnelOffsetAndValue(bytes),
-            'runnel (all fields, CRC off)': () => runnelNoCrc(bytes),
-            'runnel (all fields, CRC on, JS CRC only)': () => runnelJsCrc(bytes),
-            [KAFKAJS]: () => kafkaJsDecode(kafkaJs),
-            [PLATFORMATIC]: () => platformaticDecode(platformaticChunks),
-          },
-          harness,
+        const { records } = buildFetch(shape, recordSize, headers);
+        const contenders = Object.fromEntries(
+          DECODE_CONTENDERS.map((name) => [
+            name,
+            {
+              module: CONTENDERS_MODULE,
+              factory: 'decodeContender',
+              args: [name, shape, recordSize, headers],
+            },
+          ]),
         );
+        const result = await isolatedInterleaved(contenders, harness);
         const nsPerRecord = Object.fromEntries(Object.entries(result).map(([k, v]) => [k, v / records]));
         rows.push({ shape, recordSize, headers, records, nsPerRecord });
         console.log(`decode ${shape}, ${recordSize} B x ${records}, ${headers} headers:`, nsPerRecord);
@@ -195,7 +149,7 @@ function markdown(
   const lines = [
     `# Codec benchmark`,
     '',
-    `Node ${process.version}, each contender warmed up until it settles (at most ${harness.maxWarmupMs} ms), then ${harness.rounds} interleaved rounds of ${harness.sampleMs} ms of process CPU time, medians; load average ${loadavg()
+    `Node ${process.version}, each contender warmed up until it settles (at most ${harness.maxWarmupMs} ms), then ${harness.rounds} interleaved rounds of ${harness.sampleMs} ms of process CPU time, medians; the decoders each in a process of its own (its own heap and garbage collector, as in a client); load average ${loadavg()
       .map((l) => l.toFixed(1))
       .join(' ')} on ${cpus().length} CPUs at the end.`,
     '',

@@ -68,7 +68,7 @@ export function median(xs: readonly number[]): number {
  * Warms `fn` up until two consecutive 200 ms samples agree within 10 %, or `maxMs` has passed.
  * @returns the CPU milliseconds spent.
  */
-async function warmUp(fn: () => unknown, maxMs: number): Promise<number> {
+export async function warmUp(fn: () => unknown, maxMs: number): Promise<number> {
   const slice = 200;
   let previous = await sample(fn, slice);
   let spent = slice;
