@@ -7,7 +7,10 @@
 import type * as Harness from './harness.js';
 import type { ContenderRef } from './isolated.js';
 
-type Command = { cmd: 'ready' } | { cmd: 'warm' | 'sample'; ms: number };
+type Command =
+  | { cmd: 'ready' }
+  | { cmd: 'warm'; minMs: number; maxMs: number }
+  | { cmd: 'sample'; ms: number };
 
 async function build(ref: ContenderRef): Promise<() => unknown> {
   const mod = (await import(ref.module)) as Record<string, unknown>;
@@ -33,7 +36,7 @@ process.on('message', (command: Command) => {
         command.cmd === 'ready'
           ? process.pid
           : command.cmd === 'warm'
-            ? await warmUp(fn, command.ms)
+            ? await warmUp(fn, command.minMs, command.maxMs)
             : await sample(fn, command.ms);
       process.send!({ ok: true, value });
     } catch (error) {

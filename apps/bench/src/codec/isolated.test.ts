@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { isolatedInterleaved } from './isolated.js';
 
 const FIXTURE = new URL('./test-support/contenders.ts', import.meta.url).href;
-const QUICK = { rounds: 2, sampleMs: 5, maxWarmupMs: 10 };
+const QUICK = { rounds: 2, sampleMs: 5, minWarmupMs: 5, maxWarmupMs: 10 };
 
 function alive(pid: number): boolean {
   try {

@@ -57,7 +57,9 @@ class ContenderProcess {
     });
   }
 
-  async ask(command: { cmd: 'ready' } | { cmd: 'warm' | 'sample'; ms: number }): Promise<number> {
+  async ask(
+    command: { cmd: 'ready' } | { cmd: 'warm'; minMs: number; maxMs: number } | { cmd: 'sample'; ms: number },
+  ): Promise<number> {
     if (this.exited !== undefined) throw new Error(`contender "${this.name}" ${this.exited}`);
     const reply = await new Promise<Reply>((resolve) => {
       this.pending = { resolve };
@@ -85,7 +87,9 @@ export async function isolatedInterleaved(
   const processes = Object.entries(contenders).map(([name, ref]) => new ContenderProcess(name, ref));
   try {
     for (const p of processes) await p.ask({ cmd: 'ready' });
-    for (const p of processes) await p.ask({ cmd: 'warm', ms: options.maxWarmupMs });
+    for (const p of processes) {
+      await p.ask({ cmd: 'warm', minMs: options.minWarmupMs, maxMs: options.maxWarmupMs });
+    }
     const samples = new Map<string, number[]>(processes.map((p) => [p.name, []]));
     for (let round = 0; round < options.rounds; round++) {
       for (const p of processes)
