@@ -152,14 +152,9 @@ function removeEmittedJs(dir, skip) {
  * @returns {string[]} every file under `dir`
  */
 function files(dir) {
-  /** @type {string[]} */
-  const found = [];
-  for (const dirent of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, dirent.name);
-    if (dirent.isDirectory()) found.push(...files(path));
-    else found.push(path);
-  }
-  return found;
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile())
+    .map((d) => join(d.parentPath, d.name));
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

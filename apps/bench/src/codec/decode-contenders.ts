@@ -4,7 +4,6 @@
  * reads offset, timestamp, key, value and each header of every record (Runnel's "offset + value" row
  * aside), and returns a sum over them so the work cannot be optimised away.
  */
-import { createRequire } from 'node:module';
 import { decodeRecordBatches, setNativeCrc32c } from '@runnel/codec';
 import { buildFetch, type FetchShape } from './fetch-shapes.js';
 import { kafkaJsDecode, kafkaJsInput, platformaticDecode, platformaticInput } from './peers.js';
@@ -58,15 +57,10 @@ export function decodeContender(
 ): () => unknown {
   const { bytes } = buildFetch(shape, recordSize, headers);
   switch (name) {
-    case RUNNEL: {
-      // The optional native CRC32C, as on a machine that has it installed (it would load by itself
-      // after the first 4 MiB; loading it here keeps the warm-up short).
-      const native = createRequire(import.meta.url)('@node-rs/crc32') as {
-        crc32c: (d: Uint8Array, i?: number) => number;
-      };
-      setNativeCrc32c(native.crc32c);
+    // The optional native CRC32C is installed here, and @runnel/codec loads it after the first 4 MiB
+    // checked, well inside the warm-up: as on a user's machine that has it.
+    case RUNNEL:
       return () => runnelAllFields(bytes, true);
-    }
     case RUNNEL_OFFSET_VALUE:
       return () => runnelOffsetAndValue(bytes);
     case RUNNEL_NO_CRC:

@@ -5,12 +5,7 @@
  */
 // Only type imports: the harness comes by URL (argv[3]), so this file also runs from its .ts source.
 import type * as Harness from './harness.js';
-import type { ContenderRef } from './isolated.js';
-
-type Command =
-  | { cmd: 'ready' }
-  | { cmd: 'warm'; minMs: number; maxMs: number }
-  | { cmd: 'sample'; ms: number };
+import type { Command, ContenderRef } from './isolated.js';
 
 async function build(ref: ContenderRef): Promise<() => unknown> {
   const mod = (await import(ref.module)) as Record<string, unknown>;

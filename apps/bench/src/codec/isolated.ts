@@ -24,6 +24,11 @@ export interface ContenderRef {
   readonly args: readonly unknown[];
 }
 
+/** What the parent asks a contender's process; each is answered with one {@link Reply}. */
+export type Command =
+  | { cmd: 'ready' }
+  | { cmd: 'warm'; minMs: number; maxMs: number }
+  | { cmd: 'sample'; ms: number };
 type Reply = { ok: true; value: number } | { ok: false; error: string };
 
 // Run from sources (the unit tests, Node's type stripping) the child and the harness are .ts files.
@@ -57,9 +62,7 @@ class ContenderProcess {
     });
   }
 
-  async ask(
-    command: { cmd: 'ready' } | { cmd: 'warm'; minMs: number; maxMs: number } | { cmd: 'sample'; ms: number },
-  ): Promise<number> {
+  async ask(command: Command): Promise<number> {
     if (this.exited !== undefined) throw new Error(`contender "${this.name}" ${this.exited}`);
     const reply = await new Promise<Reply>((resolve) => {
       this.pending = { resolve };
