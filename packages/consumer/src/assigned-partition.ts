@@ -19,12 +19,16 @@ export interface BufferedFetch {
   error: Error | null;
   /** The fetched bytes it holds (the partition's part of the Fetch response). */
   readonly rawBytes: number;
+  /** The position after all of it (see `PartitionFetchCursor.endPosition`); null for none or an error. */
+  readonly end: OffsetAndEpoch | null;
 }
 
 /**
  * The consumer's state of one assigned partition. Two positions are kept: `position`, the next offset
- * to fetch (it moves when fetched data is handed to the user, so the next Fetch can already run while
- * the user works), and `consumed`, the offset after the last batch the user finished (what commits store).
+ * to hand out (it moves when fetched data is handed to the user), and `consumed`, the offset after the
+ * last batch the user finished (what commits store). Fetching runs one answer ahead: while the data of
+ * one answer (`buffered`) is handed out, the next is fetched from where it ends and waits behind it
+ * (`prefetched`), so that the user does not wait for a round trip between two answers of a partition.
  */
 export class AssignedPartition {
   readonly key: string;
@@ -51,8 +55,16 @@ export class AssignedPartition {
   unfinished = 0;
   /** Part of a Fetch request in flight. */
   fetching = false;
-  /** Fetched data not yet handed out. */
+  /** Fetched data being handed out (or waiting to be), the oldest of the partition's. */
   buffered: BufferedFetch | null = null;
+  /** Data fetched from where `buffered` ends, waiting until that is all handed out. */
+  prefetched: BufferedFetch | null = null;
+  /**
+   * A fetch ahead came back with something other than records (an error, a replica to follow, a
+   * partial batch): the partition fetches again from its position once `buffered` is handed out, where
+   * the answer is acted on as usual.
+   */
+  prefetchBlocked = false;
   /** An error the user must see and act on (seek) before fetching resumes, e.g. out of range with reset `none`. */
   halted: Error | null = null;
   haltedReported = false;
@@ -91,7 +103,7 @@ export class AssignedPartition {
       this.position !== null &&
       !this.paused &&
       !this.revoking &&
-      this.buffered === null &&
+      this.fetchFrom !== null &&
       !this.fetching &&
       this.halted === null &&
       !this.revoked &&
@@ -99,6 +111,18 @@ export class AssignedPartition {
       !this.validating &&
       this.retryAt <= now
     );
+  }
+
+  /**
+   * @returns where the partition's next Fetch starts: its position when nothing is buffered, else
+   *   where the buffered data ends; null when it holds as much as it may (an answer ahead already, or
+   *   one that cannot be followed).
+   */
+  get fetchFrom(): OffsetAndEpoch | null {
+    const head = this.buffered;
+    if (head === null) return this.position;
+    if (this.prefetched !== null || this.prefetchBlocked) return null;
+    return head.end;
   }
 
   /** Stops the partition with an error the user must see; it resumes after a seek. */
@@ -116,6 +140,8 @@ export class AssignedPartition {
     this.position = position;
     this.source = source;
     this.buffered = null;
+    this.prefetched = null;
+    this.prefetchBlocked = false;
     this.halted = null;
     this.haltedReported = false;
     this.needsValidation = false;

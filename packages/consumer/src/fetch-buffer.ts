@@ -74,9 +74,11 @@ export class FetchBuffer {
     this.reserved -= bytes;
   }
 
-  /** Buffers a partition's fetched data (or error). */
+  /** Buffers a partition's fetched data (or error), behind what it buffered already. */
   add(entry: BufferedFetch): void {
-    entry.partition.buffered = entry;
+    const p = entry.partition;
+    if (p.buffered === null) p.buffered = entry;
+    else p.prefetched = entry;
     this.ready.push(entry);
     this.raw += entry.rawBytes;
   }
@@ -87,6 +89,8 @@ export class FetchBuffer {
       if (this.ready[i]!.partition === p) this.remove(i);
     }
     p.buffered = null;
+    p.prefetched = null;
+    p.prefetchBlocked = false;
   }
 
   /**
@@ -98,6 +102,13 @@ export class FetchBuffer {
     for (let i = 0; i < this.ready.length; i++) {
       const entry = this.ready[i]!;
       const p = entry.partition;
+      if (entry !== p.buffered) {
+        // Data fetched ahead waits for the partition's data before it; anything else is left over.
+        if (entry !== p.prefetched || p.revoked || entry.generation !== p.generation) this.remove(i--);
+        continue;
+      }
+      // Stale after a seek or revocation, or fetched ahead from where the data before it was to end
+      // but did not (it failed part way).
       const stale = p.revoked || entry.generation !== p.generation || p.position?.offset !== entry.position;
       if (stale) {
         this.remove(i--);
@@ -164,7 +175,10 @@ export class FetchBuffer {
 
   /** Forgets everything (close). */
   clear(): void {
-    for (const entry of this.ready) entry.partition.buffered = null;
+    for (const entry of this.ready) {
+      entry.partition.buffered = null;
+      entry.partition.prefetched = null;
+    }
     this.ready.length = 0;
     this.outstanding.clear();
     this.raw = 0;
@@ -176,6 +190,13 @@ export class FetchBuffer {
     const [entry] = this.ready.splice(index, 1);
     if (!entry) return;
     this.raw -= entry.rawBytes;
-    if (entry.partition.buffered === entry) entry.partition.buffered = null;
+    const p = entry.partition;
+    if (p.buffered === entry) {
+      p.buffered = p.prefetched;
+      p.prefetched = null;
+      if (p.buffered === null) p.prefetchBlocked = false;
+    } else if (p.prefetched === entry) {
+      p.prefetched = null;
+    }
   }
 }

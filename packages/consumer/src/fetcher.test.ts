@@ -35,18 +35,22 @@ describe('Fetcher', () => {
     await tick();
     cluster.fetches[0]!.respond(response([{ partitionIndex: 0, records: records(0, 3) }]));
     await tick();
+    // The next answer is already asked for, from where the buffered one ends.
+    expect(offsetsIn(cluster.fetches[1]!.request)).toEqual([[0, 3n]]);
     p0.seek({ offset: 50, leaderEpoch: -1 });
     fetcher.purge(p0);
     expect(fetcher.bufferedBytes).toBe(0);
     expect(fetcher.take()).toBeNull();
-    fetcher.wake();
-    await tick();
-    expect(offsetsIn(cluster.fetches[1]!.request)).toEqual([[0, 50n]]);
-    p0.seek({ offset: 80, leaderEpoch: -1 });
-    cluster.fetches[1]!.respond(response([{ partitionIndex: 0, records: records(50, 2) }]));
+    cluster.fetches[1]!.respond(response([{ partitionIndex: 0, records: records(3, 2) }]));
     await tick();
     expect(fetcher.take()).toBeNull();
-    expect(offsetsIn(cluster.fetches[2]!.request)).toEqual([[0, 80n]]);
+    expect(fetcher.bufferedBytes).toBe(0);
+    expect(offsetsIn(cluster.fetches[2]!.request)).toEqual([[0, 50n]]);
+    p0.seek({ offset: 80, leaderEpoch: -1 });
+    cluster.fetches[2]!.respond(response([{ partitionIndex: 0, records: records(50, 2) }]));
+    await tick();
+    expect(fetcher.take()).toBeNull();
+    expect(offsetsIn(cluster.fetches[3]!.request)).toEqual([[0, 80n]]);
     fetcher.close();
   });
 

@@ -369,14 +369,17 @@ export class Fetcher {
       session = new FetchSession();
       this.sessions.set(nodeId, session);
     }
-    const wanted: SessionPartition[] = parts.map((p) => ({
-      topic: p.topic,
-      partition: p.partition,
-      fetchOffset: p.position!.offset,
-      currentLeaderEpoch: metadata.partition(p.topic, p.partition)?.leaderEpoch ?? -1,
-      lastFetchedEpoch: p.position!.leaderEpoch,
-      maxBytes: p.fetchSize ?? this.config.maxPartitionFetchBytes,
-    }));
+    const wanted: SessionPartition[] = parts.map((p) => {
+      const from = p.fetchFrom!;
+      return {
+        topic: p.topic,
+        partition: p.partition,
+        fetchOffset: from.offset,
+        currentLeaderEpoch: metadata.partition(p.topic, p.partition)?.leaderEpoch ?? -1,
+        lastFetchedEpoch: from.leaderEpoch,
+        maxBytes: p.fetchSize ?? this.config.maxPartitionFetchBytes,
+      };
+    });
     // A partition grown past its usual size after partial answers gets what it needs to make progress.
     const maxBytes = Math.max(roomBytes, ...parts.map((p) => p.fetchSize ?? 0));
     const request = session.build(wanted);
@@ -486,7 +489,8 @@ export class Fetcher {
         const sent = request.next.get(key);
         const p = this.partitions.get(key);
         if (!sent || !p || p.revoked || p.generation !== generations.get(key)) continue;
-        if (p.position?.offset !== sent.fetchOffset || p.buffered !== null) continue;
+        // Asked from where the partition's data now ends (it may have been handed out meanwhile).
+        if (p.fetchFrom?.offset !== sent.fetchOffset) continue;
         onPartitionData(this.responseHost, p, sent.fetchOffset, data, nodeId);
       }
     }

@@ -167,27 +167,32 @@ describe('follower fetching (KIP-392)', () => {
     const atFollower = await t.toFollower();
     atFollower.respond(response([{ partitionIndex: 0, records: records(0, 2) }]));
     for (let i = 0; i < 20 && t.fetcher.bufferedBytes === 0; i++) await tick();
+    // The next answer is asked of the replica at once, from where the buffered one ends.
+    const ahead = await t.nth(2);
+    expect(ahead.broker).toBe(FOLLOWER);
+    expect(offsetsIn(ahead.request)).toEqual([[0, 2n]]);
     // Node 2 is still a broker, but no longer a replica of the partition (reassigned).
     t.state.replicas = [1, 3];
     t.client.requestMetadataUpdate();
     await t.client.refreshMetadata();
     expect(t.client.metadata.partition('t', 0)?.replicaNodes).toEqual([1, 3]);
     t.fetcher.finish(await t.take());
+    ahead.respond(response([{ partitionIndex: 0 }]));
     // The partition waits retryBackoffMs (100) while the metadata is refreshed, then asks the leader.
     for (let i = 0; i < 10; i++) await tick();
     expect(t.fetcher.fetchesInFlight).toBe(0);
-    expect(t.fetches).toHaveLength(2);
+    expect(t.fetches).toHaveLength(3);
     t.clock.advance(100);
-    const back = await t.nth(2);
+    const back = await t.nth(3);
     expect(back.broker).toBe(LEADER);
     expect(offsetsIn(back.request)).toEqual([[0, 2n]]);
     // The leader names the unlisted replica again: no fetch goes there, and none at once to the leader.
     back.respond(response([{ partitionIndex: 0, preferredReadReplica: 2 }]));
     for (let i = 0; i < 10; i++) await tick();
     expect(t.fetcher.fetchesInFlight).toBe(0);
-    expect(t.fetches).toHaveLength(3);
+    expect(t.fetches).toHaveLength(4);
     t.clock.advance(100);
-    expect((await t.nth(3)).broker).toBe(LEADER);
+    expect((await t.nth(4)).broker).toBe(LEADER);
     await t.close();
   });
 });

@@ -88,6 +88,10 @@ export const RECORD_OBJECT_BYTES = 128;
 const MAGIC_AT = 16;
 const V2_ATTRIBUTES_LOW_BYTE_AT = 22;
 const LEGACY_ATTRIBUTES_AT = 17;
+const PARTITION_LEADER_EPOCH_AT = 12;
+const LAST_OFFSET_DELTA_AT = 23;
+/** The bytes a v2 batch header holds after its size field, up to its last offset delta. */
+const V2_HEADER_AFTER_SIZE = LAST_OFFSET_DELTA_AT + 4 - LOG_OVERHEAD;
 
 function isAbortMarker(batch: RecordBatch): boolean {
   for (const record of batch as Iterable<KafkaRecord>) {
@@ -209,6 +213,34 @@ export class PartitionFetchCursor {
 
   private positionAfter(record: ConsumerRecord): OffsetAndEpoch {
     return { offset: record.offset + 1, leaderEpoch: record.leaderEpoch };
+  }
+
+  /**
+   * Where the position will be once every complete batch of these bytes is handed out, read from the
+   * batch headers alone (the last complete batch's last offset and leader epoch), so that the next
+   * Fetch of the partition can start there while these records still wait for the user. A batch that
+   * later fails to read stops the position short of it, and data fetched from here is then dropped as
+   * stale.
+   * @returns the position, or null when the bytes hold no complete batch or a header is malformed.
+   */
+  endPosition(): OffsetAndEpoch | null {
+    const b = this.bytes;
+    let at = 0;
+    let end: OffsetAndEpoch | null = null;
+    while (b.length - at > MAGIC_AT) {
+      const size = int32(b, at + 8);
+      if (size > b.length - at - LOG_OVERHEAD) break;
+      const v2 = b[at + MAGIC_AT] === 2;
+      if (size < (v2 ? V2_HEADER_AFTER_SIZE : MAGIC_AT - LOG_OVERHEAD + 1)) return null;
+      const base = int32(b, at) * 2 ** 32 + (int32(b, at + 4) >>> 0);
+      const last = v2 ? base + int32(b, at + LAST_OFFSET_DELTA_AT) : base;
+      end = {
+        offset: Math.max(last + 1, this.data.fetchOffset),
+        leaderEpoch: v2 ? int32(b, at + PARTITION_LEADER_EPOCH_AT) : -1,
+      };
+      at += LOG_OVERHEAD + size;
+    }
+    return end;
   }
 
   /** @returns where the complete batch at the current position ends, or -1 when there is none. */

@@ -59,6 +59,13 @@ export function onPartitionData(
   if (data.logStartOffset !== undefined && data.logStartOffset >= 0n)
     p.logStartOffset = Number(data.logStartOffset);
   const code = data.errorCode;
+  if (p.buffered !== null && !isPlainRecords(data)) {
+    // An answer fetched ahead, behind data still being handed out: an error or a redirection acts on
+    // the partition's position, which has not reached this fetch offset yet. Fetch again from the
+    // position once the data before it is handed out, and act on the answer then.
+    p.prefetchBlocked = true;
+    return;
+  }
   if (code === 0) {
     const preferred = data.preferredReadReplica ?? -1;
     if (preferred >= 0) {
@@ -126,8 +133,16 @@ export function onPartitionData(
       cursor: null,
       error,
       rawBytes: 0,
+      end: null,
     });
   }
+}
+
+/** @returns whether the answer holds records (or nothing) and no error, replica or divergence. */
+function isPlainRecords(data: FetchResponsePartitionData): boolean {
+  if (data.errorCode !== 0 || (data.preferredReadReplica ?? -1) >= 0) return false;
+  const diverging = data.divergingEpoch;
+  return !(diverging && diverging.epoch >= 0 && diverging.endOffset >= 0n);
 }
 
 /** Moves the partition's fetches to the replica `nodeId` that the answer from node `from` named. */
@@ -178,7 +193,8 @@ function onRecords(
     },
   );
   if (cursor.partialOnly) {
-    onPartialBatch(host, p, fetchOffset, cursor.rawBytes);
+    if (p.buffered !== null) p.prefetchBlocked = true;
+    else onPartialBatch(host, p, fetchOffset, cursor.rawBytes);
     return;
   }
   if (cursor.done) return;
@@ -192,6 +208,7 @@ function onRecords(
     cursor,
     error: null,
     rawBytes: cursor.rawBytes,
+    end: cursor.endPosition(),
   });
 }
 
