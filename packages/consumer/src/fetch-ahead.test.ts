@@ -8,6 +8,7 @@ import type { OffsetAndEpoch } from './batch.js';
 import { OffsetOutOfRangeError } from './errors.js';
 import type { Delivery } from './fetch-buffer.js';
 import { PartitionFetchCursor } from './partition-fetch.js';
+import { concatBytes } from './test-support/bytes.js';
 import { offsetsIn, records, response, setup, tick } from './test-support/fetcher-fake.js';
 
 type Fetcher = Awaited<ReturnType<typeof setup>>['fetcher'];
@@ -20,16 +21,6 @@ function delivered(fetcher: Fetcher): Delivery {
 
 function offsets(delivery: Delivery): number[] {
   return delivery.batch.records.map((r) => r.offset);
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 describe('fetching one answer ahead', () => {
@@ -94,7 +85,9 @@ describe('fetching one answer ahead', () => {
     const corrupt = records(3, 2);
     const lastByte = corrupt.length - 1;
     corrupt[lastByte] = corrupt[lastByte]! ^ 0xff; // a record byte: the CRC no longer matches
-    cluster.fetches[0]!.respond(response([{ partitionIndex: 0, records: concat(records(0, 3), corrupt) }]));
+    cluster.fetches[0]!.respond(
+      response([{ partitionIndex: 0, records: concatBytes(records(0, 3), corrupt) }]),
+    );
     await tick();
     // The headers say the data ends at 5; the answer from there comes back before anything is taken.
     expect(offsetsIn(cluster.fetches[1]!.request)).toEqual([[0, 5n]]);
@@ -134,7 +127,7 @@ describe('PartitionFetchCursor.endPosition', () => {
     );
 
   it('is the offset after the last complete batch, with that batch leader epoch', () => {
-    const bytes = concat(records(10, 3, 4), records(13, 5, 6));
+    const bytes = concatBytes(records(10, 3, 4), records(13, 5, 6));
     expect(cursor(bytes).endPosition()).toEqual({ offset: 18, leaderEpoch: 6 });
     // A partial batch at the end (a size limit cut it) does not count.
     expect(cursor(bytes.subarray(0, bytes.length - 1)).endPosition()).toEqual({
@@ -153,7 +146,7 @@ describe('PartitionFetchCursor.endPosition', () => {
   });
 
   it('agrees with where reading every batch leaves the position', () => {
-    const bytes = concat(records(0, 2), records(2, 7, 8), records(9, 1, 8));
+    const bytes = concatBytes(records(0, 2), records(2, 7, 8), records(9, 1, 8));
     const c = cursor(bytes);
     const end = c.endPosition();
     let last: OffsetAndEpoch | null = null;
