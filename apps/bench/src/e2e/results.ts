@@ -115,6 +115,15 @@ export interface BenchResults {
   readonly cells: readonly Cell[];
   readonly firstRecord: readonly FirstRecordCell[];
   readonly micro: readonly MicroResult[];
+  /** Present when joined from runs of parts of the matrix (`merge.js`): each part, oldest first. */
+  readonly mergedFrom?: readonly MergedPart[];
+}
+
+/** One run a joined results file was made of. */
+export interface MergedPart {
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly scenarios: readonly string[];
 }
 
 /** One micro-benchmark program the runner started (codec, assignors). */

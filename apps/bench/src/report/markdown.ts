@@ -80,6 +80,16 @@ export function steadyStateLine(results: BenchResults, scenarioId: string): stri
   );
 }
 
+/** @returns the line that says which runs a joined results file was made of. */
+export function mergedLine(results: BenchResults): string {
+  const parts = results.mergedFrom ?? [];
+  const list = parts.map((p) => `${p.startedAt.slice(0, 16).replace('T', ' ')} (${p.scenarios.join(', ')})`);
+  return (
+    `Joined from ${parts.length} runs: ${list.join('; ')}. Each scenario's clients ran side by side in one ` +
+    "run; the load averages are the first run's at its start and the last run's at its end."
+  );
+}
+
 /**
  * Writes the human summary of a run: the settings, the time-to-first-record table, then one table per
  * throughput scenario with each client's medians and Runnel's ratio against it, then the clients that
@@ -100,6 +110,7 @@ export function markdownSummary(results: BenchResults, chartFile?: string): stri
       `${results.machine.loadAverageAtEnd.map((x) => x.toFixed(1)).join(' ')} at the end (the machine is shared: ` +
       'compare ratios measured side by side, not absolute figures).',
     ...(node === undefined ? [] : [node]),
+    ...(results.mergedFrom === undefined ? [] : [mergedLine(results)]),
     `Median of ${results.repetitions} interleaved runs per cell. Fetch settings for every client: ` +
       `fetch.max.bytes ${results.fetch.fetchMaxBytes}, max.partition.fetch.bytes ${results.fetch.maxPartitionFetchBytes}, ` +
       `fetch.min.bytes ${results.fetch.fetchMinBytes}, fetch.max.wait.ms ${results.fetch.fetchMaxWaitMs}; ` +

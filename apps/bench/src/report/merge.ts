@@ -1,0 +1,106 @@
+/**
+ * Joins the results files of runs that each covered part of the scenario matrix, so that the full
+ * matrix (hours on two cores) can be run over several sittings. Every ratio stays one run's: the
+ * clients of a scenario ran side by side in one run, and a scenario may come from one file only. The
+ * files must agree on what makes their figures comparable: the Node the clients ran on, the broker
+ * version, the fetch settings, the steady-state time, the runs per cell, quick mode, the number of CPUs,
+ * and the harness's own account of how it filled and measured.
+ */
+import type { BenchResults, ClientEntry } from '../e2e/results.js';
+import { scenarioMatrix } from '../e2e/scenarios.js';
+
+/** Results files that cannot be joined (what differs, or a scenario present twice). */
+export class ResultsMergeError extends Error {
+  override readonly name = 'ResultsMergeError';
+}
+
+/** What must be equal in every file joined, by name (as the error reports it). */
+const COMPARABLE: ReadonlyArray<readonly [string, (r: BenchResults) => unknown]> = [
+  ['schema', (r) => r.schema],
+  ['Node of the clients', (r) => r.node?.version],
+  ['Kafka version', (r) => r.kafka.version],
+  ['fetch settings', (r) => JSON.stringify(r.fetch)],
+  ['steady-state time', (r) => r.steadyStateMs],
+  ['runs per cell', (r) => r.repetitions],
+  ['quick mode', (r) => r.quick],
+  ['CPUs', (r) => r.machine.cpus],
+  ['producer', (r) => r.producer],
+  ['measurement', (r) => r.measurement],
+];
+
+/**
+ * @param parts the results files, each a run of some scenarios.
+ * @returns one results file holding every part's scenarios in matrix order, with `mergedFrom` naming
+ *   the parts; the load averages are the earliest part's at its start and the latest part's at its end.
+ * @throws ResultsMergeError when there are no parts, when they differ in what makes figures comparable,
+ *   when a scenario is in two parts, or when a client's label (its version) differs between parts.
+ */
+export function mergeResults(parts: readonly BenchResults[]): BenchResults {
+  if (parts.length === 0) throw new ResultsMergeError('no results files to join');
+  const first = parts[0]!;
+  for (const [what, read] of COMPARABLE) {
+    const values = new Set(parts.map((p) => JSON.stringify(read(p) ?? null)));
+    if (values.size > 1) {
+      throw new ResultsMergeError(`the files differ in ${what}: ${[...values].join(' / ')}`);
+    }
+  }
+  const from = new Map<string, number>();
+  parts.forEach((part, index) => {
+    for (const s of part.scenarios) {
+      const earlier = from.get(s.id);
+      if (earlier !== undefined) {
+        throw new ResultsMergeError(`scenario ${s.id} is in file ${earlier + 1} and file ${index + 1}`);
+      }
+      from.set(s.id, index);
+    }
+  });
+  const order = new Map(scenarioMatrix(false).map((s, i) => [s.id, i]));
+  const rank = (id: string) => order.get(id) ?? order.size;
+  const byScenario = <T extends { readonly scenario: string }>(items: T[]) =>
+    items.sort((a, b) => rank(a.scenario) - rank(b.scenario));
+  const chronological = [...parts].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  const earliest = chronological[0]!;
+  const latest = [...parts].sort((a, b) => b.finishedAt.localeCompare(a.finishedAt))[0]!;
+  return {
+    ...first,
+    startedAt: earliest.startedAt,
+    finishedAt: latest.finishedAt,
+    machine: {
+      ...first.machine,
+      loadAverageAtStart: earliest.machine.loadAverageAtStart,
+      loadAverageAtEnd: latest.machine.loadAverageAtEnd,
+    },
+    clients: mergeClients(parts),
+    scenarios: parts.flatMap((p) => p.scenarios).sort((a, b) => rank(a.id) - rank(b.id)),
+    runs: byScenario(parts.flatMap((p) => p.runs)),
+    cells: byScenario(parts.flatMap((p) => p.cells)),
+    firstRecord: byScenario(parts.flatMap((p) => p.firstRecord)),
+    micro: parts.flatMap((p) => p.micro),
+    mergedFrom: chronological.map((p) => ({
+      startedAt: p.startedAt,
+      finishedAt: p.finishedAt,
+      scenarios: p.scenarios.map((s) => s.id),
+    })),
+  };
+}
+
+/** @returns every client of the parts once, in first-seen order; available where any part ran it. */
+function mergeClients(parts: readonly BenchResults[]): ClientEntry[] {
+  const clients = new Map<string, ClientEntry>();
+  for (const part of parts) {
+    for (const client of part.clients) {
+      const seen = clients.get(client.id);
+      if (seen === undefined) {
+        clients.set(client.id, client);
+        continue;
+      }
+      if (seen.label !== client.label) {
+        throw new ResultsMergeError(
+          `client ${client.id} is ${seen.label} in one file and ${client.label} in another`,
+        );
+      }
+      if (!seen.available && client.available) clients.set(client.id, client);
+    }
+  }
+  return [...clients.values()];
+}
