@@ -7,6 +7,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { runCli } from './cli-main.js';
 import type { BenchResults } from './e2e/results.js';
 import { mergeResults, ResultsMergeError } from './report/merge.js';
 import { writeReports } from './report/write.js';
@@ -62,10 +63,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
-  },
-);
+runCli(main);

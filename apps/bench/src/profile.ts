@@ -11,6 +11,7 @@ import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startKafka } from '@runnel/kafka-local';
+import { runCli } from './cli-main.js';
 import { allAdapters } from './e2e/adapters.js';
 import { runMeasured } from './e2e/measure.js';
 import { DEFAULT_NODE_LINE, ensureNode, resolveNodeChoice } from './e2e/node-runtime.js';
@@ -114,10 +115,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
-  },
-);
+runCli(main);

@@ -9,6 +9,7 @@ import { cpus, loadavg } from 'node:os';
 import { basename, join, relative, resolve } from 'node:path';
 import { type KafkaCluster, startKafka } from '@runnel/kafka-local';
 import { parseBenchArgs, USAGE, UsageError } from './cli-args.js';
+import { runCli } from './cli-main.js';
 import { adaptersFor, allAdapters, type ClientAdapter } from './e2e/adapters.js';
 import { killRunningChildren } from './e2e/measure.js';
 import { ensureNode, NodeChoiceError, type NodeRuntime, resolveNodeChoice } from './e2e/node-runtime.js';
@@ -219,10 +220,4 @@ function nodeEntry(node: NodeRuntime, choice: string | undefined): BenchResults[
   };
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
-  },
-);
+runCli(main);

@@ -16,6 +16,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startKafka } from '@runnel/kafka-local';
+import { runCli } from './cli-main.js';
 import { allAdapters, type ClientAdapter } from './e2e/adapters.js';
 import { describeNode, ensureNode, resolveNodeChoice } from './e2e/node-runtime.js';
 import { BENCH_DIR } from './e2e/paths.js';
@@ -156,10 +157,4 @@ async function main(): Promise<number> {
   return traces.every((t) => t.error === undefined) ? 0 : 1;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
-  },
-);
+runCli(main);

@@ -125,6 +125,13 @@ export class AssignedPartition {
     return head.end;
   }
 
+  /** Forgets its buffered data (the buffer drops the entries themselves). */
+  dropBuffered(): void {
+    this.buffered = null;
+    this.prefetched = null;
+    this.prefetchBlocked = false;
+  }
+
   /** Stops the partition with an error the user must see; it resumes after a seek. */
   halt(error: Error): void {
     this.halted = error;
@@ -139,9 +146,7 @@ export class AssignedPartition {
     this.generation++;
     this.position = position;
     this.source = source;
-    this.buffered = null;
-    this.prefetched = null;
-    this.prefetchBlocked = false;
+    this.dropBuffered();
     this.halted = null;
     this.haltedReported = false;
     this.needsValidation = false;

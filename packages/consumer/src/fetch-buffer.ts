@@ -88,9 +88,7 @@ export class FetchBuffer {
     for (let i = this.ready.length - 1; i >= 0; i--) {
       if (this.ready[i]!.partition === p) this.remove(i);
     }
-    p.buffered = null;
-    p.prefetched = null;
-    p.prefetchBlocked = false;
+    p.dropBuffered();
   }
 
   /**
@@ -102,15 +100,14 @@ export class FetchBuffer {
     for (let i = 0; i < this.ready.length; i++) {
       const entry = this.ready[i]!;
       const p = entry.partition;
+      const gone = p.revoked || entry.generation !== p.generation; // revoked, or a seek since
       if (entry !== p.buffered) {
         // Data fetched ahead waits for the partition's data before it; anything else is left over.
-        if (entry !== p.prefetched || p.revoked || entry.generation !== p.generation) this.remove(i--);
+        if (gone || entry !== p.prefetched) this.remove(i--);
         continue;
       }
-      // Stale after a seek or revocation, or fetched ahead from where the data before it was to end
-      // but did not (it failed part way).
-      const stale = p.revoked || entry.generation !== p.generation || p.position?.offset !== entry.position;
-      if (stale) {
+      // Also stale: fetched ahead from where the data before it was to end, but did not (it failed).
+      if (gone || p.position?.offset !== entry.position) {
         this.remove(i--);
         continue;
       }
@@ -175,10 +172,7 @@ export class FetchBuffer {
 
   /** Forgets everything (close). */
   clear(): void {
-    for (const entry of this.ready) {
-      entry.partition.buffered = null;
-      entry.partition.prefetched = null;
-    }
+    for (const entry of this.ready) entry.partition.dropBuffered();
     this.ready.length = 0;
     this.outstanding.clear();
     this.raw = 0;

@@ -17,6 +17,7 @@ import {
   type KafkaRecord,
   LOG_OVERHEAD,
   type RecordBatch,
+  RECORD_BATCH_V2_HEADER as V2,
 } from '@runnel/codec';
 import type { ConsumerBatch, ConsumerRecord, OffsetAndEpoch, RecordSource } from './batch.js';
 import { PLAIN_RECORDS, type RecordClasses } from './deserializers.js';
@@ -85,13 +86,12 @@ export interface ChunkLimits {
 export const RECORD_OBJECT_BYTES = 128;
 
 /** Byte offsets in a batch header: the size after the log overhead, the magic, and the attributes. */
-const MAGIC_AT = 16;
-const V2_ATTRIBUTES_LOW_BYTE_AT = 22;
+const MAGIC_AT = V2.magic;
+/** The low byte of a v2 header's big-endian attributes, where the compression bits are. */
+const V2_ATTRIBUTES_LOW_BYTE_AT = V2.attributes + 1;
 const LEGACY_ATTRIBUTES_AT = 17;
-const PARTITION_LEADER_EPOCH_AT = 12;
-const LAST_OFFSET_DELTA_AT = 23;
 /** The bytes a v2 batch header holds after its size field, up to its last offset delta. */
-const V2_HEADER_AFTER_SIZE = LAST_OFFSET_DELTA_AT + 4 - LOG_OVERHEAD;
+const V2_HEADER_AFTER_SIZE = V2.lastOffsetDelta + 4 - LOG_OVERHEAD;
 
 function isAbortMarker(batch: RecordBatch): boolean {
   for (const record of batch as Iterable<KafkaRecord>) {
@@ -228,15 +228,15 @@ export class PartitionFetchCursor {
     let at = 0;
     let end: OffsetAndEpoch | null = null;
     while (b.length - at > MAGIC_AT) {
-      const size = int32(b, at + 8);
+      const size = int32(b, at + V2.batchLength);
       if (size > b.length - at - LOG_OVERHEAD) break;
       const v2 = b[at + MAGIC_AT] === 2;
       if (size < (v2 ? V2_HEADER_AFTER_SIZE : MAGIC_AT - LOG_OVERHEAD + 1)) return null;
       const base = int32(b, at) * 2 ** 32 + (int32(b, at + 4) >>> 0);
-      const last = v2 ? base + int32(b, at + LAST_OFFSET_DELTA_AT) : base;
+      const last = v2 ? base + int32(b, at + V2.lastOffsetDelta) : base;
       end = {
         offset: Math.max(last + 1, this.data.fetchOffset),
-        leaderEpoch: v2 ? int32(b, at + PARTITION_LEADER_EPOCH_AT) : -1,
+        leaderEpoch: v2 ? int32(b, at + V2.partitionLeaderEpoch) : -1,
       };
       at += LOG_OVERHEAD + size;
     }
@@ -247,7 +247,7 @@ export class PartitionFetchCursor {
   private batchEnd(): number {
     const left = this.bytes.length - this.position;
     if (left < LOG_OVERHEAD) return -1;
-    const size = int32(this.bytes, this.position + 8);
+    const size = int32(this.bytes, this.position + V2.batchLength);
     // A size below the minimum is left to the codec, which reports it as corrupt.
     if (size > left - LOG_OVERHEAD) return -1;
     return this.position + LOG_OVERHEAD + Math.max(0, size);

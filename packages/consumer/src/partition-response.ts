@@ -59,28 +59,23 @@ export function onPartitionData(
   if (data.logStartOffset !== undefined && data.logStartOffset >= 0n)
     p.logStartOffset = Number(data.logStartOffset);
   const code = data.errorCode;
-  if (p.buffered !== null && !isPlainRecords(data)) {
-    // An answer fetched ahead, behind data still being handed out: an error or a redirection acts on
-    // the partition's position, which has not reached this fetch offset yet. Fetch again from the
-    // position once the data before it is handed out, and act on the answer then.
-    p.prefetchBlocked = true;
-    return;
-  }
   if (code === 0) {
     const preferred = data.preferredReadReplica ?? -1;
     if (preferred >= 0) {
       // The leader sends no records with it: the next fetch goes to the replica it named.
-      followReplica(host, p, preferred, from);
+      if (!deferredAhead(p)) followReplica(host, p, preferred, from);
       return;
     }
     const diverging = data.divergingEpoch;
     if (diverging && diverging.epoch >= 0 && diverging.endOffset >= 0n) {
-      host.positions.truncate(p, { offset: Number(diverging.endOffset), leaderEpoch: diverging.epoch });
+      if (!deferredAhead(p))
+        host.positions.truncate(p, { offset: Number(diverging.endOffset), leaderEpoch: diverging.epoch });
       return;
     }
     onRecords(host, p, fetchOffset, data);
     return;
   }
+  if (deferredAhead(p)) return;
   host.stats.fetchErrors++;
   const fromReplica = p.readReplica.preferred === from;
   const effect = p.readReplica.failed(code === OFFSET_OUT_OF_RANGE ? 'outOfRange' : 'partitionError', from);
@@ -138,11 +133,17 @@ export function onPartitionData(
   }
 }
 
-/** @returns whether the answer holds records (or nothing) and no error, replica or divergence. */
-function isPlainRecords(data: FetchResponsePartitionData): boolean {
-  if (data.errorCode !== 0 || (data.preferredReadReplica ?? -1) >= 0) return false;
-  const diverging = data.divergingEpoch;
-  return !(diverging && diverging.epoch >= 0 && diverging.endOffset >= 0n);
+/**
+ * An answer fetched ahead, behind data still being handed out, that holds anything but records (an
+ * error, a redirection, a divergence, a partial batch) concerns a fetch offset the position has not
+ * reached yet: it is not acted on, and the partition asks again from its position once that data is
+ * handed out, where the answer is acted on as usual.
+ * @returns whether the answer was fetched ahead (and is now set aside).
+ */
+function deferredAhead(p: AssignedPartition): boolean {
+  if (p.buffered === null) return false;
+  p.prefetchBlocked = true;
+  return true;
 }
 
 /** Moves the partition's fetches to the replica `nodeId` that the answer from node `from` named. */
@@ -193,8 +194,7 @@ function onRecords(
     },
   );
   if (cursor.partialOnly) {
-    if (p.buffered !== null) p.prefetchBlocked = true;
-    else onPartialBatch(host, p, fetchOffset, cursor.rawBytes);
+    if (!deferredAhead(p)) onPartialBatch(host, p, fetchOffset, cursor.rawBytes);
     return;
   }
   if (cursor.done) return;

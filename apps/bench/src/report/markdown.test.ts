@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BenchResults } from '../e2e/results.js';
-import { FETCH_SETTINGS } from '../e2e/spec.js';
 import { formatNumber, formatRatio, markdownSummary } from './markdown.js';
+import { benchResults } from './test-support/results.js';
 
 describe('formatNumber', () => {
   it('keeps three significant digits with thousands separators', () => {
@@ -19,23 +19,8 @@ describe('formatRatio', () => {
   });
 });
 
-const RESULTS: BenchResults = {
-  schema: 2,
-  startedAt: '2026-11-30T17:00:00.000Z',
-  finishedAt: '2026-11-30T17:05:00.000Z',
-  quick: true,
-  repetitions: 3,
-  machine: {
-    cpus: 2,
-    loadAverageAtStart: [4, 3, 2],
-    loadAverageAtEnd: [5, 4, 3],
-    harnessNode: 'v20.20.2',
-    platform: 'linux-x64',
-  },
-  node: { version: '24.22.3', lts: 'Krypton', choice: 'default (latest LTS line)' },
-  steadyStateMs: 10_000,
-  kafka: { version: '4.4.0', brokers: 1 },
-  fetch: FETCH_SETTINGS,
+const RESULTS: BenchResults = benchResults({
+  machine: { loadAverageAtStart: [4, 3, 2], loadAverageAtEnd: [5, 4, 3] },
   producer: 'producer text',
   measurement: 'measurement text',
   clients: [
@@ -103,7 +88,7 @@ const RESULTS: BenchResults = {
     { scenario: '100B-none-p1', client: 'kafkajs', runs: 2, failures: 1, firstRecordMs: 117 },
   ],
   micro: [{ name: 'codec', ok: true, files: ['codec-x.json'], output: '' }],
-};
+});
 
 describe('markdownSummary', () => {
   const text = markdownSummary(RESULTS, 'chart.svg');

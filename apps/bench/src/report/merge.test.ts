@@ -3,28 +3,22 @@ import type { BenchResults } from '../e2e/results.js';
 import { FETCH_SETTINGS } from '../e2e/spec.js';
 import { markdownSummary } from './markdown.js';
 import { mergeResults, ResultsMergeError } from './merge.js';
+import { benchResults } from './test-support/results.js';
 
 /** A run of the scenarios `ids` with Runnel and KafkaJS, started at `startedAt` (an hour long). */
 function part(ids: readonly string[], startedAt: string, over: Partial<BenchResults> = {}): BenchResults {
   const finishedAt = new Date(Date.parse(startedAt) + 3_600_000).toISOString();
   const load = Number(startedAt.slice(11, 13));
-  return {
-    schema: 2,
+  return benchResults({
     startedAt,
     finishedAt,
     quick: false,
     repetitions: 5,
     machine: {
-      cpus: 2,
       loadAverageAtStart: [load, 0, 0],
       loadAverageAtEnd: [load + 1, 0, 0],
       harnessNode: 'v24.22.3',
-      platform: 'linux-x64',
     },
-    node: { version: '24.22.3', lts: 'Krypton', choice: 'default (latest LTS line)' },
-    steadyStateMs: 10_000,
-    kafka: { version: '4.4.0', brokers: 1 },
-    fetch: FETCH_SETTINGS,
     producer: 'producer text',
     measurement: 'measurement text',
     clients: [
@@ -40,7 +34,6 @@ function part(ids: readonly string[], startedAt: string, over: Partial<BenchResu
       throughput: true,
       fixedSize: false,
     })),
-    runs: [],
     cells: ids.flatMap((scenario) => [
       { scenario, client: 'runnel', runs: 5, failures: 0, recordsPerSec: 2e6, runnelThroughputRatio: 1 },
       { scenario, client: 'kafkajs', runs: 5, failures: 0, recordsPerSec: 1e6, runnelThroughputRatio: 2 },
@@ -52,9 +45,8 @@ function part(ids: readonly string[], startedAt: string, over: Partial<BenchResu
       failures: 0,
       firstRecordMs: 30,
     })),
-    micro: [],
     ...over,
-  };
+  });
 }
 
 describe('mergeResults', () => {
@@ -147,5 +139,7 @@ describe('mergeResults', () => {
       expect(() => mergeResults([base, second])).toThrow(message);
     }
     expect(() => mergeResults([])).toThrow(/no results files/);
+    const older = { ...other({}), schema: 1 } as unknown as BenchResults;
+    expect(() => mergeResults([base, older])).toThrow(/file 2 is not a results file of schema 2/);
   });
 });

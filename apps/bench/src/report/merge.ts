@@ -16,7 +16,6 @@ export class ResultsMergeError extends Error {
 
 /** What must be equal in every file joined, by name (as the error reports it). */
 const COMPARABLE: ReadonlyArray<readonly [string, (r: BenchResults) => unknown]> = [
-  ['schema', (r) => r.schema],
   ['Node of the clients', (r) => r.node?.version],
   ['Kafka version', (r) => r.kafka.version],
   ['fetch settings', (r) => JSON.stringify(r.fetch)],
@@ -32,12 +31,18 @@ const COMPARABLE: ReadonlyArray<readonly [string, (r: BenchResults) => unknown]>
  * @param parts the results files, each a run of some scenarios.
  * @returns one results file holding every part's scenarios in matrix order, with `mergedFrom` naming
  *   the parts; the load averages are the earliest part's at its start and the latest part's at its end.
- * @throws ResultsMergeError when there are no parts, when they differ in what makes figures comparable,
+ * @throws ResultsMergeError when there are no parts, when one is not of schema 2, when they differ in what makes figures comparable,
  *   when a scenario is in two parts, or when a client's label (its version) differs between parts.
  */
 export function mergeResults(parts: readonly BenchResults[]): BenchResults {
   if (parts.length === 0) throw new ResultsMergeError('no results files to join');
   const first = parts[0]!;
+  parts.forEach((part, index) => {
+    if (part.schema !== 2)
+      throw new ResultsMergeError(
+        `file ${index + 1} is not a results file of schema 2 (earlier ones cannot be joined)`,
+      );
+  });
   for (const [what, read] of COMPARABLE) {
     const values = new Set(parts.map((p) => JSON.stringify(read(p) ?? null)));
     if (values.size > 1) {

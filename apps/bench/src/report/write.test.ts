@@ -1,27 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { BenchResults } from '../e2e/results.js';
-import { FETCH_SETTINGS } from '../e2e/spec.js';
+import { benchResults } from './test-support/results.js';
 import { resultsChart } from './write.js';
 
-const RESULTS: BenchResults = {
-  schema: 2,
-  startedAt: '2026-11-30T17:00:00.000Z',
-  finishedAt: '2026-11-30T17:05:00.000Z',
-  quick: true,
-  repetitions: 3,
-  machine: {
-    cpus: 2,
-    loadAverageAtStart: [1],
-    loadAverageAtEnd: [1],
-    harnessNode: 'v20.20.2',
-    platform: 'linux-x64',
-  },
-  node: { version: '24.22.3', lts: 'Krypton', choice: 'default (latest LTS line)' },
-  steadyStateMs: 10_000,
-  kafka: { version: '4.4.0', brokers: 1 },
-  fetch: FETCH_SETTINGS,
-  producer: '',
-  measurement: '',
+const RESULTS: BenchResults = benchResults({
   clients: [
     { id: 'runnel', label: 'Runnel', checksCrc: true, notes: '', available: true },
     { id: 'gone', label: 'Gone', checksCrc: false, notes: '', available: false, reason: 'x' },
@@ -52,7 +34,7 @@ const RESULTS: BenchResults = {
   ],
   firstRecord: [],
   micro: [],
-};
+});
 
 describe('resultsChart', () => {
   it('draws a bar per client cell, labels groups by scenario and leaves out clients that never ran', () => {

@@ -16,5 +16,6 @@ export {
   type RecordBatchOptions,
   type RecordConstructor,
   type RecordFraming,
+  V2 as RECORD_BATCH_V2_HEADER,
 } from './record-batch.js';
 export { type KafkaRecord, type RecordBatch, type RecordHeader, TimestampType } from './types.js';

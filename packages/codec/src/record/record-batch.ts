@@ -11,7 +11,10 @@ import { Reader } from '../reader.js';
 import { decodeUtf8 } from '../utf8.js';
 import { type KafkaRecord, type RecordBatch, type RecordHeader, TimestampType } from './types.js';
 
-/** Byte positions in a v2 batch header (Kafka's `DefaultRecordBatch`). */
+/**
+ * Byte positions in a v2 batch header (Kafka's `DefaultRecordBatch`); exported as
+ * `RECORD_BATCH_V2_HEADER` for readers that peek at headers without decoding a batch.
+ */
 export const V2 = {
   baseOffset: 0,
   batchLength: 8,
