@@ -207,6 +207,29 @@ describe('Connection', () => {
     expect(answers).toEqual([-1, -2, -3, -4, -5, -6]);
   });
 
+  it('keeps every response whole and its own while later ones arrive, small ones beside large ones', async () => {
+    // Responses past the socket's read size are read in place into their own buffers; small ones
+    // come out of a scratch buffer that the next read reuses, so each must have been copied.
+    const body = (n: number, size: number) => Uint8Array.from({ length: size }, (_, i) => (i * 7 + n) & 0xff);
+    const sizes = [3, 300_000, 10, 70_000, 5];
+    server = await FakeKafkaServer.start((client) => {
+      client.onRequest = (req, c) => {
+        const n = bodyInt32(req.rest);
+        c.writeRaw(frame(responsePayload(req.correlationId, body(n, sizes[n]!))));
+      };
+    });
+    const connection = connect({ maxInFlightRequests: 5 });
+    const bytes = (n: number) =>
+      connection.send({ ...int32Request(n), readBody: (r: Reader) => r.readRaw(r.remaining) });
+    const answers = await Promise.all(sizes.map((_, n) => bytes(n)));
+    const later = await Promise.all(sizes.map((_, n) => bytes(n)));
+    answers.forEach((answer, n) => {
+      expect(answer.length).toBe(sizes[n]);
+      expect(Buffer.from(answer).equals(Buffer.from(body(n, sizes[n]!)))).toBe(true);
+      expect(Buffer.from(later[n]!).equals(Buffer.from(answer))).toBe(true);
+    });
+  });
+
   it('resolves a request that expects no response once written, and keeps matching later responses', async () => {
     server = await FakeKafkaServer.start((client) => {
       client.onRequest = (req, c) => {

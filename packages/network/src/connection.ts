@@ -230,10 +230,23 @@ export class Connection {
     if (this.closeError) return Promise.reject(this.closeError);
     this.stateValue = 'connecting';
     this.connectPromise = new Promise<void>((resolve, reject) => {
-      const factory = this.options.socketFactory ?? defaultSocketFactory;
+      const factory = this.options.socketFactory;
       let socket: net.Socket;
       try {
-        socket = factory({ host: this.options.host, port: this.options.port });
+        // The default socket reads in place, into the buffers the decoder hands it (see FrameDecoder).
+        socket = factory
+          ? factory({ host: this.options.host, port: this.options.port })
+          : net.connect({
+              host: this.options.host,
+              port: this.options.port,
+              onread: {
+                buffer: () => this.decoder.readBuffer(),
+                callback: (n: number, into: Uint8Array) => {
+                  this.onRead(n, into);
+                  return true; // keep reading (false would pause the socket)
+                },
+              },
+            });
       } catch (cause) {
         const error = new ConnectionError(this.broker, 'network', 'cannot open socket', { cause });
         this.shutdown(error, null, null);
@@ -420,28 +433,42 @@ export class Connection {
     }
   }
 
+  /** Bytes as `data` events bring them (a socket from a `socketFactory`, TLS among them). */
   private onData(chunk: Buffer): void {
-    this.lastActivity = this.clock.now();
-    if (!this.receivedAny) {
-      this.receivedAny = true;
-      // A TLS alert read as a size prefix announces ~350 MB: name the real problem instead.
-      if (!this.tls && looksLikeTlsRecord(chunk)) {
-        this.failWith(
-          new TlsError(
-            this.broker,
-            'tls-expected',
-            'the broker answered with a TLS record: this listener expects TLS, configure `tls`',
-          ),
-        );
-        return;
-      }
-    }
+    if (!this.firstBytesFine(chunk)) return;
     try {
       this.decoder.push(chunk, (frame) => this.onFrame(frame));
     } catch (error) {
       // FrameTooLargeError: the oldest in-flight request is the one the frame was meant for.
       this.protocolViolation(error);
     }
+  }
+
+  /** Bytes the default socket read in place (`onread`) into the decoder's buffer `into`. */
+  private onRead(n: number, into: Uint8Array): void {
+    if (!this.firstBytesFine(into.subarray(0, n))) return;
+    try {
+      this.decoder.received(n, (frame) => this.onFrame(frame));
+    } catch (error) {
+      this.protocolViolation(error);
+    }
+  }
+
+  /** @returns false when the first bytes from the broker show it speaks TLS here (then failed). */
+  private firstBytesFine(bytes: Uint8Array): boolean {
+    this.lastActivity = this.clock.now();
+    if (this.receivedAny) return true;
+    this.receivedAny = true;
+    // A TLS alert read as a size prefix announces ~350 MB: name the real problem instead.
+    if (this.tls || !looksLikeTlsRecord(bytes)) return true;
+    this.failWith(
+      new TlsError(
+        this.broker,
+        'tls-expected',
+        'the broker answered with a TLS record: this listener expects TLS, configure `tls`',
+      ),
+    );
+    return false;
   }
 
   private onFrame(frame: Uint8Array): void {
@@ -632,8 +659,6 @@ function encodeRequest<T>(spec: RequestSpec<T>, correlationId: number, clientId:
   writer.patchInt32(sizePosition, writer.length - 4);
   return writer.finish();
 }
-
-const defaultSocketFactory: SocketFactory = ({ host, port }) => net.connect({ host, port });
 
 function reasonOf(error: NodeJS.ErrnoException): ConnectionErrorReason {
   switch (error.code) {

@@ -10,6 +10,24 @@ function collect(decoder: FrameDecoder, chunks: Uint8Array[]): Uint8Array[] {
   return frames;
 }
 
+/**
+ * Plays a socket with `onread`: each read fills at most `reads[i]` bytes (cycling; the rest of the
+ * stream otherwise) of the buffer the decoder offers, as libuv would. Frames are kept as handed out.
+ */
+function readInPlace(decoder: FrameDecoder, stream: Uint8Array, reads: readonly number[] = []): Uint8Array[] {
+  const frames: Uint8Array[] = [];
+  let at = 0;
+  for (let r = 0; at < stream.length; r++) {
+    const into = decoder.readBuffer();
+    const want = reads.length > 0 ? Math.max(1, reads[r % reads.length]!) : stream.length;
+    const n = Math.min(into.length, want, stream.length - at);
+    into.set(stream.subarray(at, at + n));
+    at += n;
+    decoder.received(n, (f) => frames.push(f));
+  }
+  return frames;
+}
+
 function concat(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
@@ -72,6 +90,66 @@ describe('FrameDecoder', () => {
         },
       ),
     );
+  });
+
+  it('reads a frame in place: after the read that brings its size, the rest goes straight into its buffer', () => {
+    const payload = Uint8Array.from({ length: 200 }, (_, i) => i & 0xff);
+    const decoder = new FrameDecoder('b:1', 1000, 64);
+    const offered: number[] = [];
+    const frames: Uint8Array[] = [];
+    const stream = frame(payload);
+    let at = 0;
+    while (at < stream.length) {
+      const into = decoder.readBuffer();
+      offered.push(into.length);
+      const n = Math.min(into.length, stream.length - at);
+      into.set(stream.subarray(at, at + n));
+      at += n;
+      decoder.received(n, (f) => frames.push(f));
+    }
+    // 64 scratch bytes (the size and 60 bytes, copied), then the other 140 in reads of at most 64 bytes
+    // straight into the frame.
+    expect(offered).toEqual([64, 64, 64, 12]);
+    expect(frames).toHaveLength(1);
+    expect([...frames[0]!]).toEqual([...payload]);
+  });
+
+  it('copies frames found whole in the scratch buffer, which the next read overwrites', () => {
+    const decoder = new FrameDecoder('b:1', 100, 64);
+    const frames = readInPlace(decoder, concat([frame(Uint8Array.of(1, 2)), frame(Uint8Array.of(3))]));
+    expect(frames.map((f) => [...f])).toEqual([[1, 2], [3]]);
+    const scratch = decoder.readBuffer();
+    scratch.fill(0xee);
+    expect(frames.map((f) => [...f])).toEqual([[1, 2], [3]]);
+    expect(frames.every((f) => f.buffer !== scratch.buffer)).toBe(true);
+  });
+
+  it('yields the same frames read in place as pushed, however the reads fall', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.uint8Array({ maxLength: 200 }), { maxLength: 8 }),
+        fc.array(fc.integer({ min: 1, max: 90 }), { maxLength: 12 }),
+        fc.integer({ min: 4, max: 80 }),
+        (payloads, reads, scratch) => {
+          const stream = concat(payloads.map((p) => frame(p)));
+          const frames = readInPlace(new FrameDecoder('b:1', 1000, scratch), stream, reads);
+          expect(frames.map((f) => [...f])).toEqual(payloads.map((p) => [...p]));
+        },
+      ),
+    );
+  });
+
+  it('rejects a size above the maximum read in place, and takes nothing more after it', () => {
+    const decoder = new FrameDecoder('b:1', 10, 64);
+    const into = decoder.readBuffer();
+    into.set(Uint8Array.of(0x00, 0x00, 0x00, 0x0b, 1, 2));
+    const error = catchError(() => decoder.received(6, () => {}));
+    expect(error).toMatchObject({ name: 'FrameTooLargeError', size: 11, maxSize: 10 });
+    const frames: Uint8Array[] = [];
+    const next = decoder.readBuffer();
+    next.set(frame(Uint8Array.of(5)));
+    decoder.received(5, (f) => frames.push(f));
+    expect(frames).toEqual([]);
   });
 
   it('rejects a size above the maximum from the prefix alone, before the frame arrives', () => {
