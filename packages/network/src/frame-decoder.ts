@@ -1,6 +1,9 @@
 import { Buffer } from 'node:buffer';
 import { FrameTooLargeError } from './errors.js';
 
+/** The scratch buffer's size: Node's own read size for a socket's `data` events. */
+export const DEFAULT_SCRATCH_BYTES = 65_536;
+
 /**
  * Splits a byte stream into Kafka frames (a big-endian int32 size, then that many bytes), sans-I/O.
  *
@@ -16,9 +19,6 @@ import { FrameTooLargeError } from './errors.js';
  * next read overwrites, so frames found whole in it are copied out. Large responses then cost one
  * allocation and no copy, where `data` events cost a fresh 64 KiB chunk per read and a copy of each.
  */
-/** The scratch buffer's size: Node's own read size for a socket's `data` events. */
-export const DEFAULT_SCRATCH_BYTES = 65_536;
-
 export class FrameDecoder {
   private readonly sizePrefix = new Uint8Array(4);
   private sizePrefixFilled = 0;
