@@ -435,7 +435,8 @@ export class Connection {
 
   /** Bytes as `data` events bring them (a socket from a `socketFactory`, TLS among them). */
   private onData(chunk: Buffer): void {
-    if (!this.firstBytesFine(chunk)) return;
+    this.lastActivity = this.clock.now();
+    if (!this.receivedAny && !this.firstBytesFine(chunk)) return;
     try {
       this.decoder.push(chunk, (frame) => this.onFrame(frame));
     } catch (error) {
@@ -446,7 +447,8 @@ export class Connection {
 
   /** Bytes the default socket read in place (`onread`) into the decoder's buffer `into`. */
   private onRead(n: number, into: Uint8Array): void {
-    if (!this.firstBytesFine(into.subarray(0, n))) return;
+    this.lastActivity = this.clock.now();
+    if (!this.receivedAny && !this.firstBytesFine(into.subarray(0, n))) return;
     try {
       this.decoder.received(n, (frame) => this.onFrame(frame));
     } catch (error) {
@@ -454,10 +456,8 @@ export class Connection {
     }
   }
 
-  /** @returns false when the first bytes from the broker show it speaks TLS here (then failed). */
+  /** @returns false when the broker's first bytes show it speaks TLS here (the connection then failed). */
   private firstBytesFine(bytes: Uint8Array): boolean {
-    this.lastActivity = this.clock.now();
-    if (this.receivedAny) return true;
     this.receivedAny = true;
     // A TLS alert read as a size prefix announces ~350 MB: name the real problem instead.
     if (this.tls || !looksLikeTlsRecord(bytes)) return true;
