@@ -125,6 +125,36 @@ export class AssignedPartition {
     return head.end;
   }
 
+  /** @returns where its log ends for this consumer (the last stable offset under read_committed); -1 while unknown. */
+  logEnd(readCommitted: boolean): number {
+    return readCommitted && this.lastStableOffset >= 0 ? this.lastStableOffset : this.highWatermark;
+  }
+
+  /** @returns whether its next Fetch starts at the log end its last answer reported (it could only wait). */
+  atLogEnd(readCommitted: boolean): boolean {
+    const from = this.fetchFrom;
+    const end = this.logEnd(readCommitted);
+    return from !== null && end >= 0 && from.offset >= end;
+  }
+
+  /**
+   * @returns whether it holds an answer ahead with more of its log behind that answer, and hands out
+   *   data: it will want a Fetch as soon as it has handed out what it holds.
+   */
+  wantsFetchSoon(readCommitted: boolean): boolean {
+    const ahead = this.prefetched?.end;
+    const end = this.logEnd(readCommitted);
+    return (
+      ahead != null &&
+      end >= 0 &&
+      ahead.offset < end &&
+      !this.paused &&
+      !this.revoking &&
+      !this.revoked &&
+      this.halted === null
+    );
+  }
+
   /** Forgets its buffered data (the buffer drops the entries themselves). */
   dropBuffered(): void {
     this.buffered = null;

@@ -16,6 +16,7 @@ import { recordClassesFor } from './deserializers.js';
 import { type Delivery, FetchBuffer, type TakeResult } from './fetch-buffer.js';
 import { buildFetchRequest, FIRST_TOPIC_ID_VERSION, withRecords } from './fetch-request.js';
 import { FetchSession, type FetchSessionRequest, type SessionPartition } from './fetch-session.js';
+import { LongPollHold } from './long-poll-hold.js';
 import { LoopSignal } from './loop-signal.js';
 import { noLeaderError } from './offset-requests.js';
 import { type FetcherStats, onPartitionData, type PartitionResponseHost } from './partition-response.js';
@@ -39,6 +40,7 @@ export class Fetcher {
   private readonly sessions = new Map<number, FetchSession>();
   private readonly inFlight = new Set<number>();
   private readonly nodeRetryAt = new Map<number, number>();
+  private readonly longPolls: LongPollHold;
   private readonly buffer: FetchBuffer;
   private readonly warnings: RateLimitedLog;
   private readonly responseHost: PartitionResponseHost;
@@ -58,6 +60,7 @@ export class Fetcher {
     this.client = client;
     this.config = config;
     this.loop = new LoopSignal(clock, () => this.pump());
+    this.longPolls = new LongPollHold(config.fetchMaxWaitMs);
     this.buffer = new FetchBuffer(
       config.maxBufferedBytes,
       config.maxPartitionFetchBytes,
@@ -270,10 +273,39 @@ export class Fetcher {
     if (missing) this.refreshMetadata();
     if (earliestRetry < Number.POSITIVE_INFINITY) this.later(Math.max(1, earliestRetry - now));
     for (const [nodeId, list] of byNode) {
+      if (this.holdLongPoll(nodeId, list, now)) byNode.delete(nodeId);
+    }
+    for (const [nodeId, list] of byNode) {
       // Brokers share what room there is, so that responses together stay within the bound.
       const room = Math.floor(this.buffer.room / byNode.size);
       if (room > 0) this.sendFetch(nodeId, list, Math.min(this.config.fetchMaxBytes, room));
     }
+  }
+
+  /**
+   * @returns whether the Fetch of `list` to `nodeId` waits (see long-poll-hold.ts): all of it is at its
+   *   log end while another partition read from that broker will want a Fetch soon.
+   */
+  private holdLongPoll(nodeId: number, list: readonly AssignedPartition[], now: number): boolean {
+    const readCommitted = this.config.isolationLevel === 'read_committed';
+    if (!list.every((p) => p.atLogEnd(readCommitted)) || !this.wantedSoonFrom(nodeId, readCommitted)) {
+      this.longPolls.release(nodeId);
+      return false;
+    }
+    const { leftMs, started } = this.longPolls.hold(nodeId, now);
+    if (started) this.later(leftMs);
+    return leftMs > 0;
+  }
+
+  /** @returns whether a partition read from `nodeId` holds an answer ahead and more of its log behind it. */
+  private wantedSoonFrom(nodeId: number, readCommitted: boolean): boolean {
+    const metadata = this.client.metadata;
+    for (const p of this.partitions.values()) {
+      if (!p.wantsFetchSoon(readCommitted)) continue;
+      const from = p.readReplica.preferred ?? metadata.leaderFor(p.topic, p.partition)?.nodeId;
+      if (from === nodeId) return true;
+    }
+    return false;
   }
 
   /**

@@ -13,7 +13,7 @@ import type { ConsumerParts } from './context.js';
 export function lagOf(partitions: Iterable<AssignedPartition>, readCommitted: boolean): PartitionLag[] {
   const out: PartitionLag[] = [];
   for (const p of partitions) {
-    const end = readCommitted && p.lastStableOffset >= 0 ? p.lastStableOffset : p.highWatermark;
+    const end = p.logEnd(readCommitted);
     const consumed = p.consumed?.offset ?? null;
     out.push({
       topic: p.topic,
