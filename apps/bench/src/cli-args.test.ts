@@ -10,6 +10,7 @@ describe('parseBenchArgs', () => {
       e2e: true,
       updateReadme: true,
       steadyStateMs: 10_000,
+      maxReadMs: 60_000,
     });
   });
 
@@ -36,6 +37,8 @@ describe('parseBenchArgs', () => {
       '26',
       '--steady-seconds',
       '3',
+      '--max-read-seconds',
+      '0',
     ]);
     expect(args).toMatchObject({
       clients: ['runnel', 'kafkajs'],
@@ -47,6 +50,7 @@ describe('parseBenchArgs', () => {
       kafkaVersion: '3.9',
       node: '26',
       steadyStateMs: 3000,
+      maxReadMs: 0,
     });
   });
 
@@ -58,5 +62,7 @@ describe('parseBenchArgs', () => {
     expect(() => parseBenchArgs(['--clients', ','])).toThrow(UsageError);
     expect(() => parseBenchArgs(['--steady-seconds', '0'])).toThrow(UsageError);
     expect(() => parseBenchArgs(['--node'])).toThrow(UsageError);
+    expect(() => parseBenchArgs(['--max-read-seconds', '-1'])).toThrow(UsageError);
+    expect(() => parseBenchArgs(['--max-read-seconds', '1.5'])).toThrow(UsageError);
   });
 });

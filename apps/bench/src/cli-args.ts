@@ -21,6 +21,11 @@ export interface BenchArgs {
   readonly node?: string;
   /** The shortest read of the fastest client a throughput topic is grown for, in ms (default 10 s). */
   readonly steadyStateMs: number;
+  /**
+   * The longest timed read of one client, in ms (default 60 s; 0: every client reads the whole topic).
+   * A client slower than that reads a prefix of the topic it takes about this long over.
+   */
+  readonly maxReadMs: number;
 }
 
 /** Thrown for a command line the bench does not understand. */
@@ -29,13 +34,21 @@ export class UsageError extends Error {
 }
 
 export const USAGE = `usage: pnpm bench [--quick] [--reps N] [--records N] [--clients a,b] [--scenarios id,id]
-                  [--node 22|24|26|X.Y.Z|system] [--steady-seconds S]
+                  [--node 22|24|26|X.Y.Z|system] [--steady-seconds S] [--max-read-seconds S]
                   [--no-micro] [--no-e2e] [--no-readme] [--out DIR] [--kafka-version V]`;
 
 function positiveInt(flag: string, text: string | undefined): number {
   const value = Number(text);
   if (text === undefined || !Number.isInteger(value) || value < 1) {
     throw new UsageError(`${flag} takes a positive integer, got ${JSON.stringify(text)}`);
+  }
+  return value;
+}
+
+function nonNegativeInt(flag: string, text: string | undefined): number {
+  const value = Number(text);
+  if (text === undefined || !Number.isInteger(value) || value < 0) {
+    throw new UsageError(`${flag} takes a non-negative integer, got ${JSON.stringify(text)}`);
   }
   return value;
 }
@@ -68,6 +81,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   let kafkaVersion: string | undefined;
   let node: string | undefined;
   let steadySeconds = 10;
+  let maxReadSeconds = 60;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     const value = () => {
@@ -112,6 +126,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       case '--steady-seconds':
         steadySeconds = positiveInt(flag, value());
         break;
+      case '--max-read-seconds':
+        maxReadSeconds = nonNegativeInt(flag, value());
+        break;
       default:
         throw new UsageError(`unknown option ${flag}`);
     }
@@ -129,5 +146,6 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     ...(kafkaVersion === undefined ? {} : { kafkaVersion }),
     ...(node === undefined ? {} : { node }),
     steadyStateMs: steadySeconds * 1000,
+    maxReadMs: maxReadSeconds * 1000,
   };
 }

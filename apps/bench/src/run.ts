@@ -160,6 +160,7 @@ async function main(): Promise<number> {
         repetitions: args.repetitions,
         timeoutMs: 20 * 60_000,
         steadyStateMs: args.steadyStateMs,
+        maxReadMs: args.maxReadMs,
         log,
       });
       runs = outcome.runs;
@@ -187,6 +188,7 @@ async function main(): Promise<number> {
     },
     node: nodeEntry(node, args.node),
     steadyStateMs: args.steadyStateMs,
+    maxReadMs: args.maxReadMs,
     kafka: { version: kafkaVersion, brokers: 1 },
     fetch: FETCH_SETTINGS,
     producer: PRODUCER_DESCRIPTION,

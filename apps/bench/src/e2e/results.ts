@@ -71,10 +71,15 @@ export interface DatasetSizing {
   /** The client whose untimed reads sized the topic (the fastest peer); also the page-cache warm-up. */
   readonly client: string;
   readonly steps: readonly { readonly records: number; readonly readMs?: number; readonly error?: string }[];
-  /** Records in the topic at the end, which every client then reads. */
+  /** Records in the topic at the end, which every client then reads unless `prefixes` names it. */
   readonly records: number;
   /** True when the topic reached `MAX_TOPIC_BYTES` before the read was steady-state long. */
   readonly capped: boolean;
+  /**
+   * Clients that would read the whole topic for longer than the read limit, and the records each read
+   * instead (a prefix sized from an untimed probe read of an eighth of the topic).
+   */
+  readonly prefixes?: Readonly<Record<string, number>>;
 }
 
 /** The Node release every Node client ran on. */
@@ -104,6 +109,12 @@ export interface BenchResults {
   readonly node?: NodeEntry;
   /** The shortest read of the fastest client a throughput topic is sized for, in ms. */
   readonly steadyStateMs: number;
+  /**
+   * The longest timed read of one client, in ms (0: none); absent in files written before it existed,
+   * when every client read the whole topic. The measurement is the same rate either way, so parts with
+   * different limits may be joined.
+   */
+  readonly maxReadMs?: number;
   readonly kafka: { readonly version: string; readonly brokers: 1 };
   readonly fetch: FetchSettings;
   readonly producer: string;

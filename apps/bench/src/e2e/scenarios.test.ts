@@ -1,6 +1,12 @@
 import { deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { compressiblePayload, nextRecordCount, scenarioMatrix, sizeLabel } from './scenarios.js';
+import {
+  compressiblePayload,
+  nextRecordCount,
+  prefixRecordCount,
+  scenarioMatrix,
+  sizeLabel,
+} from './scenarios.js';
 
 describe('scenarioMatrix', () => {
   it('covers every size, compression and partition count in a full run', () => {
@@ -38,6 +44,24 @@ describe('scenarioMatrix', () => {
       },
     ]);
     expect(() => scenarioMatrix(false, ['2KiB-none-p1'])).toThrow(RangeError);
+  });
+});
+
+describe('prefixRecordCount', () => {
+  it('keeps the whole topic for a client that reads it within the limit', () => {
+    // 1M of 8M records in 5 s: 40 s for the topic, under 60 s.
+    expect(prefixRecordCount(8_000_000, { records: 1_000_000, totalMs: 5000 }, 60_000)).toBe(8_000_000);
+  });
+
+  it('gives a slow client the prefix it reads in about the limit', () => {
+    // 1M records in 40 s: 25k records/s, so 1.5M in 60 s.
+    expect(prefixRecordCount(8_000_000, { records: 1_000_000, totalMs: 40_000 }, 60_000)).toBe(1_500_000);
+  });
+
+  it('never reads less than the probe, and 0 switches the limit off', () => {
+    expect(prefixRecordCount(8_000_000, { records: 1_000_000, totalMs: 600_000 }, 60_000)).toBe(1_000_000);
+    expect(prefixRecordCount(8_000_000, { records: 1_000_000, totalMs: 600_000 }, 0)).toBe(8_000_000);
+    expect(prefixRecordCount(8_000_000, { records: 0, totalMs: 0 }, 60_000)).toBe(8_000_000);
   });
 });
 

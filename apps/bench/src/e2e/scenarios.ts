@@ -119,6 +119,24 @@ export function nextRecordCount(
 }
 
 /**
+ * Sizes one client's timed reads from an untimed probe read of part of the topic: a client that would
+ * take longer than `maxReadMs` over the whole topic reads the prefix it covers in about that time (a
+ * prefix still holds every partition's first records, and a read that long is steady state), so one slow
+ * client does not make a scenario last an hour. Never less than the probe read itself.
+ *
+ * @returns the records to read, `topicRecords` when the whole topic fits or `maxReadMs` is 0.
+ */
+export function prefixRecordCount(
+  topicRecords: number,
+  probe: { readonly records: number; readonly totalMs: number },
+  maxReadMs: number,
+): number {
+  if (maxReadMs <= 0 || probe.records <= 0) return topicRecords;
+  const fits = Math.floor((probe.records * maxReadMs) / Math.max(probe.totalMs, 1));
+  return Math.min(topicRecords, Math.max(fits, probe.records));
+}
+
+/**
  * Writes the text a compressible payload file holds: `lines` lines of exactly `recordSize` ASCII
  * bytes that read like JSON log events (repeated keys, a few words, numbers), the same for a given
  * seed. ProducerPerformance picks one line at random per record.

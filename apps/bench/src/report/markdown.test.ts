@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BenchResults } from '../e2e/results.js';
-import { formatNumber, formatRatio, markdownSummary } from './markdown.js';
+import { formatNumber, formatRatio, markdownSummary, steadyStateLine } from './markdown.js';
 import { benchResults } from './test-support/results.js';
 
 describe('formatNumber', () => {
@@ -121,5 +121,32 @@ describe('markdownSummary', () => {
     expect(text).toContain('![MB/s per client and scenario](chart.svg)');
     expect(text).toContain('- X: does not build\n');
     expect(text).toContain('- codec: ok (codec-x.json)');
+  });
+});
+
+describe('steadyStateLine', () => {
+  it('names the clients that read a prefix of the topic, and how much', () => {
+    const scenario = RESULTS.scenarios[0]!;
+    const results: BenchResults = {
+      ...RESULTS,
+      maxReadMs: 60_000,
+      scenarios: [
+        {
+          ...scenario,
+          sizing: {
+            client: 'runnel',
+            steps: [{ records: 1000, readMs: 2000 }],
+            records: 1000,
+            capped: false,
+            prefixes: { kafkajs: 400 },
+          },
+        },
+      ],
+    };
+    expect(steadyStateLine(results, '100B-none-p1')).toContain(
+      'Slower than the 60 s read limit over the whole topic, so each timed run read a prefix: ' +
+        'KafkaJS 2.2.4 the first 400 records (of 1,000).',
+    );
+    expect(steadyStateLine(RESULTS, '100B-none-p1')).not.toContain('prefix');
   });
 });

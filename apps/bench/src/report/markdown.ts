@@ -73,10 +73,20 @@ export function steadyStateLine(results: BenchResults, scenarioId: string): stri
       : `grown until ${results.clients.find((c) => c.id === sizing.client)?.label ?? sizing.client} read it for ` +
         `${results.steadyStateMs / 1000} s${sizing.capped ? ', but capped at the size limit first' : ''}`;
   const short = readMs !== undefined && readMs < results.steadyStateMs;
+  const prefixes = Object.entries(sizing?.prefixes ?? {}).map(
+    ([id, records]) =>
+      `${results.clients.find((c) => c.id === id)?.label ?? id} the first ${formatNumber(records)} records`,
+  );
   return (
     `Topic of ${formatNumber(mib)} MiB of values${how === '' ? '' : `, ${how}`}. ` +
     `The fastest client, ${label}, took ${formatNumber((readMs ?? 0) / 1000)} s (median)` +
-    (short ? `: **below the ${results.steadyStateMs / 1000} s steady-state time**, start-up weighs in.` : '.')
+    (short
+      ? `: **below the ${results.steadyStateMs / 1000} s steady-state time**, start-up weighs in.`
+      : '.') +
+    (prefixes.length === 0
+      ? ''
+      : ` Slower than the ${(results.maxReadMs ?? 0) / 1000} s read limit over the whole topic, so each ` +
+        `timed run read a prefix: ${prefixes.join(', ')} (of ${formatNumber(scenario.records)}).`)
   );
 }
 
