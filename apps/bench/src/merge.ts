@@ -1,8 +1,9 @@
 /**
- * `node apps/bench/dist/merge.js <out .json> <results .json>... [--readme]`: joins the results files of
- * runs that each covered part of the scenario matrix (`pnpm bench --scenarios ...`) into one, and writes
- * its Markdown summary and chart beside it (with `--readme`, into apps/bench/README.md too). See
- * report/merge.ts for what the files must agree on.
+ * `node apps/bench/dist/merge.js <out .json> <results .json>... [--readme] [--replace]`: joins the
+ * results files of runs that each covered part of the scenario matrix (`pnpm bench --scenarios ...`)
+ * into one, and writes its Markdown summary and chart beside it (with `--readme`, into
+ * apps/bench/README.md too). With `--replace` a scenario measured in several files is taken from the
+ * run that started last. See report/merge.ts for what the files must agree on.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
@@ -12,12 +13,15 @@ import type { BenchResults } from './e2e/results.js';
 import { mergeResults, ResultsMergeError } from './report/merge.js';
 import { writeReports } from './report/write.js';
 
-const USAGE = 'usage: merge.js <out .json> <results .json> <results .json>... [--readme]\n';
+const USAGE = 'usage: merge.js <out .json> <results .json> <results .json>... [--readme] [--replace]\n';
 
 /** @returns the parsed arguments, or null (after saying why) when they do not parse. */
 function parse() {
   try {
-    return parseArgs({ options: { readme: { type: 'boolean' } }, allowPositionals: true });
+    return parseArgs({
+      options: { readme: { type: 'boolean' }, replace: { type: 'boolean' } },
+      allowPositionals: true,
+    });
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n${USAGE}`);
     return null;
@@ -47,7 +51,7 @@ async function main(): Promise<number> {
   }
   let merged: BenchResults;
   try {
-    merged = mergeResults(parts);
+    merged = mergeResults(parts, { replace: parsed.values.replace === true });
   } catch (error) {
     if (!(error instanceof ResultsMergeError)) throw error;
     process.stderr.write(`${error.message}\n`);

@@ -134,7 +134,10 @@ export interface BenchResults {
 export interface MergedPart {
   readonly startedAt: string;
   readonly finishedAt: string;
+  /** The scenarios taken from this run. */
   readonly scenarios: readonly string[];
+  /** Scenarios this run also measured that a later run of them replaced (`merge.js --replace`). */
+  readonly replaced?: readonly string[];
 }
 
 /** One micro-benchmark program the runner started (codec, assignors). */

@@ -114,6 +114,41 @@ describe('mergeResults', () => {
     expect(mergeResults([a, b]).clients).toEqual([b.clients[0]]);
   });
 
+  it('with replace, takes a scenario run twice from the later run and says what the earlier lost', () => {
+    const older = part(['1KiB-lz4-p16', '1KiB-lz4-p1'], '2026-12-05T09:00:00.000Z');
+    const cell = { scenario: '1KiB-lz4-p16', client: 'runnel', runs: 5, failures: 0, recordsPerSec: 3e6 };
+    const first = { scenario: '1KiB-lz4-p16', client: 'runnel', runs: 5, failures: 0, firstRecordMs: 20 };
+    const rerun = part(['1KiB-lz4-p16'], '2026-12-06T09:00:00.000Z', { cells: [cell], firstRecord: [first] });
+    // Given in either order, the later run wins.
+    for (const merged of [
+      mergeResults([older, rerun], { replace: true }),
+      mergeResults([rerun, older], { replace: true }),
+    ]) {
+      // Matrix order.
+      expect(merged.scenarios.map((s) => s.id)).toEqual(['1KiB-lz4-p1', '1KiB-lz4-p16']);
+      expect(merged.cells.filter((c) => c.scenario === '1KiB-lz4-p16')).toEqual([cell]);
+      expect(merged.cells.filter((c) => c.scenario === '1KiB-lz4-p1')).toHaveLength(2);
+      // One first-record cell per scenario: the older run's 1KiB-lz4-p16 is gone.
+      expect(merged.firstRecord.map((c) => [c.scenario, c.firstRecordMs])).toEqual([
+        ['1KiB-lz4-p1', 30],
+        ['1KiB-lz4-p16', 20],
+      ]);
+      expect(merged.mergedFrom).toEqual([
+        {
+          startedAt: older.startedAt,
+          finishedAt: older.finishedAt,
+          scenarios: ['1KiB-lz4-p1'],
+          replaced: ['1KiB-lz4-p16'],
+        },
+        { startedAt: rerun.startedAt, finishedAt: rerun.finishedAt, scenarios: ['1KiB-lz4-p16'] },
+      ]);
+      expect(markdownSummary(merged, 'x.svg')).toContain(
+        '2026-12-05 09:00 (1KiB-lz4-p1; its 1KiB-lz4-p16 replaced by a later run)',
+      );
+    }
+    expect(() => mergeResults([older, rerun])).toThrow(/scenario 1KiB-lz4-p16 is in file 1 and file 2/);
+  });
+
   it('refuses runs whose figures are not comparable, a scenario run twice, and a client of two versions', () => {
     const base = part(['100B-none-p1'], '2026-12-06T09:00:00.000Z');
     const other = (over: Partial<BenchResults>) => part(['100B-lz4-p1'], '2026-12-06T11:00:00.000Z', over);

@@ -29,12 +29,17 @@ const COMPARABLE: ReadonlyArray<readonly [string, (r: BenchResults) => unknown]>
 
 /**
  * @param parts the results files, each a run of some scenarios.
+ * @param options `replace`: a scenario in several parts is taken from the one that started last (a
+ *   rerun at a newer build), and `mergedFrom` names what each earlier part lost.
  * @returns one results file holding every part's scenarios in matrix order, with `mergedFrom` naming
  *   the parts; the load averages are the earliest part's at its start and the latest part's at its end.
  * @throws ResultsMergeError when there are no parts, when one is not of schema 2, when they differ in what makes figures comparable,
- *   when a scenario is in two parts, or when a client's label (its version) differs between parts.
+ *   when a scenario is in two parts (unless `replace`), or when a client's label (its version) differs between parts.
  */
-export function mergeResults(parts: readonly BenchResults[]): BenchResults {
+export function mergeResults(
+  parts: readonly BenchResults[],
+  options: { readonly replace?: boolean } = {},
+): BenchResults {
   if (parts.length === 0) throw new ResultsMergeError('no results files to join');
   const first = parts[0]!;
   parts.forEach((part, index) => {
@@ -53,17 +58,29 @@ export function mergeResults(parts: readonly BenchResults[]): BenchResults {
   parts.forEach((part, index) => {
     for (const s of part.scenarios) {
       const earlier = from.get(s.id);
-      if (earlier !== undefined) {
+      if (earlier !== undefined && options.replace !== true) {
         throw new ResultsMergeError(`scenario ${s.id} is in file ${earlier + 1} and file ${index + 1}`);
       }
-      from.set(s.id, index);
+      if (earlier === undefined || parts[earlier]!.startedAt <= part.startedAt) from.set(s.id, index);
     }
+  });
+  // Each part keeps only the scenarios it is the source of.
+  const kept = parts.map((part, index) => {
+    const mine = (id: string) => from.get(id) === index;
+    return {
+      ...part,
+      scenarios: part.scenarios.filter((s) => mine(s.id)),
+      runs: part.runs.filter((r) => mine(r.scenario)),
+      cells: part.cells.filter((c) => mine(c.scenario)),
+      firstRecord: part.firstRecord.filter((c) => mine(c.scenario)),
+      replaced: part.scenarios.filter((s) => !mine(s.id)).map((s) => s.id),
+    };
   });
   const order = new Map(scenarioMatrix(false).map((s, i) => [s.id, i]));
   const rank = (id: string) => order.get(id) ?? order.size;
   const byScenario = <T extends { readonly scenario: string }>(items: T[]) =>
     items.sort((a, b) => rank(a.scenario) - rank(b.scenario));
-  const chronological = [...parts].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  const chronological = [...kept].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
   const earliest = chronological[0]!;
   const latest = [...parts].sort((a, b) => b.finishedAt.localeCompare(a.finishedAt))[0]!;
   return {
@@ -76,15 +93,16 @@ export function mergeResults(parts: readonly BenchResults[]): BenchResults {
       loadAverageAtEnd: latest.machine.loadAverageAtEnd,
     },
     clients: mergeClients(parts),
-    scenarios: parts.flatMap((p) => p.scenarios).sort((a, b) => rank(a.id) - rank(b.id)),
-    runs: byScenario(parts.flatMap((p) => p.runs)),
-    cells: byScenario(parts.flatMap((p) => p.cells)),
-    firstRecord: byScenario(parts.flatMap((p) => p.firstRecord)),
+    scenarios: kept.flatMap((p) => p.scenarios).sort((a, b) => rank(a.id) - rank(b.id)),
+    runs: byScenario(kept.flatMap((p) => p.runs)),
+    cells: byScenario(kept.flatMap((p) => p.cells)),
+    firstRecord: byScenario(kept.flatMap((p) => p.firstRecord)),
     micro: parts.flatMap((p) => p.micro),
     mergedFrom: chronological.map((p) => ({
       startedAt: p.startedAt,
       finishedAt: p.finishedAt,
       scenarios: p.scenarios.map((s) => s.id),
+      ...(p.replaced.length === 0 ? {} : { replaced: p.replaced }),
     })),
   };
 }
