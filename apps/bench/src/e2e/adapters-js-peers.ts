@@ -50,7 +50,7 @@ export function kafkaJsAdapter(): ClientAdapter {
     'kafkajs',
     `KafkaJS ${KAFKAJS_VERSION}`,
     'kafkajs.js',
-    'eachBatch; lz4 and zstd through codecs registered by the client program (KafkaJS has none built in); no CRC check',
+    'eachBatch; lz4 and zstd through codecs registered by the client program (KafkaJS has none built in), snappy through kafkajs-snappy; no CRC check',
   );
 }
 

@@ -45,6 +45,15 @@ describe('scenarioMatrix', () => {
     ]);
     expect(() => scenarioMatrix(false, ['2KiB-none-p1'])).toThrow(RangeError);
   });
+
+  it('runs gzip and snappy only when named, outside the matrix', () => {
+    const all = scenarioMatrix(false).map((s) => s.id);
+    expect(all.some((id) => id.includes('gzip') || id.includes('snappy'))).toBe(false);
+    const [gzip, snappy] = scenarioMatrix(false, ['1KiB-gzip-p16', '10KiB-snappy-p1']);
+    expect(gzip).toMatchObject({ compression: 'gzip', recordSize: 1024, partitions: 16, throughput: true });
+    expect(snappy).toMatchObject({ compression: 'snappy', recordSize: 10_240, partitions: 1 });
+    expect(() => scenarioMatrix(false, ['1KiB-brotli-p1'])).toThrow(/e\.g\. 100B-gzip-p1/);
+  });
 });
 
 describe('prefixRecordCount', () => {

@@ -18,10 +18,13 @@ export interface Scenario {
   readonly fixedSize: boolean;
 }
 
-export type Compression = 'none' | 'lz4' | 'zstd';
+export type Compression = 'none' | 'lz4' | 'zstd' | 'gzip' | 'snappy';
 
 export const RECORD_SIZES: readonly number[] = [100, 1024, 10_240];
+/** The matrix's compressions: what producers mostly set (lz4, zstd), and none. */
 export const COMPRESSIONS: readonly Compression[] = ['none', 'lz4', 'zstd'];
+/** Compressions outside the matrix, run by naming their scenarios (`--scenarios 1KiB-gzip-p16`). */
+export const OTHER_COMPRESSIONS: readonly Compression[] = ['gzip', 'snappy'];
 export const PARTITION_COUNTS: readonly number[] = [1, 16];
 
 /**
@@ -65,7 +68,8 @@ export function scenario(
  * of which only `QUICK_THROUGHPUT_SCENARIOS` are read whole (the others measure the time to first
  * record only), so that a quick run stays within minutes while every read lasts steady-state long.
  *
- * @param ids when given, these scenarios of the full matrix instead (all read whole).
+ * @param ids when given, these scenarios instead (all read whole): of the full matrix, or of a
+ *   compression outside it (`OTHER_COMPRESSIONS`).
  * @param recordsOverride when given, every scenario holds exactly this many records.
  * @returns the scenarios, in matrix order.
  * @throws RangeError when an id names no scenario.
@@ -76,13 +80,20 @@ export function scenarioMatrix(
   recordsOverride?: number,
 ): Scenario[] {
   const all: Scenario[] = [];
-  for (const size of RECORD_SIZES)
+  const others: Scenario[] = [];
+  for (const size of RECORD_SIZES) {
     for (const compression of COMPRESSIONS)
       for (const partitions of PARTITION_COUNTS) all.push(scenario(size, compression, partitions));
+    for (const compression of OTHER_COMPRESSIONS)
+      for (const partitions of PARTITION_COUNTS) others.push(scenario(size, compression, partitions));
+  }
   const find = (id: string) => {
-    const found = all.find((s) => s.id === id);
+    const found = all.find((s) => s.id === id) ?? others.find((s) => s.id === id);
     if (found === undefined)
-      throw new RangeError(`no scenario ${id}; known: ${all.map((s) => s.id).join(', ')}`);
+      throw new RangeError(
+        `no scenario ${id}; known: ${all.map((s) => s.id).join(', ')}, and ${OTHER_COMPRESSIONS.join(' or ')} ` +
+          `in place of the compression (e.g. ${others[0]!.id})`,
+      );
     return found;
   };
   let list: Scenario[];

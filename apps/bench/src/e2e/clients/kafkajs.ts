@@ -3,7 +3,8 @@
  * subscription from the beginning, auto-commit off, read_uncommitted, the shared fetch sizes.
  * KafkaJS ships no lz4 or zstd codec and its own plugins for them (kafkajs-lz4, @kafkajs/zstd) no
  * longer build on current Node, so this program registers codecs over lz4-napi and zstd-napi, the
- * way a KafkaJS user has to.
+ * way a KafkaJS user has to. For snappy it registers KafkaJS's own plugin, kafkajs-snappy (pure JS,
+ * xerial framing); gzip is built in.
  *
  * The same program runs a drop-in replacement of KafkaJS: the run spec's `module` names the package
  * it imports (`kafkajs` from the peer dir by default, or e.g. `@runnel/kafkajs` from the workspace),
@@ -20,7 +21,7 @@ interface KafkaJs {
     consumer(config: Record<string, unknown>): KafkaJsConsumer;
   };
   logLevel: { NOTHING: number };
-  CompressionTypes?: { LZ4: number; ZSTD: number };
+  CompressionTypes?: { LZ4: number; ZSTD: number; Snappy: number };
   CompressionCodecs?: Record<number, () => KafkaJsCodec>;
 }
 interface KafkaJsCodec {
@@ -68,6 +69,8 @@ main(async () => {
       compress: async (encoder) => zstd.compress(encoder.buffer),
       decompress: async (buffer) => zstd.decompress(buffer),
     });
+    const snappy = (await loadPeer<{ default: () => KafkaJsCodec }>(spec, 'kafkajs-snappy')).default;
+    CompressionCodecs[CompressionTypes.Snappy] = snappy;
   }
   const tally = new Tally(spec.records);
   const cancel = watchdog(spec.timeoutMs, tally);
