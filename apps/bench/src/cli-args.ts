@@ -37,18 +37,12 @@ export const USAGE = `usage: pnpm bench [--quick] [--reps N] [--records N] [--cl
                   [--node 22|24|26|X.Y.Z|system] [--steady-seconds S] [--max-read-seconds S]
                   [--no-micro] [--no-e2e] [--no-readme] [--out DIR] [--kafka-version V]`;
 
-function positiveInt(flag: string, text: string | undefined): number {
+/** @returns `text` as an integer of at least `min` (1 or 0). */
+function integer(flag: string, text: string | undefined, min = 1): number {
   const value = Number(text);
-  if (text === undefined || !Number.isInteger(value) || value < 1) {
-    throw new UsageError(`${flag} takes a positive integer, got ${JSON.stringify(text)}`);
-  }
-  return value;
-}
-
-function nonNegativeInt(flag: string, text: string | undefined): number {
-  const value = Number(text);
-  if (text === undefined || !Number.isInteger(value) || value < 0) {
-    throw new UsageError(`${flag} takes a non-negative integer, got ${JSON.stringify(text)}`);
+  if (text === undefined || !Number.isInteger(value) || value < min) {
+    const kind = min === 1 ? 'a positive' : 'a non-negative';
+    throw new UsageError(`${flag} takes ${kind} integer, got ${JSON.stringify(text)}`);
   }
   return value;
 }
@@ -94,10 +88,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
         quick = true;
         break;
       case '--reps':
-        repetitions = positiveInt(flag, value());
+        repetitions = integer(flag, value());
         break;
       case '--records':
-        records = positiveInt(flag, value());
+        records = integer(flag, value());
         break;
       case '--clients':
         clients = list(flag, value());
@@ -124,10 +118,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
         node = value();
         break;
       case '--steady-seconds':
-        steadySeconds = positiveInt(flag, value());
+        steadySeconds = integer(flag, value());
         break;
       case '--max-read-seconds':
-        maxReadSeconds = nonNegativeInt(flag, value());
+        maxReadSeconds = integer(flag, value(), 0);
         break;
       default:
         throw new UsageError(`unknown option ${flag}`);
