@@ -80,6 +80,16 @@ export interface DatasetSizing {
    * instead (a prefix sized from an untimed probe read of an eighth of the topic).
    */
   readonly prefixes?: Readonly<Record<string, number>>;
+  /**
+   * The read limit (`--max-read-seconds`, in ms) `prefixes` were sized under: kept with the scenario,
+   * since a joined file's runs may each have had their own.
+   */
+  readonly readLimitMs?: number;
+  /**
+   * How often the sizing client read the whole topic, untimed, between timed runs: after each prefix
+   * read and each run of 30 s or more (`settleRead`); absent in results from before it did.
+   */
+  readonly settleReads?: number;
 }
 
 /** The Node release every Node client ran on. */

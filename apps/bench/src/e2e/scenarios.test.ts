@@ -2,6 +2,7 @@ import { deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import {
   compressiblePayload,
+  needsSettleRead,
   nextRecordCount,
   prefixRecordCount,
   scenarioMatrix,
@@ -71,6 +72,17 @@ describe('prefixRecordCount', () => {
     expect(prefixRecordCount(8_000_000, { records: 1_000_000, totalMs: 600_000 }, 60_000)).toBe(1_000_000);
     expect(prefixRecordCount(8_000_000, { records: 1_000_000, totalMs: 600_000 }, 0)).toBe(8_000_000);
     expect(prefixRecordCount(8_000_000, { records: 0, totalMs: 0 }, 60_000)).toBe(8_000_000);
+  });
+});
+
+describe('needsSettleRead', () => {
+  it('after a prefix read or a run of 30 s or more, by the wall clock when measured', () => {
+    expect(needsSettleRead({ usage: { wallMs: 9_000 }, report: { totalMs: 8_900 } }, true)).toBe(true);
+    expect(needsSettleRead({ usage: { wallMs: 9_000 }, report: { totalMs: 8_900 } }, false)).toBe(false);
+    expect(needsSettleRead({ usage: { wallMs: 30_000 }, report: { totalMs: 29_000 } }, false)).toBe(true);
+    expect(needsSettleRead({ report: { totalMs: 45_000 } }, false)).toBe(true);
+    // A failed run without a report says nothing about how long the topic sat unread.
+    expect(needsSettleRead({}, false)).toBe(false);
   });
 });
 

@@ -145,6 +145,25 @@ export function prefixRecordCount(
 }
 
 /**
+ * How long a timed run may last before the next client needs a settle read: the bench machines' kernel
+ * pages out file pages left untouched for a minute (a DAMON `pageout` scheme: age of 12 aggregation
+ * intervals of 5 s), so a run this long leaves the part of the topic it read first, or never read (a
+ * prefix), on disk for whoever reads next. Half the minute, for margin.
+ */
+export const SETTLE_AFTER_MS = 30_000;
+
+/**
+ * @returns whether the sizing client should read the whole topic, untimed, before the next timed run:
+ *   after a prefix read, or a run of `SETTLE_AFTER_MS` or longer.
+ */
+export function needsSettleRead(
+  run: { readonly usage?: { readonly wallMs: number }; readonly report?: { readonly totalMs: number } },
+  readPrefix: boolean,
+): boolean {
+  return readPrefix || (run.usage?.wallMs ?? run.report?.totalMs ?? 0) >= SETTLE_AFTER_MS;
+}
+
+/**
  * Writes the text a compressible payload file holds: `lines` lines of exactly `recordSize` ASCII
  * bytes that read like JSON log events (repeated keys, a few words, numbers), the same for a given
  * seed. ProducerPerformance picks one line at random per record.

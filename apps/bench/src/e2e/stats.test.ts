@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { median, ratio, rotation } from './stats.js';
+import { median, ratio, rotation, roundOrder } from './stats.js';
 
 describe('median', () => {
   it('is the middle value of an odd count and the mean of the middle two of an even count', () => {
@@ -35,5 +35,22 @@ describe('rotation', () => {
     ]);
     expect(rotation(clients, 3)).toEqual(clients);
     expect(rotation([], 2)).toEqual([]);
+  });
+});
+
+describe('roundOrder', () => {
+  it('rotates the others and puts the slow ones last, so a different client follows them each round', () => {
+    const clients = ['a', 'b', 'slow1', 'c', 'slow2'].map((id) => ({ id }));
+    const slow = new Set(['slow1', 'slow2']);
+    const rounds = [0, 1, 2].map((rep) => roundOrder(clients, rep, slow).map((c) => c.id));
+    expect(rounds).toEqual([
+      ['a', 'b', 'c', 'slow1', 'slow2'],
+      ['b', 'c', 'a', 'slow1', 'slow2'],
+      ['c', 'a', 'b', 'slow1', 'slow2'],
+    ]);
+    // The client right after slow2 is the next round's first: b, then c, then a.
+    expect(rounds.map((r) => r[0])).toEqual(['a', 'b', 'c']);
+    // With none slow it is the plain rotation.
+    expect(roundOrder(clients, 1, new Set()).map((c) => c.id)).toEqual(['b', 'slow1', 'c', 'slow2', 'a']);
   });
 });

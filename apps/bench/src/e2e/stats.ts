@@ -19,7 +19,8 @@ export function ratio(numerator: number | undefined, denominator: number | undef
 
 /**
  * Orders the clients of repetition `rep` (0-based): the list rotated by `rep`, so that each client
- * runs first, second, ... equally often and no client always follows the same neighbour's load.
+ * runs first, second, ... equally often. A rotation keeps the cyclic order: within a round each client
+ * follows the same neighbour every time (see `roundOrder` for a heavy neighbour).
  *
  * @returns a new array.
  */
@@ -27,4 +28,27 @@ export function rotation<T>(items: readonly T[], rep: number): T[] {
   if (items.length === 0) return [];
   const shift = ((rep % items.length) + items.length) % items.length;
   return [...items.slice(shift), ...items.slice(0, shift)];
+}
+
+/**
+ * Orders one throughput round: the clients not in `last` rotated by `rep`, then those in `last` (the
+ * slow ones, which read a prefix for about a minute). Whoever runs right after the slow ones meets what
+ * they leave behind (on the bench machines, part of the topic paged out to disk: see suite.ts's
+ * `settleRead`); with the slow ones last, that is the next round's first client, a different one each
+ * round, where a plain rotation put the same client after them in every round.
+ *
+ * @returns a new array.
+ */
+export function roundOrder<T extends { readonly id: string }>(
+  items: readonly T[],
+  rep: number,
+  last: ReadonlySet<string>,
+): T[] {
+  return [
+    ...rotation(
+      items.filter((i) => !last.has(i.id)),
+      rep,
+    ),
+    ...items.filter((i) => last.has(i.id)),
+  ];
 }

@@ -149,4 +149,29 @@ describe('steadyStateLine', () => {
     );
     expect(steadyStateLine(RESULTS, '100B-none-p1')).not.toContain('prefix');
   });
+
+  it("names the scenario's own read limit in a joined file whose first run had none", () => {
+    const { maxReadMs: _none, ...withoutLimit } = RESULTS;
+    const results: BenchResults = {
+      ...withoutLimit,
+      scenarios: [
+        {
+          ...RESULTS.scenarios[0]!,
+          sizing: {
+            client: 'runnel',
+            steps: [{ records: 1000, readMs: 2000 }],
+            records: 1000,
+            capped: false,
+            prefixes: { kafkajs: 400 },
+            readLimitMs: 30_000,
+            settleReads: 4,
+          },
+        },
+      ],
+    };
+    expect(steadyStateLine(results, '100B-none-p1')).toContain('Slower than the 30 s read limit');
+    expect(steadyStateLine(results, '100B-none-p1')).toMatch(
+      /\(of 1,000\)\. After each prefix read and each run of 30 s or more, .+ read the whole topic untimed \(4 settle reads: /,
+    );
+  });
 });

@@ -56,7 +56,8 @@ export function steadyStateLine(results: BenchResults, scenarioId: string): stri
   const cells = results.cells.filter((c) => c.scenario === scenarioId && c.recordsPerSec !== undefined);
   if (scenario === undefined || cells.length === 0) return undefined;
   const fastest = cells.reduce((a, b) => (b.recordsPerSec! > a.recordsPerSec! ? b : a));
-  const label = results.clients.find((c) => c.id === fastest.client)?.label ?? fastest.client;
+  const labelOf = (id: string) => results.clients.find((c) => c.id === id)?.label ?? id;
+  const label = labelOf(fastest.client);
   const readMs = median(
     results.runs
       .filter(
@@ -70,12 +71,11 @@ export function steadyStateLine(results: BenchResults, scenarioId: string): stri
     ? 'its size set by hand (--records)'
     : sizing === undefined
       ? ''
-      : `grown until ${results.clients.find((c) => c.id === sizing.client)?.label ?? sizing.client} read it for ` +
+      : `grown until ${labelOf(sizing.client)} read it for ` +
         `${results.steadyStateMs / 1000} s${sizing.capped ? ', but capped at the size limit first' : ''}`;
   const short = readMs !== undefined && readMs < results.steadyStateMs;
   const prefixes = Object.entries(sizing?.prefixes ?? {}).map(
-    ([id, records]) =>
-      `${results.clients.find((c) => c.id === id)?.label ?? id} the first ${formatNumber(records)} records`,
+    ([id, records]) => `${labelOf(id)} the first ${formatNumber(records)} records`,
   );
   return (
     `Topic of ${formatNumber(mib)} MiB of values${how === '' ? '' : `, ${how}`}. ` +
@@ -85,8 +85,13 @@ export function steadyStateLine(results: BenchResults, scenarioId: string): stri
       : '.') +
     (prefixes.length === 0
       ? ''
-      : ` Slower than the ${(results.maxReadMs ?? 0) / 1000} s read limit over the whole topic, so each ` +
-        `timed run read a prefix: ${prefixes.join(', ')} (of ${formatNumber(scenario.records)}).`)
+      : ` Slower than the ${(sizing?.readLimitMs ?? results.maxReadMs ?? 0) / 1000} s read limit over the whole topic, so each ` +
+        `timed run read a prefix: ${prefixes.join(', ')} (of ${formatNumber(scenario.records)}).`) +
+    (sizing?.settleReads === undefined || sizing.settleReads === 0
+      ? ''
+      : ` After each prefix read and each run of 30 s or more, ${labelOf(sizing.client)} read the ` +
+        `whole topic untimed (${sizing.settleReads} settle reads: such a run leaves part of the topic ` +
+        'out of the page cache for whoever comes next).')
   );
 }
 

@@ -149,6 +149,29 @@ describe('mergeResults', () => {
     expect(() => mergeResults([older, rerun])).toThrow(/scenario 1KiB-lz4-p16 is in file 1 and file 2/);
   });
 
+  it("keeps each run's read limit with its scenarios that read a prefix", () => {
+    const sizing = { client: 'runnel', steps: [], records: 1000, capped: false, prefixes: { kafkajs: 400 } };
+    const older = part(['1KiB-lz4-p1'], '2026-12-05T09:00:00.000Z');
+    const limited = part(['1KiB-lz4-p16', '100B-none-p1'], '2026-12-06T09:00:00.000Z', { maxReadMs: 60_000 });
+    const withPrefixes: BenchResults = {
+      ...limited,
+      scenarios: limited.scenarios.map((s) => (s.id === '1KiB-lz4-p16' ? { ...s, sizing } : s)),
+    };
+    const merged = mergeResults([older, withPrefixes]);
+    expect(merged.maxReadMs).toBeUndefined();
+    const sizingOf = (id: string) => merged.scenarios.find((s) => s.id === id)?.sizing;
+    expect(sizingOf('1KiB-lz4-p16')?.readLimitMs).toBe(60_000);
+    // No prefixes, nothing to say; a limit written already stays.
+    expect(sizingOf('100B-none-p1')).toBeUndefined();
+    const own = {
+      ...withPrefixes,
+      scenarios: [{ ...withPrefixes.scenarios[0]!, sizing: { ...sizing, readLimitMs: 5_000 } }],
+    };
+    expect(
+      mergeResults([older, own]).scenarios.find((s) => s.id === '1KiB-lz4-p16')?.sizing?.readLimitMs,
+    ).toBe(5_000);
+  });
+
   it('refuses runs whose figures are not comparable, a scenario run twice, and a client of two versions', () => {
     const base = part(['100B-none-p1'], '2026-12-06T09:00:00.000Z');
     const other = (over: Partial<BenchResults>) => part(['100B-lz4-p1'], '2026-12-06T11:00:00.000Z', over);

@@ -69,7 +69,8 @@ export function mergeResults(
     const mine = (id: string) => from.get(id) === index;
     return {
       ...part,
-      scenarios: part.scenarios.filter((s) => mine(s.id)),
+      // A part's read limit goes with its scenarios: the joined file keeps the first part's only.
+      scenarios: part.scenarios.filter((s) => mine(s.id)).map((s) => withReadLimit(s, part.maxReadMs)),
       runs: part.runs.filter((r) => mine(r.scenario)),
       cells: part.cells.filter((c) => mine(c.scenario)),
       firstRecord: part.firstRecord.filter((c) => mine(c.scenario)),
@@ -105,6 +106,15 @@ export function mergeResults(
       ...(p.replaced.length === 0 ? {} : { replaced: p.replaced }),
     })),
   };
+}
+
+/** @returns the scenario with its sizing's `readLimitMs` set from its run's limit where it had prefixes. */
+function withReadLimit<S extends BenchResults['scenarios'][number]>(scenario: S, maxReadMs?: number): S {
+  const sizing = scenario.sizing;
+  if (sizing?.prefixes === undefined || sizing.readLimitMs !== undefined || maxReadMs === undefined) {
+    return scenario;
+  }
+  return { ...scenario, sizing: { ...sizing, readLimitMs: maxReadMs } };
 }
 
 /** @returns every client of the parts once, in first-seen order; available where any part ran it. */
