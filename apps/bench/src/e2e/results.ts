@@ -148,6 +148,8 @@ export interface MergedPart {
   readonly scenarios: readonly string[];
   /** Scenarios this run also measured that a later run of them replaced (`merge.js --replace`). */
   readonly replaced?: readonly string[];
+  /** Its runs per cell; absent in files joined before runs of different counts could be. */
+  readonly repetitions?: number;
 }
 
 /** One micro-benchmark program the runner started (codec, assignors). */

@@ -125,24 +125,26 @@ describe('markdownSummary', () => {
 });
 
 describe('steadyStateLine', () => {
-  it('names the clients that read a prefix of the topic, and how much', () => {
-    const scenario = RESULTS.scenarios[0]!;
-    const results: BenchResults = {
-      ...RESULTS,
-      maxReadMs: 60_000,
-      scenarios: [
-        {
-          ...scenario,
-          sizing: {
-            client: 'runnel',
-            steps: [{ records: 1000, readMs: 2000 }],
-            records: 1000,
-            capped: false,
-            prefixes: { kafkajs: 400 },
-          },
+  /** RESULTS with its one scenario sized by Runnel, KafkaJS reading a prefix, and `over` on the sizing. */
+  const withPrefix = (results: Omit<BenchResults, 'scenarios'>, over: object = {}): BenchResults => ({
+    ...results,
+    scenarios: [
+      {
+        ...RESULTS.scenarios[0]!,
+        sizing: {
+          client: 'runnel',
+          steps: [{ records: 1000, readMs: 2000 }],
+          records: 1000,
+          capped: false,
+          prefixes: { kafkajs: 400 },
+          ...over,
         },
-      ],
-    };
+      },
+    ],
+  });
+
+  it('names the clients that read a prefix of the topic, and how much', () => {
+    const results = withPrefix({ ...RESULTS, maxReadMs: 60_000 });
     expect(steadyStateLine(results, '100B-none-p1')).toContain(
       'Slower than the 60 s read limit over the whole topic, so each timed run read a prefix: ' +
         'KafkaJS 2.2.4 the first 400 records (of 1,000).',
@@ -152,23 +154,7 @@ describe('steadyStateLine', () => {
 
   it("names the scenario's own read limit in a joined file whose first run had none", () => {
     const { maxReadMs: _none, ...withoutLimit } = RESULTS;
-    const results: BenchResults = {
-      ...withoutLimit,
-      scenarios: [
-        {
-          ...RESULTS.scenarios[0]!,
-          sizing: {
-            client: 'runnel',
-            steps: [{ records: 1000, readMs: 2000 }],
-            records: 1000,
-            capped: false,
-            prefixes: { kafkajs: 400 },
-            readLimitMs: 30_000,
-            settleReads: 4,
-          },
-        },
-      ],
-    };
+    const results = withPrefix(withoutLimit, { readLimitMs: 30_000, settleReads: 4 });
     expect(steadyStateLine(results, '100B-none-p1')).toContain('Slower than the 30 s read limit');
     expect(steadyStateLine(results, '100B-none-p1')).toMatch(
       /\(of 1,000\)\. After each prefix read and each run of 30 s or more, .+ read the whole topic untimed \(4 settle reads: /,

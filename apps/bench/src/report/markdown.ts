@@ -95,6 +95,17 @@ export function steadyStateLine(results: BenchResults, scenarioId: string): stri
   );
 }
 
+/**
+ * @returns the runs per cell as the report says it: `5`, or `3 or 5` for a joined file whose runs had
+ *   different counts (the runs column says which cell had which).
+ */
+export function runsPerCell(results: BenchResults): string {
+  const counts = (results.mergedFrom ?? [])
+    .filter((p) => p.scenarios.length > 0)
+    .map((p) => p.repetitions ?? results.repetitions);
+  return [...new Set([results.repetitions, ...counts])].sort((a, b) => a - b).join(' or ');
+}
+
 /** @returns the line that says which runs a joined results file was made of. */
 export function mergedLine(results: BenchResults): string {
   const parts = results.mergedFrom ?? [];
@@ -130,7 +141,7 @@ export function markdownSummary(results: BenchResults, chartFile?: string): stri
       'compare ratios measured side by side, not absolute figures).',
     ...(node === undefined ? [] : [node]),
     ...(results.mergedFrom === undefined ? [] : [mergedLine(results)]),
-    `Median of ${results.repetitions} interleaved runs per cell. Fetch settings for every client: ` +
+    `Median of ${runsPerCell(results)} interleaved runs per cell. Fetch settings for every client: ` +
       `fetch.max.bytes ${results.fetch.fetchMaxBytes}, max.partition.fetch.bytes ${results.fetch.maxPartitionFetchBytes}, ` +
       `fetch.min.bytes ${results.fetch.fetchMinBytes}, fetch.max.wait.ms ${results.fetch.fetchMaxWaitMs}; ` +
       'group subscription from the earliest offset (unless the client says otherwise), auto-commit off, read_uncommitted.',

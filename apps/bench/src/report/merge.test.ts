@@ -82,11 +82,13 @@ describe('mergeResults', () => {
         startedAt: earlier.startedAt,
         finishedAt: earlier.finishedAt,
         scenarios: ['100B-none-p1', '100B-lz4-p16'],
+        repetitions: 5,
       },
       {
         startedAt: later.startedAt,
         finishedAt: later.finishedAt,
         scenarios: ['10KiB-zstd-p16', '1KiB-lz4-p1'],
+        repetitions: 5,
       },
     ]);
     const summary = markdownSummary(merged);
@@ -139,8 +141,14 @@ describe('mergeResults', () => {
           finishedAt: older.finishedAt,
           scenarios: ['1KiB-lz4-p1'],
           replaced: ['1KiB-lz4-p16'],
+          repetitions: 5,
         },
-        { startedAt: rerun.startedAt, finishedAt: rerun.finishedAt, scenarios: ['1KiB-lz4-p16'] },
+        {
+          startedAt: rerun.startedAt,
+          finishedAt: rerun.finishedAt,
+          scenarios: ['1KiB-lz4-p16'],
+          repetitions: 5,
+        },
       ]);
       expect(markdownSummary(merged, 'x.svg')).toContain(
         '2026-12-05 09:00 (1KiB-lz4-p1; its 1KiB-lz4-p16 replaced by a later run)',
@@ -172,6 +180,16 @@ describe('mergeResults', () => {
     ).toBe(5_000);
   });
 
+  it('joins runs of different runs per cell, and the report names each count', () => {
+    const five = part(['100B-none-p1'], '2026-12-06T09:00:00.000Z');
+    const three = part(['100B-lz4-p1'], '2026-12-06T11:00:00.000Z', { repetitions: 3 });
+    const merged = mergeResults([five, three]);
+    expect(merged.repetitions).toBe(3);
+    expect(merged.mergedFrom?.map((p) => p.repetitions)).toEqual([5, 3]);
+    expect(markdownSummary(merged, 'x.svg')).toContain('Median of 3 or 5 interleaved runs per cell.');
+    expect(markdownSummary(five, 'x.svg')).toContain('Median of 5 interleaved runs per cell.');
+  });
+
   it('refuses runs whose figures are not comparable, a scenario run twice, and a client of two versions', () => {
     const base = part(['100B-none-p1'], '2026-12-06T09:00:00.000Z');
     const other = (over: Partial<BenchResults>) => part(['100B-lz4-p1'], '2026-12-06T11:00:00.000Z', over);
@@ -182,7 +200,6 @@ describe('mergeResults', () => {
       ],
       [other({ kafka: { version: '3.9.1', brokers: 1 } }), /Kafka version/],
       [other({ fetch: { ...FETCH_SETTINGS, fetchMaxWaitMs: 100 } }), /fetch settings/],
-      [other({ repetitions: 3 }), /runs per cell: 5 \/ 3/],
       [other({ quick: true }), /quick mode/],
       [part(['100B-none-p1'], '2026-12-07T09:00:00.000Z'), /scenario 100B-none-p1 is in file 1 and file 2/],
       [

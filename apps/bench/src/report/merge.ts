@@ -3,7 +3,7 @@
  * matrix (hours on two cores) can be run over several sittings. Every ratio stays one run's: the
  * clients of a scenario ran side by side in one run, and a scenario may come from one file only. The
  * files must agree on what makes their figures comparable: the Node the clients ran on, the broker
- * version, the fetch settings, the steady-state time, the runs per cell, quick mode, the number of CPUs,
+ * version, the fetch settings, the steady-state time, quick mode, the number of CPUs,
  * and the harness's own account of how it filled and measured.
  */
 import type { BenchResults, ClientEntry } from '../e2e/results.js';
@@ -20,7 +20,6 @@ const COMPARABLE: ReadonlyArray<readonly [string, (r: BenchResults) => unknown]>
   ['Kafka version', (r) => r.kafka.version],
   ['fetch settings', (r) => JSON.stringify(r.fetch)],
   ['steady-state time', (r) => r.steadyStateMs],
-  ['runs per cell', (r) => r.repetitions],
   ['quick mode', (r) => r.quick],
   ['CPUs', (r) => r.machine.cpus],
   ['producer', (r) => r.producer],
@@ -93,6 +92,8 @@ export function mergeResults(
       loadAverageAtStart: earliest.machine.loadAverageAtStart,
       loadAverageAtEnd: latest.machine.loadAverageAtEnd,
     },
+    // The fewest a cell had; the report names each count (`runsPerCell`), and each cell its own runs.
+    repetitions: Math.min(...kept.filter((p) => p.scenarios.length > 0).map((p) => p.repetitions)),
     clients: mergeClients(parts),
     scenarios: kept.flatMap((p) => p.scenarios).sort((a, b) => rank(a.id) - rank(b.id)),
     runs: byScenario(kept.flatMap((p) => p.runs)),
@@ -104,6 +105,7 @@ export function mergeResults(
       finishedAt: p.finishedAt,
       scenarios: p.scenarios.map((s) => s.id),
       ...(p.replaced.length === 0 ? {} : { replaced: p.replaced }),
+      repetitions: p.repetitions,
     })),
   };
 }

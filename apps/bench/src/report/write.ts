@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { BENCH_DIR } from '../e2e/paths.js';
 import type { BenchResults } from '../e2e/results.js';
 import { sizeLabel } from '../e2e/scenarios.js';
-import { markdownSummary } from './markdown.js';
+import { markdownSummary, runsPerCell } from './markdown.js';
 import { replaceReadmeResults } from './readme.js';
 import { barChartSvg } from './svg.js';
 
@@ -15,7 +15,7 @@ export function resultsChart(results: BenchResults): string {
   const ran = results.clients.filter((c) => results.cells.some((cell) => cell.client === c.id));
   const scenarios = results.scenarios.filter((s) => results.cells.some((cell) => cell.scenario === s.id));
   return barChartSvg({
-    title: `Consumer throughput, MB/s of keys and values (median of ${results.repetitions}; higher is better)`,
+    title: `Consumer throughput, MB/s of keys and values (median of ${runsPerCell(results)}; higher is better)`,
     unit: 'MB/s',
     groups: scenarios.map((s) => `${sizeLabel(s.recordSize)} ${s.compression} p${s.partitions}`),
     series: ran.map((client) => ({
