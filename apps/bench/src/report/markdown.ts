@@ -109,11 +109,13 @@ export function runsPerCell(results: BenchResults): string {
 /** @returns the line that says which runs a joined results file was made of. */
 export function mergedLine(results: BenchResults): string {
   const parts = results.mergedFrom ?? [];
-  const list = parts.map(
-    (p) =>
-      `${p.startedAt.slice(0, 16).replace('T', ' ')} (${p.scenarios.join(', ')}` +
-      `${p.replaced === undefined ? '' : `; its ${p.replaced.join(', ')} replaced by a later run`})`,
-  );
+  const list = parts.map((p) => {
+    const what = [
+      p.scenarios.join(', '),
+      p.replaced === undefined ? '' : `its ${p.replaced.join(', ')} replaced by a later run`,
+    ].filter((text) => text !== '');
+    return `${p.startedAt.slice(0, 16).replace('T', ' ')} (${what.join('; ')})`;
+  });
   return (
     `Joined from ${parts.length} runs: ${list.join('; ')}. Each scenario's clients ran side by side in one ` +
     "run; the load averages are the first run's at its start and the last run's at its end."

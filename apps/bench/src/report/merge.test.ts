@@ -155,6 +155,11 @@ describe('mergeResults', () => {
       );
     }
     expect(() => mergeResults([older, rerun])).toThrow(/scenario 1KiB-lz4-p16 is in file 1 and file 2/);
+    // A run all of whose scenarios a later one replaced is named with what it lost only.
+    const third = part(['1KiB-lz4-p16'], '2026-12-07T09:00:00.000Z');
+    expect(markdownSummary(mergeResults([older, rerun, third], { replace: true }), 'x.svg')).toContain(
+      '2026-12-06 09:00 (its 1KiB-lz4-p16 replaced by a later run)',
+    );
   });
 
   it("keeps each run's read limit with its scenarios that read a prefix", () => {
