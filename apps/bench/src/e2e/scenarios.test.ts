@@ -5,6 +5,7 @@ import {
   needsSettleRead,
   nextRecordCount,
   prefixRecordCount,
+  readsLong,
   scenarioMatrix,
   sizeLabel,
 } from './scenarios.js';
@@ -83,6 +84,16 @@ describe('needsSettleRead', () => {
     expect(needsSettleRead({ report: { totalMs: 45_000 } }, false)).toBe(true);
     // A failed run without a report says nothing about how long the topic sat unread.
     expect(needsSettleRead({}, false)).toBe(false);
+  });
+});
+
+describe('readsLong', () => {
+  it('projects the timed read from the probe, at 30 s or more', () => {
+    // 1M records in 5 s: 8M take 40 s, 4M take 20 s.
+    expect(readsLong(8_000_000, { records: 1_000_000, totalMs: 5000 })).toBe(true);
+    expect(readsLong(4_000_000, { records: 1_000_000, totalMs: 5000 })).toBe(false);
+    expect(readsLong(6_000_000, { records: 1_000_000, totalMs: 5000 })).toBe(true);
+    expect(readsLong(8_000_000, { records: 0, totalMs: 0 })).toBe(false);
   });
 });
 

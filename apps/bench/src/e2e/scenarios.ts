@@ -153,6 +153,17 @@ export function prefixRecordCount(
 export const SETTLE_AFTER_MS = 30_000;
 
 /**
+ * @returns whether a client's timed reads of `records` will last `SETTLE_AFTER_MS` or more, projected
+ *   from its probe read (such a client runs last in each round: see `roundOrder`).
+ */
+export function readsLong(
+  records: number,
+  probe: { readonly records: number; readonly totalMs: number },
+): boolean {
+  return probe.records > 0 && (probe.totalMs * records) / probe.records >= SETTLE_AFTER_MS;
+}
+
+/**
  * @returns whether the sizing client should read the whole topic, untimed, before the next timed run:
  *   after a prefix read, or a run of `SETTLE_AFTER_MS` or longer.
  */

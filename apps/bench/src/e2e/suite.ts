@@ -9,6 +9,7 @@ import {
   needsSettleRead,
   nextRecordCount,
   prefixRecordCount,
+  readsLong,
   type Scenario,
 } from './scenarios.js';
 import { FETCH_SETTINGS } from './spec.js';
@@ -167,12 +168,17 @@ async function sizeDataset(
   };
 }
 
+/** What the probe reads found: the clients that read a prefix (and how many records), and the slow ones. */
+interface ProbeOutcome {
+  readonly prefixes: Record<string, number>;
+  /** Prefix readers, and clients whose timed reads will last 30 s or more (`readsLong`): last in a round. */
+  readonly slow: Set<string>;
+}
+
 /**
  * Reads an eighth of the topic once, untimed, with every client but the one that sized it, and sizes
  * each one's timed reads from it (`prefixRecordCount`): node-rdkafka reads 100 B records at ~130k/s,
  * six minutes a run where the others take ten seconds.
- *
- * @returns the clients that read a prefix, and how many records each.
  */
 async function probeSlowClients(
   cluster: KafkaCluster,
@@ -180,9 +186,10 @@ async function probeSlowClients(
   topic: string,
   sizing: DatasetSizing,
   options: SuiteOptions,
-): Promise<Record<string, number>> {
+): Promise<ProbeOutcome> {
   const prefixes: Record<string, number> = {};
-  if (options.maxReadMs <= 0) return prefixes;
+  const slow = new Set<string>();
+  if (options.maxReadMs <= 0) return { prefixes, slow };
   const records = Math.ceil(sizing.records / 8);
   for (const adapter of options.throughputAdapters) {
     if (adapter.id === sizing.client) continue;
@@ -191,6 +198,7 @@ async function probeSlowClients(
     // A failed probe says nothing about the rate: that client reads the whole topic.
     if (!probe.ok || probe.report === undefined) continue;
     const count = prefixRecordCount(sizing.records, probe.report, options.maxReadMs);
+    if (count < sizing.records || readsLong(count, probe.report)) slow.add(adapter.id);
     if (count < sizing.records) {
       prefixes[adapter.id] = count;
       options.log(
@@ -199,7 +207,7 @@ async function probeSlowClients(
       );
     }
   }
-  return prefixes;
+  return { prefixes, slow };
 }
 
 /**
@@ -230,8 +238,8 @@ async function settleRead(
  * `repetitions` times (after one untimed start of each at the first scenario); for a throughput scenario grows the topic to steady-state size, then runs
  * `repetitions` rounds in which every throughput client reads the whole topic once (a slow client the
  * prefix `probeSlowClients` sized for it; a `settleRead` after a prefix or a long run), the others'
- * order rotating from round to round and the prefix readers last (`roundOrder`); finally deletes the
- * topic.
+ * order rotating from round to round and the slow ones (prefix readers, long reads) last
+ * (`roundOrder`); finally deletes the topic.
  *
  * @returns every run's record, each topic's fill summaries and each throughput topic's sizing.
  */
@@ -271,17 +279,23 @@ export async function runSuite(cluster: KafkaCluster, options: SuiteOptions): Pr
     }
     if (scenario.throughput && options.throughputAdapters.length > 0) {
       const sized = await sizeDataset(cluster, scenario, topic, options, scenarioFills);
-      const prefixes = await probeSlowClients(cluster, scenario, topic, sized, options);
+      const { prefixes, slow } = await probeSlowClients(cluster, scenario, topic, sized, options);
       const sizing =
         Object.keys(prefixes).length === 0 ? sized : { ...sized, prefixes, readLimitMs: options.maxReadMs };
       let settleReads = 0;
       for (let rep = 0; rep < options.repetitions; rep++) {
-        for (const adapter of roundOrder(options.throughputAdapters, rep, new Set(Object.keys(prefixes)))) {
-          const records = prefixes[adapter.id] ?? sizing.records;
-          const target = { scenario, topic, records, phase: 'throughput' as const, rep };
+        for (const adapter of roundOrder(options.throughputAdapters, rep, slow)) {
+          const prefix = prefixes[adapter.id];
+          const target = {
+            scenario,
+            topic,
+            records: prefix ?? sizing.records,
+            phase: 'throughput' as const,
+            rep,
+          };
           const run = await runClientOnce(cluster, adapter, target, options.timeoutMs);
           record(run, options.repetitions);
-          if (needsSettleRead(run, prefixes[adapter.id] !== undefined)) {
+          if (needsSettleRead(run, prefix !== undefined)) {
             await settleRead(cluster, scenario, topic, sizing, options);
             settleReads++;
           }

@@ -1,4 +1,5 @@
 import type { BenchResults, Cell } from '../e2e/results.js';
+import { SETTLE_AFTER_MS } from '../e2e/scenarios.js';
 import { median } from '../e2e/stats.js';
 
 /** @returns a number with at most `digits` significant digits and thousands separators; `–` for none. */
@@ -89,9 +90,9 @@ export function steadyStateLine(results: BenchResults, scenarioId: string): stri
         `timed run read a prefix: ${prefixes.join(', ')} (of ${formatNumber(scenario.records)}).`) +
     (sizing?.settleReads === undefined || sizing.settleReads === 0
       ? ''
-      : ` After each prefix read and each run of 30 s or more, ${labelOf(sizing.client)} read the ` +
-        `whole topic untimed (${sizing.settleReads} settle reads: such a run leaves part of the topic ` +
-        'out of the page cache for whoever comes next).')
+      : ` After each prefix read and each run of ${SETTLE_AFTER_MS / 1000} s or more, ${labelOf(sizing.client)} ` +
+        `read the whole topic untimed (${sizing.settleReads} settle reads: such a run leaves part of the ` +
+        'topic out of the page cache for whoever comes next).')
   );
 }
 
