@@ -36,6 +36,9 @@ async function consume() {
         preferredReadReplicas: consumer.lag().map((l) => l.preferredReadReplica),
         bufferedBytes: h.bufferedBytes,
         maxRssBytes: process.resourceUsage().maxRSS * 1024,
+        // How far the wall clock moved from the monotonic one since the start (a step, a paused VM):
+        // health() reports times since an event as the wall clock now less the monotonic time since.
+        wallClockDriftMs: Math.round(Date.now() - (performance.timeOrigin + performance.now())),
       });
     }, args.healthEveryMs).unref();
   }

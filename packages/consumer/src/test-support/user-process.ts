@@ -139,6 +139,17 @@ export class UserProcess {
     return this.exited;
   }
 
+  /**
+   * @returns the events printed at or after `since` (Date.now()), records left out, one per line with
+   *   its time relative to `since`: what a failed timing assertion needs to be read.
+   */
+  timeline(since: number): string {
+    return this.events
+      .filter((e) => e.event !== 'records' && typeof e.at === 'number' && e.at >= since)
+      .map((e) => `+${(e.at as number) - since} ms ${JSON.stringify({ ...e, at: undefined })}`)
+      .join('\n');
+  }
+
   /** @returns the tail of the program's output, for assertion messages. */
   report(): string {
     return `--- stdout ---\n${this.stdout.slice(-4_000)}\n--- stderr ---\n${this.stderr.slice(-4_000)}`;
