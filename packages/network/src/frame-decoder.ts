@@ -1,5 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { FrameTooLargeError } from './errors.js';
+import { allocateFrame } from './frame-allocation.js';
 
 /** The scratch buffer's size: Node's own read size for a socket's `data` events. */
 export const DEFAULT_SCRATCH_BYTES = 65_536;
@@ -123,8 +124,7 @@ export class FrameDecoder {
           pos = end;
           continue;
         }
-        // Unzeroed: every byte is overwritten before the frame is handed out.
-        this.frame = Buffer.allocUnsafe(size);
+        this.frame = allocateFrame(size);
         this.frameFilled = 0;
       }
       const n = Math.min(this.frame.length - this.frameFilled, length - pos);
