@@ -32,10 +32,11 @@ export function rotation<T>(items: readonly T[], rep: number): T[] {
 
 /**
  * Orders one throughput round: the clients not in `last` rotated by `rep`, then those in `last` (the
- * slow ones, which read for half a minute or more, often a prefix for a minute). Whoever runs right after the slow ones meets what
- * they leave behind (on the bench machines, part of the topic paged out to disk: see suite.ts's
- * `settleRead`); with the slow ones last, that is the next round's first client, a different one each
- * round, where a plain rotation put the same client after them in every round.
+ * slow ones, which read for half a minute or more, often a prefix for a minute). Whoever runs right
+ * after the slow ones meets what they leave behind (on the bench machines, part of the topic paged out
+ * to disk: see suite.ts's `settleRead`); with the slow ones last, that is the next round's first
+ * client, a different one each round, where a plain rotation put the same client after them in every
+ * round.
  *
  * @returns a new array.
  */

@@ -198,8 +198,9 @@ async function probeSlowClients(
     // A failed probe says nothing about the rate: that client reads the whole topic.
     if (!probe.ok || probe.report === undefined) continue;
     const count = prefixRecordCount(sizing.records, probe.report, options.maxReadMs);
-    if (count < sizing.records || readsLong(count, probe.report)) slow.add(adapter.id);
-    if (count < sizing.records) {
+    const readsPrefix = count < sizing.records;
+    if (readsPrefix || readsLong(count, probe.report)) slow.add(adapter.id);
+    if (readsPrefix) {
       prefixes[adapter.id] = count;
       options.log(
         `${scenario.id}: ${adapter.id} read ${records} records in ${Math.round(probe.report.totalMs)} ms; ` +
