@@ -145,9 +145,9 @@ export class FrameDecoder {
   }
 }
 
-/** A buffer of its own holding `bytes[start, end)` (small ones from Node's shared pool). */
+/** A frame buffer of its own holding `bytes[start, end)` (small ones from Node's shared pool). */
 function copyOf(bytes: Uint8Array, start: number, end: number): Buffer {
-  const copy = Buffer.allocUnsafe(end - start);
+  const copy = allocateFrame(end - start);
   copy.set(bytes.subarray(start, end));
   return copy;
 }
