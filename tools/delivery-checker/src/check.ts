@@ -58,6 +58,12 @@ interface Tenure {
   position: number | undefined;
   /** Set by a seek until the next batch, which must start there. */
   seekTo: number | undefined;
+  /**
+   * Set by a truncation until the next batch: the position before it. A commit up to there is of
+   * records consumed before the truncation, and carries their leader epoch (KIP-320), so whoever
+   * starts from it validates it against the log and finds the truncation too.
+   */
+  truncatedFrom?: number | undefined;
   /** Whether this tenure's last commit was reported failed (no later success). */
   commitFailed?: boolean;
 }
@@ -148,7 +154,11 @@ class Walk {
       case 'seek':
       case 'truncation': {
         const tenure = state.owned.get(partitionKey(event));
-        if (tenure !== undefined) tenure.position = tenure.seekTo = event.offset;
+        if (tenure === undefined) return;
+        // A commit of the batch handed out before the truncation may still be on its way.
+        if (event.name === 'truncation' && tenure.position !== undefined && tenure.position > event.offset)
+          tenure.truncatedFrom = tenure.position;
+        tenure.position = tenure.seekTo = event.offset;
         return;
       }
       default:
@@ -225,6 +235,7 @@ class Walk {
     }
     tenure.position = max + 1;
     tenure.seekTo = undefined;
+    tenure.truncatedFrom = undefined;
   }
 
   /** The first batch of a tenure, checked against the last commit and how the previous tenure ended. */
@@ -286,7 +297,8 @@ class Walk {
       // records): only a commit past an acknowledged record not yet consumed gives that record up.
       const position = tenure.position ?? this.committed.get(key) ?? 0;
       const passed = this.acked.countBetween(key, position, offset);
-      if (passed > 0) {
+      const beforeTruncation = tenure.truncatedFrom !== undefined && offset <= tenure.truncatedFrom;
+      if (passed > 0 && !beforeTruncation) {
         this.violate(
           'commit-past-position',
           state.name,
