@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -20,7 +21,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 /**
  * The Java side of @runnel/codec's interoperability test.
  *
- * create-topics BOOTSTRAP TOPIC...               creates single-partition topics with the Admin client
+ * create-topics BOOTSTRAP TOPIC...               creates single-partition topics (kept forever) with the Admin client
  * produce BOOTSTRAP COUNT TOPIC:COMPRESSION...  writes COUNT records (keys, headers) to each topic
  * produce-tx BOOTSTRAP TOPIC                     one committed transaction of 3 records, one aborted of 2
  * consume BOOTSTRAP COUNT TOPIC...               prints COUNT records of each topic as JSON lines
@@ -49,7 +50,11 @@ public final class CodecInterop {
     Properties props = new Properties();
     props.put("bootstrap.servers", bootstrap);
     try (Admin admin = Admin.create(props)) {
-      List<NewTopic> newTopics = topics.stream().map(t -> new NewTopic(t, 1, (short) 1)).toList();
+      // The records carry 2023 timestamps, far past the default 7-day retention: without this the
+      // broker's retention check (every 5 minutes) may delete a segment before the test reads it.
+      Map<String, String> configs = Map.of("retention.ms", "-1");
+      List<NewTopic> newTopics =
+          topics.stream().map(t -> new NewTopic(t, 1, (short) 1).configs(configs)).toList();
       admin.createTopics(newTopics).all().get();
     }
   }
