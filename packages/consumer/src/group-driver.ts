@@ -266,6 +266,8 @@ export class GroupDriver {
       this.hooks.fatal(error as Error);
       return;
     }
+    // Two heartbeat intervals without an accepted heartbeat put the membership in doubt on a timer.
+    this.reports.doubtCleared();
     this.askForMetadata(result, now);
     for (const request of result.requests) this.send(request);
     if (result.events.length > 0) {

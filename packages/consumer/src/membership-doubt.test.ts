@@ -6,7 +6,7 @@
  * leader answers a Fetch at 0 before the coordinator has said UNKNOWN_MEMBER_ID. Those records must
  * never be handed out: the next owner already processed and committed them.
  */
-import { FakeClock, type FakeHandler, type ReceivedRequest } from '@runnel/network/testing';
+import { type FakeAnswer, FakeClock, type FakeHandler, type ReceivedRequest } from '@runnel/network/testing';
 import {
   ConsumerGroupHeartbeat,
   type ConsumerGroupHeartbeatRequest,
@@ -47,13 +47,20 @@ function heartbeat(memberEpoch: number, assign: boolean, errorCode = 0): Consume
 class Group {
   readonly kafka: FakeKafka;
   readonly consumer: Consumer;
-  coordinator: 'up' | 'unreachable' = 'up';
+  /** `hung`: heartbeats get no answer at all (a frozen broker), until the request times out. */
+  coordinator: 'up' | 'unreachable' | 'hung' = 'up';
   committed = -1;
   /** The Fetch requests received, each with the function that answers it. */
   readonly fetches: Array<{ offset: number; answer: (records: Uint8Array | null) => void }> = [];
   private epoch = 0;
   /** The epoch the coordinator expired (answered UNKNOWN_MEMBER_ID from then on), or null. */
   private expired: number | null = null;
+
+  /** The `event` field of every line logged at info or above. */
+  readonly logged: string[] = [];
+  private readonly note = (fields: Record<string, unknown>) => {
+    if (typeof fields.event === 'string') this.logged.push(fields.event);
+  };
 
   constructor() {
     const clock = new FakeClock();
@@ -71,15 +78,20 @@ class Group {
         groupProtocol: 'consumer',
         autoOffsetReset: 'earliest',
         autoCommit: false,
+        logger: { debug: () => {}, info: this.note, warn: this.note, error: this.note },
       },
       { clock, connectionFactory: this.kafka.cluster.factory, random: () => 0.5 },
     );
   }
 
+  /** Answers to the heartbeats a hung coordinator holds, given once it thaws. */
+  private readonly hung: Array<() => void> = [];
+
   /** The coordinator is reachable again, and has expired the member's current epoch meanwhile. */
   expire(): void {
     this.coordinator = 'up';
     this.expired = this.epoch;
+    for (const answer of this.hung.splice(0)) answer();
   }
 
   /** Lets the event loop run until `done` holds (or 200 turns passed). */
@@ -95,6 +107,13 @@ class Group {
   private onHeartbeat(m: ConsumerGroupHeartbeatRequest): ReturnType<FakeHandler> {
     if (m.memberEpoch < 0) return { response: heartbeat(m.memberEpoch, false) };
     if (this.coordinator === 'unreachable') return { disconnect: true };
+    if (this.coordinator === 'hung')
+      return new Promise((resolve) => this.hung.push(() => resolve(this.answerHeartbeat(m))));
+    return this.answerHeartbeat(m);
+  }
+
+  /** How a reachable coordinator answers. */
+  private answerHeartbeat(m: ConsumerGroupHeartbeatRequest): FakeAnswer {
     if (m.memberEpoch === 0) {
       this.epoch++;
       return { response: heartbeat(this.epoch, true) };
@@ -166,5 +185,40 @@ describe('a consumer-protocol member its coordinator may have expired', () => {
     expect(first).not.toBeNull();
     expect((first as ConsumerBatch | null)?.records.map((r) => r.offset)).toEqual([5, 6, 7]);
     expect(g.consumer.health().group?.membershipInDoubt).toBe(false);
+  });
+
+  it('hands out nothing while its heartbeat hangs for two heartbeat intervals (a frozen coordinator)', async () => {
+    const g = new Group();
+    groups.push(g);
+    g.consumer.subscribe(['t']);
+    const batches = g.consumer.batches();
+    let first: ConsumerBatch | null = null;
+    void batches.next().then((b) => {
+      if (!b.done) first = b.value;
+    });
+    await g.until(() => g.fetches.length === 1);
+
+    // The coordinator freezes: the heartbeat sent now gets no answer until its request times out
+    // (30 s), and the coordinator may expire the member meanwhile. Two intervals on, the leader answers.
+    g.coordinator = 'hung';
+    await g.kafka.pass(2 * INTERVAL_MS + 100, 100);
+    expect(g.consumer.health().group?.membershipInDoubt).toBe(true);
+    expect(g.logged).toContain('membership_in_doubt');
+    g.committed = 5;
+    g.fetches[0]!.answer(records(0, 5));
+    await g.kafka.pass(50, 10);
+    expect(first).toBeNull();
+
+    // It thaws having expired the member: the hung heartbeat is refused, the partition is lost (with
+    // the records fetched from 0) and comes back at the group's commit.
+    g.expire();
+    await g.kafka.pass(2_000, 100);
+    // The Fetch at 5 sent while in doubt may still be out: its answer, or the next one's, is handed out.
+    for (let i = 0; i < g.fetches.length && first === null; i++) {
+      if (g.fetches[i]!.offset === 5) g.fetches[i]!.answer(records(5, 3));
+      await g.until(() => first !== null || g.fetches.length > i + 1);
+    }
+    expect((first as ConsumerBatch | null)?.records.map((r) => r.offset)).toEqual([5, 6, 7]);
+    expect(g.logged).toContain('membership_confirmed');
   });
 });

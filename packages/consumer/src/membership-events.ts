@@ -57,17 +57,18 @@ export class MembershipEvents {
   }
 
   /**
-   * Logs, after the member took the answer to `api`, when its membership fell in doubt or was
-   * confirmed again.
+   * Logs, after the member took the answer to `api` (or, without one, after a poll of its timers),
+   * when its membership fell in doubt or was confirmed again.
    * @returns true when a doubt just cleared: deliveries held meanwhile may go on.
    */
-  doubtCleared(api: string): boolean {
+  doubtCleared(api?: string): boolean {
     const inDoubt = this.member.membershipInDoubt;
     if (inDoubt === this.inDoubt) return false;
     this.inDoubt = inDoubt;
     if (inDoubt) {
       this.logger.info(
-        { event: 'membership_in_doubt', api },
+        // Without an answer, it was the time since the last accepted heartbeat.
+        { event: 'membership_in_doubt', ...(api === undefined ? { reason: 'heartbeat_overdue' } : { api }) },
         'the coordinator has not confirmed the membership; deliveries wait until it does',
       );
       return false;

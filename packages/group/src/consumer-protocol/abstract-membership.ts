@@ -8,8 +8,8 @@
  *
  * Sub-state beside the state enum, and why: `reconciliation` is RECONCILING's own step (revoking or
  * assigning, with the event it waits for); the heartbeat's interval, backoff and the fields already sent
- * are timers and a cache, not states; `membershipInDoubt` (from a failed heartbeat to an accepted one)
- * runs across STABLE, RECONCILING, FENCED and JOINING alike.
+ * are timers and a cache, not states; `membershipInDoubt` (from a failed heartbeat, or two intervals
+ * without an accepted one, to an accepted one) runs across STABLE, RECONCILING, FENCED and JOINING alike.
  */
 import {
   ErrorCode,
@@ -38,6 +38,15 @@ import {
   type Reconciliation,
   type ReconcilingMember,
 } from './consumer-protocol-reconciliation.js';
+
+/**
+ * Heartbeat intervals without an accepted heartbeat after which the membership is in doubt. The
+ * coordinator answers a heartbeat at once, so a member it has not confirmed for two intervals has lost
+ * its way to it (a hung connection, a frozen broker, a coordinator that moved); the coordinator expires
+ * the member only after the session timeout (45 s by default; it must exceed the interval), which the
+ * client cannot know. Measured from when the last accepted answer arrived.
+ */
+export const UNCONFIRMED_HEARTBEAT_INTERVALS = 2;
 
 /** The state names both protocols give their members (Kafka's `MemberState`); STALE is KIP-848's only. */
 export type EpochMemberState =
@@ -265,6 +274,17 @@ export abstract class AbstractMembership<
     return Math.max(this.backoffUntil, urgent ? now : this.intervalAt);
   }
 
+  /**
+   * @returns when the membership falls in doubt unless a heartbeat is accepted first (see
+   *   `UNCONFIRMED_HEARTBEAT_INTERVALS`); null while nothing is held, the member does not heartbeat at
+   *   the interval, none was accepted yet, or it is in doubt already.
+   */
+  confirmationDeadline(): number | null {
+    if (this.membershipInDoubt || this.held.length === 0 || !this.heartbeats()) return null;
+    if (this.lastHeartbeatAt === null || this.heartbeatIntervalMs <= 0) return null;
+    return this.lastHeartbeatAt + UNCONFIRMED_HEARTBEAT_INTERVALS * this.heartbeatIntervalMs;
+  }
+
   /** @returns whether a heartbeat is due at `now` (none in flight). */
   heartbeatDue(now: number): boolean {
     if (!this.heartbeats() || this.inFlight.has('heartbeat')) return false;
@@ -385,12 +405,18 @@ export abstract class AbstractMembership<
   // The driver loop
 
   protected override collectRequests(requests: MemberRequest<Apis>[], now: number): void {
+    // A heartbeat that hangs (up to the request timeout) or a coordinator not found again would
+    // otherwise leave a member the coordinator may have expired handing out what it holds.
+    const deadline = this.confirmationDeadline();
+    if (deadline !== null && now >= deadline) this.membershipInDoubt = true;
     const coordinator = this.coordinatorLookup.node;
     if (coordinator === null || this.state === state<S>('LEAVING')) return;
     if (this.heartbeatDue(now)) requests.push(this.regularHeartbeat(coordinator, now));
   }
 
   protected override considerDeadlines(wakeUp: WakeUp, now: number): void {
+    const deadline = this.confirmationDeadline();
+    if (deadline !== null) wakeUp.consider(deadline);
     if (this.coordinatorLookup.node === null) return;
     if (this.heartbeats() && !this.inFlight.has('heartbeat')) wakeUp.consider(this.heartbeatNextAt(now));
   }

@@ -221,6 +221,31 @@ describe('retriable errors', () => {
     expect(h.member.membershipInDoubt).toBe(false);
   });
 
+  it('two heartbeat intervals without an accepted heartbeat put the membership in doubt', () => {
+    const h = new ConsumerProtocolHarness();
+    h.join({ [PAYMENTS_ID]: [0] }, 2);
+    const confirmedAt = h.now;
+    // The next heartbeat goes at the interval and hangs (a frozen coordinator answers nothing).
+    expect(h.advance(INTERVAL_MS).map((r) => r.api)).toEqual(['ConsumerGroupHeartbeat']);
+    expect(h.nextPollAt).toBe(confirmedAt + 2 * INTERVAL_MS);
+    h.advance(INTERVAL_MS - 1);
+    expect(h.member.membershipInDoubt).toBe(false);
+    h.advance(1);
+    expect(h.member.membershipInDoubt).toBe(true);
+    // The hung heartbeat is answered at last: the coordinator still counts the member.
+    h.respond('ConsumerGroupHeartbeat', heartbeatOk(2));
+    expect(h.member.membershipInDoubt).toBe(false);
+    expect(h.member.state).toBe(ConsumerProtocolMemberState.STABLE);
+  });
+
+  it('a member that holds nothing is never in doubt for want of a heartbeat', () => {
+    const h = new ConsumerProtocolHarness();
+    h.join({}, 2);
+    h.advance(INTERVAL_MS);
+    h.advance(5 * INTERVAL_MS);
+    expect(h.member.membershipInDoubt).toBe(false);
+  });
+
   it('a member in doubt that turns out fenced stays in doubt until its rejoin is accepted', () => {
     const h = new ConsumerProtocolHarness();
     h.join({ [PAYMENTS_ID]: [0, 1] }, 2);

@@ -79,8 +79,9 @@ export abstract class MemberCore<
    */
   lastHeartbeatAt: number | null = null;
   /**
-   * True from a heartbeat that got no answer (the connection broke, it timed out) or an answer that the
-   * coordinator moved, loads or is unavailable, until the coordinator accepts a heartbeat again: the
+   * True from a heartbeat that got no answer (the connection broke, it timed out), an answer that the
+   * coordinator moved, loads or is unavailable, or two heartbeat intervals without an accepted
+   * heartbeat (one that hangs, a coordinator not found), until the coordinator accepts one again: the
    * coordinator may have expired the member meanwhile and handed its partitions to others, who may have
    * committed past where this member's fetches stand. Set by the epoch members (consumer protocol,
    * share groups), whose clients cannot know the session timeout; classic members never set it.
