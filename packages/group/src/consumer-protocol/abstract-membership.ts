@@ -46,7 +46,7 @@ import {
  * the member only after the session timeout (45 s by default; it must exceed the interval), which the
  * client cannot know. Measured from when the last accepted answer arrived.
  */
-export const UNCONFIRMED_HEARTBEAT_INTERVALS = 2;
+const UNCONFIRMED_HEARTBEAT_INTERVALS = 2;
 
 /** The state names both protocols give their members (Kafka's `MemberState`); STALE is KIP-848's only. */
 export type EpochMemberState =
