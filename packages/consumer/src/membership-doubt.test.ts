@@ -56,6 +56,8 @@ class Group {
   /** The epoch the coordinator expired (answered UNKNOWN_MEMBER_ID from then on), or null. */
   private expired: number | null = null;
 
+  /** The first batch handed out, once it is. */
+  first: ConsumerBatch | null = null;
   /** The `event` field of every line logged at info or above. */
   readonly logged: string[] = [];
   private readonly note = (fields: Record<string, unknown>) => {
@@ -144,22 +146,29 @@ function fetched(batch: Uint8Array | null) {
 }
 
 const groups: Group[] = [];
+
+/** @returns a group whose member subscribed to `t`, reads its batches, and sent its first Fetch. */
+async function subscribed(): Promise<Group> {
+  const g = new Group();
+  groups.push(g);
+  g.consumer.subscribe(['t']);
+  void g.consumer
+    .batches()
+    .next()
+    .then((b) => {
+      if (!b.done) g.first = b.value;
+    });
+  await g.until(() => g.fetches.length === 1);
+  return g;
+}
 afterEach(async () => {
   await Promise.all(groups.splice(0).map((g) => g.close()));
 });
 
 describe('a consumer-protocol member its coordinator may have expired', () => {
   it('hands out nothing fetched while its heartbeat fails, and starts its next tenure at the group’s commit', async () => {
-    const g = new Group();
-    groups.push(g);
-    g.consumer.subscribe(['t']);
-    const batches = g.consumer.batches();
-    let first: ConsumerBatch | null = null;
-    void batches.next().then((b) => {
-      if (!b.done) first = b.value;
-    });
+    const g = await subscribed();
     // Assigned before anything was committed: it fetches from 0, and the leader holds the Fetch.
-    await g.until(() => g.fetches.length === 1);
     expect(g.fetches[0]!.offset).toBe(0);
 
     // The coordinator's connection breaks; meanwhile the coordinator expires the member and another
@@ -170,7 +179,7 @@ describe('a consumer-protocol member its coordinator may have expired', () => {
     g.committed = 5;
     g.fetches[0]!.answer(records(0, 5));
     await g.kafka.pass(50, 10);
-    expect(first).toBeNull();
+    expect(g.first).toBeNull();
     expect(g.consumer.health().group?.membershipInDoubt).toBe(true);
 
     // The coordinator answers again: UNKNOWN_MEMBER_ID, the partition is lost, the member rejoins and
@@ -181,22 +190,14 @@ describe('a consumer-protocol member its coordinator may have expired', () => {
     expect(g.fetches.map((f) => f.offset)).toContain(5);
     expect(g.fetches.filter((f) => f.offset === 0)).toHaveLength(1);
     g.fetches.find((f) => f.offset === 5)!.answer(records(5, 3));
-    await g.until(() => first !== null);
-    expect(first).not.toBeNull();
-    expect((first as ConsumerBatch | null)?.records.map((r) => r.offset)).toEqual([5, 6, 7]);
+    await g.until(() => g.first !== null);
+    expect(g.first).not.toBeNull();
+    expect(g.first?.records.map((r) => r.offset)).toEqual([5, 6, 7]);
     expect(g.consumer.health().group?.membershipInDoubt).toBe(false);
   });
 
   it('hands out nothing while its heartbeat hangs for two heartbeat intervals (a frozen coordinator)', async () => {
-    const g = new Group();
-    groups.push(g);
-    g.consumer.subscribe(['t']);
-    const batches = g.consumer.batches();
-    let first: ConsumerBatch | null = null;
-    void batches.next().then((b) => {
-      if (!b.done) first = b.value;
-    });
-    await g.until(() => g.fetches.length === 1);
+    const g = await subscribed();
 
     // The coordinator freezes: the heartbeat sent now gets no answer until its request times out
     // (30 s), and the coordinator may expire the member meanwhile. Two intervals on, the leader answers.
@@ -207,18 +208,18 @@ describe('a consumer-protocol member its coordinator may have expired', () => {
     g.committed = 5;
     g.fetches[0]!.answer(records(0, 5));
     await g.kafka.pass(50, 10);
-    expect(first).toBeNull();
+    expect(g.first).toBeNull();
 
     // It thaws having expired the member: the hung heartbeat is refused, the partition is lost (with
     // the records fetched from 0) and comes back at the group's commit.
     g.expire();
     await g.kafka.pass(2_000, 100);
     // The Fetch at 5 sent while in doubt may still be out: its answer, or the next one's, is handed out.
-    for (let i = 0; i < g.fetches.length && first === null; i++) {
+    for (let i = 0; i < g.fetches.length && g.first === null; i++) {
       if (g.fetches[i]!.offset === 5) g.fetches[i]!.answer(records(5, 3));
-      await g.until(() => first !== null || g.fetches.length > i + 1);
+      await g.until(() => g.first !== null || g.fetches.length > i + 1);
     }
-    expect((first as ConsumerBatch | null)?.records.map((r) => r.offset)).toEqual([5, 6, 7]);
+    expect(g.first?.records.map((r) => r.offset)).toEqual([5, 6, 7]);
     expect(g.logged).toContain('membership_confirmed');
   });
 });

@@ -67,6 +67,26 @@ interface EventBuilder {
   shutdown(): void;
 }
 
+/**
+ * Member m1 of partition 0: `before` runs after the assignment, then the consumer reports the log
+ * truncated to offset 5 (at t=500), then `after` runs.
+ */
+function truncatedLife(before: (e: EventBuilder) => void, after: (e: EventBuilder) => void): MemberLife[] {
+  return [
+    {
+      name: 'm1',
+      events: [
+        ...life('m1', 0, (e) => {
+          e.assigned(0);
+          before(e);
+        }).events,
+        { name: 'truncation', timestamp: 500, topic: T, partition: 0, offset: 5 },
+        ...life('m1', 500, after).events.slice(1),
+      ],
+    },
+  ];
+}
+
 /** A second member that takes partition 0 over, consumes from `start` to 9 and stops cleanly. */
 function nextOwner(start: number): MemberLife {
   return life('m2', 100, (e) => {
@@ -157,68 +177,42 @@ describe('checkDelivery on good runs', () => {
   });
 
   it('passes a reported truncation: the member continues from the divergence point', () => {
-    const lives = [
-      {
-        name: 'm1',
-        events: [
-          ...life('m1', 0, (e) => {
-            e.assigned(0);
-            batch(e, 0, 0, 7);
-          }).events,
-          { name: 'truncation' as const, timestamp: 500, topic: T, partition: 0, offset: 5 },
-          ...life('m1', 500, (e) => {
-            batch(e, 0, 5, 9);
-            e.shutdown();
-          }).events.slice(1),
-        ],
+    const lives = truncatedLife(
+      (e) => batch(e, 0, 0, 7),
+      (e) => {
+        batch(e, 0, 5, 9);
+        e.shutdown();
       },
-    ];
+    );
     expect(checkDelivery(acked({ 0: 10 }), lives)).toMatchObject({ verdict: 'PASS', duplicates: 3 });
   });
 
   it('accepts the commit of a batch handed out before a truncation that lands after it (KIP-320 epoch)', () => {
     // The handler of 0..7 commits 8 while the consumer finds the log truncated to 5 meanwhile.
-    const truncated = (commitAfter: number) => [
-      {
-        name: 'm1',
-        events: [
-          ...life('m1', 0, (e) => {
-            e.assigned(0);
-            e.consumed(0, 0, 7);
-          }).events,
-          { name: 'truncation' as const, timestamp: 500, topic: T, partition: 0, offset: 5 },
-          ...life('m1', 500, (e) => {
-            e.committed(0, commitAfter);
-            batch(e, 0, 5, 9);
-            e.shutdown();
-          }).events.slice(1),
-        ],
-      },
-    ];
+    const truncated = (commitAfter: number) =>
+      truncatedLife(
+        (e) => e.consumed(0, 0, 7),
+        (e) => {
+          e.committed(0, commitAfter);
+          batch(e, 0, 5, 9);
+          e.shutdown();
+        },
+      );
     expect(checkDelivery(acked({ 0: 10 }), truncated(8))).toMatchObject({ verdict: 'PASS', duplicates: 3 });
     // Past what was consumed before the truncation, it still gives up records.
     expect(checkDelivery(acked({ 0: 10 }), truncated(9)).counts).toEqual({ 'commit-past-position': 1 });
   });
 
   it('judges a commit after the first batch past a truncation by the position again', () => {
-    const lives = [
-      {
-        name: 'm1',
-        events: [
-          ...life('m1', 0, (e) => {
-            e.assigned(0);
-            e.consumed(0, 0, 7);
-          }).events,
-          { name: 'truncation' as const, timestamp: 500, topic: T, partition: 0, offset: 5 },
-          ...life('m1', 500, (e) => {
-            e.consumed(0, 5, 5);
-            e.committed(0, 8);
-            batch(e, 0, 6, 9);
-            e.shutdown();
-          }).events.slice(1),
-        ],
+    const lives = truncatedLife(
+      (e) => e.consumed(0, 0, 7),
+      (e) => {
+        e.consumed(0, 5, 5);
+        e.committed(0, 8);
+        batch(e, 0, 6, 9);
+        e.shutdown();
       },
-    ];
+    );
     expect(checkDelivery(acked({ 0: 10 }), lives).counts).toEqual({ 'commit-past-position': 1 });
   });
 
