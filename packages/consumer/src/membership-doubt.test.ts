@@ -91,9 +91,8 @@ class Group {
 
   /** The coordinator is reachable again, and has expired the member's current epoch meanwhile. */
   expire(): void {
-    this.coordinator = 'up';
     this.expired = this.epoch;
-    for (const answer of this.hung.splice(0)) answer();
+    this.thaw();
   }
 
   /** Lets the event loop run until `done` holds (or 200 turns passed). */
@@ -102,8 +101,14 @@ class Group {
   }
 
   async close(): Promise<void> {
-    this.coordinator = 'up';
+    this.thaw();
     await closeOnFakeClock(this.kafka, this.consumer);
+  }
+
+  /** The coordinator is reachable again and answers the heartbeats it held. */
+  private thaw(): void {
+    this.coordinator = 'up';
+    for (const answer of this.hung.splice(0)) answer();
   }
 
   private onHeartbeat(m: ConsumerGroupHeartbeatRequest): ReturnType<FakeHandler> {

@@ -279,7 +279,7 @@ export abstract class AbstractMembership<
    *   `UNCONFIRMED_HEARTBEAT_INTERVALS`); null while nothing is held, the member does not heartbeat at
    *   the interval, none was accepted yet, or it is in doubt already.
    */
-  confirmationDeadline(): number | null {
+  private confirmationDeadline(): number | null {
     if (this.membershipInDoubt || this.held.length === 0 || !this.heartbeats()) return null;
     if (this.lastHeartbeatAt === null || this.heartbeatIntervalMs <= 0) return null;
     return this.lastHeartbeatAt + UNCONFIRMED_HEARTBEAT_INTERVALS * this.heartbeatIntervalMs;
@@ -404,11 +404,17 @@ export abstract class AbstractMembership<
   // ---------------------------------------------------------------------------------------------
   // The driver loop
 
-  protected override collectRequests(requests: MemberRequest<Apis>[], now: number): void {
-    // A heartbeat that hangs (up to the request timeout) or a coordinator not found again would
-    // otherwise leave a member the coordinator may have expired handing out what it holds.
+  /**
+   * Puts the membership in doubt once its confirmation deadline passed: a heartbeat that hangs (up to
+   * the request timeout) or a coordinator not found again would otherwise leave a member the
+   * coordinator may have expired handing out what it holds. Protocols add their own timers after it.
+   */
+  protected override checkTimers(now: number): void {
     const deadline = this.confirmationDeadline();
     if (deadline !== null && now >= deadline) this.membershipInDoubt = true;
+  }
+
+  protected override collectRequests(requests: MemberRequest<Apis>[], now: number): void {
     const coordinator = this.coordinatorLookup.node;
     if (coordinator === null || this.state === state<S>('LEAVING')) return;
     if (this.heartbeatDue(now)) requests.push(this.regularHeartbeat(coordinator, now));

@@ -31,7 +31,10 @@ export interface ShareSettings extends GroupMemberSettings {
   readonly memberId?: string;
 }
 
-/** The share member's state; see the file comment. */
+/**
+ * The share member's state; see the file comment. Its only timer is the shared one (the membership in
+ * doubt): a share member has no max poll interval, its records time out on their acquisition locks.
+ */
 export class ShareMembership extends AbstractMembership<ShareMemberState, ShareGroupApis, HeartbeatNotes> {
   protected readonly heartbeatApi = 'ShareGroupHeartbeat';
   /** The subscribed topic names, sorted; null when not subscribed. */
@@ -64,9 +67,6 @@ export class ShareMembership extends AbstractMembership<ShareMemberState, ShareG
   protected override needsCoordinator(): boolean {
     return SHARE_HEARTBEATING.has(this.state);
   }
-
-  /** A share member has no max poll interval: records time out on their own acquisition locks. */
-  protected override checkTimers(_now: number): void {}
 
   protected override leaveRequest(coordinator: BrokerNode): ShareGroupRequest {
     this.inFlight.forget('heartbeat');
