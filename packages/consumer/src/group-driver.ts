@@ -266,7 +266,7 @@ export class GroupDriver {
       this.hooks.fatal(error as Error);
       return;
     }
-    // Two heartbeat intervals without an accepted heartbeat put the membership in doubt on a timer.
+    // A heartbeat overdue (two intervals; classic: the session about to run out) puts the membership in doubt on a timer.
     this.reports.doubtCleared();
     this.askForMetadata(result, now);
     for (const request of result.requests) this.send(request);

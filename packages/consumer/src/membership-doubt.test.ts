@@ -1,11 +1,12 @@
 /**
- * A consumer-protocol member cut off from its coordinator may have been expired and its partitions
+ * A member cut off from its coordinator may have been expired and its partitions
  * handed to another member, who commits past where this one's fetches stand. The sequence the fault
  * suite's proxy-blackhole scenario met: a partition assigned before the group ever committed (position
  * 0 from the reset), its leader unreachable for a while, then the heartbeat connection breaks and the
  * leader answers a Fetch at 0 before the coordinator has said UNKNOWN_MEMBER_ID. Those records must
  * never be handed out: the next owner already processed and committed them.
  */
+import { encodeAssignment } from '@runnel/assignors';
 import { type FakeAnswer, FakeClock, type FakeHandler, type ReceivedRequest } from '@runnel/network/testing';
 import {
   ConsumerGroupHeartbeat,
@@ -14,8 +15,14 @@ import {
   ErrorCode,
   Fetch,
   type FetchRequest,
+  Heartbeat,
+  type HeartbeatRequest,
+  JoinGroup,
+  type JoinGroupRequest,
+  LeaveGroup,
   ListOffsets,
   OffsetFetch,
+  SyncGroup,
 } from '@runnel/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ConsumerBatch } from './batch.js';
@@ -25,6 +32,8 @@ import { records, response } from './test-support/fetcher-fake.js';
 
 const TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAQ';
 const INTERVAL_MS = 1_000;
+/** The classic member's session timeout (it sends it; consumer-protocol members learn nothing of it). */
+const SESSION_MS = 10_000;
 
 /** A heartbeat answer: `memberEpoch`, with partition 0 of `t` assigned when `assign`. */
 function heartbeat(memberEpoch: number, assign: boolean, errorCode = 0): ConsumerGroupHeartbeatResponse {
@@ -64,12 +73,13 @@ class Group {
     if (typeof fields.event === 'string') this.logged.push(fields.event);
   };
 
-  constructor() {
+  constructor(protocol: 'consumer' | 'classic' = 'consumer') {
     const clock = new FakeClock();
     this.kafka = new FakeKafka({}, clock);
     this.kafka.topics.clear();
     this.kafka.topics.set('t', { partitions: 1, topicId: TOPIC_ID });
     this.kafka.on(ConsumerGroupHeartbeat, (r) => this.onHeartbeat(r.message));
+    this.answerClassic();
     this.kafka.on(OffsetFetch, (r) => committedAnswer(r, () => this.committed));
     this.kafka.on(ListOffsets, (r) => listedAt(r));
     this.kafka.on(Fetch, (r) => this.onFetch(r));
@@ -77,7 +87,8 @@ class Group {
       {
         brokers: 'broker:9092',
         groupId: 'g',
-        groupProtocol: 'consumer',
+        groupProtocol: protocol,
+        ...(protocol === 'classic' ? { sessionTimeoutMs: SESSION_MS, heartbeatIntervalMs: INTERVAL_MS } : {}),
         autoOffsetReset: 'earliest',
         autoCommit: false,
         logger: { debug: () => {}, info: this.note, warn: this.note, error: this.note },
@@ -119,6 +130,48 @@ class Group {
     return this.answerHeartbeat(m);
   }
 
+  /**
+   * The classic coordinator: each JoinGroup starts a generation led by the member alone, SyncGroup
+   * assigns `t-0`, heartbeats are answered as `coordinator` says (the expired generation is refused).
+   */
+  private answerClassic(): void {
+    this.kafka.on(JoinGroup, (r) => {
+      const m = r.message as JoinGroupRequest;
+      const protocol = m.protocols[0]!;
+      this.epoch++;
+      const member = { memberId: 'm-1', groupInstanceId: null, metadata: protocol.metadata };
+      return {
+        response: {
+          errorCode: 0,
+          generationId: this.epoch,
+          protocolType: 'consumer',
+          protocolName: protocol.name,
+          leader: 'm-1',
+          skipAssignment: false,
+          memberId: 'm-1',
+          members: [member],
+        },
+      };
+    });
+    this.kafka.on(SyncGroup, () => ({
+      response: {
+        errorCode: 0,
+        assignment: encodeAssignment({ partitions: [{ topic: 't', partition: 0 }] }),
+      },
+    }));
+    this.kafka.on(LeaveGroup, () => ({ response: { errorCode: 0, members: [] } }));
+    this.kafka.on(Heartbeat, (r) => {
+      const m = r.message as HeartbeatRequest;
+      const answer = (): FakeAnswer => ({
+        response: { errorCode: m.generationId === this.expired ? ErrorCode.UNKNOWN_MEMBER_ID : 0 },
+      });
+      if (this.coordinator === 'unreachable') return { disconnect: true };
+      if (this.coordinator === 'hung')
+        return new Promise((resolve) => this.hung.push(() => resolve(answer())));
+      return answer();
+    });
+  }
+
   /** How a reachable coordinator answers. */
   private answerHeartbeat(m: ConsumerGroupHeartbeatRequest): FakeAnswer {
     if (m.memberEpoch === 0) {
@@ -153,8 +206,8 @@ function fetched(batch: Uint8Array | null) {
 const groups: Group[] = [];
 
 /** @returns a group whose member subscribed to `t`, reads its batches, and sent its first Fetch. */
-async function subscribed(): Promise<Group> {
-  const g = new Group();
+async function subscribed(protocol: 'consumer' | 'classic' = 'consumer'): Promise<Group> {
+  const g = new Group(protocol);
   groups.push(g);
   g.consumer.subscribe(['t']);
   void g.consumer
@@ -226,5 +279,40 @@ describe('a consumer-protocol member its coordinator may have expired', () => {
     }
     expect(g.first?.records.map((r) => r.offset)).toEqual([5, 6, 7]);
     expect(g.logged).toContain('membership_confirmed');
+  });
+});
+
+describe('a classic member its coordinator may have expired', () => {
+  it('trusts its session while heartbeats hang a few intervals, and hands out nothing once the session could have run out', async () => {
+    const g = await subscribed('classic');
+    expect(g.fetches[0]!.offset).toBe(0);
+    const frozenAt = g.kafka.clock.now();
+
+    // It sent the session timeout itself: heartbeats hanging for a few intervals leave it sure.
+    g.coordinator = 'hung';
+    await g.kafka.pass(SESSION_MS - 3 * INTERVAL_MS, 100);
+    expect(g.consumer.health().group?.membershipInDoubt).toBe(false);
+    // One interval before the session could run out (counted from the last accepted heartbeat's send,
+    // at most one interval before the freeze), it stops handing out; the coordinator may have given
+    // t-0 to another member, who committed 5.
+    await g.kafka.pass(frozenAt + SESSION_MS - INTERVAL_MS - g.kafka.clock.now(), 100);
+    expect(g.consumer.health().group?.membershipInDoubt).toBe(true);
+    expect(g.logged).toContain('membership_in_doubt');
+    g.committed = 5;
+    g.fetches[0]!.answer(records(0, 5));
+    await g.kafka.pass(50, 10);
+    expect(g.first).toBeNull();
+
+    // It thaws having expired the generation: the partition is lost (with what was fetched from 0),
+    // the member rejoins and starts at the group's commit.
+    g.expire();
+    await g.kafka.pass(2_000, 100);
+    for (let i = 0; i < g.fetches.length && g.first === null; i++) {
+      if (g.fetches[i]!.offset === 5) g.fetches[i]!.answer(records(5, 3));
+      await g.until(() => g.first !== null || g.fetches.length > i + 1);
+    }
+    expect(g.first?.records.map((r) => r.offset)).toEqual([5, 6, 7]);
+    expect(g.logged).toContain('membership_confirmed');
+    expect(g.kafka.requests(JoinGroup).length).toBe(2);
   });
 });

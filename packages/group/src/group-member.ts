@@ -55,9 +55,10 @@ export interface GroupMember<R extends AnyMemberRequest = MemberRequest> {
   /** When (clock time, as `now`) the coordinator last accepted a heartbeat; null before the first. */
   readonly lastHeartbeatAt: number | null;
   /**
-   * True while the coordinator has not confirmed the membership since a heartbeat failed (consumer
-   * protocol and share groups; always false for classic members): the partitions held may have gone to
-   * another member.
+   * True while the coordinator has not confirmed the membership: since a heartbeat failed or went
+   * unanswered for two intervals (consumer protocol and share groups), or, for classic members, from one
+   * heartbeat interval before the session could run out without an accepted heartbeat. The partitions
+   * held may have gone to another member.
    */
   readonly membershipInDoubt: boolean;
   /** The error that put the member in its fatal state, or null. */

@@ -254,6 +254,62 @@ describe('Heartbeat in STABLE', () => {
   });
 });
 
+describe('A membership in doubt (heartbeats that hang)', () => {
+  it('holds deliveries one heartbeat interval before the session could run out, counted from the last accepted heartbeat’s send', () => {
+    const h = new Harness('cooperative');
+    h.joinAsFollower(partitions(0, 1), 1, 'a');
+    expect(h.advance(HEARTBEAT_MS).map((r) => r.api)).toEqual(['Heartbeat']);
+    const sentAt = h.now;
+    h.respond('Heartbeat', heartbeat());
+    // The next heartbeat goes at the interval and hangs (a frozen coordinator answers nothing).
+    expect(h.advance(HEARTBEAT_MS).map((r) => r.api)).toEqual(['Heartbeat']);
+    const deadline = sentAt + SESSION_MS - HEARTBEAT_MS;
+    expect(h.nextPollAt).toBe(deadline);
+    h.advance(deadline - 1 - h.now);
+    expect(h.member.membershipInDoubt).toBe(false);
+    h.advance(1);
+    expect(h.member.membershipInDoubt).toBe(true);
+    expect(h.member.state).toBe('STABLE');
+    // The hung heartbeat (sent a second after the last accepted one) is answered at last: the session
+    // runs from its send, so the doubt ends, and comes back a second later with nothing newer accepted.
+    h.advance(HEARTBEAT_MS / 2);
+    h.respond('Heartbeat', heartbeat());
+    expect(h.member.membershipInDoubt).toBe(false);
+    expect(h.apis()).toEqual(['Heartbeat']);
+    h.advance(sentAt + HEARTBEAT_MS + SESSION_MS - HEARTBEAT_MS - h.now);
+    expect(h.member.membershipInDoubt).toBe(true);
+    // A heartbeat accepted in time ends it.
+    h.respond('Heartbeat', heartbeat());
+    expect(h.member.membershipInDoubt).toBe(false);
+  });
+
+  it('the JoinGroup answer starts the count; once the member is told it was expired, the rejoin ends the doubt', () => {
+    const h = new Harness('eager');
+    h.joinAsFollower(partitions(0), 1, 'a');
+    const joinedAt = h.now;
+    h.advance(HEARTBEAT_MS);
+    h.advance(joinedAt + SESSION_MS - HEARTBEAT_MS - 1 - h.now);
+    expect(h.member.membershipInDoubt).toBe(false);
+    h.advance(1);
+    expect(h.member.membershipInDoubt).toBe(true);
+    const mark = h.events.length;
+    h.respond('Heartbeat', heartbeat(ErrorCode.UNKNOWN_MEMBER_ID));
+    expect(eventTypes(h.events.slice(mark))).toEqual(['partitionsLost']);
+    h.ackAll();
+    expect(h.apis()).toEqual(['JoinGroup']);
+    h.respond('JoinGroup', joinOk({ memberId: 'a2', leader: 'b', generationId: 2 }));
+    expect(h.member.membershipInDoubt).toBe(false);
+  });
+
+  it('a member that holds nothing is never in doubt', () => {
+    const h = new Harness('eager');
+    h.joinAsFollower([], 1, 'a');
+    h.advance(HEARTBEAT_MS);
+    h.advance(SESSION_MS);
+    expect(h.member.membershipInDoubt).toBe(false);
+  });
+});
+
 describe('Heartbeat answers in every heartbeating state', () => {
   type Reach = (h: Harness) => void;
   const reach: Record<string, Reach> = {

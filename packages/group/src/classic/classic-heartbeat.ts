@@ -28,6 +28,7 @@ export function onHeartbeat(
     m.heartbeatBackoff.reset();
     m.lastHeartbeatOkAt = now;
     m.lastHeartbeatAt = now;
+    m.confirmSession(sent.sentAt, now);
     m.heartbeatNotBefore = sent.sentAt + m.timings.heartbeatIntervalMs;
     return;
   }
@@ -39,6 +40,7 @@ export function onHeartbeat(
       // The coordinator keeps counting heartbeats as liveness during a rebalance.
       m.lastHeartbeatOkAt = now;
       m.lastHeartbeatAt = now;
+      m.confirmSession(sent.sentAt, now);
       m.heartbeatNotBefore = sent.sentAt + m.timings.heartbeatIntervalMs;
       // Only news for a member that thinks it is done: while it is joining or syncing, the JoinGroup
       // or SyncGroup answer itself says whether another round is needed (Java ignores it there too).

@@ -110,6 +110,7 @@ function onJoined(m: ClassicMembership, result: JoinGroupResponse, now: number):
   m.leaderId = result.leader;
   m.protocolName = assignor.name;
   m.lastHeartbeatOkAt = now;
+  m.confirmSession(now, now);
   m.heartbeatNotBefore = now + m.timings.heartbeatIntervalMs;
   m.heartbeatBackoff.reset();
   m.syncAssignments = null;

@@ -69,7 +69,14 @@ export class ClassicMembership extends MemberCore<MemberState, GroupApis, Classi
   readonly partitionWatch: PartitionCountWatch;
 
   heartbeatNotBefore = 0;
+  /** The last heartbeat answer, or a found coordinator (which gets a full session): see `checkTimers`. */
   lastHeartbeatOkAt = 0;
+  /**
+   * The earliest time the coordinator may have last heard from this member, by what it confirmed: the
+   * send time of the last accepted heartbeat, or when the JoinGroup answer came. Its session on the
+   * coordinator runs out no sooner than a session timeout after it; null before the first join.
+   */
+  sessionConfirmedAt: number | null = null;
 
   constructor(config: ClassicMemberSettings) {
     super(CLASSIC_MEMBER_STATES, config);
@@ -173,6 +180,8 @@ export class ClassicMembership extends MemberCore<MemberState, GroupApis, Classi
   }
 
   override finishLeaving(): void {
+    this.membershipInDoubt = false;
+    this.sessionConfirmedAt = null;
     this.enterInitial();
     this.forgetGeneration(true);
     this.inFlight.forget('heartbeat', 'join', 'sync', 'metadata');
@@ -183,6 +192,31 @@ export class ClassicMembership extends MemberCore<MemberState, GroupApis, Classi
   coordinatorFound(now: number): void {
     this.lastHeartbeatOkAt = Math.max(this.lastHeartbeatOkAt, now);
     this.heartbeatNotBefore = Math.min(this.heartbeatNotBefore, now);
+  }
+
+  /**
+   * The coordinator confirmed the membership as it stood at `at` (see `sessionConfirmedAt`); a doubt
+   * ends unless even that confirmation leaves the session about to run out.
+   */
+  confirmSession(at: number, now: number): void {
+    this.sessionConfirmedAt = Math.max(this.sessionConfirmedAt ?? at, at);
+    const deadline = this.doubtDeadline(false);
+    if (deadline === null || now < deadline) this.membershipInDoubt = false;
+  }
+
+  /**
+   * @returns when the membership falls in doubt unless the coordinator confirms it first: one
+   *   heartbeat interval before its session could run out there, so that nothing more is handed out
+   *   from partitions the coordinator may give to others once it expires the member. Null while
+   *   nothing is held, the member does not heartbeat (a JoinGroup in flight keeps it alive), or no
+   *   session was confirmed yet; also null once in doubt when `unlessInDoubt`.
+   */
+  private doubtDeadline(unlessInDoubt = true): number | null {
+    if (unlessInDoubt && this.membershipInDoubt) return null;
+    if (this.held.length === 0 || !HEARTBEATING.has(this.state) || !this.hasGeneration()) return null;
+    if (this.sessionConfirmedAt === null) return null;
+    const { sessionTimeoutMs, heartbeatIntervalMs } = this.timings;
+    return this.sessionConfirmedAt + sessionTimeoutMs - heartbeatIntervalMs;
   }
 
   private forgetGeneration(memberIdToo: boolean): void {
@@ -213,6 +247,10 @@ export class ClassicMembership extends MemberCore<MemberState, GroupApis, Classi
       // unreachable; find it again, and the next heartbeat tells whether the membership survived.
       this.markCoordinatorUnknown(now);
     }
+    // Java goes on delivering here; a member whose heartbeats hang (a frozen coordinator) would hand
+    // out records of partitions the coordinator may already have given to another member.
+    const deadline = this.doubtDeadline();
+    if (deadline !== null && now >= deadline) this.membershipInDoubt = true;
   }
 
   protected override collectRequests(requests: GroupRequest[], now: number): void {
@@ -251,6 +289,8 @@ export class ClassicMembership extends MemberCore<MemberState, GroupApis, Classi
     if (HEARTBEATING.has(this.state) && this.hasGeneration()) {
       if (coordinator && !this.inFlight.has('heartbeat')) wakeUp.consider(this.heartbeatNotBefore);
       if (coordinator) wakeUp.consider(this.lastHeartbeatOkAt + this.timings.sessionTimeoutMs + 1);
+      const deadline = this.doubtDeadline();
+      if (deadline !== null) wakeUp.consider(deadline);
       if (this.state !== MemberState.PREPARE_LEAVING) wakeUp.consider(this.pollInterval.deadline);
     }
   }

@@ -83,8 +83,10 @@ export abstract class MemberCore<
    * coordinator moved, loads or is unavailable, or two heartbeat intervals without an accepted
    * heartbeat (one that hangs, a coordinator not found), until the coordinator accepts one again: the
    * coordinator may have expired the member meanwhile and handed its partitions to others, who may have
-   * committed past where this member's fetches stand. Set by the epoch members (consumer protocol,
-   * share groups), whose clients cannot know the session timeout; classic members never set it.
+   * committed past where this member's fetches stand. Set so by the epoch members (consumer protocol,
+   * share groups), whose clients cannot know the session timeout. A classic member knows it (it sent
+   * it), so a failed heartbeat alone leaves it sure; it falls in doubt one heartbeat interval before its
+   * session could run out with no heartbeat accepted (see `ClassicMembership.sessionConfirmedAt`).
    */
   membershipInDoubt = false;
 
