@@ -223,6 +223,30 @@ afterEach(async () => {
   await Promise.all(groups.splice(0).map((g) => g.close()));
 });
 
+/** Another member, given `t-0` meanwhile, committed 5; the leader answers the Fetch at 0: nothing is handed out. */
+async function nothingHandedOutFrom0(g: Group): Promise<void> {
+  g.committed = 5;
+  g.fetches[0]!.answer(records(0, 5));
+  await g.kafka.pass(50, 10);
+  expect(g.first).toBeNull();
+}
+
+/**
+ * The coordinator thaws having expired the member: the partition is lost (with what was fetched from
+ * 0) and comes back at the group's commit. The Fetch at 5 sent while in doubt may still be out: its
+ * answer, or the next one's, is handed out.
+ */
+async function thawsExpiredAndResumesAtTheCommit(g: Group): Promise<void> {
+  g.expire();
+  await g.kafka.pass(2_000, 100);
+  for (let i = 0; i < g.fetches.length && g.first === null; i++) {
+    if (g.fetches[i]!.offset === 5) g.fetches[i]!.answer(records(5, 3));
+    await g.until(() => g.first !== null || g.fetches.length > i + 1);
+  }
+  expect(g.first?.records.map((r) => r.offset)).toEqual([5, 6, 7]);
+  expect(g.logged).toContain('membership_confirmed');
+}
+
 describe('a consumer-protocol member its coordinator may have expired', () => {
   it('hands out nothing fetched while its heartbeat fails, and starts its next tenure at the group’s commit', async () => {
     const g = await subscribed();
@@ -263,22 +287,10 @@ describe('a consumer-protocol member its coordinator may have expired', () => {
     await g.kafka.pass(2 * INTERVAL_MS + 100, 100);
     expect(g.consumer.health().group?.membershipInDoubt).toBe(true);
     expect(g.logged).toContain('membership_in_doubt');
-    g.committed = 5;
-    g.fetches[0]!.answer(records(0, 5));
-    await g.kafka.pass(50, 10);
-    expect(g.first).toBeNull();
+    await nothingHandedOutFrom0(g);
 
-    // It thaws having expired the member: the hung heartbeat is refused, the partition is lost (with
-    // the records fetched from 0) and comes back at the group's commit.
-    g.expire();
-    await g.kafka.pass(2_000, 100);
-    // The Fetch at 5 sent while in doubt may still be out: its answer, or the next one's, is handed out.
-    for (let i = 0; i < g.fetches.length && g.first === null; i++) {
-      if (g.fetches[i]!.offset === 5) g.fetches[i]!.answer(records(5, 3));
-      await g.until(() => g.first !== null || g.fetches.length > i + 1);
-    }
-    expect(g.first?.records.map((r) => r.offset)).toEqual([5, 6, 7]);
-    expect(g.logged).toContain('membership_confirmed');
+    // The hung heartbeat is refused once the coordinator thaws.
+    await thawsExpiredAndResumesAtTheCommit(g);
   });
 });
 
@@ -298,21 +310,10 @@ describe('a classic member its coordinator may have expired', () => {
     await g.kafka.pass(frozenAt + SESSION_MS - INTERVAL_MS - g.kafka.clock.now(), 100);
     expect(g.consumer.health().group?.membershipInDoubt).toBe(true);
     expect(g.logged).toContain('membership_in_doubt');
-    g.committed = 5;
-    g.fetches[0]!.answer(records(0, 5));
-    await g.kafka.pass(50, 10);
-    expect(g.first).toBeNull();
+    await nothingHandedOutFrom0(g);
 
-    // It thaws having expired the generation: the partition is lost (with what was fetched from 0),
-    // the member rejoins and starts at the group's commit.
-    g.expire();
-    await g.kafka.pass(2_000, 100);
-    for (let i = 0; i < g.fetches.length && g.first === null; i++) {
-      if (g.fetches[i]!.offset === 5) g.fetches[i]!.answer(records(5, 3));
-      await g.until(() => g.first !== null || g.fetches.length > i + 1);
-    }
-    expect(g.first?.records.map((r) => r.offset)).toEqual([5, 6, 7]);
-    expect(g.logged).toContain('membership_confirmed');
+    // The generation was expired: the member rejoins once.
+    await thawsExpiredAndResumesAtTheCommit(g);
     expect(g.kafka.requests(JoinGroup).length).toBe(2);
   });
 });
