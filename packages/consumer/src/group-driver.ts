@@ -266,7 +266,8 @@ export class GroupDriver {
       this.hooks.fatal(error as Error);
       return;
     }
-    // A heartbeat overdue (two intervals; classic: the session about to run out) puts the membership in doubt on a timer.
+    // An overdue heartbeat (two intervals; classic: the session about to run out) puts the membership
+    // in doubt on a timer.
     this.reports.doubtCleared();
     this.askForMetadata(result, now);
     for (const request of result.requests) this.send(request);

@@ -199,24 +199,28 @@ export class ClassicMembership extends MemberCore<MemberState, GroupApis, Classi
    * ends unless even that confirmation leaves the session about to run out.
    */
   confirmSession(at: number, now: number): void {
-    this.sessionConfirmedAt = Math.max(this.sessionConfirmedAt ?? at, at);
-    const deadline = this.doubtDeadline(false);
-    if (deadline === null || now < deadline) this.membershipInDoubt = false;
+    const confirmedAt = Math.max(this.sessionConfirmedAt ?? at, at);
+    this.sessionConfirmedAt = confirmedAt;
+    if (now < this.doubtAfter(confirmedAt)) this.membershipInDoubt = false;
   }
 
   /**
-   * @returns when the membership falls in doubt unless the coordinator confirms it first: one
-   *   heartbeat interval before its session could run out there, so that nothing more is handed out
-   *   from partitions the coordinator may give to others once it expires the member. Null while
-   *   nothing is held, the member does not heartbeat (a JoinGroup in flight keeps it alive), or no
-   *   session was confirmed yet; also null once in doubt when `unlessInDoubt`.
+   * @returns when the membership falls in doubt unless the coordinator confirms it first (see
+   *   `doubtAfter`); null while nothing is held, the member does not heartbeat (a JoinGroup in flight
+   *   keeps it alive), no session was confirmed yet, or it is in doubt already.
    */
-  private doubtDeadline(unlessInDoubt = true): number | null {
-    if (unlessInDoubt && this.membershipInDoubt) return null;
+  private doubtDeadline(): number | null {
+    if (this.membershipInDoubt || this.sessionConfirmedAt === null) return null;
     if (this.held.length === 0 || !HEARTBEATING.has(this.state) || !this.hasGeneration()) return null;
-    if (this.sessionConfirmedAt === null) return null;
-    const { sessionTimeoutMs, heartbeatIntervalMs } = this.timings;
-    return this.sessionConfirmedAt + sessionTimeoutMs - heartbeatIntervalMs;
+    return this.doubtAfter(this.sessionConfirmedAt);
+  }
+
+  /**
+   * @returns one heartbeat interval before a session confirmed at `confirmedAt` could run out on the
+   *   coordinator: from then on nothing more is handed out from partitions it may give to others.
+   */
+  private doubtAfter(confirmedAt: number): number {
+    return confirmedAt + this.timings.sessionTimeoutMs - this.timings.heartbeatIntervalMs;
   }
 
   private forgetGeneration(memberIdToo: boolean): void {
