@@ -205,13 +205,14 @@ export class ClassicMembership extends MemberCore<MemberState, GroupApis, Classi
   }
 
   /**
-   * @returns when the membership falls in doubt unless the coordinator confirms it first (see
-   *   `doubtAfter`); null while nothing is held, the member does not heartbeat (a JoinGroup in flight
-   *   keeps it alive), no session was confirmed yet, or it is in doubt already.
+   * @returns when the membership falls in doubt (see `doubtAfter`). Java goes on delivering there; a
+   *   member whose heartbeats hang (a frozen coordinator) would hand out records of partitions the
+   *   coordinator may already have given to another member. Null while the member does not heartbeat
+   *   (a JoinGroup in flight keeps it alive) or no session was confirmed yet.
    */
-  private doubtDeadline(): number | null {
-    if (this.membershipInDoubt || this.sessionConfirmedAt === null) return null;
-    if (this.held.length === 0 || !HEARTBEATING.has(this.state) || !this.hasGeneration()) return null;
+  protected override doubtDeadline(): number | null {
+    if (this.sessionConfirmedAt === null || !HEARTBEATING.has(this.state) || !this.hasGeneration())
+      return null;
     return this.doubtAfter(this.sessionConfirmedAt);
   }
 
@@ -251,10 +252,6 @@ export class ClassicMembership extends MemberCore<MemberState, GroupApis, Classi
       // unreachable; find it again, and the next heartbeat tells whether the membership survived.
       this.markCoordinatorUnknown(now);
     }
-    // Java goes on delivering here; a member whose heartbeats hang (a frozen coordinator) would hand
-    // out records of partitions the coordinator may already have given to another member.
-    const deadline = this.doubtDeadline();
-    if (deadline !== null && now >= deadline) this.membershipInDoubt = true;
   }
 
   protected override collectRequests(requests: GroupRequest[], now: number): void {
@@ -293,8 +290,6 @@ export class ClassicMembership extends MemberCore<MemberState, GroupApis, Classi
     if (HEARTBEATING.has(this.state) && this.hasGeneration()) {
       if (coordinator && !this.inFlight.has('heartbeat')) wakeUp.consider(this.heartbeatNotBefore);
       if (coordinator) wakeUp.consider(this.lastHeartbeatOkAt + this.timings.sessionTimeoutMs + 1);
-      const deadline = this.doubtDeadline();
-      if (deadline !== null) wakeUp.consider(deadline);
       if (this.state !== MemberState.PREPARE_LEAVING) wakeUp.consider(this.pollInterval.deadline);
     }
   }

@@ -276,12 +276,13 @@ export abstract class AbstractMembership<
 
   /**
    * @returns when the membership falls in doubt unless a heartbeat is accepted first (see
-   *   `UNCONFIRMED_HEARTBEAT_INTERVALS`); null while nothing is held, the member does not heartbeat at
-   *   the interval, none was accepted yet, or it is in doubt already.
+   *   `UNCONFIRMED_HEARTBEAT_INTERVALS`): a heartbeat that hangs (up to the request timeout) or a
+   *   coordinator not found again would otherwise leave a member the coordinator may have expired
+   *   handing out what it holds. Null while the member does not heartbeat at the interval or none was
+   *   accepted yet.
    */
-  private confirmationDeadline(): number | null {
-    if (this.membershipInDoubt || this.held.length === 0 || !this.heartbeats()) return null;
-    if (this.lastHeartbeatAt === null || this.heartbeatIntervalMs <= 0) return null;
+  protected override doubtDeadline(): number | null {
+    if (!this.heartbeats() || this.lastHeartbeatAt === null || this.heartbeatIntervalMs <= 0) return null;
     return this.lastHeartbeatAt + UNCONFIRMED_HEARTBEAT_INTERVALS * this.heartbeatIntervalMs;
   }
 
@@ -404,16 +405,6 @@ export abstract class AbstractMembership<
   // ---------------------------------------------------------------------------------------------
   // The driver loop
 
-  /**
-   * Puts the membership in doubt once its confirmation deadline passed: a heartbeat that hangs (up to
-   * the request timeout) or a coordinator not found again would otherwise leave a member the
-   * coordinator may have expired handing out what it holds. Protocols add their own timers after it.
-   */
-  protected override checkTimers(now: number): void {
-    const deadline = this.confirmationDeadline();
-    if (deadline !== null && now >= deadline) this.membershipInDoubt = true;
-  }
-
   protected override collectRequests(requests: MemberRequest<Apis>[], now: number): void {
     const coordinator = this.coordinatorLookup.node;
     if (coordinator === null || this.state === state<S>('LEAVING')) return;
@@ -421,8 +412,6 @@ export abstract class AbstractMembership<
   }
 
   protected override considerDeadlines(wakeUp: WakeUp, now: number): void {
-    const deadline = this.confirmationDeadline();
-    if (deadline !== null) wakeUp.consider(deadline);
     if (this.coordinatorLookup.node === null) return;
     if (this.heartbeats() && !this.inFlight.has('heartbeat')) wakeUp.consider(this.heartbeatNextAt(now));
   }

@@ -107,7 +107,6 @@ export class ConsumerProtocolMembership extends AbstractMembership<
 
   /** Leaves after the max poll interval (epoch -1 even when static, so that its partitions move on at once). */
   protected override checkTimers(now: number): void {
-    super.checkTimers(now);
     if (!IN_GROUP.includes(this.state) || !this.pollInterval.expired(now)) return;
     // Like Java, the member does not wait for the answer.
     const coordinator = this.coordinatorLookup.node;

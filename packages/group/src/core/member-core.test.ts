@@ -47,6 +47,8 @@ class ToyMember extends MemberCore<ToyState, ToyApis, { heartbeat: undefined }> 
   readonly fatalFrom: ToyState[] = [];
   /** Whether the toy protocol wants a leave request sent (a static member would not). */
   sendsLeave = true;
+  /** The toy protocol's doubt deadline (see `MemberCore.doubtDeadline`). */
+  doubtAt: number | null = null;
 
   constructor() {
     super(TOY_STATES, readGroupMemberConfig(MEMBER_CONFIG));
@@ -73,7 +75,9 @@ class ToyMember extends MemberCore<ToyState, ToyApis, { heartbeat: undefined }> 
     return !this.isIn('OUT', 'LEAVING', 'FATAL');
   }
 
-  protected override checkTimers(): void {}
+  protected override doubtDeadline(): number | null {
+    return this.doubtAt;
+  }
 
   protected override collectRequests(): void {}
 
@@ -149,6 +153,27 @@ describe('reset of membership', () => {
     m.joinHolding([], NOW);
     m.resetTo('LOST');
     expect(m.poll(NOW).events).toEqual([]);
+  });
+});
+
+describe('the membership in doubt', () => {
+  it('falls in doubt at the protocol’s deadline, wakes the driver for it, and only while something is held', () => {
+    const m = new ToyMember();
+    m.joinHolding([tp('payments', 0)], NOW);
+    m.doubtAt = NOW + 1_000;
+    expect(m.poll(NOW).nextPollAt).toBe(NOW + 1_000);
+    m.poll(NOW + 999);
+    expect(m.membershipInDoubt).toBe(false);
+    m.poll(NOW + 1_000);
+    expect(m.membershipInDoubt).toBe(true);
+    // In doubt already: the deadline no longer wakes the driver.
+    expect(m.poll(NOW + 1_000).nextPollAt).toBe(Number.POSITIVE_INFINITY);
+
+    const idle = new ToyMember();
+    idle.joinHolding([], NOW);
+    idle.doubtAt = NOW;
+    idle.poll(NOW + 5_000);
+    expect(idle.membershipInDoubt).toBe(false);
   });
 });
 

@@ -125,8 +125,16 @@ export abstract class MemberCore<
   abstract finishLeaving(): void;
   /** @returns whether the member needs the coordinator in its current state. */
   protected abstract needsCoordinator(): boolean;
-  /** Runs the timers due at `now` before requests are collected (session, max poll interval). */
-  protected abstract checkTimers(now: number): void;
+  /** Runs the protocol's timers due at `now` before requests are collected (session, max poll interval; none by default). */
+  protected checkTimers(now: number): void {
+    void now;
+  }
+  /**
+   * @returns when the membership falls in doubt unless the coordinator confirms it first, by the
+   *   protocol's rule (see `membershipInDoubt`), or null for no deadline in the current state. Asked
+   *   only while something is held and the membership is not in doubt already.
+   */
+  protected abstract doubtDeadline(): number | null;
   /** Adds the protocol's requests due at `now` (after FindCoordinator and the leave). */
   protected abstract collectRequests(requests: MemberRequest<Apis>[], now: number): void;
   /** Adds the protocol's deadlines to `wakeUp` (the lookup's and the leave's are added here). */
@@ -275,6 +283,8 @@ export abstract class MemberCore<
    */
   poll(now: number): MemberPollResult<MemberRequest<Apis>> {
     this.checkTimers(now);
+    const doubtAt = this.pendingDoubtDeadline();
+    if (doubtAt !== null && now >= doubtAt) this.membershipInDoubt = true;
     const requests = this.outbox;
     this.outbox = [];
     const find = this.coordinatorLookup.poll(this.needsCoordinator(), now);
@@ -286,6 +296,8 @@ export abstract class MemberCore<
     wakeUp.consider(this.coordinatorLookup.nextLookupAt(this.needsCoordinator()));
     if (this.leave?.kind === 'due' && this.coordinatorLookup.node !== null) wakeUp.consider(now);
     this.considerDeadlines(wakeUp, now);
+    const nextDoubtAt = this.pendingDoubtDeadline();
+    if (nextDoubtAt !== null) wakeUp.consider(nextDoubtAt);
     return {
       requests,
       events,
@@ -293,6 +305,12 @@ export abstract class MemberCore<
       unresolvedTopicIds: this.unresolvedTopicIds(),
       topicListWanted: this.topicListWanted(),
     };
+  }
+
+  /** @returns the protocol's doubt deadline while it can matter: something held, not in doubt yet. */
+  private pendingDoubtDeadline(): number | null {
+    if (this.membershipInDoubt || this.held.length === 0) return null;
+    return this.doubtDeadline();
   }
 
   /** Queues `request` for the next poll without waiting for its answer. */

@@ -32,8 +32,8 @@ export interface ShareSettings extends GroupMemberSettings {
 }
 
 /**
- * The share member's state; see the file comment. Its only timer is the shared one (the membership in
- * doubt): a share member has no max poll interval, its records time out on their acquisition locks.
+ * The share member's state; see the file comment. It has no timer of its own but the core's doubt
+ * deadline: no max poll interval, its records time out on their acquisition locks.
  */
 export class ShareMembership extends AbstractMembership<ShareMemberState, ShareGroupApis, HeartbeatNotes> {
   protected readonly heartbeatApi = 'ShareGroupHeartbeat';
