@@ -1,3 +1,4 @@
+import { Metadata } from '@runnel/protocol';
 import { describe, expect, it } from 'vitest';
 import { BrokerPool, parseBootstrapServers } from './broker-pool.js';
 import { ConnectionError } from './errors.js';
@@ -152,6 +153,79 @@ describe('BrokerPool open connections', () => {
     expect(pool.openConnections).toBe(1);
     await pool.close();
     expect(pool.openConnections).toBe(0);
+  });
+});
+
+describe('BrokerPool bootstrap connections', () => {
+  const node1 = { nodeId: 1, host: 'b1', port: 9092, rack: null };
+
+  it('become the connections of the broker metadata names at their address, purpose by purpose', async () => {
+    const clock = new AutoAdvanceClock();
+    const cluster = new FakeCluster(clock);
+    const pool = new BrokerPool({ bootstrapServers: 'b1:9092', connectionFactory: cluster.factory, clock });
+    const [bootstrap] = pool.bootstrapBrokers;
+    const bootDefault = await pool.connection(bootstrap!);
+    const bootGroup = await pool.connection(bootstrap!, 'group');
+    expect(cluster.connectAttempts).toHaveLength(2);
+    pool.updateBrokers([node1]);
+
+    const nodeDefault = await pool.connection(node1);
+    const nodeGroup = await pool.connection(node1, 'group');
+    // No socket opened for them: the bootstrap ones carry on, now under the broker's node id.
+    expect(cluster.connectAttempts).toHaveLength(2);
+    expect(nodeDefault.connection).toBe(bootDefault.connection);
+    expect(nodeGroup.connection).toBe(bootGroup.connection);
+    expect(nodeDefault.broker.nodeId).toBe(1);
+    expect(nodeDefault.apiVersions).toBe(bootDefault.apiVersions);
+    expect(await pool.connection(node1)).toBe(nodeDefault);
+    // A purpose the bootstrap server did not carry opens its own socket; none is counted twice.
+    const nodeFetch = await pool.connection(node1, 'fetch');
+    expect(cluster.connectAttempts).toHaveLength(3);
+    expect(nodeFetch.connection).not.toBe(bootDefault.connection);
+    expect(pool.openConnections).toBe(3);
+    // The bootstrap broker itself, asked for again, gets a socket of its own.
+    await pool.connection(bootstrap!);
+    expect(cluster.connectAttempts).toHaveLength(4);
+    await pool.close();
+  });
+
+  it('are left alone for a broker at another address, and while still opening', async () => {
+    const clock = new AutoAdvanceClock();
+    const cluster = new FakeCluster(clock);
+    const pool = new BrokerPool({ bootstrapServers: 'b1:9092', connectionFactory: cluster.factory, clock });
+    const [bootstrap] = pool.bootstrapBrokers;
+    const opening = pool.connection(bootstrap!);
+    const early = pool.connection(node1);
+    expect((await early).connection).not.toBe((await opening).connection);
+    await pool.connection({ nodeId: 2, host: 'b2', port: 9092, rack: null });
+    expect(cluster.connectAttempts.map((a) => a.broker)).toEqual(['b1:9092', 'b1:9092', 'b2:9092']);
+    await pool.close();
+  });
+
+  it("once taken, fail, reconnect and are closed as the broker's", async () => {
+    const clock = new AutoAdvanceClock();
+    const cluster = new FakeCluster(clock);
+    const pool = new BrokerPool({ bootstrapServers: 'b1:9092', connectionFactory: cluster.factory, clock });
+    const changes: Array<{ up: boolean; nodeId: number }> = [];
+    pool.reachability.onChange((change) => changes.push(change));
+    await pool.connection(pool.bootstrapBrokers[0]!);
+    pool.updateBrokers([node1]);
+    const adopted = await pool.connection(node1);
+    // The broker resets it: reported down under the broker's node id, and the next request reconnects.
+    cluster.handler = (request) => (request.apiKey === Metadata.apiKey ? { disconnect: true } : undefined);
+    await expect(
+      adopted.send(Metadata, { topics: [], allowAutoTopicCreation: false }),
+    ).rejects.toBeInstanceOf(ConnectionError);
+    expect(changes.filter((c) => !c.up).map((c) => c.nodeId)).toEqual([1]);
+    expect(pool.openConnections).toBe(0);
+    const reopened = await pool.connection(node1);
+    expect(reopened).not.toBe(adopted);
+    expect(cluster.connectAttempts).toHaveLength(2);
+    // The broker moves: its connection, once the bootstrap one, is closed.
+    pool.updateBrokers([{ ...node1, host: 'b9' }]);
+    await Promise.resolve();
+    expect(reopened.connection.state).toBe('closed');
+    await pool.close();
   });
 });
 

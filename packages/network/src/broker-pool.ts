@@ -68,7 +68,10 @@ export interface BrokerPoolOptions {
 }
 
 interface Entry {
-  readonly broker: BrokerInfo;
+  /** The broker it is to: a bootstrap one until adopted as a metadata broker's (see `adopt`). */
+  broker: BrokerInfo;
+  /** Its key in `entries`, which moves with the broker. */
+  key: string;
   readonly purpose: string;
   ready: Promise<BrokerConnection>;
   connection: BrokerConnection | null;
@@ -206,8 +209,10 @@ export class BrokerPool {
     const key = `${broker.nodeId}/${broker.host}:${broker.port}/${purpose}`;
     const existing = this.entries.get(key);
     if (existing && (existing.raw === null || existing.raw.state !== 'closed')) return existing.ready;
-    const entry = { broker, purpose, connection: null, raw: null } as unknown as Entry;
-    entry.ready = this.open(entry, key);
+    const adopted = broker.nodeId >= 0 ? this.adopt(broker, purpose, key) : null;
+    if (adopted) return adopted;
+    const entry = { broker, key, purpose, connection: null, raw: null } as unknown as Entry;
+    entry.ready = this.open(entry);
     // A failed attempt is reported to the caller; the entry itself must not leave a rejection unhandled.
     entry.ready.catch(() => {});
     this.entries.set(key, entry);
@@ -294,7 +299,37 @@ export class BrokerPool {
     return undefined;
   }
 
-  private async open(entry: Entry, key: string): Promise<BrokerConnection> {
+  /**
+   * Takes a bootstrap connection to `broker`'s address as that broker's connection for `purpose`, rather
+   * than opening a second socket to the same listener beside it (librdkafka does the same with its
+   * bootstrap brokers). On the start-up path the bootstrap connections that carried Metadata and
+   * FindCoordinator are then the leader's and the coordinator's: a connect and an ApiVersions round trip
+   * fewer each. Requests sent through it from then on name the broker's node id. Only a handshaken
+   * connection is taken; one still opening stays a bootstrap connection.
+   * @returns the connection, or null when no bootstrap connection of that purpose is open there.
+   */
+  private adopt(broker: BrokerInfo, purpose: string, key: string): Promise<BrokerConnection> | null {
+    for (const entry of this.entries.values()) {
+      const { raw, connection } = entry;
+      if (entry.broker.nodeId >= 0 || entry.purpose !== purpose || !raw || !connection) continue;
+      if (raw.state !== 'ready' || entry.broker.host !== broker.host || entry.broker.port !== broker.port)
+        continue;
+      this.entries.delete(entry.key);
+      entry.broker = broker;
+      entry.key = key;
+      entry.connection = new BrokerConnection(broker, purpose, raw, connection.apiVersions, this);
+      entry.ready = Promise.resolve(entry.connection);
+      this.entries.set(key, entry);
+      this.logger.debug(
+        { broker: raw.broker, nodeId: broker.nodeId, purpose },
+        'bootstrap connection adopted',
+      );
+      return entry.ready;
+    }
+    return null;
+  }
+
+  private async open(entry: Entry): Promise<BrokerConnection> {
     const { broker, purpose } = entry;
     const addr = address(broker);
     const health = this.health.get(addr);
@@ -312,7 +347,7 @@ export class BrokerPool {
     entry.raw = raw;
     let handshakeResponses = -1;
     raw.onClose((error) => {
-      if (this.entries.get(key) === entry) this.entries.delete(key);
+      if (this.entries.get(entry.key) === entry) this.entries.delete(entry.key);
       if (
         !this.saslMechanism &&
         !this.closed &&
@@ -326,7 +361,7 @@ export class BrokerPool {
       // the next attempt, so a crash loop does not become a connect storm.
       if (entry.connection && error.reason !== 'closed' && !this.closed) {
         this.recordFailure(addr, 1);
-        this.reachability.down(addr, broker.nodeId, error);
+        this.reachability.down(addr, entry.broker.nodeId, error);
       }
     });
     try {
@@ -364,7 +399,7 @@ export class BrokerPool {
         caught instanceof ConnectionError && caught.cause instanceof AuthenticationError
           ? caught.cause
           : caught;
-      if (this.entries.get(key) === entry) this.entries.delete(key);
+      if (this.entries.get(entry.key) === entry) this.entries.delete(entry.key);
       this.recordFailure(addr);
       if (!(error instanceof ClientClosedError)) {
         this.onConnectFailed(error);
