@@ -202,6 +202,29 @@ describe('BrokerPool bootstrap connections', () => {
     await pool.close();
   });
 
+  it('go to one broker only where a proxy presents several at the same address', async () => {
+    const clock = new AutoAdvanceClock();
+    const cluster = new FakeCluster(clock);
+    const pool = new BrokerPool({
+      bootstrapServers: 'proxy:9092',
+      connectionFactory: cluster.factory,
+      clock,
+    });
+    const bootstrap = await pool.connection(pool.bootstrapBrokers[0]!);
+    const brokers = [1, 2].map((nodeId) => ({ nodeId, host: 'proxy', port: 9092, rack: null }));
+    pool.updateBrokers(brokers);
+    const first = await pool.connection(brokers[0]!);
+    const second = await pool.connection(brokers[1]!);
+    expect(first.connection).toBe(bootstrap.connection);
+    expect(second.connection).not.toBe(bootstrap.connection);
+    expect([first.broker.nodeId, second.broker.nodeId]).toEqual([1, 2]);
+    // Each keeps its own: asking again does not move a connection from one broker to the other.
+    expect(await pool.connection(brokers[0]!)).toBe(first);
+    expect(await pool.connection(brokers[1]!)).toBe(second);
+    expect(cluster.connectAttempts).toHaveLength(2);
+    await pool.close();
+  });
+
   it("once taken, fail, reconnect and are closed as the broker's", async () => {
     const clock = new AutoAdvanceClock();
     const cluster = new FakeCluster(clock);

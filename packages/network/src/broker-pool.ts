@@ -305,7 +305,9 @@ export class BrokerPool {
    * bootstrap brokers). On the start-up path the bootstrap connections that carried Metadata and
    * FindCoordinator are then the leader's and the coordinator's: a connect and an ApiVersions round trip
    * fewer each. Requests sent through it from then on name the broker's node id. Only a handshaken
-   * connection is taken; one still opening stays a bootstrap connection.
+   * connection is taken; one still opening stays a bootstrap connection. A new socket to the same host
+   * and port would reach whatever this one reaches (a proxy that presents several brokers at one
+   * address included), and a connection is taken once: a second broker there opens its own.
    * @returns the connection, or null when no bootstrap connection of that purpose is open there.
    */
   private adopt(broker: BrokerInfo, purpose: string, key: string): Promise<BrokerConnection> | null {
