@@ -158,11 +158,14 @@ describe('BrokerPool open connections', () => {
 
 describe('BrokerPool bootstrap connections', () => {
   const node1 = { nodeId: 1, host: 'b1', port: 9092, rack: null };
-
-  it('become the connections of the broker metadata names at their address, purpose by purpose', async () => {
+  const poolAt = (bootstrapServers: string) => {
     const clock = new AutoAdvanceClock();
     const cluster = new FakeCluster(clock);
-    const pool = new BrokerPool({ bootstrapServers: 'b1:9092', connectionFactory: cluster.factory, clock });
+    return { cluster, pool: new BrokerPool({ bootstrapServers, connectionFactory: cluster.factory, clock }) };
+  };
+
+  it('become the connections of the broker metadata names at their address, purpose by purpose', async () => {
+    const { cluster, pool } = poolAt('b1:9092');
     const [bootstrap] = pool.bootstrapBrokers;
     const bootDefault = await pool.connection(bootstrap!);
     const bootGroup = await pool.connection(bootstrap!, 'group');
@@ -190,9 +193,7 @@ describe('BrokerPool bootstrap connections', () => {
   });
 
   it('are left alone for a broker at another address, and while still opening', async () => {
-    const clock = new AutoAdvanceClock();
-    const cluster = new FakeCluster(clock);
-    const pool = new BrokerPool({ bootstrapServers: 'b1:9092', connectionFactory: cluster.factory, clock });
+    const { cluster, pool } = poolAt('b1:9092');
     const [bootstrap] = pool.bootstrapBrokers;
     const opening = pool.connection(bootstrap!);
     const early = pool.connection(node1);
@@ -203,13 +204,7 @@ describe('BrokerPool bootstrap connections', () => {
   });
 
   it('go to one broker only where a proxy presents several at the same address', async () => {
-    const clock = new AutoAdvanceClock();
-    const cluster = new FakeCluster(clock);
-    const pool = new BrokerPool({
-      bootstrapServers: 'proxy:9092',
-      connectionFactory: cluster.factory,
-      clock,
-    });
+    const { cluster, pool } = poolAt('proxy:9092');
     const bootstrap = await pool.connection(pool.bootstrapBrokers[0]!);
     const brokers = [1, 2].map((nodeId) => ({ nodeId, host: 'proxy', port: 9092, rack: null }));
     pool.updateBrokers(brokers);
@@ -226,9 +221,7 @@ describe('BrokerPool bootstrap connections', () => {
   });
 
   it("once taken, fail, reconnect and are closed as the broker's", async () => {
-    const clock = new AutoAdvanceClock();
-    const cluster = new FakeCluster(clock);
-    const pool = new BrokerPool({ bootstrapServers: 'b1:9092', connectionFactory: cluster.factory, clock });
+    const { cluster, pool } = poolAt('b1:9092');
     const changes: Array<{ up: boolean; nodeId: number }> = [];
     pool.reachability.onChange((change) => changes.push(change));
     await pool.connection(pool.bootstrapBrokers[0]!);
