@@ -70,8 +70,6 @@ export interface BrokerPoolOptions {
 interface Entry {
   /** The broker it is to: a bootstrap one until adopted as a metadata broker's (see `adopt`). */
   broker: BrokerInfo;
-  /** Its key in `entries`, which moves with the broker. */
-  key: string;
   readonly purpose: string;
   ready: Promise<BrokerConnection>;
   connection: BrokerConnection | null;
@@ -206,12 +204,12 @@ export class BrokerPool {
    */
   connection(broker: BrokerInfo, purpose: ConnectionPurpose = 'default'): Promise<BrokerConnection> {
     if (this.closed) return Promise.reject(new ClientClosedError());
-    const key = `${broker.nodeId}/${broker.host}:${broker.port}/${purpose}`;
+    const key = entryKey(broker, purpose);
     const existing = this.entries.get(key);
     if (existing && (existing.raw === null || existing.raw.state !== 'closed')) return existing.ready;
-    const adopted = broker.nodeId >= 0 ? this.adopt(broker, purpose, key) : null;
+    const adopted = broker.nodeId >= 0 ? this.adopt(broker, purpose) : null;
     if (adopted) return adopted;
-    const entry = { broker, key, purpose, connection: null, raw: null } as unknown as Entry;
+    const entry = { broker, purpose, connection: null, raw: null } as unknown as Entry;
     entry.ready = this.open(entry);
     // A failed attempt is reported to the caller; the entry itself must not leave a rejection unhandled.
     entry.ready.catch(() => {});
@@ -310,18 +308,17 @@ export class BrokerPool {
    * address included), and a connection is taken once: a second broker there opens its own.
    * @returns the connection, or null when no bootstrap connection of that purpose is open there.
    */
-  private adopt(broker: BrokerInfo, purpose: string, key: string): Promise<BrokerConnection> | null {
+  private adopt(broker: BrokerInfo, purpose: string): Promise<BrokerConnection> | null {
     for (const entry of this.entries.values()) {
       const { raw, connection } = entry;
       if (entry.broker.nodeId >= 0 || entry.purpose !== purpose || !raw || !connection) continue;
       if (raw.state !== 'ready' || entry.broker.host !== broker.host || entry.broker.port !== broker.port)
         continue;
-      this.entries.delete(entry.key);
+      this.entries.delete(entryKey(entry.broker, purpose));
       entry.broker = broker;
-      entry.key = key;
       entry.connection = new BrokerConnection(broker, purpose, raw, connection.apiVersions, this);
       entry.ready = Promise.resolve(entry.connection);
-      this.entries.set(key, entry);
+      this.entries.set(entryKey(broker, purpose), entry);
       this.logger.debug(
         { broker: raw.broker, nodeId: broker.nodeId, purpose },
         'bootstrap connection adopted',
@@ -329,6 +326,12 @@ export class BrokerPool {
       return entry.ready;
     }
     return null;
+  }
+
+  /** Drops `entry` from `entries` unless another has taken its place (under its broker's current key). */
+  private forget(entry: Entry): void {
+    const key = entryKey(entry.broker, entry.purpose);
+    if (this.entries.get(key) === entry) this.entries.delete(key);
   }
 
   private async open(entry: Entry): Promise<BrokerConnection> {
@@ -349,7 +352,7 @@ export class BrokerPool {
     entry.raw = raw;
     let handshakeResponses = -1;
     raw.onClose((error) => {
-      if (this.entries.get(entry.key) === entry) this.entries.delete(entry.key);
+      this.forget(entry);
       if (
         !this.saslMechanism &&
         !this.closed &&
@@ -401,7 +404,7 @@ export class BrokerPool {
         caught instanceof ConnectionError && caught.cause instanceof AuthenticationError
           ? caught.cause
           : caught;
-      if (this.entries.get(entry.key) === entry) this.entries.delete(entry.key);
+      this.forget(entry);
       this.recordFailure(addr);
       if (!(error instanceof ClientClosedError)) {
         this.onConnectFailed(error);
@@ -526,4 +529,9 @@ function hasExclusive(connection: object): connection is ExclusiveConnection {
 
 function address(broker: BrokerInfo): string {
   return `${broker.host}:${broker.port}`;
+}
+
+/** The key of a broker's connection for `purpose` in the pool's entries. */
+function entryKey(broker: BrokerInfo, purpose: string): string {
+  return `${broker.nodeId}/${address(broker)}/${purpose}`;
 }

@@ -126,9 +126,7 @@ export abstract class MemberCore<
   /** @returns whether the member needs the coordinator in its current state. */
   protected abstract needsCoordinator(): boolean;
   /** Runs the protocol's timers due at `now` before requests are collected (session, max poll interval; none by default). */
-  protected checkTimers(now: number): void {
-    void now;
-  }
+  protected checkTimers(_now: number): void {}
   /**
    * @returns when the membership falls in doubt unless the coordinator confirms it first, by the
    *   protocol's rule (see `membershipInDoubt`), or null for no deadline in the current state. Asked
