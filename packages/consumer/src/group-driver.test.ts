@@ -161,6 +161,35 @@ describe('GroupDriver', () => {
     expect([...subscribed]).toEqual(['orders-1', 'orders-1,orders-2']);
   });
 
+  it('matches a regex itself against the first listing when the broker has only heartbeat v0, never against a snapshot of the topics of interest', async () => {
+    const { kafka, driver, heartbeats, fatal } = setup(() => heartbeatOk(1));
+    kafka.cluster.apiVersions.set(ConsumerGroupHeartbeat.apiKey, [0, 0]);
+    kafka.topics.set('orders-1', { partitions: 1, topicId: ORDERS_1 });
+    kafka.topics.set('orders-2', { partitions: 1, topicId: ORDERS_2 });
+    let release: () => void = () => {};
+    const listed = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    kafka.on(Metadata, async (r) => {
+      if (r.message.topics === null) await listed;
+      return { response: kafka.metadata(r.message) };
+    });
+    // A snapshot that holds one matching topic (the consumer asked for it earlier), and no listing yet.
+    await kafka.context.client.topicMetadata(['orders-1', 't']);
+    driver.subscribeTo({ kind: 'pattern', regex: 'orders-.*' });
+    await kafka.pass(500, 10);
+    // The v1 heartbeat carrying the regex never left; no join went out while the listing was awaited.
+    expect(heartbeats).toEqual([]);
+    release();
+    await kafka.pass(20, 10);
+    expect(heartbeats[0]).toMatchObject({
+      memberEpoch: 0,
+      subscribedTopicNames: ['orders-1', 'orders-2'],
+    });
+    expect(kafka.requests(ConsumerGroupHeartbeat).map((r) => r.version)).toEqual([0]);
+    expect(fatal).toEqual([]);
+  });
+
   it('lists again after max(100 ms, retryBackoffMs) when a listing fails, not a whole metadataMaxAgeMs later', async () => {
     const { kafka, driver, heartbeats } = setup(() => heartbeatOk(1), { metadataMaxAgeMs: 60_000 });
     kafka.topics.set('orders-1', { partitions: 1, topicId: ORDERS_1 });

@@ -328,6 +328,9 @@ export class GroupDriver {
     // Each call replaces the member's topic list: a snapshot holds only the topics of interest, so after
     // a listing of every topic it must add to that listing, or a client-side regex would lose matches.
     if (this.topicListing === null) {
+      // Nor may a regex the member matches itself see a snapshot before the first listing: it would
+      // join with only the topics of interest that match. The listing names every assigned id too.
+      if (this.subscription?.kind === 'pattern') return;
       this.member.onMetadata(known);
       return;
     }

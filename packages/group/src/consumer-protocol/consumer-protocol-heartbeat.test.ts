@@ -127,7 +127,7 @@ describe('fatal errors', () => {
       expect(h.member.fatalError?.errorCode).toBe(code);
       expect(eventTypes(h.eventsSince(mark))).toEqual(['partitionsLost', 'fatal']);
       expect(h.advance(MAX_POLL_MS * 2)).toEqual([]);
-      expect(h.nextPollAt).toBe(Number.POSITIVE_INFINITY);
+      expect(h.nextPollAt).toBeGreaterThan(h.now + INTERVAL_MS);
     },
   );
 
@@ -423,6 +423,24 @@ describe('subscriptions', () => {
     expect(h.member.poll(h.now).topicListWanted).toBe(true);
     h.member.onMetadata([PAYMENTS]);
     expect(h.member.poll(h.now).topicListWanted).toBe(false);
+  });
+
+  it('matching here, a member joins only once a topic matches: before 4.0 a first heartbeat needs topic names', () => {
+    const h = new ConsumerProtocolHarness({}, [REFUNDS]);
+    h.startJoiningPattern('pay.*');
+    h.respond('ConsumerGroupHeartbeat', onlyVersion0());
+    expect(h.member.state).toBe(ConsumerProtocolMemberState.JOINING);
+    expect(h.advance(INTERVAL_MS).filter((r) => r.api === 'ConsumerGroupHeartbeat')).toEqual([]);
+    expect(h.nextPollAt).toBeGreaterThan(h.now + INTERVAL_MS);
+    h.member.onMetadata([REFUNDS, PAYMENTS]);
+    h.poll();
+    const r = h.take('ConsumerGroupHeartbeat');
+    expect(r.body).toMatchObject({ memberEpoch: 0, subscribedTopicNames: ['payments'] });
+    h.member.onResponse(r, heartbeatOk(1, {}), h.now);
+    // In the group, a list that no longer matches goes out empty, as for a member of topic names.
+    h.member.onMetadata([REFUNDS]);
+    h.advance(INTERVAL_MS);
+    expect(h.peekHeartbeat().subscribedTopicNames).toEqual([]);
   });
 
   it('switching from a regular expression to topic names sends an empty regular expression', () => {

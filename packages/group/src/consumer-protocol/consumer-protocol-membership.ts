@@ -101,6 +101,18 @@ export class ConsumerProtocolMembership extends AbstractMembership<
   // ---------------------------------------------------------------------------------------------
   // The driver loop
 
+  /**
+   * A member that matches its regular expression here (the broker has only ConsumerGroupHeartbeat v0)
+   * and matches no topic does not join yet: before Kafka 4.0 the coordinator refuses a first heartbeat
+   * without subscribed topic names (INVALID_REQUEST, which would be fatal). A topic list bringing a
+   * match lets it join; a member already in the group heartbeats with an empty list as any other.
+   */
+  override heartbeats(): boolean {
+    if (!super.heartbeats()) return false;
+    const joining = this.state === ConsumerProtocolMemberState.JOINING && this.memberEpoch === 0;
+    return !(joining && this.subscription.clientRegex() !== null && this.subscription.topicNames().length === 0);
+  }
+
   protected override needsCoordinator(): boolean {
     return HEARTBEATING.has(this.state) || this.describe.wanted;
   }
