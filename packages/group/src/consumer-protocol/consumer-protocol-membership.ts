@@ -110,7 +110,7 @@ export class ConsumerProtocolMembership extends AbstractMembership<
   override heartbeats(): boolean {
     if (!super.heartbeats()) return false;
     const joining = this.state === ConsumerProtocolMemberState.JOINING && this.memberEpoch === 0;
-    return !(joining && this.subscription.clientRegex() !== null && this.subscription.topicNames().length === 0);
+    return !(joining && this.subscription.matchesNothingHere());
   }
 
   protected override needsCoordinator(): boolean {

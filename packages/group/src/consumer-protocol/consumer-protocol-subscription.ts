@@ -63,6 +63,11 @@ export class SubscriptionState {
     return this.compiled.matcher;
   }
 
+  /** @returns whether a regular expression is resolved here and matches no topic of the list. */
+  matchesNothingHere(): boolean {
+    return this.clientRegex() !== null && this.topicNames().length === 0;
+  }
+
   /** @returns whether the member needs the cluster's topic list and has none yet. */
   get topicListWanted(): boolean {
     return this.clientRegex() !== null && this.clusterTopics === null;
