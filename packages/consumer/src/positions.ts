@@ -117,12 +117,17 @@ export class Positions {
       const fromCommitted = parts.filter((p) => p.source === 'committed' && config.groupId !== null);
       const toReset = parts.filter((p) => !fromCommitted.includes(p));
       // A partition the group never committed needs ListOffsets after OffsetFetch: both go at once, so
-      // that a new group waits one round trip for its positions, not two (see listEarly).
+      // that a new group waits one round trip for its positions, not two (see listEarly). OffsetFetch
+      // goes first: the coordinator reads it from the offsets topic, the slower of the two answers.
+      const committing =
+        fromCommitted.length > 0
+          ? fetchCommittedOffsets(context, config.groupId!, fromCommitted, deadline)
+          : null;
       const early =
-        fromCommitted.length > 0 && config.autoOffsetReset !== 'none' ? this.listEarly(fromCommitted) : null;
+        committing !== null && config.autoOffsetReset !== 'none' ? this.listEarly(fromCommitted) : null;
       const offsets = new Map<string, ListedOffset | null>();
-      if (fromCommitted.length > 0) {
-        const committed = await fetchCommittedOffsets(context, config.groupId!, fromCommitted, deadline);
+      if (committing !== null) {
+        const committed = await committing;
         for (const p of fromCommitted) {
           if (p.generation !== generations.get(p) || p.revoked) continue;
           const c = committed.get(p.key);
