@@ -178,7 +178,7 @@ export class BrokerPool {
     for (const [key, entry] of this.entries) {
       if (entry.broker.nodeId < 0) continue;
       const now = next.get(entry.broker.nodeId);
-      if (!now || now.host !== entry.broker.host || now.port !== entry.broker.port) {
+      if (!now || !sameAddress(now, entry.broker)) {
         this.entries.delete(key);
         entry.ready.then(
           (c) => c.connection.close(),
@@ -291,8 +291,7 @@ export class BrokerPool {
 
   private openConnectionTo(broker: BrokerInfo): ConnectionLike | undefined {
     for (const entry of this.entries.values()) {
-      if (entry.broker.nodeId === broker.nodeId && entry.connection && entry.raw?.state === 'ready')
-        return entry.raw;
+      if (entry.broker.nodeId === broker.nodeId && isReady(entry)) return entry.raw;
     }
     return undefined;
   }
@@ -310,10 +309,9 @@ export class BrokerPool {
    */
   private adopt(broker: BrokerInfo, purpose: string): Promise<BrokerConnection> | null {
     for (const entry of this.entries.values()) {
+      if (entry.broker.nodeId >= 0 || entry.purpose !== purpose || !isReady(entry)) continue;
+      if (!sameAddress(entry.broker, broker)) continue;
       const { raw, connection } = entry;
-      if (entry.broker.nodeId >= 0 || entry.purpose !== purpose || !raw || !connection) continue;
-      if (raw.state !== 'ready' || entry.broker.host !== broker.host || entry.broker.port !== broker.port)
-        continue;
       this.entries.delete(entryKey(entry.broker, purpose));
       entry.broker = broker;
       entry.connection = new BrokerConnection(broker, purpose, raw, connection.apiVersions, this);
@@ -529,6 +527,16 @@ function hasExclusive(connection: object): connection is ExclusiveConnection {
 
 function address(broker: BrokerInfo): string {
   return `${broker.host}:${broker.port}`;
+}
+
+/** @returns whether both brokers are at the same host and port. */
+function sameAddress(a: BrokerInfo, b: BrokerInfo): boolean {
+  return a.host === b.host && a.port === b.port;
+}
+
+/** @returns whether the entry's connection is handshaken and its socket open. */
+function isReady(entry: Entry): entry is Entry & { raw: ConnectionLike; connection: BrokerConnection } {
+  return entry.connection !== null && entry.raw?.state === 'ready';
 }
 
 /** The key of a broker's connection for `purpose` in the pool's entries. */
