@@ -23,6 +23,8 @@ export interface RunnelVariant {
   readonly defaultPhases: readonly Phase[];
   /** Loads @runnel/consumer from the directory {@link BASELINE_ENV} names, not the workspace's build. */
   readonly baseline?: true;
+  /** Node's own options for the client process (a diagnostic variant's V8 flags). */
+  readonly nodeArgs?: readonly string[];
 }
 
 /**
@@ -78,6 +80,19 @@ export const RUNNEL_VARIANTS: readonly RunnelVariant[] = [
     defaultPhases: [],
     baseline: true,
   },
+  {
+    // Not a way to run Runnel: a measurement of what V8's lazy compilation costs the start-up path.
+    // Under --no-lazy every function is compiled when its module loads (outside the timed window, and
+    // it doubles the import), so the first-record time that remains is the client's own work and its
+    // round trips, comparable with a compiled client's.
+    id: 'runnel-eager',
+    label: 'Runnel (node --no-lazy, diagnostic)',
+    how: 'subscribe, classic protocol, under `node --no-lazy` (every function compiled at load); only when named',
+    mode: 'subscribe',
+    config: { groupProtocol: 'classic' },
+    defaultPhases: [],
+    nodeArgs: ['--no-lazy'],
+  },
 ];
 
 /** @returns the adapter of a Runnel variant: the consumer as built in this repository, on the run's Node. */
@@ -108,6 +123,7 @@ export function runnelAdapter(variant: RunnelVariant): ClientAdapter {
       'runnel.js',
       () => node,
       () => ({ variant: { mode: variant.mode, config: variant.config, ...(module ? { module } : {}) } }),
+      variant.nodeArgs,
     ),
   };
 }

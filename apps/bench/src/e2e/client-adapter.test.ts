@@ -5,6 +5,16 @@ import { adaptersFor, nodeClient } from './client-adapter.js';
 import { FETCH_SETTINGS } from './spec.js';
 
 const ids = (list: readonly { id: string }[]) => list.map((a) => a.id);
+const RUNTIME = { path: '/n/bin/node', version: '24.22.3', lts: 'Krypton', nodeDir: '/n' };
+const SPEC = {
+  brokers: 'h:1',
+  topic: 't',
+  partitions: 2,
+  groupId: 'g',
+  records: 1,
+  fetch: FETCH_SETTINGS,
+  timeoutMs: 5,
+};
 
 describe('allAdapters', () => {
   it('has one adapter per id, Runnel and its variants first', () => {
@@ -87,6 +97,25 @@ describe('the runnel-baseline variant', () => {
       config: { groupProtocol: 'classic' },
       module: 'file:///builds/before/dist/index.js',
     });
+  });
+});
+
+describe('the runnel-eager variant', () => {
+  it("runs only when named, under node --no-lazy, Node's option before the program", async () => {
+    expect(ids(adaptersFor(allAdapters(), 'first-record', undefined))).not.toContain('runnel-eager');
+    expect(ids(adaptersFor(allAdapters(), 'first-record', ['runnel-eager']))).toEqual(['runnel-eager']);
+    const eager = RUNNEL_VARIANTS.find((v) => v.id === 'runnel-eager')!;
+    const client = nodeClient(
+      'runnel.js',
+      () => RUNTIME,
+      () => ({ variant: eager }),
+      eager.nodeArgs,
+    );
+    const command = await client.command(SPEC);
+    expect(command.command).toBe('/n/bin/node');
+    expect(command.args[0]).toBe('--no-lazy');
+    expect(command.args[1]).toMatch(/dist\/e2e\/clients\/runnel\.js$/);
+    expect(JSON.parse(command.args[2]!).variant.config).toEqual({ groupProtocol: 'classic' });
   });
 });
 

@@ -63,12 +63,14 @@ export const BOTH_PHASES: readonly Phase[] = ['first-record', 'throughput'];
 
 /**
  * @returns the command and parser of a Node client program (`dist/e2e/clients/<script>`), run on the
- *   runtime `node()` returns once prepared, with `extra` merged into its run spec.
+ *   runtime `node()` returns once prepared, with `extra` merged into its run spec and `nodeArgs`
+ *   (Node's own options) before the program.
  */
 export function nodeClient(
   script: string,
   node: () => NodeRuntime | undefined,
   extra: () => Partial<ClientRunSpec> = () => ({}),
+  nodeArgs: readonly string[] = [],
 ): Pick<ClientAdapter, 'command' | 'parse'> {
   return {
     async command(spec) {
@@ -76,7 +78,7 @@ export function nodeClient(
       if (runtime === undefined) throw new Error(`${script}: command() before prepare()`);
       return {
         command: runtime.path,
-        args: [join(CLIENTS_DIR, script), JSON.stringify({ ...spec, ...extra() })],
+        args: [...nodeArgs, join(CLIENTS_DIR, script), JSON.stringify({ ...spec, ...extra() })],
       };
     },
     parse: parseClientReport,
