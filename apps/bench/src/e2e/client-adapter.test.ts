@@ -55,13 +55,12 @@ describe('adaptersFor', () => {
 
 describe('the runnel-baseline variant', () => {
   const baseline = RUNNEL_VARIANTS.find((v) => v.id === 'runnel-baseline')!;
-  const runtime = { path: '/n/bin/node', version: '24.22.3', lts: 'Krypton', nodeDir: '/n' };
   const context = {
     quick: false,
     named: true,
     kafkaLibDir: '/k',
     kafkaVersion: '4.4.0',
-    node: runtime,
+    node: RUNTIME,
     log: () => {},
   };
   const spec = {
@@ -120,24 +119,13 @@ describe('the runnel-eager variant', () => {
 });
 
 describe('nodeClient', () => {
-  const spec = {
-    brokers: 'h:1',
-    topic: 't',
-    partitions: 2,
-    groupId: 'g',
-    records: 1,
-    fetch: FETCH_SETTINGS,
-    timeoutMs: 5,
-  };
-
   it("runs the client program on the run's Node with its extra spec fields", async () => {
-    const runtime = { path: '/n/bin/node', version: '24.22.3', lts: 'Krypton', nodeDir: '/n' };
     const client = nodeClient(
       'runnel.js',
-      () => runtime,
+      () => RUNTIME,
       () => ({ variant: RUNNEL_VARIANTS[1]! }),
     );
-    const command = await client.command(spec);
+    const command = await client.command(SPEC);
     expect(command.command).toBe('/n/bin/node');
     expect(command.args[0]).toMatch(/dist\/e2e\/clients\/runnel\.js$/);
     expect(JSON.parse(command.args[1]!)).toMatchObject({
@@ -148,6 +136,6 @@ describe('nodeClient', () => {
   });
 
   it('refuses to build a command before prepare chose the runtime', async () => {
-    await expect(nodeClient('x.js', () => undefined).command(spec)).rejects.toThrow(/before prepare/);
+    await expect(nodeClient('x.js', () => undefined).command(SPEC)).rejects.toThrow(/before prepare/);
   });
 });
