@@ -132,6 +132,28 @@ describe('native block decoders', () => {
     });
   }
 
+  for (const [name, codec, module, size, blocks] of [
+    ['lz4', lz4Codec, lz4Napi, 200_000, 4],
+    ['snappy', snappyCodec, snappyNapi, 100_000, 4],
+  ] as const) {
+    it(`${name}: frees each native block buffer once copied out, and keeps the one a batch of one block is`, () => {
+      setNativeDecompression(name, 'native');
+      const data = new Uint8Array(size).map((_, i) => i % 251);
+      const spy = vi.spyOn(module, 'uncompressSync');
+      expect(same(codec.decompress(codec.compress(data), MiB), data)).toBe(true);
+      const copied = spy.mock.results.map((r) => r.value as Buffer);
+      expect(copied).toHaveLength(blocks);
+      // Detached: the memory is back now, not at V8's next full collection.
+      expect(copied.map((b) => b.buffer.byteLength)).toEqual(new Array(blocks).fill(0));
+      spy.mockClear();
+      const small = data.subarray(0, 1000);
+      const kept = codec.decompress(codec.compress(small), MiB);
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect(same(kept, small)).toBe(true);
+      expect((spy.mock.results[0]!.value as Buffer).buffer.byteLength).toBeGreaterThan(0);
+    });
+  }
+
   it('decodes what the native packages compress: LZ4 frames and raw snappy blocks', () => {
     const data = new TextEncoder().encode('{"id":12,"event":"view","user":"u-77"}\n'.repeat(5000));
     for (const mode of ['js', 'native'] as NativeMode[]) {

@@ -6,7 +6,7 @@ import { DecodeError } from '../errors.js';
 import { checkMaxSize } from './cap.js';
 import { DecompressedSizeError } from './errors.js';
 import { copyBack, copyLiterals } from './lz77.js';
-import { nativeSnappyBlock } from './native.js';
+import { nativeSnappyBlock, releaseNativeBlock } from './native.js';
 import { ownedBytes, SLAB_LIMIT, slabRoom, takeSlab } from './output.js';
 import type { CompressionCodec } from './types.js';
 
@@ -124,6 +124,7 @@ function decodeBlock(
   const decoded = native === null ? null : native(input, start, end, length);
   if (decoded !== null) {
     out.set(decoded, o);
+    releaseNativeBlock(decoded);
     return o + length;
   }
   // JS, or the native decoder refused the block: then the JS one says why, with a typed error.
