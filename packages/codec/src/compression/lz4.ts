@@ -8,7 +8,7 @@ import { DecodeError } from '../errors.js';
 import { checkMaxSize } from './cap.js';
 import { DecompressedSizeError } from './errors.js';
 import { LZ4_HASH_TABLE_SIZE, lz4CompressBlock, lz4DecompressBlock } from './lz4-block.js';
-import { nativeLz4Block, releaseNativeBlock } from './native.js';
+import { copyNativeBlock, nativeLz4Block } from './native.js';
 import { ownedBytes, SLAB_LIMIT, slabRoom, takeSlab } from './output.js';
 import type { CompressionCodec } from './types.js';
 import { xxhash32 } from './xxhash32.js';
@@ -164,13 +164,7 @@ function decodeBlock(
   const outEnd = Math.min(o + blockMax, out.length);
   const native = nativeLz4Block();
   const decoded = native === null ? null : native(data, i, size, outEnd - o);
-  if (decoded !== null) {
-    const end = o + decoded.length;
-    out.set(decoded, o);
-    // Read its length first: a released block is empty.
-    releaseNativeBlock(decoded);
-    return end;
-  }
+  if (decoded !== null) return copyNativeBlock(decoded, out, o);
   // JS, or the native decoder refused the block: then the JS one says why, with a typed error.
   const n = lz4DecompressBlock(data, i, i + size, out, o, outEnd);
   if (n >= 0) return n;

@@ -124,25 +124,28 @@ function snappyFromModule(mod: SnappyNapi): NativeSnappyBlock {
 }
 
 /** `ArrayBuffer.prototype.transfer` (ES2024; Node 22 and later have it), typed here for the ES2023 lib. */
-interface Detachable {
-  transfer?: (newLength?: number) => ArrayBuffer;
-}
+type Detachable = ArrayBufferLike & { transfer?: (newLength?: number) => ArrayBuffer };
+const CAN_DETACH = typeof (ArrayBuffer.prototype as Detachable).transfer === 'function';
 
 /**
- * Frees a native decoder's block buffer once the caller has copied its bytes out. Each block the
+ * Copies a native decoder's block into `out` at `at` and frees the block's buffer. Each block the
  * native decoders return is an ArrayBuffer of their own (one per 64 KiB LZ4 block, per 32 KiB snappy
  * block), which V8 would free only at its next full collection, and those collections come once
- * tens of MiB of such buffers have piled up; detaching the buffer frees it now. Never for a block
- * the caller keeps as its result. Where the runtime cannot detach it, the collector frees it later.
+ * tens of MiB of such buffers have piled up; detaching the buffer frees it now. For a block the
+ * caller keeps as its result, never this. Where the runtime cannot detach it, the collector frees it.
+ * @returns where the copied bytes end in `out`.
  */
-export function releaseNativeBlock(block: Uint8Array): void {
-  const buffer = block.buffer as ArrayBufferLike & Detachable;
-  if (typeof buffer.transfer !== 'function') return;
-  try {
-    buffer.transfer(0);
-  } catch {
-    // Not detachable here: the collector frees it, as before.
+export function copyNativeBlock(block: Uint8Array, out: Uint8Array, at: number): number {
+  out.set(block, at);
+  const end = at + block.length;
+  if (CAN_DETACH) {
+    try {
+      (block.buffer as Detachable).transfer!(0);
+    } catch {
+      // Not detachable here: the collector frees it, as before.
+    }
   }
+  return end;
 }
 
 // The default mode, auto, was decided with the codec benchmark's numbers (see docs/architecture.md).

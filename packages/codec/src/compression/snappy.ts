@@ -6,7 +6,7 @@ import { DecodeError } from '../errors.js';
 import { checkMaxSize } from './cap.js';
 import { DecompressedSizeError } from './errors.js';
 import { copyBack, copyLiterals } from './lz77.js';
-import { nativeSnappyBlock, releaseNativeBlock } from './native.js';
+import { copyNativeBlock, nativeSnappyBlock } from './native.js';
 import { ownedBytes, SLAB_LIMIT, slabRoom, takeSlab } from './output.js';
 import type { CompressionCodec } from './types.js';
 
@@ -122,11 +122,7 @@ function decodeBlock(
   const elements = preambleEnd;
   const native = nativeSnappyBlock();
   const decoded = native === null ? null : native(input, start, end, length);
-  if (decoded !== null) {
-    out.set(decoded, o);
-    releaseNativeBlock(decoded);
-    return o + length;
-  }
+  if (decoded !== null) return copyNativeBlock(decoded, out, o);
   // JS, or the native decoder refused the block: then the JS one says why, with a typed error.
   return decodeElements(input, elements, end, out, o, length);
 }
