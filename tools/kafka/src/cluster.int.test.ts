@@ -1,9 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, existsSync, openSync, readFileSync } from 'node:fs';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startKafka } from './cluster.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DEFAULT_BROKER_JVM_OPTIONS, startKafka } from './cluster.js';
 import { KafkaToolError } from './errors.js';
 import { runJava } from './java.js';
 import { portAccepts } from './ports.js';
@@ -35,6 +36,13 @@ function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** The log of node 1 of the one cluster under `parentDir`; '' until there is one. */
+async function nodeLog(parentDir: string): Promise<string> {
+  const [cluster] = await readdir(parentDir);
+  const file = cluster === undefined ? undefined : join(parentDir, cluster, 'node-1', 'server.log');
+  return file !== undefined && existsSync(file) ? readFileSync(file, 'utf8') : '';
 }
 
 describe('a cluster of its own', () => {
@@ -121,6 +129,48 @@ describe('a cluster of its own', () => {
       /^Kafka \d+\.\d+\.\d+ node 1 \(port \d+\) exited with code 1 before it was ready; last log lines:$/,
     );
     expect(message).toMatch(/heap/i);
+    expect(await readdir(parentDir)).toEqual([]);
+  });
+
+  it('starts a broker JVM once more when it exits during its first start', async () => {
+    // The JVM reads its flags from a pipe, opened once per start: the first start reads an unknown
+    // option and exits with code 1, the second reads nothing and starts. The second write waits until
+    // the first JVM has said it gives up, so that it cannot reach the first JVM still reading.
+    const pipeDir = await mkdtemp(join(tmpdir(), 'runnel-flags-'));
+    const flags = join(pipeDir, 'flags');
+    execFileSync('mkfifo', [flags]);
+    const feed = (async () => {
+      await writeFile(flags, '+NoSuchRunnelFlag\n');
+      while (!(await nodeLog(parentDir)).includes('Could not create the Java Virtual Machine')) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await writeFile(flags, '');
+    })();
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const cluster = await startKafka({
+        parentDir,
+        jvmOptions: [...DEFAULT_BROKER_JVM_OPTIONS, `-XX:Flags=${flags}`],
+      }).catch((error: unknown) => {
+        // Let a writer still waiting for a reader go.
+        closeSync(openSync(flags, constants.O_RDONLY | constants.O_NONBLOCK));
+        throw error;
+      });
+      try {
+        await feed;
+        expect(cluster.isRunning(1)).toBe(true);
+        expect(await portAccepts(cluster.brokers[0]!.port)).toBe(true);
+      } finally {
+        await cluster.stop();
+      }
+      const printed = stderr.mock.calls.map(([chunk]) => String(chunk)).join('');
+      expect(printed).toMatch(
+        /node 1 \(port \d+\) exited with code 1 before it was ready; last log lines:\n[\s\S]*NoSuchRunnelFlag[\s\S]*\nstarting node 1 once more\n/,
+      );
+    } finally {
+      stderr.mockRestore();
+      await rm(pipeDir, { recursive: true, force: true });
+    }
     expect(await readdir(parentDir)).toEqual([]);
   });
 
