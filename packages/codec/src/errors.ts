@@ -50,6 +50,20 @@ export class DecodeError extends RunnelError {
   }
 }
 
+/**
+ * The key, value or headers of a record read after its batch was released (`DefaultRecordBatch.release`,
+ * which the consumer's `releaseBatchMemory` calls): the bytes they were views of may be freed already.
+ */
+export class RecordReleasedError extends RunnelError {
+  /** The base offset of the released batch. */
+  readonly baseOffset: bigint;
+
+  constructor(message: string, baseOffset: bigint) {
+    super('ERR_RECORD_RELEASED', message);
+    this.baseOffset = baseOffset;
+  }
+}
+
 /** A value that cannot be encoded (out of range, wrong type for the wire format). */
 export class EncodeError extends RunnelError {
   constructor(message: string, options?: { cause?: unknown }) {

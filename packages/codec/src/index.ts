@@ -18,7 +18,7 @@ export {
   zstdCodec,
 } from './compression/index.js';
 export { crc32, crc32c, crc32cJs, setNativeCrc32c } from './crc32c.js';
-export { CorruptRecordError, DecodeError, EncodeError, RunnelError } from './errors.js';
+export { CorruptRecordError, DecodeError, EncodeError, RecordReleasedError, RunnelError } from './errors.js';
 export { Reader, type TaggedField, type TaggedFieldHandler } from './reader.js';
 export * from './record/index.js';
 export { Writer } from './writer.js';

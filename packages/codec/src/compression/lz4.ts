@@ -9,7 +9,7 @@ import { checkMaxSize } from './cap.js';
 import { DecompressedSizeError } from './errors.js';
 import { LZ4_HASH_TABLE_SIZE, lz4CompressBlock, lz4DecompressBlock } from './lz4-block.js';
 import { copyNativeBlock, nativeLz4Block } from './native.js';
-import { ownedBytes, SLAB_LIMIT, slabRoom, takeSlab } from './output.js';
+import { ownBuffer, ownedBytes, SLAB_LIMIT, slabRoom, takeSlab } from './output.js';
 import type { CompressionCodec } from './types.js';
 import { xxhash32 } from './xxhash32.js';
 
@@ -196,9 +196,7 @@ export function lz4Decompress(data: Uint8Array, maxSize: number): Uint8Array {
     // a scratch buffer and copying out, cost more than decoding the batch natively.
     return takeSlab(walkFrames(data, maxSize, slabRoom(bound)));
   }
-  // Not zero-filled: every byte handed back is written by the decoder first.
-  const buffer = Buffer.allocUnsafe(bound);
-  const out = new Uint8Array(buffer.buffer, buffer.byteOffset, bound);
+  const out = ownBuffer(bound);
   return ownedBytes(out.subarray(0, walkFrames(data, maxSize, out)));
 }
 

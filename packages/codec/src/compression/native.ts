@@ -6,6 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import { CodecOptionError, CodecUnavailableError } from './errors.js';
+import { detach } from './output.js';
 
 /** Whether a codec decodes blocks natively: `auto` when its package loads, `js` never, `native` always. */
 export type NativeMode = 'auto' | 'js' | 'native';
@@ -123,10 +124,6 @@ function snappyFromModule(mod: SnappyNapi): NativeSnappyBlock {
   };
 }
 
-/** `ArrayBuffer.prototype.transfer` (ES2024; Node 22 and later have it), typed here for the ES2023 lib. */
-type Detachable = ArrayBufferLike & { transfer?: (newLength?: number) => ArrayBuffer };
-const CAN_DETACH = typeof (ArrayBuffer.prototype as Detachable).transfer === 'function';
-
 /**
  * Copies a native decoder's block into `out` at `at` and frees the block's buffer. Each block the
  * native decoders return is an ArrayBuffer of their own (one per 64 KiB LZ4 block, per 32 KiB snappy
@@ -138,13 +135,7 @@ const CAN_DETACH = typeof (ArrayBuffer.prototype as Detachable).transfer === 'fu
 export function copyNativeBlock(block: Uint8Array, out: Uint8Array, at: number): number {
   out.set(block, at);
   const end = at + block.length;
-  if (CAN_DETACH) {
-    try {
-      (block.buffer as Detachable).transfer!(0);
-    } catch {
-      // Not detachable here: the collector frees it, as before.
-    }
-  }
+  detach(block.buffer);
   return end;
 }
 

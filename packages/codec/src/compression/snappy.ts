@@ -7,7 +7,7 @@ import { checkMaxSize } from './cap.js';
 import { DecompressedSizeError } from './errors.js';
 import { copyBack, copyLiterals } from './lz77.js';
 import { copyNativeBlock, nativeSnappyBlock } from './native.js';
-import { ownedBytes, SLAB_LIMIT, slabRoom, takeSlab } from './output.js';
+import { ownBuffer, ownedBytes, SLAB_LIMIT, slabRoom, takeSlab } from './output.js';
 import type { CompressionCodec } from './types.js';
 
 // A copy element of at most 3 bytes yields at most 64 bytes, so honest output is under 22x the input.
@@ -127,12 +127,6 @@ function decodeBlock(
   return decodeElements(input, elements, end, out, o, length);
 }
 
-/** A buffer for `length` decoded bytes, not zero-filled: the decoder writes every byte it returns. */
-function allocate(length: number): Uint8Array {
-  const buffer = Buffer.allocUnsafe(length);
-  return new Uint8Array(buffer.buffer, buffer.byteOffset, length);
-}
-
 /**
  * Decodes the raw blocks of `data` that `blocks` lists (`[start, end, length, ...]`, the preambles
  * read) into one output of `total` bytes: a block alone keeps the native decoder's buffer, small
@@ -145,7 +139,7 @@ function decodeBlocks(data: Uint8Array, blocks: number[], total: number): Uint8A
   const decoded = native === null ? null : native(data, blocks[0]!, blocks[1]!, blocks[2]!);
   if (decoded !== null) return decoded;
   const slab = total <= SLAB_LIMIT;
-  const out = slab ? slabRoom(total) : allocate(total);
+  const out = slab ? slabRoom(total) : ownBuffer(total);
   let o = 0;
   for (let k = 0; k < blocks.length; k += 3) {
     readPreamble(data, blocks[k]!, blocks[k + 1]!, total, total);

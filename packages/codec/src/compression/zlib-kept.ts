@@ -10,7 +10,7 @@
  * 8 MiB, which `checkZstdFrames` lets through), gzip's 32 KiB.
  */
 import * as zlib from 'node:zlib';
-import { ownedBytes, SLAB_LIMIT, slabRoom, takeSlab } from './output.js';
+import { ownBuffer, ownedBytes, SLAB_LIMIT, slabRoom, takeSlab } from './output.js';
 
 interface ZlibHandle {
   reset(): void;
@@ -100,7 +100,7 @@ export function keptDecompress(format: KeptFormat, data: Uint8Array, room: numbe
     const n = keptDecompressInto(format, data, slabRoom(room));
     return n < 0 ? null : takeSlab(n);
   }
-  const buffer = Buffer.allocUnsafe(room);
+  const buffer = ownBuffer(room);
   const n = keptDecompressInto(format, data, buffer);
   return n < 0 ? null : ownedBytes(buffer.subarray(0, n));
 }

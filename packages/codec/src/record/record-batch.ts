@@ -3,10 +3,12 @@
  * iterated, and each record's key, value and headers only when asked for. Iterating never allocates
  * a bigint or copies a byte; `offsetBig` and friends are there when exactness past 2^53 matters.
  */
+
+import { detach, isOwnOutput } from '../compression/output.js';
 import { getCompressionCodec } from '../compression/registry.js';
 import type { CompressionCodec } from '../compression/types.js';
 import { crc32c } from '../crc32c.js';
-import { CorruptRecordError, DecodeError } from '../errors.js';
+import { CorruptRecordError, DecodeError, RecordReleasedError } from '../errors.js';
 import { Reader } from '../reader.js';
 import { decodeUtf8 } from '../utf8.js';
 import { type KafkaRecord, type RecordBatch, type RecordHeader, TimestampType } from './types.js';
@@ -142,6 +144,10 @@ export class DefaultRecordBatch implements RecordBatch {
    * so a key whose bytes equal the previous record's reuses its string.
    */
   headerKeys: (number | string)[] | undefined;
+  /** Whether {@link release} was called: reading a record's key, value or headers throws since. */
+  released: boolean;
+  /** Whether the decompressed record bytes lie in a buffer the decoder allocated for them alone. */
+  private ownsRecords: boolean;
 
   /**
    * @param buffer bytes holding the whole batch at `start` (the caller checked its length).
@@ -177,6 +183,8 @@ export class DefaultRecordBatch implements RecordBatch {
     this.recordsArrayBuffer = undefined;
     this.recordsByteOffset = 0;
     this.headerKeys = undefined;
+    this.released = false;
+    this.ownsRecords = false;
     if (this.recordsCount < 0) {
       throw new CorruptRecordError(
         `record batch at offset ${this.baseOffsetBig} has a negative record count ${this.recordsCount}`,
@@ -289,6 +297,7 @@ export class DefaultRecordBatch implements RecordBatch {
    * the cap; CodecUnavailableError when the codec is registered but cannot run here.
    */
   recordBytes(): Uint8Array {
+    if (this.released) throw this.releasedError();
     if (this.records !== undefined) return this.records;
     const begin = this.start + V2.records;
     const end = this.start + this.sizeInBytes;
@@ -307,10 +316,37 @@ export class DefaultRecordBatch implements RecordBatch {
         );
       }
       this.records = codec.decompress(this.buffer.subarray(begin, end), this.maxDecompressedSize);
+      this.ownsRecords = isOwnOutput(this.records);
     }
     this.recordsArrayBuffer = this.records.buffer;
     this.recordsByteOffset = this.records.byteOffset;
     return this.records;
+  }
+
+  /**
+   * Ends the lifetime of the batch's records: the key, value or headers of any of its records read
+   * afterwards throw {@link RecordReleasedError}, and views of them taken before may read as empty.
+   * When the records were decompressed into a buffer of the batch's own (a large batch; small ones
+   * share a slab, uncompressed ones are views of the fetched bytes), that buffer is freed now rather
+   * than at V8's next full collection, which comes only once tens of MiB of them have piled up.
+   * Offsets, timestamps and the batch's header fields stay readable. A second call does nothing.
+   * @returns whether decompressed bytes were freed.
+   */
+  release(): boolean {
+    if (this.released) return false;
+    this.released = true;
+    const records = this.records;
+    this.cached = undefined;
+    this.headerKeys = undefined;
+    return records !== undefined && this.ownsRecords && detach(records.buffer);
+  }
+
+  /** @internal The error a read of a released record's bytes throws. */
+  releasedError(): RecordReleasedError {
+    return new RecordReleasedError(
+      `the records of the batch at offset ${this.baseOffsetBig} were released: their key, value and headers can no longer be read`,
+      this.baseOffsetBig,
+    );
   }
 
   /**
@@ -680,17 +716,19 @@ export class DefaultRecord implements KafkaRecord {
   }
 
   get key(): Uint8Array | null {
+    const batch = this.batch;
+    if (batch.released) throw batch.releasedError();
     const n = this.keyLength;
     if (n < 0) return null;
     // The constructor form skips subarray's species lookup: measurably faster per record.
-    const batch = this.batch;
     return new Uint8Array(batch.recordsArrayBuffer!, batch.recordsByteOffset + this.keyStart, n);
   }
 
   get value(): Uint8Array | null {
+    const batch = this.batch;
+    if (batch.released) throw batch.releasedError();
     const n = this.valueLength;
     if (n < 0) return null;
-    const batch = this.batch;
     return new Uint8Array(batch.recordsArrayBuffer!, batch.recordsByteOffset + this.valueStart, n);
   }
 
@@ -706,8 +744,9 @@ export class DefaultRecord implements KafkaRecord {
    * @throws CorruptRecordError when the header section is malformed or does not end with the record.
    */
   get headers(): readonly RecordHeader[] {
-    if (this.decodedHeaders !== undefined) return this.decodedHeaders;
     const batch = this.batch;
+    if (batch.released) throw batch.releasedError();
+    if (this.decodedHeaders !== undefined) return this.decodedHeaders;
     const b = batch.recordBytes();
     const end = this.end;
     const headersStart = this.valueLength > 0 ? this.valueStart + this.valueLength : this.valueStart;

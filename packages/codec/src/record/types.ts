@@ -28,11 +28,20 @@ export interface KafkaRecord {
   readonly timestamp: number;
   /** The timestamp, exact over the whole int64 range. */
   readonly timestampBig: bigint;
-  /** The key as a view of the fetched bytes, or null. */
+  /**
+   * The key as a view of the fetched bytes, or null.
+   * @throws RecordReleasedError once the record's batch was released (`DefaultRecordBatch.release`).
+   */
   readonly key: Uint8Array | null;
-  /** The value as a view of the fetched bytes, or null (a tombstone). */
+  /**
+   * The value as a view of the fetched bytes, or null (a tombstone).
+   * @throws RecordReleasedError once the record's batch was released.
+   */
   readonly value: Uint8Array | null;
-  /** The headers, decoded on first access (v0/v1 records have none). */
+  /**
+   * The headers, decoded on first access (v0/v1 records have none).
+   * @throws RecordReleasedError once the record's batch was released.
+   */
   readonly headers: readonly RecordHeader[];
   /** The producer's sequence number of this record, -1 when the batch has none. */
   readonly sequence: number;
