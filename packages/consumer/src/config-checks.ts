@@ -28,6 +28,17 @@ export function int(
 }
 
 /**
+ * @returns the boolean option `key` of `config`, or `fallback` when it is not set.
+ * @throws ConfigError naming the option when it is not a boolean.
+ */
+export function bool(config: Record<string, unknown>, key: string, fallback: boolean): boolean {
+  const value = config[key];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new ConfigError(key, `must be a boolean, got ${describe(value)}`);
+  return value;
+}
+
+/**
  * @param blankAllowed whether a value of spaces only is accepted (group ids are not: Kafka would
  *   take them, and every member would silently share a group no one meant to name).
  * @returns the string option, or null when it is not set.

@@ -25,6 +25,7 @@ describe('resolveConfig', () => {
     expect(c.maxPartitionFetchBytes).toBe(1_048_576);
     expect(c.maxBufferedBytes).toBe(DEFAULTS.maxBufferedBytes);
     expect(c.checkCrcs).toBe(true);
+    expect(c.releaseBatchMemory).toBe(false);
     expect(c.assignors.map((a) => a.name)).toEqual(['range', 'cooperative-sticky']);
     expect(c.groupProtocol).toBe('classic');
     expect(c.groupRemoteAssignor).toBeNull();
@@ -116,6 +117,7 @@ describe('resolveConfig', () => {
     [{ brokers: 'a:1', allBrokersDownTimeoutMs: 0 }, 'allBrokersDownTimeoutMs'],
     [{ brokers: 'a:1', reconnectBackoffMs: 500, reconnectBackoffMaxMs: 100 }, 'reconnectBackoffMaxMs'],
     [{ brokers: 'a:1', checkCrcs: 1 }, 'checkCrcs'],
+    [{ brokers: 'a:1', releaseBatchMemory: 'yes' }, 'releaseBatchMemory'],
     [{ brokers: 'a:1', groupId: '' }, 'groupId'],
     [{ brokers: 'a:1', groupInstanceId: 'x' }, 'groupInstanceId'],
     [{ brokers: 'a:1', assignors: [] }, 'assignors'],

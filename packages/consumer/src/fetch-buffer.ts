@@ -9,6 +9,7 @@
 import type { Clock } from '@runnel/network';
 import type { AssignedPartition, BufferedFetch } from './assigned-partition.js';
 import type { ConsumerBatch, OffsetAndEpoch } from './batch.js';
+import type { BatchRelease } from './batch-release.js';
 
 /** A batch handed to the user; `finish` records it as processed. */
 export interface Delivery {
@@ -40,6 +41,7 @@ export class FetchBuffer {
    * @param clock sets when a partition whose data failed may be fetched again.
    * @param onReadError called when fetched data cannot be read (corrupt, or past the decompression cap).
    * @param maxRecords the most records one handed-out batch holds (`maxPollRecords`; Infinity: no cap).
+   * @param batchRelease with `releaseBatchMemory`, told of each handed-out batch once it is released.
    */
   constructor(
     private readonly maxBytes: number,
@@ -47,6 +49,7 @@ export class FetchBuffer {
     private readonly clock: Clock,
     private readonly onReadError: () => void = () => {},
     private readonly maxRecords = Number.POSITIVE_INFINITY,
+    private readonly batchRelease: BatchRelease | null = null,
   ) {}
 
   /** @returns the bytes of fetched data and of what handed-out batches hold. */
@@ -167,6 +170,7 @@ export class FetchBuffer {
   release(delivery: Delivery): boolean {
     if (!this.outstanding.delete(delivery)) return false;
     this.held -= delivery.heldBytes;
+    this.batchRelease?.done(delivery.batch.records);
     return true;
   }
 

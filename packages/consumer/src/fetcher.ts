@@ -10,6 +10,7 @@ import { AuthenticationError, type ClusterClient, failure, RateLimitedLog } from
 import { Fetch, type FetchResponse } from '@runnel/protocol';
 import { AssignedPartition } from './assigned-partition.js';
 import { partitionKey, type TopicPartition } from './batch.js';
+import { BatchRelease } from './batch-release.js';
 import type { ResolvedConfig } from './config.js';
 import type { ConsumerContext } from './context.js';
 import { recordClassesFor } from './deserializers.js';
@@ -61,6 +62,7 @@ export class Fetcher {
     this.config = config;
     this.loop = new LoopSignal(clock, () => this.pump());
     this.longPolls = new LongPollHold(config.fetchMaxWaitMs);
+    const batchRelease = config.releaseBatchMemory ? new BatchRelease() : null;
     this.buffer = new FetchBuffer(
       config.maxBufferedBytes,
       config.maxPartitionFetchBytes,
@@ -69,6 +71,7 @@ export class Fetcher {
         this.stats.fetchErrors++;
       },
       config.maxPollRecords ?? Number.POSITIVE_INFINITY,
+      batchRelease,
     );
     this.warnings = new RateLimitedLog(config.logger, () => clock.now());
     this.positions = new Positions({
@@ -91,6 +94,7 @@ export class Fetcher {
       positions: this.positions,
       warnings: this.warnings,
       recordClasses: recordClassesFor(config.keyDeserializer, config.valueDeserializer),
+      batchRelease,
       refreshMetadata: () => this.refreshMetadata(),
       wake: () => this.wake(),
     };

@@ -13,6 +13,7 @@ export {
   DecodeError,
   DecompressedSizeError,
   EncodeError,
+  RecordReleasedError,
   RunnelError,
 } from '@runnel/codec';
 export {

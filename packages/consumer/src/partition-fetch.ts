@@ -20,6 +20,7 @@ import {
   RECORD_BATCH_V2_HEADER as V2,
 } from '@runnel/codec';
 import type { ConsumerBatch, ConsumerRecord, OffsetAndEpoch, RecordSource } from './batch.js';
+import type { BatchRelease } from './batch-release.js';
 import { PLAIN_RECORDS, type RecordClasses } from './deserializers.js';
 
 /** An aborted transaction as a Fetch response lists it. */
@@ -48,6 +49,8 @@ export interface PartitionFetchOptions {
   readonly maxDecompressedSize?: number;
   /** The classes of the records handed out (default FetchedRecord, LegacyFetchedRecord; see deserializers.ts). */
   readonly recordClasses?: RecordClasses;
+  /** With `releaseBatchMemory`: counts each record batch's records handed out, to release it when done. */
+  readonly batchRelease?: BatchRelease | null;
 }
 
 /** What one chunk of a partition's fetched bytes amounts to. */
@@ -331,7 +334,9 @@ export class PartitionFetchCursor {
     if (batch.isControl) return 0;
     const classes = options.recordClasses ?? PLAIN_RECORDS;
     if (batch instanceof DefaultRecordBatch) {
+      const before = records.length;
       batch.appendRecords(records, classes.current, this.source, data.fetchOffset);
+      options.batchRelease?.handedOut(batch, records.length - before);
       return batch.compression === 0 ? 0 : batch.recordBytes().length;
     }
     const epoch = batch.partitionLeaderEpoch;

@@ -7,6 +7,7 @@ import type { Clock, ClusterClient, RateLimitedLog } from '@runnel/network';
 import { failure } from '@runnel/network';
 import { backoffMs, type FetchResponsePartitionData, KafkaProtocolError } from '@runnel/protocol';
 import type { AssignedPartition } from './assigned-partition.js';
+import type { BatchRelease } from './batch-release.js';
 import type { ResolvedConfig } from './config.js';
 import { OffsetOutOfRangeError, RecordTooLargeError } from './errors.js';
 import type { FetchBuffer } from './fetch-buffer.js';
@@ -37,6 +38,8 @@ export interface PartitionResponseHost {
   readonly warnings: RateLimitedLog;
   /** The class of the records handed out (FetchedRecord, or one that deserializes). */
   readonly recordClasses: PartitionFetchOptions['recordClasses'];
+  /** Null unless `releaseBatchMemory`. */
+  readonly batchRelease: BatchRelease | null;
   refreshMetadata(): void;
   wake(): void;
 }
@@ -191,6 +194,7 @@ function onRecords(
       checkCrcs: host.config.checkCrcs,
       maxDecompressedSize: host.config.maxDecompressedSize,
       recordClasses: host.recordClasses,
+      batchRelease: host.batchRelease,
     },
   );
   if (cursor.partialOnly) {
