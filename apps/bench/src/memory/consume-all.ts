@@ -3,7 +3,8 @@
  * the expected number of records (touching each value's length), and prints one JSON line. Its peak RSS
  * is measured from outside by the parent.
  *
- * usage: consume-all.js '{"brokers":...,"topic":...,"partitions":N,"records":N,"maxBufferedBytes":N}'
+ * usage: consume-all.js '{"brokers":...,"topic":...,"partitions":N,"records":N,"maxBufferedBytes":N,
+ *   "releaseBatchMemory":false}'
  * With `records` 0 it only connects and looks up positions: the baseline of the runtime and the code.
  */
 import { Consumer } from '@runnel/consumer';
@@ -14,6 +15,8 @@ interface Spec {
   readonly partitions: number;
   readonly records: number;
   readonly maxBufferedBytes: number;
+  /** The consumer option of that name (default false). */
+  readonly releaseBatchMemory?: boolean;
 }
 
 const spec = JSON.parse(process.argv[2] ?? '{}') as Spec;
@@ -22,6 +25,7 @@ const consumer = new Consumer({
   autoOffsetReset: 'earliest',
   isolationLevel: 'read_uncommitted',
   maxBufferedBytes: spec.maxBufferedBytes,
+  releaseBatchMemory: spec.releaseBatchMemory === true,
 });
 const partitions = Array.from({ length: spec.partitions }, (_, partition) => ({
   topic: spec.topic,

@@ -10,7 +10,8 @@
  * `--child` runs another build's consume-all.js (e.g. one copied into a checkout of main) for a before/after.
  *
  * usage: node apps/bench/dist/memory/run.js [--codecs gzip,lz4,zstd,snappy] [--buffered-mib 32,100]
- *          [--partition-mib 64] [--reps 3] [--out DIR] [--child PATH]
+ *          [--partition-mib 64] [--reps 3] [--out DIR] [--child PATH] [--release-batch-memory]
+ * `--release-batch-memory` runs the consumer with `releaseBatchMemory: true` (files named -memory-release).
  * Writes <date>-memory.json and <date>-memory.md into apps/bench/results (or --out).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -114,6 +115,7 @@ interface InsidePeaks {
 
 interface Run {
   readonly child: string;
+  readonly releaseBatchMemory: boolean;
   readonly partitionMiB: number;
   readonly reps: number;
 }
@@ -135,7 +137,11 @@ async function consumeAll(
   return { rssMiB: Math.round((run.usage.peakRssKiB / 1024) * 10) / 10, ...report };
 }
 
-async function measure(codec: string, bufferedMiB: number, { child, partitionMiB, reps }: Run): Promise<Row> {
+async function measure(
+  codec: string,
+  bufferedMiB: number,
+  { child, partitionMiB, reps, releaseBatchMemory }: Run,
+): Promise<Row> {
   const template = batchNear100To1(CODECS[codec]!);
   const batches = Math.max(1, Math.round((partitionMiB * MiB) / (BATCH_RECORDS * VALUE_BYTES)));
   const log = partitionLog(template, batches);
@@ -162,6 +168,7 @@ async function measure(codec: string, bufferedMiB: number, { child, partitionMiB
     partitions: PARTITIONS,
     records: PARTITIONS * batches * BATCH_RECORDS,
     maxBufferedBytes: bufferedMiB * MiB,
+    releaseBatchMemory,
   };
   try {
     // Interleaved, so that a slow moment of the machine falls on both alike.
@@ -196,9 +203,9 @@ async function measure(codec: string, bufferedMiB: number, { child, partitionMiB
   };
 }
 
-function markdown(rows: readonly Row[], node: string): string {
+function markdown(rows: readonly Row[], node: string, releaseBatchMemory: boolean): string {
   const lines = [
-    `# Memory bound: 16 partitions of compressed data (${new Date().toISOString().slice(0, 10)}, Node ${node})`,
+    `# Memory bound: 16 partitions of compressed data (${new Date().toISOString().slice(0, 10)}, Node ${node}${releaseBatchMemory ? ', `releaseBatchMemory: true`' : ''})`,
     '',
     'Peak RSS of the consumer process reading every record once (median of the runs), and the same',
     "program's baseline (connected, reading nothing) measured in between; bound = `maxBufferedBytes` + 64 MiB.",
@@ -224,6 +231,7 @@ async function main(): Promise<number> {
   const reps = Number(option('--reps', '3'));
   const out = option('--out', join(BENCH_DIR, 'results'));
   const child = option('--child', join(BENCH_DIR, 'dist', 'memory', 'consume-all.js'));
+  const releaseBatchMemory = process.argv.includes('--release-batch-memory');
   const rows: Row[] = [];
   for (const bufferedMiB of buffered) {
     for (const codec of codecs) {
@@ -233,10 +241,10 @@ async function main(): Promise<number> {
         continue;
       }
       process.stderr.write(`[memory] ${codec}, maxBufferedBytes ${bufferedMiB} MiB\n`);
-      rows.push(await measure(codec, bufferedMiB, { child, partitionMiB, reps }));
+      rows.push(await measure(codec, bufferedMiB, { child, partitionMiB, reps, releaseBatchMemory }));
     }
   }
-  const stem = `${new Date().toISOString().slice(0, 10)}-memory`;
+  const stem = `${new Date().toISOString().slice(0, 10)}-memory${releaseBatchMemory ? '-release' : ''}`;
   await mkdir(out, { recursive: true });
   const settings = {
     partitions: PARTITIONS,
@@ -245,12 +253,13 @@ async function main(): Promise<number> {
     partitionMiB,
     reps,
     child,
+    releaseBatchMemory,
   };
   await writeFile(
     join(out, `${stem}.json`),
     `${JSON.stringify({ node: process.version, settings, rows }, null, 2)}\n`,
   );
-  const md = markdown(rows, process.version);
+  const md = markdown(rows, process.version, releaseBatchMemory);
   await writeFile(join(out, `${stem}.md`), md);
   process.stdout.write(md);
   return rows.every((r) => r.aboveBaselineMiB <= r.boundMiB) ? 0 : 1;
