@@ -8,6 +8,13 @@ import { DefaultRecordBatch } from './record-batch.js';
 
 const text = (s: string) => new TextEncoder().encode(s);
 
+const CODECS = [
+  ['gzip', CompressionType.gzip],
+  ['snappy', CompressionType.snappy],
+  ['lz4', CompressionType.lz4],
+  ['zstd', CompressionType.zstd],
+] as const;
+
 /** The one v2 batch of `bytes`. */
 function v2Batch(bytes: Uint8Array): DefaultRecordBatch {
   const [batch] = decodeRecordBatches(bytes);
@@ -64,12 +71,7 @@ describe('releasing a record batch', () => {
     expect(bytes.byteLength).toBeGreaterThan(0);
   });
 
-  it.each([
-    ['gzip', CompressionType.gzip],
-    ['snappy', CompressionType.snappy],
-    ['lz4', CompressionType.lz4],
-    ['zstd', CompressionType.zstd],
-  ])('frees the decompressed bytes of a large %s batch, which are its own', (_, compression) => {
+  it.each(CODECS)('frees the decompressed bytes of a large %s batch, which are its own', (_, compression) => {
     const value = payload(300_000, 1);
     const bytes = encodeRecordBatch({ compression, records: [{ value }, { value: text('tail') }] });
     const batch = v2Batch(bytes);
@@ -84,29 +86,27 @@ describe('releasing a record batch', () => {
     expect(() => record!.value).toThrow(RecordReleasedError);
   });
 
-  it.each([
-    ['gzip', CompressionType.gzip],
-    ['snappy', CompressionType.snappy],
-    ['lz4', CompressionType.lz4],
-    ['zstd', CompressionType.zstd],
-  ])('never frees the slab small %s batches share: a neighbour still reads its records', (_, compression) => {
-    // The JS decoders write small batches into the slab; a native one keeps its own block (below).
-    setNativeDecompression('lz4', 'js');
-    setNativeDecompression('snappy', 'js');
-    const values = [payload(3_000, 2), payload(3_000, 3)];
-    const batches = values.map((value) => {
-      return v2Batch(encodeRecordBatch({ compression, records: [{ value }] }));
-    });
-    const records = batches.map((batch) => batch.toArray()[0]!);
-    const first = records[0]!.value!;
-    const second = records[1]!.value!;
-    expect(first.buffer).toBe(second.buffer);
-    expect(batches[0]!.release()).toBe(false);
-    expect(() => records[0]!.value).toThrow(RecordReleasedError);
-    expect(records[1]!.value).toEqual(values[1]);
-    expect(second).toEqual(values[1]);
-    expect(first).toEqual(values[0]);
-  });
+  it.each(CODECS)(
+    'never frees the slab small %s batches share: a neighbour still reads its records',
+    (_, compression) => {
+      // The JS decoders write small batches into the slab; a native one keeps its own block (below).
+      setNativeDecompression('lz4', 'js');
+      setNativeDecompression('snappy', 'js');
+      const values = [payload(3_000, 2), payload(3_000, 3)];
+      const batches = values.map((value) => {
+        return v2Batch(encodeRecordBatch({ compression, records: [{ value }] }));
+      });
+      const records = batches.map((batch) => batch.toArray()[0]!);
+      const first = records[0]!.value!;
+      const second = records[1]!.value!;
+      expect(first.buffer).toBe(second.buffer);
+      expect(batches[0]!.release()).toBe(false);
+      expect(() => records[0]!.value).toThrow(RecordReleasedError);
+      expect(records[1]!.value).toEqual(values[1]);
+      expect(second).toEqual(values[1]);
+      expect(first).toEqual(values[0]);
+    },
+  );
 
   it.each([
     ['snappy', CompressionType.snappy],
