@@ -103,7 +103,8 @@ export interface ConsumerConfig<KD extends Deserializer = 'buffer', VD extends D
    * Frees each fetched record batch's memory as soon as the program is done with its records (the
    * iterator asked for the next batch, or `run`'s handler resolved), instead of when V8 next collects
    * (default false); no Java equivalent. The key, value or headers of a record read after that throw
-   * `RecordReleasedError`, and views taken before may read as empty: copy what must outlive the batch.
+   * `RecordReleasedError`, and views taken before may read as empty: copy what must outlive the batch,
+   * including a value handed to a stream write that may flush later.
    */
   releaseBatchMemory?: boolean;
   /** `request.timeout.ms` (default 30 000). */

@@ -3,7 +3,6 @@
  * iterated, and each record's key, value and headers only when asked for. Iterating never allocates
  * a bigint or copies a byte; `offsetBig` and friends are there when exactness past 2^53 matters.
  */
-
 import { detach, isOwnOutput } from '../compression/output.js';
 import { getCompressionCodec } from '../compression/registry.js';
 import type { CompressionCodec } from '../compression/types.js';
@@ -144,7 +143,10 @@ export class DefaultRecordBatch implements RecordBatch {
    * so a key whose bytes equal the previous record's reuses its string.
    */
   headerKeys: (number | string)[] | undefined;
-  /** Whether {@link release} was called: reading a record's key, value or headers throws since. */
+  /**
+   * Whether {@link release} was called: reading a record's key, value or headers throws since. Set by
+   * `release` only (a field, not a getter: every key and value read checks it).
+   */
   released: boolean;
   /** Whether the decompressed record bytes lie in a buffer the decoder allocated for them alone. */
   private ownsRecords: boolean;
@@ -329,7 +331,8 @@ export class DefaultRecordBatch implements RecordBatch {
    * When the records were decompressed into a buffer of the batch's own (a large batch; small ones
    * share a slab, uncompressed ones are views of the fetched bytes), that buffer is freed now rather
    * than at V8's next full collection, which comes only once tens of MiB of them have piled up.
-   * Offsets, timestamps and the batch's header fields stay readable. A second call does nothing.
+   * A record's `offset` and `timestamp` and the batch's header fields stay readable. A second call
+   * does nothing.
    * @returns whether decompressed bytes were freed.
    */
   release(): boolean {
