@@ -23,10 +23,8 @@ export class BatchRelease {
   /**
    * The program is done with `records` (one user batch, in offset order): releases each record batch
    * none of whose records is left.
-   * @returns how many record batches were released.
    */
-  done(records: readonly ConsumerRecord<unknown, unknown>[]): number {
-    let released = 0;
+  done(records: readonly ConsumerRecord<unknown, unknown>[]): void {
     let i = 0;
     while (i < records.length) {
       const record = records[i];
@@ -44,11 +42,9 @@ export class BatchRelease {
         else {
           this.left.delete(batch);
           batch.release();
-          released++;
         }
       }
       i = j;
     }
-    return released;
   }
 }
