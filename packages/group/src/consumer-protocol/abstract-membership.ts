@@ -44,7 +44,7 @@ import {
  * coordinator answers a heartbeat at once, so a member it has not confirmed for two intervals has lost
  * its way to it (a hung connection, a frozen broker, a coordinator that moved); the coordinator expires
  * the member only after the session timeout (45 s by default; it must exceed the interval), which the
- * client cannot know. Measured from when the last accepted answer arrived.
+ * client cannot know. Measured from when the last accepted heartbeat was sent (see `confirmedAt`).
  */
 const UNCONFIRMED_HEARTBEAT_INTERVALS = 2;
 
@@ -137,6 +137,13 @@ export abstract class AbstractMembership<
   heartbeatIntervalMs = 0;
   intervalAt = 0;
   backoffUntil = 0;
+  /**
+   * When the last accepted heartbeat was sent: the coordinator confirmed the membership as it stood
+   * then, not when its answer arrived. A broker frozen while its offsets partition moved to another
+   * takes the heartbeats queued on its connections once it thaws, and answers them from the group it
+   * held before, a member the new coordinator has expired meanwhile among them.
+   */
+  private confirmedAt: number | null = null;
 
   constructor(tables: EpochMemberTables<S>, settings: GroupMemberSettings & { readonly memberId?: string }) {
     super(tables.states, settings);
@@ -282,8 +289,8 @@ export abstract class AbstractMembership<
    *   accepted yet.
    */
   protected override doubtDeadline(): number | null {
-    if (!this.heartbeats() || this.lastHeartbeatAt === null || this.heartbeatIntervalMs <= 0) return null;
-    return this.lastHeartbeatAt + UNCONFIRMED_HEARTBEAT_INTERVALS * this.heartbeatIntervalMs;
+    if (!this.heartbeats() || this.confirmedAt === null || this.heartbeatIntervalMs <= 0) return null;
+    return this.confirmedAt + UNCONFIRMED_HEARTBEAT_INTERVALS * this.heartbeatIntervalMs;
   }
 
   /** @returns whether a heartbeat is due at `now` (none in flight). */
@@ -314,11 +321,20 @@ export abstract class AbstractMembership<
   /** Takes a successful heartbeat answer, arrived at `now`, to the heartbeat sent at `sentAt`. */
   onHeartbeatAccepted(answer: HeartbeatAnswer, sentAt: number, now: number): void {
     this.lastHeartbeatAt = now;
-    this.membershipInDoubt = false;
+    this.confirmedAt = Math.max(this.confirmedAt ?? sentAt, sentAt);
     this.heartbeatBackoff.reset();
     this.backoffUntil = 0;
     if (answer.heartbeatIntervalMs > 0) this.heartbeatIntervalMs = answer.heartbeatIntervalMs;
-    this.intervalAt = sentAt + this.heartbeatIntervalMs;
+    const doubtAt = this.doubtDeadline();
+    if (doubtAt === null || now < doubtAt) {
+      this.membershipInDoubt = false;
+      this.intervalAt = sentAt + this.heartbeatIntervalMs;
+    } else {
+      // An answer to a heartbeat sent before the doubt began leaves it, and the next heartbeat, which
+      // confirms or fences the member, goes an interval later: a thawed broker learns from the
+      // controller within moments that it no longer coordinates the group, but not at once.
+      this.intervalAt = now + this.heartbeatIntervalMs;
+    }
     if (answer.memberId) this.memberId = answer.memberId;
     this.memberEpoch = answer.memberEpoch;
     // A leaving member does not take on new partitions.

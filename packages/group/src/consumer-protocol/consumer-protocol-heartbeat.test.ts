@@ -238,6 +238,40 @@ describe('retriable errors', () => {
     expect(h.member.state).toBe(ConsumerProtocolMemberState.STABLE);
   });
 
+  it('an answer to a heartbeat sent before the doubt began leaves it: the next one, an interval later, decides', () => {
+    const h = new ConsumerProtocolHarness();
+    h.join({ [PAYMENTS_ID]: [0] }, 2);
+    expect(h.advance(INTERVAL_MS).map((r) => r.api)).toEqual(['ConsumerGroupHeartbeat']);
+    // The coordinator froze with the heartbeat queued on its connection; its partition moved meanwhile.
+    h.advance(30_000);
+    expect(h.member.membershipInDoubt).toBe(true);
+    // Thawed, it answers from the group it held: the member is still in it there.
+    h.respond('ConsumerGroupHeartbeat', heartbeatOk(2));
+    expect(h.member.membershipInDoubt).toBe(true);
+    expect(h.member.lastHeartbeatAt).toBe(h.now);
+    // Not at once: the thawed broker may still take itself for the coordinator for a moment.
+    expect(h.apis()).toEqual([]);
+    expect(h.nextPollAt).toBe(h.now + INTERVAL_MS);
+    expect(h.advance(INTERVAL_MS).map((r) => r.api)).toEqual(['ConsumerGroupHeartbeat']);
+    expect(h.member.membershipInDoubt).toBe(true);
+    // Where the group is now, the new coordinator expired the member: it is fenced, still in doubt.
+    h.respond('ConsumerGroupHeartbeat', heartbeatError(ErrorCode.UNKNOWN_MEMBER_ID));
+    expect(h.member.state).toBe(ConsumerProtocolMemberState.FENCED);
+    expect(h.member.membershipInDoubt).toBe(true);
+
+    // Had it still counted the member, the fresh heartbeat's answer ends the doubt.
+    const kept = new ConsumerProtocolHarness();
+    kept.join({ [PAYMENTS_ID]: [0] }, 2);
+    kept.advance(INTERVAL_MS);
+    kept.advance(30_000);
+    kept.respond('ConsumerGroupHeartbeat', heartbeatOk(2));
+    expect(kept.member.membershipInDoubt).toBe(true);
+    kept.advance(INTERVAL_MS);
+    kept.respond('ConsumerGroupHeartbeat', heartbeatOk(2));
+    expect(kept.member.membershipInDoubt).toBe(false);
+    expect(kept.member.state).toBe(ConsumerProtocolMemberState.STABLE);
+  });
+
   it('a member that holds nothing is never in doubt for want of a heartbeat', () => {
     const h = new ConsumerProtocolHarness();
     h.join({}, 2);
