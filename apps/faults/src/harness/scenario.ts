@@ -238,12 +238,15 @@ export class ScenarioRun {
 }
 
 /**
- * With `FAULTS_EVENTS_DIR` set, writes every life's events (and stderr) and the producer's acks
- * under `<dir>/<topic>/`, for looking into a failure afterwards.
+ * Writes every life's events (and stderr), the producer's acknowledgements and the marks under
+ * `<root>/<topic>/`, for looking into a run afterwards. The root is `FAULTS_EVENTS_DIR` when set (every
+ * run), else `$RUNNEL_REPORT_DIR/faults-events` for a run that failed (CI keeps its reports there);
+ * otherwise nothing is written.
  */
-/** Writes every life's events, the producer's acknowledgements and the marks under `FAULTS_EVENTS_DIR`, when set. */
-export async function keepEvents(run: ScenarioRun): Promise<void> {
-  const root = process.env.FAULTS_EVENTS_DIR;
+export async function keepEvents(run: ScenarioRun, passed: boolean): Promise<void> {
+  const reports = process.env.RUNNEL_REPORT_DIR;
+  const root =
+    process.env.FAULTS_EVENTS_DIR || (!passed && reports ? join(reports, 'faults-events') : undefined);
   if (!root) return;
   const dir = join(root, run.topic);
   await mkdir(dir, { recursive: true });
@@ -257,6 +260,7 @@ export async function keepEvents(run: ScenarioRun): Promise<void> {
   );
   await writeFile(join(dir, 'producer.jsonl'), `${acks.join('\n')}\n`);
   await writeFile(join(dir, 'marks.json'), JSON.stringify(Object.fromEntries(run.marks)));
+  if (!passed) console.log(`the events of this run are in ${dir}`);
 }
 
 /** Bytes the proxies forwarded so far, both ways, all brokers. */
@@ -354,13 +358,21 @@ export async function runScenario(
   } finally {
     await Promise.all(run.members.map((m) => m.kill()));
     await run.producer?.stop();
-    await keepEvents(run).catch(() => {});
     await cluster.heal().catch((error: unknown) => {
       crash ??= error;
     });
   }
   if (crash !== undefined) run.fail(`the scenario broke off: ${(crash as Error).stack ?? String(crash)}`);
-  return finishScenario(scenario.name, protocol, started, report, run.failures, run.producer?.acked ?? 0);
+  const outcome = finishScenario(
+    scenario.name,
+    protocol,
+    started,
+    report,
+    run.failures,
+    run.producer?.acked ?? 0,
+  );
+  await keepEvents(run, outcome.passed).catch(() => {});
+  return outcome;
 }
 
 /**

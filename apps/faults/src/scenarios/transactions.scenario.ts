@@ -152,7 +152,6 @@ async function copierScenario(cluster: FaultCluster, protocol: Protocol): Promis
   } finally {
     await Promise.all(run.members.map((m) => m.kill()));
     await producer?.stop();
-    await keepEvents(run).catch(() => {});
     await cluster.heal().catch(() => {});
   }
   const report =
@@ -165,7 +164,7 @@ async function copierScenario(cluster: FaultCluster, protocol: Protocol): Promis
           lost: copied.missing,
         }
       : undefined;
-  return finishScenario(
+  const outcome = finishScenario(
     'transactional-copier',
     protocol,
     started,
@@ -173,6 +172,8 @@ async function copierScenario(cluster: FaultCluster, protocol: Protocol): Promis
     run.failures,
     producer?.acked ?? 0,
   );
+  await keepEvents(run, outcome.passed).catch(() => {});
+  return outcome;
 }
 
 scenarioSuite('transactions', [{ name: 'transactional-copier', ci: ['classic-eager'], run: copierScenario }]);
