@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { rssSlopeMbPer30Min } from './checks.js';
+import { deliveredWhileExpired, rssSlopeMbPer30Min } from './checks.js';
 import { knownFailure } from './known-failing.js';
 import { formatResultsTable } from './results.js';
-import type { Scenario } from './scenario.js';
+import type { Scenario, ScenarioRun } from './scenario.js';
 import { selected } from './suite.js';
 
 const MB = 1048576;
@@ -20,6 +20,37 @@ describe('rssSlopeMbPer30Min', () => {
   it('is 0 with fewer than two samples or a flat line', () => {
     expect(rssSlopeMbPer30Min([{ timestamp: 0, rss: MB }])).toBe(0);
     expect(rssSlopeMbPer30Min([0, 1, 2].map((m) => ({ timestamp: m * 60_000, rss: 50 * MB })))).toBe(0);
+  });
+});
+
+describe('deliveredWhileExpired', () => {
+  const tp = { topic: 't', partition: 5 };
+  const consumed = (timestamp: number, count: number) => ({
+    name: 'records_consumed',
+    timestamp,
+    count,
+    partitions: [{ ...tp, count, minOffset: 0, maxOffset: count - 1 }],
+  });
+  const lost = (timestamp: number) => ({ name: 'partitions_lost', timestamp, partitions: [tp] });
+  const runOf = (lives: Record<string, unknown[]>) =>
+    ({
+      lives: () => Object.entries(lives).map(([name, events]) => ({ name, events })),
+    }) as unknown as ScenarioRun;
+
+  it('counts what a member handed out between the thaw and learning of its loss', () => {
+    const run = runOf({
+      // Before the thaw, then 3 records after it, then the loss.
+      'm1#0': [consumed(900, 10), consumed(1_150, 2), consumed(1_163, 1), lost(1_332)],
+      // Nothing between the thaw and its loss.
+      'm2#0': [consumed(950, 4), lost(1_200), consumed(2_000, 5)],
+      // No loss: it was confirmed, and what it handed out was its own.
+      'm3#0': [consumed(1_100, 7)],
+      // A loss long after the thaw has another cause.
+      'm4#0': [consumed(1_500, 7), lost(60_000)],
+    });
+    expect(deliveredWhileExpired(run, 1_000)).toEqual([
+      'm1#0 handed out 3 records in the 332 ms before it learned it was expired',
+    ]);
   });
 });
 

@@ -3,6 +3,7 @@
  * after a fault, whether the group rebalanced, whether a commit failed where the user would see it,
  * what the process stats say.
  */
+import { SESSION_TIMEOUT_MS } from './protocols.js';
 import type { ScenarioRun } from './scenario.js';
 
 /**
@@ -61,6 +62,32 @@ export function rebalancesBetween(run: ScenarioRun, from: number, to: number): s
     }
   }
   return seen;
+}
+
+/**
+ * For a fault that leaves every member's heartbeats hanging on a frozen coordinator until `since` (the
+ * thaw), longer than the session timeout: a member that learns within a session timeout after `since`
+ * that it lost its partitions was expired before, or without a heartbeat accepted since; what it
+ * handed out meanwhile was another member's by then.
+ *
+ * @returns, for each such life, how many records it handed out between `since` and the loss.
+ */
+export function deliveredWhileExpired(run: ScenarioRun, since: number): string[] {
+  const found: string[] = [];
+  for (const life of run.lives()) {
+    const lost = life.events.find((e) => e.name === 'partitions_lost' && e.timestamp >= since);
+    if (lost === undefined || lost.timestamp - since > SESSION_TIMEOUT_MS) continue;
+    let records = 0;
+    for (const e of life.events) {
+      if (e.name === 'records_consumed' && e.timestamp >= since && e.timestamp < lost.timestamp)
+        records += e.count;
+    }
+    if (records > 0)
+      found.push(
+        `${life.name} handed out ${records} records in the ${lost.timestamp - since} ms before it learned it was expired`,
+      );
+  }
+  return found;
 }
 
 /** @returns the failed commits the members' users saw, as `life: error`. */

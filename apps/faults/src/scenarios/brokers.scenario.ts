@@ -1,8 +1,8 @@
 /**
- * Broker faults: a rolling restart, the coordinator and a partition leader killed, a broker that
- * hangs, the whole cluster down and back.
+ * Broker faults: a rolling restart, the coordinator and a partition leader killed, a leader and the
+ * coordinator frozen and thawed, the whole cluster down and back.
  */
-import { failedCommits, rebalancesBetween, resumedWithin } from '../harness/checks.js';
+import { deliveredWhileExpired, failedCommits, rebalancesBetween, resumedWithin } from '../harness/checks.js';
 import { SESSION_TIMEOUT_MS } from '../harness/protocols.js';
 import type { Scenario, ScenarioRun } from '../harness/scenario.js';
 import { scenarioSuite } from '../harness/suite.js';
@@ -105,5 +105,32 @@ scenarioSuite('broker faults', [
     },
     verify: (run) =>
       resumedWithin(run, run.markOf('thawed'), RESUME_LIMIT_MS, 'SIGCONT of a broker frozen for 20 s'),
+  },
+  {
+    // The coordinator freezes for longer than the session timeout, so the node its partition moves to
+    // expires every member, and thaws before the request timeout (30 s), so the heartbeats queued on
+    // it are still awaited: it answers them from the group it held. A member must not take that for
+    // a confirmation and hand out partitions that are another's by now.
+    name: 'sigstop-coordinator',
+    records: 9_000,
+    ci: [],
+    async fault(run) {
+      await pause(5_000);
+      const coordinator = await run.cluster.coordinatorOf(run.groupId);
+      run.cluster.kafka.pauseNode(coordinator);
+      run.log(`coordinator ${coordinator} frozen`);
+      await pause(SESSION_TIMEOUT_MS + 15_000);
+      run.cluster.kafka.resumeNode(coordinator);
+      run.mark('thawed');
+    },
+    verify: (run) => [
+      ...deliveredWhileExpired(run, run.markOf('thawed')),
+      ...resumedWithin(
+        run,
+        run.markOf('thawed'),
+        RESUME_LIMIT_MS,
+        'SIGCONT of the coordinator frozen for 25 s',
+      ),
+    ],
   },
 ]);
