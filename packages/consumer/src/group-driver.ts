@@ -409,7 +409,10 @@ export class GroupDriver {
     }
     const target =
       request.target.kind === 'any'
-        ? ({ kind: 'any' } as const)
+        ? ({
+            kind: 'any',
+            ...(request.target.avoid === undefined ? {} : { avoid: request.target.avoid }),
+          } as const)
         : ({ kind: 'broker', nodeId: request.target.node.nodeId } as const);
     const sentAt = this.context.clock.now();
     this.reports.sent(request.api, sentAt);

@@ -50,7 +50,8 @@ export interface BrokerNode {
  */
 export type MemberRequestTarget =
   | { readonly kind: 'coordinator'; readonly node: BrokerNode }
-  | { readonly kind: 'any' };
+  /** Any broker, preferably not `avoid` (a coordinator in doubt, asked where the group is now). */
+  | { readonly kind: 'any'; readonly avoid?: number };
 
 /** The request and response bodies of one API. */
 export interface ApiBodies {

@@ -221,11 +221,14 @@ export class BrokerPool {
    * Chooses the broker to send a request that any broker can answer: the one with the fewest requests
    * in flight among those with an open connection, else one not in reconnect backoff, else the one
    * whose backoff ends first. Metadata brokers are preferred; bootstrap brokers are used until then.
+   * @param avoid a node id to choose only when no other broker is known
    * @returns the broker (never undefined: the bootstrap list is never empty).
    */
-  leastLoadedBroker(): BrokerInfo {
-    const candidates =
+  leastLoadedBroker(avoid?: number): BrokerInfo {
+    const known =
       this.clusterBrokers.size > 0 ? [...this.clusterBrokers.values()] : [...this.bootstrapBrokers];
+    const others = avoid === undefined ? known : known.filter((b) => b.nodeId !== avoid);
+    const candidates = others.length > 0 ? others : known;
     const offset = Math.floor(this.random() * candidates.length);
     const now = this.clock.now();
     let best: BrokerInfo = candidates[offset]!;

@@ -345,6 +345,38 @@ describe('ClusterClient', () => {
     expect(cluster.requestsOf(HEARTBEAT).map((r) => r.version)).toEqual([3]);
   });
 
+  it('sends an any-broker request elsewhere than `avoid` while another broker is known, and there when none is', async () => {
+    start();
+    cluster.handler = (r) => {
+      if (r.apiKey === METADATA) return { response: metadataResponse([1, 2, 3], []) };
+      if (r.apiKey === HEARTBEAT) return { response: { throttleTimeMs: 0, errorCode: 0 } };
+      return undefined;
+    };
+    await client.refreshMetadata();
+    const heartbeat = (avoid: number) =>
+      client.send({
+        target: { kind: 'any', avoid },
+        api: Heartbeat,
+        message: { groupId: 'g', generationId: 1, memberId: 'm' },
+      });
+    // Without `avoid` all six go to broker 2, where the least loaded choice starts (random() is 0.5).
+    for (let i = 0; i < 6; i++) await heartbeat(2);
+    const to = cluster.requestsOf(HEARTBEAT).map((r) => r.broker);
+    expect(to).toHaveLength(6);
+    expect(to).not.toContain('b2:9092');
+
+    await client.close();
+    start();
+    cluster.handler = (r) => {
+      if (r.apiKey === METADATA) return { response: metadataResponse([2], []) };
+      if (r.apiKey === HEARTBEAT) return { response: { throttleTimeMs: 0, errorCode: 0 } };
+      return undefined;
+    };
+    await client.refreshMetadata();
+    await heartbeat(2);
+    expect(cluster.requestsOf(HEARTBEAT).map((r) => r.broker)).toEqual(['b2:9092']);
+  });
+
   describe('coordinators', () => {
     function coordinatorHandler(nodeFor: (key: string) => number) {
       return (r: ReceivedRequest) => {

@@ -25,8 +25,11 @@ export type CoordinatorType = (typeof CoordinatorType)[keyof typeof CoordinatorT
 
 /** Where a request goes. */
 export type RequestTarget =
-  /** The least loaded broker (Metadata, FindCoordinator, ListGroups...). */
-  | { readonly kind: 'any' }
+  /**
+   * The least loaded broker (Metadata, FindCoordinator, ListGroups...); not `avoid` (a node id) while
+   * another is known, e.g. a coordinator whose answers are in doubt, asked where the group is now.
+   */
+  | { readonly kind: 'any'; readonly avoid?: number }
   /** A broker by node id (e.g. a preferred read replica). */
   | { readonly kind: 'broker'; readonly nodeId: number }
   /** The leader of a partition (ListOffsets, Fetch, OffsetForLeaderEpoch). */
@@ -394,7 +397,7 @@ export class ClusterClient {
   private async resolve(target: RequestTarget): Promise<BrokerInfo> {
     switch (target.kind) {
       case 'any':
-        return this.pool.leastLoadedBroker();
+        return this.pool.leastLoadedBroker(target.avoid);
       case 'broker': {
         // A coordinator a FindCoordinator answer just named needs no metadata first: a group member's
         // first heartbeat or JoinGroup goes there while the first Metadata may still be on its way.

@@ -17,6 +17,7 @@ import {
   syncError,
   syncOk,
 } from '../test-support/harness.js';
+import { COORDINATOR } from '../test-support/scripted-coordinator.js';
 
 describe('Heartbeat in STABLE', () => {
   const cases: {
@@ -281,6 +282,39 @@ describe('A membership in doubt (heartbeats that hang)', () => {
     // A heartbeat accepted in time ends it.
     h.respond('Heartbeat', heartbeat());
     expect(h.member.membershipInDoubt).toBe(false);
+  });
+
+  it('a heartbeat unanswered for a session sends the lookup to another broker, then the heartbeat where it says', () => {
+    const h = new Harness('cooperative');
+    h.joinAsFollower(partitions(0, 1), 1, 'a');
+    expect(h.advance(HEARTBEAT_MS).map((r) => r.api)).toEqual(['Heartbeat']);
+    // The coordinator froze with the heartbeat queued: the session passes without an answer.
+    h.advance(SESSION_MS + 1);
+    expect(h.member.membershipInDoubt).toBe(true);
+    expect(h.member.coordinator).toBeNull();
+    // The frozen broker would hang the lookup too, or, thawed, name itself from the group it held.
+    expect(h.apis()).toEqual(['FindCoordinator']);
+    expect(h.lastRequests[0]?.target).toEqual({ kind: 'any', avoid: COORDINATOR.nodeId });
+    h.respond('FindCoordinator', findCoordinatorOk(OTHER_COORDINATOR));
+    expect(h.apis()).toEqual(['Heartbeat']);
+    expect(h.lastRequests[0]?.target).toEqual({ kind: 'coordinator', node: OTHER_COORDINATOR });
+    // The coordinator the group moved to expired the member (the hung heartbeat is never answered).
+    h.take('Heartbeat');
+    const mark = h.events.length;
+    h.respond('Heartbeat', heartbeat(ErrorCode.UNKNOWN_MEMBER_ID));
+    expect(eventTypes(h.events.slice(mark))).toEqual(['partitionsLost']);
+    expect(h.member.membershipInDoubt).toBe(true);
+  });
+
+  it('a failed lookup asks any broker again, the one it avoided too', () => {
+    const h = new Harness('eager');
+    h.joinAsFollower(partitions(0), 1, 'a');
+    h.advance(HEARTBEAT_MS);
+    h.respond('Heartbeat', connectionLost());
+    expect(h.lastRequests[0]?.target).toEqual({ kind: 'any', avoid: COORDINATOR.nodeId });
+    h.respond('FindCoordinator', connectionLost());
+    const retried = h.advance(5_000).find((r) => r.api === 'FindCoordinator');
+    expect(retried?.target).toEqual({ kind: 'any' });
   });
 
   it('the JoinGroup answer starts the count; once the member is told it was expired, the rejoin ends the doubt', () => {

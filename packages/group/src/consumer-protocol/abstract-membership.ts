@@ -330,10 +330,12 @@ export abstract class AbstractMembership<
       this.membershipInDoubt = false;
       this.intervalAt = sentAt + this.heartbeatIntervalMs;
     } else {
-      // An answer to a heartbeat sent before the doubt began leaves it, and the next heartbeat, which
-      // confirms or fences the member, goes an interval later: a thawed broker learns from the
-      // controller within moments that it no longer coordinates the group, but not at once.
+      // An answer to a heartbeat sent before the doubt began leaves it. The next heartbeat, which
+      // confirms or fences the member, goes to the coordinator another broker names, an interval
+      // later: a thawed broker learns from the controller that it no longer coordinates the group, but
+      // not at once.
       this.intervalAt = now + this.heartbeatIntervalMs;
+      this.markCoordinatorUnknown(now);
     }
     if (answer.memberId) this.memberId = answer.memberId;
     this.memberEpoch = answer.memberEpoch;

@@ -26,6 +26,7 @@ import {
   REFUNDS,
   withId,
 } from '../test-support/consumer-protocol-harness.js';
+import { COORDINATOR, OTHER_COORDINATOR } from '../test-support/scripted-coordinator.js';
 import { ConsumerProtocolMemberState } from './consumer-protocol-states.js';
 
 describe('fencing', () => {
@@ -238,7 +239,7 @@ describe('retriable errors', () => {
     expect(h.member.state).toBe(ConsumerProtocolMemberState.STABLE);
   });
 
-  it('an answer to a heartbeat sent before the doubt began leaves it: the next one, an interval later, decides', () => {
+  it('an answer to a heartbeat sent before the doubt began leaves it: the next one, to the coordinator another broker names, decides', () => {
     const h = new ConsumerProtocolHarness();
     h.join({ [PAYMENTS_ID]: [0] }, 2);
     expect(h.advance(INTERVAL_MS).map((r) => r.api)).toEqual(['ConsumerGroupHeartbeat']);
@@ -249,10 +250,18 @@ describe('retriable errors', () => {
     h.respond('ConsumerGroupHeartbeat', heartbeatOk(2));
     expect(h.member.membershipInDoubt).toBe(true);
     expect(h.member.lastHeartbeatAt).toBe(h.now);
-    // Not at once: the thawed broker may still take itself for the coordinator for a moment.
+    // Where the group is now is asked of another broker: the thawed one may still name itself.
+    expect(h.apis()).toEqual(['FindCoordinator']);
+    const find = h.respond('FindCoordinator', findCoordinatorOk(OTHER_COORDINATOR));
+    expect(find.target).toEqual({ kind: 'any', avoid: COORDINATOR.nodeId });
+    // The heartbeat waits an interval, then goes there.
     expect(h.apis()).toEqual([]);
     expect(h.nextPollAt).toBe(h.now + INTERVAL_MS);
-    expect(h.advance(INTERVAL_MS).map((r) => r.api)).toEqual(['ConsumerGroupHeartbeat']);
+    const [heartbeat] = h.advance(INTERVAL_MS);
+    expect(heartbeat).toMatchObject({
+      api: 'ConsumerGroupHeartbeat',
+      target: { kind: 'coordinator', node: OTHER_COORDINATOR },
+    });
     expect(h.member.membershipInDoubt).toBe(true);
     // Where the group is now, the new coordinator expired the member: it is fenced, still in doubt.
     h.respond('ConsumerGroupHeartbeat', heartbeatError(ErrorCode.UNKNOWN_MEMBER_ID));
@@ -266,6 +275,7 @@ describe('retriable errors', () => {
     kept.advance(30_000);
     kept.respond('ConsumerGroupHeartbeat', heartbeatOk(2));
     expect(kept.member.membershipInDoubt).toBe(true);
+    kept.respond('FindCoordinator', findCoordinatorOk());
     kept.advance(INTERVAL_MS);
     kept.respond('ConsumerGroupHeartbeat', heartbeatOk(2));
     expect(kept.member.membershipInDoubt).toBe(false);

@@ -39,6 +39,8 @@ export class CoordinatorLookup {
   private known: BrokerNode | null = null;
   private inFlight: number | null = null;
   private notBefore = 0;
+  /** A node not to ask until an answer names the coordinator (see `distrust`). */
+  private avoid: number | null = null;
 
   /**
    * @param groupId the group whose coordinator to find
@@ -75,7 +77,7 @@ export class CoordinatorLookup {
       id: this.nextRequestId(),
       api: 'FindCoordinator',
       versions: [0, 6],
-      target: { kind: 'any' },
+      target: this.avoid === null ? { kind: 'any' } : { kind: 'any', avoid: this.avoid },
       timeoutMs: this.timeoutMs,
       body: bodyAt(6),
       bodyAt,
@@ -96,11 +98,15 @@ export class CoordinatorLookup {
   }
 
   /**
-   * Forgets the coordinator (it moved, or stopped answering); the next `poll` looks it up again.
+   * Forgets the coordinator (it moved, stopped answering, or answered too late to be trusted); the next
+   * `poll` looks it up again, first asking another broker: a broker that hangs would hang the lookup too,
+   * and one thawed after a freeze names itself coordinator from the group it held, until the controller
+   * tells it otherwise. A lookup that fails may ask it again.
    * @returns whether a coordinator was known. Never throws.
    */
   markUnknown(now: number): boolean {
     if (this.known === null) return false;
+    this.avoid = this.known.nodeId;
     this.known = null;
     this.notBefore = now;
     return true;
@@ -134,6 +140,7 @@ export class CoordinatorLookup {
     if (errorCode === ErrorCode.NONE && node !== null && node.nodeId >= 0) {
       this.backoff.reset();
       this.known = node;
+      this.avoid = null;
       return { kind: 'found', node };
     }
     if (errorCode === ErrorCode.GROUP_AUTHORIZATION_FAILED || errorCode === ErrorCode.INVALID_GROUP_ID) {
@@ -149,6 +156,7 @@ export class CoordinatorLookup {
   }
 
   private retry(now: number, error: Error): CoordinatorLookupOutcome {
+    this.avoid = null;
     this.notBefore = now + this.backoff.fail();
     this.events.error(error);
     return { kind: 'retrying', error };
