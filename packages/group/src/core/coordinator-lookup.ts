@@ -39,7 +39,7 @@ export class CoordinatorLookup {
   private known: BrokerNode | null = null;
   private inFlight: number | null = null;
   private notBefore = 0;
-  /** A node not to ask until an answer names the coordinator (see `distrust`). */
+  /** A node to ask only when no other is known, until an answer names the coordinator (see `markUnknown`). */
   private avoid: number | null = null;
 
   /**
