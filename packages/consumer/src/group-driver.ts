@@ -409,10 +409,7 @@ export class GroupDriver {
     }
     const target =
       request.target.kind === 'any'
-        ? ({
-            kind: 'any',
-            ...(request.target.avoid === undefined ? {} : { avoid: request.target.avoid }),
-          } as const)
+        ? request.target
         : ({ kind: 'broker', nodeId: request.target.node.nodeId } as const);
     const sentAt = this.context.clock.now();
     this.reports.sent(request.api, sentAt);

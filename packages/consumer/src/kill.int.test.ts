@@ -8,6 +8,7 @@ import type { GroupProtocol } from './config.js';
 import { Consumer } from './consumer.js';
 import { clusterWithGroupTiming, memberTiming } from './test-support/group-timing.js';
 import { javaProducer } from './test-support/java-producer.js';
+import { until } from './test-support/share-scenario.js';
 
 const CHILD = fileURLToPath(new URL('./test-support/group-member-child.mjs', import.meta.url));
 const TIMING = { sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500 };
@@ -75,11 +76,11 @@ describe.each<GroupProtocol>(['classic', 'consumer'])(
         // The child starts slowly (it loads the sources through Vite): had this process joined at once,
         // it would have read most of the topic alone, and on a loaded machine left the child too few
         // records to reach 300 (the wait below then ran its full 90 s). So the child reads first.
-        const childStarted = Date.now() + 90_000;
-        while ((childPartitions.size === 0 || childRecords < 300) && Date.now() < childStarted) {
-          await sleep(50);
-        }
-        expect(childRecords).toBeGreaterThanOrEqual(300);
+        await until(
+          'partitions and 300 records processed in the child',
+          () => childPartitions.size > 0 && childRecords >= 300,
+          90_000,
+        );
 
         // The member in this process.
         const ownAssignedAt = new Map<number, number>();
@@ -102,13 +103,11 @@ describe.each<GroupProtocol>(['classic', 'consumer'])(
           },
         });
 
-        // Wait until both members hold partitions.
-        const ready = Date.now() + 90_000;
-        while ((childPartitions.size === 0 || ownAssignedAt.size === 0) && Date.now() < ready) {
-          await sleep(100);
-        }
-        expect(childPartitions.size).toBeGreaterThan(0);
-        expect(ownAssignedAt.size).toBeGreaterThan(0);
+        await until(
+          'partitions held by both members',
+          () => childPartitions.size > 0 && ownAssignedAt.size > 0,
+          90_000,
+        );
         const killedPartitions = [...childPartitions];
         child.kill('SIGKILL');
         const killedAt = Date.now();

@@ -10,6 +10,8 @@ import { pause } from '../harness/wait.js';
 
 /** The issue's bound for resuming after a broker dies: the session timeout plus 10 s. */
 const RESUME_LIMIT_MS = SESSION_TIMEOUT_MS + 10_000;
+/** Past the session timeout, under the request timeout (30 s) of the heartbeats queued on the frozen coordinator. */
+const COORDINATOR_FROZEN_MS = SESSION_TIMEOUT_MS + 15_000;
 const ROLLING_ROUNDS = Number(process.env.FAULTS_ROLLING_ROUNDS ?? 5);
 
 /** Kills `nodeId` with SIGKILL (marked `killed`), holds it down for `downMs`, starts it again. */
@@ -119,7 +121,7 @@ scenarioSuite('broker faults', [
       const coordinator = await run.cluster.coordinatorOf(run.groupId);
       run.cluster.kafka.pauseNode(coordinator);
       run.log(`coordinator ${coordinator} frozen`);
-      await pause(SESSION_TIMEOUT_MS + 15_000);
+      await pause(COORDINATOR_FROZEN_MS);
       run.cluster.kafka.resumeNode(coordinator);
       run.mark('thawed');
     },
@@ -129,7 +131,7 @@ scenarioSuite('broker faults', [
         run,
         run.markOf('thawed'),
         RESUME_LIMIT_MS,
-        'SIGCONT of the coordinator frozen for 25 s',
+        `SIGCONT of the coordinator frozen for ${COORDINATOR_FROZEN_MS / 1000} s`,
       ),
     ],
   },
