@@ -459,6 +459,69 @@ describe('ClusterClient', () => {
       expect(cluster.requestsOf(HEARTBEAT).map((r) => r.broker)).toEqual(['b1:9092', 'b3:9092']);
       expect(cluster.requestsOf(FIND_COORDINATOR)).toHaveLength(2);
     });
+
+    it('asks another broker where the coordinator is after forgetting one, then any broker again', async () => {
+      start();
+      let coordinator = 2;
+      const base = coordinatorHandler(() => coordinator);
+      cluster.handler = (r) => {
+        if (r.apiKey === HEARTBEAT) {
+          if (r.broker === 'b2:9092') {
+            coordinator = 3;
+            return { response: { errorCode: 16 } satisfies HeartbeatResponse };
+          }
+          return { response: { errorCode: 0 } satisfies HeartbeatResponse };
+        }
+        return base(r);
+      };
+      const heartbeat = () =>
+        client.send({
+          target: { kind: 'coordinator', keyType: CoordinatorType.group, key: 'g' },
+          api: Heartbeat,
+          purpose: 'group',
+          message: { groupId: 'g', generationId: 1, memberId: 'm' },
+          errorCode: (r) => r.errorCode,
+        });
+      await client.refreshMetadata();
+      expect((await heartbeat()).errorCode).toBe(0);
+      expect(cluster.requestsOf(HEARTBEAT).map((r) => r.broker)).toEqual(['b2:9092', 'b3:9092']);
+      // The first lookup went where the least loaded choice starts (broker 2, random() is 0.5); the one
+      // after node 2 said NOT_COORDINATOR went elsewhere, since a thawed broker answers from its old group.
+      const lookups = cluster.requestsOf(FIND_COORDINATOR).map((r) => r.broker);
+      expect(lookups).toHaveLength(2);
+      expect(lookups[0]).toBe('b2:9092');
+      expect(lookups[1]).not.toBe('b2:9092');
+
+      // Forgetting a coordinator remembered from elsewhere (the group member's) avoids its node too, for
+      // one lookup: the retry after that lookup failed may ask it again.
+      client.rememberCoordinator(CoordinatorType.group, 'g', {
+        nodeId: 2,
+        host: 'b2',
+        port: 9092,
+        rack: null,
+      });
+      client.invalidateCoordinator(CoordinatorType.group, 'g');
+      client.invalidateCoordinator(CoordinatorType.group, 'h'); // never known: nothing to avoid
+      let unavailable = 1;
+      cluster.handler = (r) => {
+        if (r.apiKey === FIND_COORDINATOR && unavailable-- > 0) {
+          return {
+            response: {
+              coordinators: [{ key: 'g', nodeId: -1, host: '', port: -1, errorCode: 15, errorMessage: null }],
+            },
+          };
+        }
+        return base(r);
+      };
+      expect((await client.findCoordinator(CoordinatorType.group, 'g')).nodeId).toBe(3);
+      const later = cluster
+        .requestsOf(FIND_COORDINATOR)
+        .map((r) => r.broker)
+        .slice(2);
+      expect(later).toHaveLength(2);
+      expect(later[0]).not.toBe('b2:9092');
+      expect(later[1]).toBe('b2:9092');
+    });
   });
 
   it('sends to a node a remembered coordinator names without waiting for the first metadata', async () => {

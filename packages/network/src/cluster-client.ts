@@ -98,6 +98,11 @@ export class ClusterClient {
   private lastRefreshAttempt = Number.NEGATIVE_INFINITY;
   private refreshTimer: TimerHandle | undefined;
   private readonly coordinators = new Map<string, BrokerInfo>();
+  /**
+   * Per key type and key, the node of a coordinator forgotten since the last lookup: the next
+   * FindCoordinator asks another broker (see {@link invalidateCoordinator}).
+   */
+  private readonly avoidForLookup = new Map<string, number>();
   private readonly lookups = new Map<string, Promise<BrokerInfo>>();
   private pendingLookups = new Map<CoordinatorType, Map<string, Deferred<BrokerInfo>>>();
   private lookupScheduled = false;
@@ -295,7 +300,9 @@ export class ClusterClient {
    * requests this client sends to it (OffsetFetch, OffsetCommit) need no lookup of their own.
    */
   rememberCoordinator(keyType: CoordinatorType, key: string, broker: BrokerInfo): void {
-    if (broker.nodeId >= 0) this.coordinators.set(`${keyType}/${key}`, broker);
+    if (broker.nodeId < 0) return;
+    this.coordinators.set(`${keyType}/${key}`, broker);
+    this.avoidForLookup.delete(`${keyType}/${key}`);
   }
 
   /** @returns the address of node `nodeId` as a remembered coordinator, or undefined. */
@@ -314,9 +321,18 @@ export class ClusterClient {
     this.pool.connection(broker, purpose).catch(() => {});
   }
 
-  /** Forgets a cached coordinator (after NOT_COORDINATOR or a connection failure). */
+  /**
+   * Forgets a cached coordinator (after NOT_COORDINATOR or a connection failure). The next lookup of
+   * the key asks another broker first, as a group member's own lookup does: a broker that hangs would
+   * hang the lookup too, and one thawed after a freeze names itself coordinator from the group it
+   * held, until the controller tells it otherwise. A lookup that fails may ask it again.
+   */
   invalidateCoordinator(keyType: CoordinatorType, key: string): void {
-    this.coordinators.delete(`${keyType}/${key}`);
+    const cacheKey = `${keyType}/${key}`;
+    const forgotten = this.coordinators.get(cacheKey);
+    if (forgotten === undefined) return;
+    this.coordinators.delete(cacheKey);
+    this.avoidForLookup.set(cacheKey, forgotten.nodeId);
   }
 
   /**
@@ -494,10 +510,14 @@ export class ClusterClient {
     byKey: Map<string, Deferred<BrokerInfo>>,
   ): Promise<void> {
     const keys = [...byKey.keys()];
+    // One request carries the batch: it avoids the node the first key's forgotten coordinator was on.
+    let avoid: number | undefined;
+    for (const key of keys) avoid ??= this.avoidForLookup.get(`${keyType}/${key}`);
+    for (const key of keys) this.avoidForLookup.delete(`${keyType}/${key}`);
     let version = -1;
     try {
       const response = await this.send<Record<string, unknown>, FindCoordinatorResponse>({
-        target: { kind: 'any' },
+        target: avoid === undefined ? { kind: 'any' } : { kind: 'any', avoid },
         api: FindCoordinator as KafkaApi<Record<string, unknown>, FindCoordinatorResponse>,
         // v4+ takes a batch of keys; older versions take one, and the other keys are asked again below.
         message: (v) => {
