@@ -406,6 +406,35 @@ describe('ClusterClient', () => {
       };
     }
 
+    /**
+     * The coordinator starts on node `from`, which answers a heartbeat with NOT_COORDINATOR (16) and
+     * moves it to node `to`; every other heartbeat succeeds.
+     * @returns the handler, which answers the lookups too (they follow the move).
+     */
+    function movingCoordinator(from: number, to: number) {
+      let coordinator = from;
+      const base = coordinatorHandler(() => coordinator);
+      const handler = (r: ReceivedRequest) => {
+        if (r.apiKey !== HEARTBEAT) return base(r);
+        if (r.broker !== `b${from}:9092` || coordinator !== from) {
+          return { response: { errorCode: 0 } satisfies HeartbeatResponse };
+        }
+        coordinator = to;
+        return { response: { errorCode: 16 } satisfies HeartbeatResponse };
+      };
+      return handler;
+    }
+
+    function coordinatorHeartbeat() {
+      return client.send({
+        target: { kind: 'coordinator', keyType: CoordinatorType.group, key: 'g' },
+        api: Heartbeat,
+        purpose: 'group',
+        message: { groupId: 'g', generationId: 1, memberId: 'm' },
+        errorCode: (r) => r.errorCode,
+      });
+    }
+
     it('batches lookups made together into one FindCoordinator request', async () => {
       start();
       cluster.handler = coordinatorHandler((key) => (key === 'g1' ? 1 : 2));
@@ -436,25 +465,8 @@ describe('ClusterClient', () => {
 
     it('looks the coordinator up again after NOT_COORDINATOR and retries there', async () => {
       start();
-      let coordinator = 1;
-      const base = coordinatorHandler(() => coordinator);
-      cluster.handler = (r) => {
-        if (r.apiKey === HEARTBEAT) {
-          if (r.broker === 'b1:9092') {
-            coordinator = 3;
-            return { response: { errorCode: 16 } satisfies HeartbeatResponse };
-          }
-          return { response: { errorCode: 0 } satisfies HeartbeatResponse };
-        }
-        return base(r);
-      };
-      const response = await client.send({
-        target: { kind: 'coordinator', keyType: CoordinatorType.group, key: 'g' },
-        api: Heartbeat,
-        purpose: 'group',
-        message: { groupId: 'g', generationId: 1, memberId: 'm' },
-        errorCode: (r) => r.errorCode,
-      });
+      cluster.handler = movingCoordinator(1, 3);
+      const response = await coordinatorHeartbeat();
       expect(response.errorCode).toBe(0);
       expect(cluster.requestsOf(HEARTBEAT).map((r) => r.broker)).toEqual(['b1:9092', 'b3:9092']);
       expect(cluster.requestsOf(FIND_COORDINATOR)).toHaveLength(2);
@@ -462,28 +474,10 @@ describe('ClusterClient', () => {
 
     it('asks another broker where the coordinator is after forgetting one, then any broker again', async () => {
       start();
-      let coordinator = 2;
-      const base = coordinatorHandler(() => coordinator);
-      cluster.handler = (r) => {
-        if (r.apiKey === HEARTBEAT) {
-          if (r.broker === 'b2:9092') {
-            coordinator = 3;
-            return { response: { errorCode: 16 } satisfies HeartbeatResponse };
-          }
-          return { response: { errorCode: 0 } satisfies HeartbeatResponse };
-        }
-        return base(r);
-      };
-      const heartbeat = () =>
-        client.send({
-          target: { kind: 'coordinator', keyType: CoordinatorType.group, key: 'g' },
-          api: Heartbeat,
-          purpose: 'group',
-          message: { groupId: 'g', generationId: 1, memberId: 'm' },
-          errorCode: (r) => r.errorCode,
-        });
+      const moving = movingCoordinator(2, 3);
+      cluster.handler = moving;
       await client.refreshMetadata();
-      expect((await heartbeat()).errorCode).toBe(0);
+      expect((await coordinatorHeartbeat()).errorCode).toBe(0);
       expect(cluster.requestsOf(HEARTBEAT).map((r) => r.broker)).toEqual(['b2:9092', 'b3:9092']);
       // The first lookup went where the least loaded choice starts (broker 2, random() is 0.5); the one
       // after node 2 said NOT_COORDINATOR went elsewhere, since a thawed broker answers from its old group.
@@ -511,7 +505,7 @@ describe('ClusterClient', () => {
             },
           };
         }
-        return base(r);
+        return moving(r);
       };
       expect((await client.findCoordinator(CoordinatorType.group, 'g')).nodeId).toBe(3);
       const later = cluster
