@@ -510,7 +510,8 @@ export class ClusterClient {
     byKey: Map<string, Deferred<BrokerInfo>>,
   ): Promise<void> {
     const keys = [...byKey.keys()];
-    // One request carries the batch: it avoids the node the first key's forgotten coordinator was on.
+    // One request carries the batch: it avoids the node the first key's forgotten coordinator was on
+    // (once: where a broker before v4 takes one key, the requests for the others may go anywhere).
     let avoid: number | undefined;
     for (const key of keys) avoid ??= this.avoidForLookup.get(`${keyType}/${key}`);
     for (const key of keys) this.avoidForLookup.delete(`${keyType}/${key}`);
