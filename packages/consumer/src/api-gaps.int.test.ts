@@ -1,22 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { testCluster } from '@runnel/kafka-local/vitest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Consumer } from './consumer.js';
 import { IllegalStateError } from './errors.js';
 import { javaProducer } from './test-support/java-producer.js';
+import { until } from './test-support/until.js';
 
 const run = randomUUID().slice(0, 8);
 const topic = `gaps-${run}`;
 const TOTAL = 300;
-
-async function until(condition: () => boolean, what: string, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 const make = (options: Partial<ConstructorParameters<typeof Consumer>[0]> = {}) =>
   new Consumer({
@@ -111,12 +103,12 @@ describe('the consumer calls Java has (issue 19), against a real broker', () => 
         seen += batch.records.length;
       },
     });
-    await until(() => events.includes('assigned 2') && seen === TOTAL, 'the assignment and every record');
+    await until('assignment and every record', () => events.includes('assigned 2') && seen === TOTAL, 30_000);
     const first = c.groupMetadata();
     expect(first.generationId).toBeGreaterThan(0);
     expect(first.memberId).not.toBe('');
     expect(c.enforceRebalance('testing enforceRebalance')).toBe(true);
-    await until(() => c.groupMetadata().generationId > first.generationId, 'a new generation');
+    await until('new generation', () => c.groupMetadata().generationId > first.generationId, 30_000);
     expect(c.groupMetadata().memberId).toBe(first.memberId);
 
     await c.unsubscribe();

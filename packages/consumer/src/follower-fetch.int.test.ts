@@ -8,6 +8,7 @@ import { CreateTopics } from '@runnel/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Consumer } from './consumer.js';
 import { produce } from './test-support/produce.js';
+import { until } from './test-support/until.js';
 import { startUserProgram, type UserEvent } from './test-support/user-process.js';
 
 // Follower fetching (KIP-392) on a 3-node cluster of this file's own: node N is in rack `rack-N` and
@@ -39,14 +40,6 @@ afterAll(async () => {
   await admin?.close();
   await cluster?.stop();
 });
-
-async function until(condition: () => boolean, what: string, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 /** Writes `count` records to partition 0, acknowledged by every in-sync replica; retried while the ISR shrinks. */
 async function write(topic: string, count: number): Promise<void> {
@@ -141,7 +134,7 @@ describe('follower fetching (KIP-392) on a 3-node cluster with racks', () => {
         },
       });
 
-      await until(() => offsets.length >= BATCH, `the first ${BATCH} records`);
+      await until(`first ${BATCH} records`, () => offsets.length >= BATCH, 30_000);
       expect(consumer.lag()[0]!.preferredReadReplica).toBe(2);
       // The leader answered with the replica to use and no records; the records came from node 2.
       const before = fetches.snapshot();
@@ -152,8 +145,8 @@ describe('follower fetching (KIP-392) on a 3-node cluster with racks', () => {
 
       await cluster.killNode(2);
       await write(topic, BATCH);
-      await until(() => offsets.length >= 2 * BATCH, `the ${BATCH} records written after the kill`, 45_000);
-      await until(() => consumer.lag()[0]!.preferredReadReplica === null, 'fetching from the leader');
+      await until(`${BATCH} records written after the kill`, () => offsets.length >= 2 * BATCH, 45_000);
+      await until('fetching from the leader', () => consumer.lag()[0]!.preferredReadReplica === null, 30_000);
       const after = fetches.snapshot();
       expect(after.get(1)!.bytes - before.get(1)!.bytes).toBeGreaterThan(BATCH * VALUE.length);
       expect(after.get(3)!.answered).toBe(0);
@@ -161,7 +154,7 @@ describe('follower fetching (KIP-392) on a 3-node cluster with racks', () => {
 
       // Every record once, in order: none lost, none delivered twice.
       expect(offsets).toEqual(Array.from({ length: 2 * BATCH }, (_, i) => i));
-      await until(() => consumer.lag()[0]!.lag === 0, 'no lag');
+      await until('zero lag', () => consumer.lag()[0]!.lag === 0, 30_000);
       expect(consumer.lag()[0]!.highWatermark).toBe(2 * BATCH);
       await consumer.close({ timeoutMs: 5_000 });
       await running;

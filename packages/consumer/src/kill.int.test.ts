@@ -8,7 +8,7 @@ import type { GroupProtocol } from './config.js';
 import { Consumer } from './consumer.js';
 import { clusterWithGroupTiming, memberTiming } from './test-support/group-timing.js';
 import { javaProducer } from './test-support/java-producer.js';
-import { until } from './test-support/share-scenario.js';
+import { until } from './test-support/until.js';
 
 const CHILD = fileURLToPath(new URL('./test-support/group-member-child.mjs', import.meta.url));
 const TIMING = { sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500 };

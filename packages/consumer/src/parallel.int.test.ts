@@ -7,18 +7,10 @@ import type { ConsumerRecord } from './batch.js';
 import type { ConsumerConfig } from './config.js';
 import { Consumer } from './consumer.js';
 import { javaProducer } from './test-support/java-producer.js';
+import { until } from './test-support/until.js';
 import { startUserProgram } from './test-support/user-process.js';
 
 const text = new TextDecoder();
-
-/** @returns once `condition` holds. @throws Error naming `what` after `timeoutMs`. */
-async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`no ${what} within ${timeoutMs} ms`);
-    await sleep(50);
-  }
-}
 
 async function committedOf(bootstrap: string, groupId: string, topic: string, partitions: number) {
   const check = new Consumer({ brokers: bootstrap, groupId });
@@ -75,7 +67,7 @@ describe("run with ordering 'key' on a real broker", () => {
         done.set(record.offset, (done.get(record.offset) ?? 0) + 1);
       },
     });
-    await until(() => done.size === TOTAL, 25_000, 'record done');
+    await until('record done', () => done.size === TOTAL, 25_000);
     await consumer.close();
     await runDone;
     expect([...done.values()].every((n) => n === 1)).toBe(true);
@@ -118,7 +110,7 @@ describe("run with ordering 'key' on a real broker", () => {
     let committed: number;
     try {
       await first.waitFor((e) => e.event === 'done' && (e.o as number) >= 0, 20_000, 'a first record');
-      await until(() => first.eventsOf('done').length >= 4_000, 20_000, '4,000 records done');
+      await until('4,000 records done', () => first.eventsOf('done').length >= 4_000, 20_000);
       await first.stop();
       firstDone = doneIn(first.events);
       [committed] = (await committedOf(cluster.bootstrap, groupId, topic, 1)) as [number];
@@ -135,7 +127,7 @@ describe("run with ordering 'key' on a real broker", () => {
 
     const second = startUserProgram('parallel-child.mjs', args);
     try {
-      await until(() => second.eventsOf('done').length >= TOTAL - committed, 25_000, 'the rest done');
+      await until('rest done', () => second.eventsOf('done').length >= TOTAL - committed, 25_000);
       await sleep(300);
     } finally {
       await second.stop();
@@ -229,7 +221,7 @@ describe.each(Object.keys(PROTOCOLS) as Protocol[])(
             () => inFlightA--,
           ),
         });
-        await until(() => inFlightA >= 500, 20_000, '500 records in flight');
+        await until('500 records in flight', () => inFlightA >= 500, 20_000);
         inFlightAtJoin = inFlightA;
         b.subscribe([topic], { onAssigned: (ps) => void (bAssigned += ps.length) });
         const runB = b.run({
@@ -241,9 +233,9 @@ describe.each(Object.keys(PROTOCOLS) as Protocol[])(
           ),
         });
         await until(
+          'every record done',
           () => done[0]!.size === counts[0] && done[1]!.size === counts[1],
           60_000,
-          'every record done',
         );
         watching = false;
         await watcher;

@@ -10,7 +10,7 @@ import { Consumer } from './consumer.js';
 import { consumeAndCommit, groupConsumer } from './test-support/group-consumer.js';
 import { otel } from './test-support/otel.js';
 import { createTopicNow, produce, type RecordToWrite } from './test-support/produce.js';
-import { until } from './test-support/share-scenario.js';
+import { until } from './test-support/until.js';
 
 /** A producer's span context, as a W3C traceparent header carries it. */
 function producerSpan() {

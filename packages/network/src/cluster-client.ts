@@ -513,8 +513,10 @@ export class ClusterClient {
     // One request carries the batch: it avoids the node the first key's forgotten coordinator was on
     // (once: where a broker before v4 takes one key, the requests for the others may go anywhere).
     let avoid: number | undefined;
-    for (const key of keys) avoid ??= this.avoidForLookup.get(`${keyType}/${key}`);
-    for (const key of keys) this.avoidForLookup.delete(`${keyType}/${key}`);
+    for (const key of keys) {
+      avoid ??= this.avoidForLookup.get(`${keyType}/${key}`);
+      this.avoidForLookup.delete(`${keyType}/${key}`);
+    }
     let version = -1;
     try {
       const response = await this.send<Record<string, unknown>, FindCoordinatorResponse>({

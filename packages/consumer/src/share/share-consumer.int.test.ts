@@ -9,8 +9,8 @@ import {
   produce,
   shareConsumer,
   shareSetup,
-  until,
 } from '../test-support/share-scenario.js';
+import { until } from '../test-support/until.js';
 import { AcquisitionLockTimeoutError } from './share-errors.js';
 import type { ShareRecord } from './share-records.js';
 

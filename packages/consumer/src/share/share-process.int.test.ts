@@ -8,8 +8,8 @@ import {
   type ShareSetup,
   shareConsumer,
   shareSetup,
-  until,
 } from '../test-support/share-scenario.js';
+import { until } from '../test-support/until.js';
 import { startUserProgram, type UserEvent, type UserProcess } from '../test-support/user-process.js';
 
 // These programs run in their own `node` processes on the built packages, as a user's would: what keeps

@@ -5,6 +5,7 @@ import type { AcknowledgementMessage } from '../diagnostics.js';
 import type { AssignmentEvent } from '../events.js';
 import { otel, sumOf } from '../test-support/otel.js';
 import * as scenario from '../test-support/share-scenario.js';
+import { until } from '../test-support/until.js';
 import type { AcknowledgementEvent } from './share-events.js';
 
 const SHARE_GROUPS = scenario.clusterHasShareGroups();
@@ -43,7 +44,7 @@ describe.skipIf(!SHARE_GROUPS)(
             consumer.acknowledge(r, type);
           },
         });
-        await scenario.until(
+        await until(
           'offset 1 twice and every offset',
           () => deliveries.counts.get('0:1')?.length === 2 && deliveries.distinct === 6,
           60_000,

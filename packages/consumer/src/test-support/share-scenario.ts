@@ -4,7 +4,6 @@
  * consumers that are closed after each test, and a tally of deliveries.
  */
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { alterGroupConfig, javaProducer, kafkaVersionProfile, type PropertyValue } from '@runnel/kafka-local';
 import { type TestKafkaCluster, testCluster } from '@runnel/kafka-local/vitest';
 import { ShareConsumer, type ShareConsumerConfig, type ShareRecord } from '../index.js';
@@ -77,15 +76,6 @@ export function shareConsumer(setup: ShareSetup, config: Partial<ShareConsumerCo
 /** Closes every share consumer the test made. */
 export async function closeAll(): Promise<void> {
   await Promise.all(open.splice(0).map((c) => c.close({ timeoutMs: 10_000 })));
-}
-
-/** Waits until `ready()` holds. @throws Error naming `what` after `timeoutMs`. */
-export async function until(what: string, ready: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!ready()) {
-    if (Date.now() > deadline) throw new Error(`no ${what} within ${timeoutMs} ms`);
-    await sleep(50);
-  }
 }
 
 /** Every delivery seen, by `partition:offset`: the delivery counts in the order they came, and who got them. */
