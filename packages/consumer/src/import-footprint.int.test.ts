@@ -3,7 +3,9 @@
  * node:crypto load on first use (network's builtins.ts), not at import. Together they were about
  * 1.5 MiB of heap and 10-30 ms of start-up, and that heap tipped V8 into a full collection on a new
  * consumer's way to its first record. Run as a user's program (plain node, built packages); Node's
- * module list is Node's own, so this lives with the integration tests, which run on Node only.
+ * module list is Node's own, so this lives with the integration tests, which run on Node only. The
+ * consumer's clock reads process.uptime(): the global `performance` loads node:perf_hooks on first use
+ * (about 1.2 ms inside a new consumer's start).
  */
 import { describe, expect, it } from 'vitest';
 import { startUserProgram } from './test-support/user-process.js';
@@ -18,5 +20,15 @@ describe('importing @runnel/consumer', () => {
     expect(builtins).toEqual(expect.arrayContaining(['net', 'zlib']));
     expect(builtins).not.toContain('tls');
     expect(builtins).not.toContain('crypto');
+  });
+
+  it('reads its clock without loading node:perf_hooks (the global performance would load it)', async () => {
+    const program = startUserProgram('import-footprint.mjs', {});
+    const loaded = await program.waitFor((e) => e.event === 'loaded', 30_000, 'the list of loaded built-ins');
+    expect(await program.exited).toMatchObject({ code: 0, signal: null });
+    expect(loaded.byClock).toEqual([]);
+    // Milliseconds since the process started, as performance.now() counts them.
+    expect(loaded.now).toBeGreaterThan(0);
+    expect(loaded.now).toBeLessThan(60_000);
   });
 });
