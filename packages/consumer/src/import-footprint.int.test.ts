@@ -7,14 +7,19 @@
  * consumer's clock reads process.uptime(): the global `performance` loads node:perf_hooks on first use
  * (about 1.2 ms inside a new consumer's start).
  */
-import { describe, expect, it } from 'vitest';
-import { startUserProgram } from './test-support/user-process.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { startUserProgram, type UserEvent } from './test-support/user-process.js';
 
 describe('importing @runnel/consumer', () => {
-  it('loads node:net and node:zlib, and leaves node:tls and node:crypto until a connection needs them', async () => {
+  // One run of the program: what its import loaded, then what the first reading of the clock loaded.
+  let loaded: UserEvent;
+  beforeAll(async () => {
     const program = startUserProgram('import-footprint.mjs', {});
-    const loaded = await program.waitFor((e) => e.event === 'loaded', 30_000, 'the list of loaded built-ins');
+    loaded = await program.waitFor((e) => e.event === 'loaded', 30_000, 'the list of loaded built-ins');
     expect(await program.exited).toMatchObject({ code: 0, signal: null });
+  });
+
+  it('loads node:net and node:zlib, and leaves node:tls and node:crypto until a connection needs them', () => {
     const builtins = loaded.builtins as string[];
     // The list is real: the consumer's own socket and codec modules are on it.
     expect(builtins).toEqual(expect.arrayContaining(['net', 'zlib']));
@@ -22,10 +27,7 @@ describe('importing @runnel/consumer', () => {
     expect(builtins).not.toContain('crypto');
   });
 
-  it('reads its clock without loading node:perf_hooks (the global performance would load it)', async () => {
-    const program = startUserProgram('import-footprint.mjs', {});
-    const loaded = await program.waitFor((e) => e.event === 'loaded', 30_000, 'the list of loaded built-ins');
-    expect(await program.exited).toMatchObject({ code: 0, signal: null });
+  it('reads its clock without loading node:perf_hooks (the global performance would load it)', () => {
     expect(loaded.byClock).toEqual([]);
     // Milliseconds since the process started, as performance.now() counts them.
     expect(loaded.now).toBeGreaterThan(0);

@@ -3,10 +3,10 @@
  * `messaging.process.duration`, `messaging.client.operation.duration` for Fetch and OffsetCommit) and
  * Runnel's Kafka consumer instruments (`runnel.consumer.*`: lag per partition, bytes fetched, buffered
  * bytes, rebalances and their duration, commit failures, open connections, heartbeat age). Durations
- * run from a channel message's `start` to its `asyncEnd`, in seconds.
+ * run from a channel message's `start` to its `asyncEnd`, in seconds of the consumer's clock.
  */
 import type * as OpenTelemetry from '@opentelemetry/api';
-import type { RequestMessage } from '@runnel/network';
+import type { Clock, RequestMessage } from '@runnel/network';
 import type {
   AcknowledgementMessage,
   CommitMessage,
@@ -39,6 +39,7 @@ export class TelemetryMetrics {
     private readonly meter: OpenTelemetry.Meter,
     identity: ConsumerIdentity,
     private readonly sources: TelemetrySources,
+    private readonly clock: Clock,
   ) {
     this.common = {
       'messaging.system': 'kafka',
@@ -131,7 +132,7 @@ export class TelemetryMetrics {
 
   /** Notes when a message's operation started. */
   started(m: object): void {
-    this.startedAt.set(m, performance.now());
+    this.startedAt.set(m, this.clock.now());
   }
 
   /** Counts the records handed out, and notes the start. */
@@ -220,6 +221,6 @@ export class TelemetryMetrics {
   private elapsed(m: object): number {
     const at = this.startedAt.get(m);
     this.startedAt.delete(m);
-    return at === undefined ? 0 : (performance.now() - at) / 1000;
+    return at === undefined ? 0 : (this.clock.now() - at) / 1000;
   }
 }

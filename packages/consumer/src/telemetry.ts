@@ -122,7 +122,7 @@ export class ConsumerTelemetry {
     ) as OpenTelemetry.Meter;
     const { identity } = context;
     this.spans = new TelemetrySpans(api, tracer, identity, settings.producerContext);
-    this.metrics = new TelemetryMetrics(meter, identity, sources);
+    this.metrics = new TelemetryMetrics(meter, identity, sources, context.clock);
   }
 
   /** Runs a handler call with its process span as the active span (see {@link HandlerScope}). */

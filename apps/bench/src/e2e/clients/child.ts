@@ -32,6 +32,8 @@ export function readSpec(argv: readonly string[] = process.argv): ClientRunSpec 
  * Milliseconds since the process started, from the same monotonic source as `performance.now()`. Not
  * `performance` itself: its first use loads node:perf_hooks (about 1.2 ms), which a user's program
  * loads inside its consumer's start if at all, so the harness must not load it for the client first.
+ * Nor @runnel/network's `systemClock`, which reads the same: this harness runs every Node peer, and
+ * loads nothing of Runnel into theirs.
  */
 const now = (): number => process.uptime() * 1000;
 
